@@ -1,0 +1,47 @@
+package dev.loadfuse.sidecar.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of {@code sidecar.jar}: one subcommand per tool.
+ *
+ * <p>Exit codes shared by every subcommand: 0 success, 2 bad arguments / unreadable input /
+ * invalid configuration (one line on stderr), 3 a required runtime facility is unavailable
+ * (e.g. no NVML).
+ */
+@Command(
+    name = "sidecar.jar",
+    mixinStandardHelpOptions = true,
+    versionProvider = SidecarMain.Version.class,
+    description = "loadfuse node sidecar and its inspection tools.",
+    subcommands = {InspectCommand.class, GpusCommand.class, CommandLine.HelpCommand.class})
+public final class SidecarMain {
+
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_USAGE = 2;
+  public static final int EXIT_UNAVAILABLE = 3;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code; used by tests to avoid System.exit. */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new SidecarMain());
+    cli.setParameterExceptionHandler(
+        (ex, ignored) -> {
+          ex.getCommandLine().getErr().println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage());
+          return EXIT_USAGE;
+        });
+    return cli.execute(args);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = SidecarMain.class.getPackage().getImplementationVersion();
+      return new String[] {"loadfuse sidecar " + (v == null ? "dev" : v)};
+    }
+  }
+}
