@@ -1,0 +1,34 @@
+package dev.loadfuse.sidecar.scrape;
+
+/**
+ * Why a scrape failed. {@code reason} is a short, fixed vocabulary used as a metric label;
+ * {@code message} is the human-readable detail shown in {@code lastError}.
+ */
+public record ScrapeFailure(Reason reason, String message) {
+
+  /** Failure classes, low-cardinality on purpose: they label the scrape-error counter. */
+  public enum Reason {
+    CONNECT("connect"),
+    TIMEOUT("timeout"),
+    HTTP_STATUS("http_status"),
+    BODY_TOO_LARGE("body_too_large"),
+    PARSE("parse"),
+    OTHER("other");
+
+    private final String label;
+
+    Reason(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
+  public ScrapeFailure {
+    if (reason == null || message == null) {
+      throw new IllegalArgumentException("reason and message are required");
+    }
+  }
+}

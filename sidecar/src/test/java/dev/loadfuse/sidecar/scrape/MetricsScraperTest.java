@@ -1,0 +1,171 @@
+package dev.loadfuse.sidecar.scrape;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.client.WebClient;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MetricsScraperTest {
+
+  private Vertx vertx;
+  private WebClient client;
+  private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+    client = WebClient.create(vertx);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    client.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private int serve(Consumer<io.vertx.core.http.HttpServerRequest> handler) throws Exception {
+    HttpServer server = vertx.createHttpServer().requestHandler(handler::accept);
+    return server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+  }
+
+  private MetricsScraper scraper(int port, ScrapeOptions options) {
+    ScrapeListener listener = new ScrapeListener() {
+      @Override
+      public void onPage(byte[] page, int length, long scrapedAtMillis, long durationNanos) {
+        events.add(new String(page, 0, length, StandardCharsets.UTF_8));
+      }
+
+      @Override
+      public void onFailure(ScrapeFailure failure, long durationNanos) {
+        events.add(failure);
+      }
+    };
+    return new MetricsScraper(vertx, client, new ScrapeTarget("127.0.0.1", port, "/metrics"), options, listener);
+  }
+
+  private void start(MetricsScraper s) throws Exception {
+    CompletableFuture<Void> started = new CompletableFuture<>();
+    vertx.runOnContext(v -> {
+      s.start();
+      started.complete(null);
+    });
+    started.get(5, TimeUnit.SECONDS);
+  }
+
+  private Object next() throws InterruptedException {
+    Object e = events.poll(10, TimeUnit.SECONDS);
+    assertThat(e).as("an event within 10 s").isNotNull();
+    return e;
+  }
+
+  @Test
+  void goodPage_isDeliveredRepeatedly_andStatusHealthy() throws Exception {
+    AtomicInteger n = new AtomicInteger();
+    int port = serve(req -> req.response().end("vllm:num_requests_waiting " + n.incrementAndGet() + "\n"));
+    MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)));
+    start(s);
+    assertThat(next()).isEqualTo("vllm:num_requests_waiting 1\n");
+    assertThat(next()).isEqualTo("vllm:num_requests_waiting 2\n");
+    assertThat(s.status().healthy()).isTrue();
+    assertThat(s.status().lastSuccessAtMillis()).isPositive();
+  }
+
+  @Test
+  void httpError_isReportedWithStatusAndUrl() throws Exception {
+    int port = serve(req -> req.response().setStatusCode(503).end("busy"));
+    MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)));
+    start(s);
+    ScrapeFailure f = (ScrapeFailure) next();
+    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.HTTP_STATUS);
+    assertThat(f.message()).isEqualTo("HTTP 503 from http://127.0.0.1:" + port + "/metrics");
+    assertThat(s.status().healthy()).isFalse();
+    assertThat(s.status().lastError()).isEqualTo(f.message());
+  }
+
+  @Test
+  void connectionRefused_isAConnectFailure() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)));
+    start(s);
+    ScrapeFailure f = (ScrapeFailure) next();
+    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.CONNECT);
+    assertThat(f.message()).startsWith("cannot connect to http://127.0.0.1:" + port + "/metrics");
+  }
+
+  @Test
+  void bodyOverLimit_isRejected() throws Exception {
+    String big = "x".repeat(10_000);
+    int port = serve(req -> req.response().setChunked(true).write(big).compose(v -> req.response().end(big)));
+    MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)).withMaxBodyBytes(15_000));
+    start(s);
+    ScrapeFailure f = (ScrapeFailure) next();
+    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.BODY_TOO_LARGE);
+    assertThat(f.message()).isEqualTo(
+        "page from http://127.0.0.1:" + port + "/metrics is larger than the limit of 15000 bytes");
+  }
+
+  @Test
+  void slowServer_timesOut() throws Exception {
+    int port = serve(req -> { /* never answers */ });
+    MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)).withTimeout(Duration.ofMillis(100)));
+    start(s);
+    ScrapeFailure f = (ScrapeFailure) next();
+    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.TIMEOUT);
+    assertThat(f.message()).isEqualTo("timeout after 100 ms scraping http://127.0.0.1:" + port + "/metrics");
+  }
+
+  @Test
+  void neverTwoScrapesAtOnce_evenWhenTheServerIsSlowerThanTheInterval() throws Exception {
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger maxInFlight = new AtomicInteger();
+    int port = serve(req -> {
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      vertx.setTimer(30, id -> {
+        inFlight.decrementAndGet();
+        req.response().end("m 1\n");
+      });
+    });
+    MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(5)));
+    start(s);
+    for (int i = 0; i < 5; i++) {
+      assertThat(next()).isEqualTo("m 1\n");
+    }
+    assertThat(maxInFlight.get()).isEqualTo(1);
+  }
+
+  @Test
+  void backoff_doublesUpToTheCeiling() {
+    ScrapeOptions opts = new ScrapeOptions(Duration.ofMillis(50), Duration.ofSeconds(1), 1000, Duration.ofMillis(400));
+    assertThat(MetricsScraper.backoffMillis(opts, 1)).isBetween(40L, 60L);
+    assertThat(MetricsScraper.backoffMillis(opts, 2)).isBetween(80L, 120L);
+    assertThat(MetricsScraper.backoffMillis(opts, 3)).isBetween(160L, 240L);
+    assertThat(MetricsScraper.backoffMillis(opts, 10)).isBetween(320L, 480L);
+    assertThat(MetricsScraper.backoffMillis(opts, 1000)).isBetween(320L, 480L);
+  }
+
+  @Test
+  void invalidOptions_nameTheField() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new ScrapeOptions(Duration.ZERO, Duration.ofSeconds(1), 10, Duration.ofSeconds(1)))
+        .hasMessage("interval: PT0S (expected: > 0)");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new ScrapeTarget("h", 70000, "/metrics"))
+        .hasMessage("port: 70000 (expected: [1, 65535])");
+  }
+}
