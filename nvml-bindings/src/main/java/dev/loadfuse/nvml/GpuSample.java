@@ -82,30 +82,15 @@ public record GpuSample(
     Checks.nonNegative("powerLimitWatts", powerLimitWatts);
     Checks.nonNegative("temperatureC", temperatureC);
     Checks.nonNegative("energyJoules", energyJoules);
-    if (lost && hasMeasurements(
-        memoryTotalBytes, memoryUsedBytes, memoryFreeBytes, memoryReservedBytes, gpuUtilization,
-        memoryUtilization, powerWatts, powerLimitWatts, temperatureC, throttleReasonBits,
-        energyJoules, migEnabled)) {
+    boolean measured =
+        memoryTotalBytes.isPresent() || memoryUsedBytes.isPresent() || memoryFreeBytes.isPresent()
+            || memoryReservedBytes.isPresent() || gpuUtilization.isPresent() || memoryUtilization.isPresent()
+            || powerWatts.isPresent() || powerLimitWatts.isPresent() || temperatureC.isPresent()
+            || throttleReasonBits.isPresent() || energyJoules.isPresent() || migEnabled.isPresent();
+    if (lost && measured) {
       throw new IllegalArgumentException(
           "lost: true with measurements (expected: a lost GPU carries only uuid, index and name)");
     }
-  }
-
-  private static boolean hasMeasurements(Object... fields) {
-    for (Object f : fields) {
-      boolean present =
-          switch (f) {
-            case OptionalLong o -> o.isPresent();
-            case OptionalDouble o -> o.isPresent();
-            case OptionalInt o -> o.isPresent();
-            case Optional<?> o -> o.isPresent();
-            default -> throw new IllegalArgumentException(String.valueOf(f));
-          };
-      if (present) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** A reading of a lost GPU: identity only, every measurement empty. */

@@ -1,5 +1,6 @@
 package dev.loadfuse.nvml;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -22,7 +23,7 @@ public final class NoGpuProbe implements GpuProbe {
 
   @Override
   public GpuSnapshot sample() {
-    return GpuSnapshot.of(Optional.empty(), System.nanoTime(), java.util.List.of());
+    return GpuSnapshot.of(Optional.empty(), System.nanoTime(), List.of());
   }
 
   @Override

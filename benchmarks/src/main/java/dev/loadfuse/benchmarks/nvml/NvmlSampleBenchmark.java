@@ -109,6 +109,7 @@ public class NvmlSampleBenchmark {
     MemorySegment milliwatts;
 
     @Setup(Level.Trial)
+    @SuppressWarnings("restricted") // loads the fake directly, below the probe
     public void open() throws Exception {
       dir = Files.createTempDirectory("loadfuse-fake-nvml");
       Path library = FakeNvmlLibrary.build(dir);

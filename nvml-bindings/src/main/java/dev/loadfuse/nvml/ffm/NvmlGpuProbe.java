@@ -104,6 +104,7 @@ public final class NvmlGpuProbe implements GpuProbe {
    * @param library the library file, or null for the system search
    * @param arenas the arena the probe allocates from (tests count its allocations)
    */
+  @SuppressWarnings("restricted") // libraryLookup: loading NVML is the point
   static GpuProbeResult open(Path library, Supplier<Arena> arenas, LongSupplier nanoClock) {
     String tried =
         library == null ? GpuProbes.DEFAULT_NVML_LIBRARY + " from the system library path" : library.toString();
@@ -216,7 +217,7 @@ public final class NvmlGpuProbe implements GpuProbe {
     if (rc != SUCCESS) {
       throw error("nvmlDeviceGetUUID", subject, rc);
     }
-    String uuid = cString(text, NvmlLibrary.UUID_BUFFER_SIZE);
+    String uuid = cString(text);
     rc = nvml.nvmlDeviceGetName(handle, text, NvmlLibrary.NAME_BUFFER_SIZE);
     if (NvmlReturn.isGpuLost(rc)) {
       return new Device(index, uuid, Optional.empty(), null);
@@ -232,12 +233,12 @@ public final class NvmlGpuProbe implements GpuProbe {
     if (rc != SUCCESS) {
       throw error(function, subject, rc);
     }
-    return Optional.of(cString(text, NvmlLibrary.NAME_BUFFER_SIZE));
+    return Optional.of(cString(text));
   }
 
-  private static String cString(MemorySegment buffer, int length) {
+  private static String cString(MemorySegment buffer) {
     // A driver that filled the whole buffer without a terminator would make getString throw.
-    buffer.set(JAVA_BYTE, length - 1, (byte) 0);
+    buffer.set(JAVA_BYTE, buffer.byteSize() - 1, (byte) 0);
     return buffer.getString(0);
   }
 

@@ -40,6 +40,9 @@ import java.util.Optional;
  * <p>Threading: the handles are immutable and NVML is thread-safe, so this class is too; the
  * segments passed in are the caller's business.
  */
+// Restricted FFM methods (downcall handles, target layouts) are what this class is for; native
+// access is granted by the surefire argLine and the sidecar jar's manifest.
+@SuppressWarnings("restricted")
 public final class NvmlLibrary {
 
   /**

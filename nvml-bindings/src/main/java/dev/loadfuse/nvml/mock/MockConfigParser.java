@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -24,6 +25,7 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Strict reader of mock GPU files: unknown keys, wrong types and out-of-range values are
@@ -37,7 +39,11 @@ final class MockConfigParser {
       JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private static final String TOP_KEYS = "driverVersion, gpus";
-  private static final String GPU_FIXED_KEYS = "uuid, name, throttleReasons, migEnabled, faults";
+  private static final List<String> GPU_KEYS = Stream.concat(
+          Stream.of("uuid", "name", "throttleReasons", "migEnabled", "faults"),
+          Arrays.stream(MockMetric.values()).map(MockMetric::key))
+      .toList();
+  private static final String GPU_KEYS_TEXT = String.join(", ", GPU_KEYS);
   private static final String REASON_NAMES =
       Arrays.stream(ThrottleReason.values()).map(ThrottleReason::nvmlName).collect(Collectors.joining(", "));
 
@@ -101,14 +107,8 @@ final class MockConfigParser {
   }
 
   private MockGpuConfig.Gpu gpu(Loc loc, JsonNode node) {
-    String allKeys = GPU_FIXED_KEYS + ", "
-        + Arrays.stream(MockMetric.values()).map(MockMetric::key).collect(Collectors.joining(", "));
-    requireObject(loc, node, allKeys);
-    Set<String> allowed = new java.util.HashSet<>(Set.of("uuid", "name", "throttleReasons", "migEnabled", "faults"));
-    for (MockMetric m : MockMetric.values()) {
-      allowed.add(m.key());
-    }
-    checkKeys(loc, node, allowed, allKeys);
+    requireObject(loc, node, GPU_KEYS_TEXT);
+    checkKeys(loc, node, GPU_KEYS, GPU_KEYS_TEXT);
 
     String uuid = text(loc.field("uuid"), required(loc, node, "uuid"));
     String name = text(loc.field("name"), required(loc, node, "name"));
@@ -164,7 +164,6 @@ final class MockConfigParser {
 
   private TimeFunction metric(Loc loc, JsonNode node, MockMetric metric) {
     TimeFunction f = timeFunction(loc, node);
-    String range = metric.max() == 1 ? "[0, 1]" : metric.max() == 1000 ? "[0, 1000]" : ">= 0";
     if (f.min() < metric.min() || f.max() > metric.max()) {
       double bad = f.min() < metric.min() ? f.min() : f.max();
       String what =
@@ -174,7 +173,7 @@ final class MockConfigParser {
             case TimeFunction.Ramp r -> "ramp reaches " + number(bad);
             case TimeFunction.Sine s -> "sine reaches " + number(bad);
           };
-      throw fail(loc, what + " (expected: " + range + ")");
+      throw fail(loc, what + " (expected: " + metric.rangeText() + ")");
     }
     return f;
   }
@@ -331,7 +330,7 @@ final class MockConfigParser {
     }
   }
 
-  private void checkKeys(Loc loc, JsonNode node, Set<String> allowed, String keys) {
+  private void checkKeys(Loc loc, JsonNode node, Collection<String> allowed, String keys) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!allowed.contains(key)) {

@@ -1,6 +1,7 @@
 package dev.loadfuse.nvml.mock;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ public record MockGpuConfig(Optional<String> driverVersion, List<Gpu> gpus) {
     public Gpu {
       Objects.requireNonNull(uuid, "uuid");
       Objects.requireNonNull(name, "name");
-      metrics = metrics.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new EnumMap<>(metrics));
+      metrics = metrics.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(metrics));
       Objects.requireNonNull(throttleReasonBits, "throttleReasonBits");
       Objects.requireNonNull(migEnabled, "migEnabled");
       faults = List.copyOf(faults);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 
 /**
@@ -76,12 +77,12 @@ public final class MockGpuProbe implements GpuProbe {
       switch (fault) {
         case MockFault.LostAfterSamples f -> {
           if (samples > f.afterSamples()) {
-            return GpuSample.lost(gpu.uuid(), index, java.util.Optional.of(gpu.name()), now);
+            return GpuSample.lost(gpu.uuid(), index, Optional.of(gpu.name()), now);
           }
         }
         case MockFault.LostAt f -> {
           if (seconds >= f.atSeconds()) {
-            return GpuSample.lost(gpu.uuid(), index, java.util.Optional.of(gpu.name()), now);
+            return GpuSample.lost(gpu.uuid(), index, Optional.of(gpu.name()), now);
           }
         }
         case MockFault.Throttle f -> {

@@ -37,6 +37,14 @@ public enum MockMetric {
     return max;
   }
 
+  /** The valid range as error messages print it. */
+  String rangeText() {
+    if (max == Long.MAX_VALUE || max == Double.MAX_VALUE) {
+      return ">= " + MockConfigParser.number(min);
+    }
+    return "[" + MockConfigParser.number(min) + ", " + MockConfigParser.number(max) + "]";
+  }
+
   /** Whether values are rounded to whole numbers (bytes, degrees). */
   boolean integral() {
     return integral;

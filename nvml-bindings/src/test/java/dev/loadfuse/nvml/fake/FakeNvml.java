@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * state then survives probes that open and close (dlopen/dlclose) the same file, and a test
  * restores the documented default with {@link #reset()}.
  */
+@SuppressWarnings("restricted") // loading and calling the fake is the point
 public final class FakeNvml {
   private static final Linker LINKER = Linker.nativeLinker();
   private static final Map<Path, FakeNvml> LOADED = new ConcurrentHashMap<>();

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 /** The raw bindings against the fake: struct layouts as C lays them out, and single calls. */
+@SuppressWarnings("restricted") // loads the fake directly, below the probe
 class NvmlLibraryTest {
 
   static final java.util.List<GroupLayout> STRUCTS = NvmlLibrary.STRUCT_LAYOUTS;
