@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = SidecarMain.Version.class,
     description = "loadfuse node sidecar and its inspection tools.",
-    subcommands = {InspectCommand.class, GpusCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, InspectCommand.class, GpusCommand.class, CommandLine.HelpCommand.class})
 public final class SidecarMain {
 
   public static final int EXIT_OK = 0;

@@ -1,0 +1,332 @@
+package dev.loadfuse.sidecar.cli;
+
+import dev.loadfuse.engine.config.EngineConfigException;
+import dev.loadfuse.engine.config.EngineConfigLoader;
+import dev.loadfuse.engine.config.ModelServerMetricsConfig;
+import dev.loadfuse.nvml.GpuProbe;
+import dev.loadfuse.nvml.GpuProbeResult;
+import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.sidecar.SidecarVerticle;
+import dev.loadfuse.sidecar.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.cluster.ClusteredVertx;
+import dev.loadfuse.sidecar.config.Durations;
+import dev.loadfuse.sidecar.config.SidecarConfig;
+import dev.loadfuse.sidecar.config.SidecarConfigSources;
+import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
+import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.sidecar.http.SidecarHttpServer;
+import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vertx.config.ConfigRetriever;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sidecar.jar run}: the node sidecar. Runs until SIGTERM/SIGINT, then stops scraping,
+ * closes the GPU probe and the HTTP server, and leaves the cluster.
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Runs the node sidecar: discovers endpoints (an endpoints file, or this node's pods in Kubernetes",
+        "when NODE_NAME is set), scrapes their metrics, reads the GPUs, and publishes one load vector per",
+        "endpoint on the event bus and at GET /v1/load.",
+        "Settings come from --config-file, LOADFUSE_* environment variables and these flags (flags win)."})
+final class RunCommand implements Callable<Integer> {
+
+  private static final Logger LOG = Logger.getLogger(RunCommand.class.getName());
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--endpoints-file", paramLabel = "FILE", description = "Static endpoints file (YAML/JSON), reloaded when it changes.")
+  Path endpointsFile;
+
+  @Option(names = "--config-file", paramLabel = "FILE", description = "Sidecar config file (YAML/JSON); its 'engines' section is re-read while running.")
+  Path configFile;
+
+  @Option(names = "--gpu-probe", paramLabel = "KIND", description = "nvml, mock, none or auto (default: auto = nvml if it loads, else none).")
+  String gpuProbe;
+
+  @Option(names = "--mock-gpus", paramLabel = "FILE", description = "Mock GPU file (implies --gpu-probe mock).")
+  Path mockGpus;
+
+  @Option(names = "--nvml-library", paramLabel = "PATH", description = "Path of libnvidia-ml.so.1 (default: the system library path).")
+  Path nvmlLibrary;
+
+  @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port for /v1/load, /metrics, /healthz, /readyz (default: 9400; 0 = any free port).")
+  Integer httpPort;
+
+  @Option(names = "--http-host", paramLabel = "HOST", description = "Address to bind the HTTP server (default: 0.0.0.0).")
+  String httpHost;
+
+  @Option(names = "--scrape-interval", paramLabel = "DURATION", description = "Time between scrapes of one endpoint (default: 50ms).")
+  String scrapeInterval;
+
+  @Option(names = "--scrape-timeout", paramLabel = "DURATION", description = "Timeout of one scrape (default: 1s).")
+  String scrapeTimeout;
+
+  @Option(names = "--gpu-sample-interval", paramLabel = "DURATION", description = "Time between GPU samples (default: 100ms).")
+  String gpuSampleInterval;
+
+  @Option(names = "--node-name", paramLabel = "NAME", description = "This node's name for Kubernetes discovery (default: env NODE_NAME).")
+  String nodeName;
+
+  @Option(names = "--cluster", description = "Join the clustered event bus (Hazelcast) so pickers on other nodes receive the vectors.")
+  Boolean cluster;
+
+  @Option(names = "--cluster-members", paramLabel = "HOST:PORT,...", description = "Hazelcast members to join (local runs); in Kubernetes use --cluster-service.")
+  String clusterMembers;
+
+  @Option(names = "--cluster-host", paramLabel = "HOST", description = "Address this member binds and advertises.")
+  String clusterHost;
+
+  @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: 5701).")
+  Integer clusterPort;
+
+  @Option(names = "--cluster-service", paramLabel = "NAME", description = "Headless Service whose pods form the cluster (Kubernetes discovery).")
+  String clusterService;
+
+  /** Set by tests to stop the command without a signal. */
+  CountDownLatch stopSignal = new CountDownLatch(1);
+  /** Environment, replaceable in tests. */
+  Map<String, String> environment = System.getenv();
+  /** Called once serving, with the HTTP port (tests read it). */
+  java.util.function.IntConsumer onServing = port -> {};
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    Vertx boot = Vertx.vertx();
+    Vertx vertx = boot;
+    GpuProbe probe = null;
+    try {
+      SidecarConfig config;
+      ModelServerMetricsConfig engines;
+      try {
+        JsonObject flags = flags();
+        ConfigRetriever initial = SidecarConfigSources.retriever(boot, configFile, environment, flags, SidecarConfigSources.DEFAULT_SCAN_PERIOD);
+        JsonObject json = initial.getConfig().await(30, TimeUnit.SECONDS);
+        initial.close();
+        config = SidecarConfig.fromJson(json);
+        engines = EngineConfigLoader.fromParameters(config.engines().getMap());
+      } catch (IllegalArgumentException | EngineConfigException e) {
+        err.println("run: " + e.getMessage());
+        return SidecarMain.EXIT_USAGE;
+      } catch (Exception e) {
+        err.println("run: cannot read the configuration: " + rootMessage(e));
+        return SidecarMain.EXIT_USAGE;
+      }
+
+      try {
+        probe = openProbe(config, err);
+      } catch (IllegalArgumentException e) {
+        err.println("run: " + e.getMessage());
+        return SidecarMain.EXIT_USAGE;
+      }
+      if (probe == null) {
+        return SidecarMain.EXIT_UNAVAILABLE;
+      }
+
+      if (config.cluster()) {
+        ClusterOptions clusterOptions;
+        try {
+          clusterOptions = new ClusterOptions(config.clusterMembers(), config.clusterHost(),
+              config.clusterPort(), config.clusterService(), config.namespace(), null);
+        } catch (IllegalArgumentException e) {
+          err.println("run: " + e.getMessage());
+          return SidecarMain.EXIT_USAGE;
+        }
+        vertx = ClusteredVertx.start(clusterOptions, new VertxOptions()).await(60, TimeUnit.SECONDS);
+        boot.close();
+      }
+
+      EndpointDiscovery discovery = config.endpointsFile() != null
+          ? new FileEndpointDiscovery(Path.of(config.endpointsFile()))
+          : kubernetesDiscovery(config);
+
+      SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
+          discovery,
+          null,
+          probe,
+          engines,
+          new ScrapeOptions(config.scrapeInterval(), config.scrapeTimeout(), config.maxPageBytes(),
+              ScrapeOptions.DEFAULT_MAX_BACKOFF.compareTo(config.scrapeInterval()) < 0
+                  ? config.scrapeInterval() : ScrapeOptions.DEFAULT_MAX_BACKOFF),
+          config.gpuSampleInterval(),
+          config.publishHeartbeat(),
+          null));
+      probe = null; // the verticle owns it now
+      try {
+        vertx.deployVerticle(sidecar).await(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        err.println("run: cannot start: " + rootMessage(e));
+        return SidecarMain.EXIT_USAGE;
+      }
+      HttpServer http;
+      try {
+        http = SidecarHttpServer.start(vertx, sidecar, config.httpHost(), config.httpPort()).await(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        err.println("run: cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + rootMessage(e));
+        return SidecarMain.EXIT_USAGE;
+      }
+      watchEngines(vertx, sidecar, flags());
+
+      out.println("loadfuse sidecar: " + discovery.describe() + ", " + sidecar.vectors().size()
+          + " endpoint(s), GPU probe " + describeProbe(config)
+          + ", http://" + config.httpHost() + ":" + http.actualPort() + "/v1/load"
+          + (config.cluster() ? ", clustered" : ""));
+      out.flush();
+      onServing.accept(http.actualPort());
+
+      Vertx toClose = vertx;
+      Thread hook = new Thread(stopSignal::countDown, "loadfuse-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      stopSignal.await();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // already in shutdown: fine
+      }
+      toClose.close().await(30, TimeUnit.SECONDS);
+      vertx = null;
+      return SidecarMain.EXIT_OK;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return SidecarMain.EXIT_OK;
+    } catch (Exception e) {
+      err.println("run: " + rootMessage(e));
+      return SidecarMain.EXIT_USAGE;
+    } finally {
+      if (probe != null) {
+        probe.close();
+      }
+      if (vertx != null) {
+        try {
+          vertx.close().await(30, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // best effort on the error path
+        }
+      }
+    }
+  }
+
+  private JsonObject flags() {
+    JsonObject f = new JsonObject();
+    putIf(f, "endpointsFile", endpointsFile == null ? null : endpointsFile.toString());
+    putIf(f, "gpuProbe", gpuProbe);
+    putIf(f, "mockGpus", mockGpus == null ? null : mockGpus.toString());
+    putIf(f, "nvmlLibrary", nvmlLibrary == null ? null : nvmlLibrary.toString());
+    putIf(f, "httpPort", httpPort);
+    putIf(f, "httpHost", httpHost);
+    putIf(f, "scrapeInterval", scrapeInterval);
+    putIf(f, "scrapeTimeout", scrapeTimeout);
+    putIf(f, "gpuSampleInterval", gpuSampleInterval);
+    putIf(f, "nodeName", nodeName);
+    putIf(f, "cluster", cluster);
+    putIf(f, "clusterMembers", clusterMembers);
+    putIf(f, "clusterHost", clusterHost);
+    putIf(f, "clusterPort", clusterPort);
+    putIf(f, "clusterService", clusterService);
+    if (clusterMembers != null && cluster == null) {
+      f.put("cluster", true);
+    }
+    return f;
+  }
+
+  private static void putIf(JsonObject o, String key, Object value) {
+    if (value != null) {
+      o.put(key, value);
+    }
+  }
+
+  /** Opens the configured probe; null (after printing why) when NVML was demanded but is absent. */
+  private static GpuProbe openProbe(SidecarConfig config, PrintWriter err) {
+    return switch (config.gpuProbe()) {
+      case NONE -> GpuProbes.none("GPU probe disabled (--gpu-probe none)");
+      case MOCK -> GpuProbes.mock(Path.of(config.mockGpusFile()));
+      case NVML -> switch (nvml(config)) {
+        case GpuProbeResult.Available a -> a.probe();
+        case GpuProbeResult.Unavailable u -> {
+          err.println("run: NVML unavailable: " + u.reason());
+          yield null;
+        }
+      };
+      case AUTO -> switch (nvml(config)) {
+        case GpuProbeResult.Available a -> a.probe();
+        case GpuProbeResult.Unavailable u -> {
+          LOG.info("no GPU telemetry: " + u.reason() + " (use --mock-gpus FILE for local runs)");
+          yield GpuProbes.none(u.reason());
+        }
+      };
+    };
+  }
+
+  private static GpuProbeResult nvml(SidecarConfig config) {
+    return config.nvmlLibrary() == null ? GpuProbes.nvml() : GpuProbes.nvml(Path.of(config.nvmlLibrary()));
+  }
+
+  private static String describeProbe(SidecarConfig config) {
+    return switch (config.gpuProbe()) {
+      case MOCK -> "mock (" + config.mockGpusFile() + ")";
+      case NVML -> "nvml";
+      case NONE -> "none";
+      case AUTO -> "auto";
+    };
+  }
+
+  private static EndpointDiscovery kubernetesDiscovery(SidecarConfig config) {
+    throw new IllegalArgumentException("TEMP");
+  }
+
+  /** Re-reads the config file's engine mappings while running; a bad change keeps the old ones. */
+  private void watchEngines(Vertx vertx, SidecarVerticle sidecar, JsonObject flags) {
+    if (configFile == null) {
+      return;
+    }
+    ConfigRetriever retriever = SidecarConfigSources.retriever(vertx, configFile, environment, flags, SidecarConfigSources.DEFAULT_SCAN_PERIOD);
+    retriever.listen(change -> {
+      JsonObject before = change.getPreviousConfiguration().getJsonObject("engines", new JsonObject());
+      JsonObject after = change.getNewConfiguration().getJsonObject("engines", new JsonObject());
+      if (before.equals(after)) {
+        return;
+      }
+      try {
+        ModelServerMetricsConfig engines = EngineConfigLoader.fromParameters(after.getMap());
+        sidecar.updateEngines(engines);
+        LOG.info("engine mappings reloaded from " + configFile + ": " + engines);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "config change in " + configFile + " rejected, keeping the previous engine mappings: " + e.getMessage());
+      }
+    });
+  }
+
+  static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = c.getMessage();
+    return m == null ? c.getClass().getSimpleName() : m;
+  }
+
+  @SuppressWarnings("unused")
+  private static String fmt(java.time.Duration d) {
+    return Durations.format(d);
+  }
+}
