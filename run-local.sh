@@ -10,5 +10,5 @@ if [ ! -f benchmarks/target/benchmarks.jar ] || [ ! -f sidecar/target/sidecar.ja
   echo "building (first run only): ./mvnw -q -DskipTests package" >&2
   ./mvnw -q -B -DskipTests package
 fi
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file=/dev/null \
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
   -cp benchmarks/target/benchmarks.jar dev.loadfuse.benchmarks.local.LocalRun "${1:-20}" config-examples/mock-gpus.yaml
