@@ -1,0 +1,151 @@
+package dev.loadfuse.sidecar.discovery.kubernetes;
+
+import dev.loadfuse.sidecar.discovery.PoolRef;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What discovery needs of an InferencePool, read from a {@link GenericKubernetesResource} of
+ * either API version.
+ *
+ * @param api the version it was read from
+ * @param ref namespace/name
+ * @param selector labels a pod must all carry (never empty)
+ * @param targetPorts one or more ports, one endpoint each
+ * @param annotations the pool's annotations
+ */
+record InferencePoolSpec(
+    PoolApi api,
+    PoolRef ref,
+    Map<String, String> selector,
+    List<Integer> targetPorts,
+    Map<String, String> annotations) {
+
+  static final int MAX_TARGET_PORTS = 8;
+
+  /** Whether {@code pod} is in this pool's namespace and carries every selector label. */
+  boolean selects(Pod pod) {
+    if (!ref.namespace().equals(pod.getMetadata().getNamespace())) {
+      return false;
+    }
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    if (labels == null) {
+      return false;
+    }
+    for (Map.Entry<String, String> e : selector.entrySet()) {
+      if (!e.getValue().equals(labels.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * @throws IllegalArgumentException with a message naming the pool, its version and the field
+   */
+  static InferencePoolSpec parse(PoolApi api, GenericKubernetesResource r) {
+    String ns = r.getMetadata().getNamespace();
+    String name = r.getMetadata().getName();
+    String where = "InferencePool " + ns + "/" + name + " (" + api.apiVersion() + "): ";
+    try {
+      PoolRef ref = PoolRef.of(ns, name);
+      Map<String, Object> spec = map(r.getAdditionalProperties().get("spec"), "spec");
+      if (spec == null) {
+        throw new IllegalArgumentException("spec: missing");
+      }
+      Map<String, String> selector;
+      List<Integer> ports;
+      if (api == PoolApi.V1) {
+        Map<String, Object> sel = map(spec.get("selector"), "spec.selector");
+        if (sel == null) {
+          throw new IllegalArgumentException("spec.selector: missing");
+        }
+        if (sel.get("matchExpressions") != null) {
+          throw new IllegalArgumentException(
+              "spec.selector.matchExpressions: not supported (expected: matchLabels only)");
+        }
+        selector = labels(sel.get("matchLabels"), "spec.selector.matchLabels");
+        ports = v1Ports(spec.get("targetPorts"));
+      } else {
+        selector = labels(spec.get("selector"), "spec.selector");
+        ports = List.of(port(spec.get("targetPortNumber"), "spec.targetPortNumber"));
+      }
+      Map<String, String> annotations = r.getMetadata().getAnnotations();
+      return new InferencePoolSpec(
+          api, ref, selector, ports, annotations == null ? Map.of() : Map.copyOf(annotations));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + e.getMessage(), e);
+    }
+  }
+
+  private static List<Integer> v1Ports(Object value) {
+    if (value == null) {
+      throw new IllegalArgumentException("spec.targetPorts: missing");
+    }
+    if (!(value instanceof List<?> list)) {
+      throw new IllegalArgumentException("spec.targetPorts: " + value + " (expected: a list)");
+    }
+    if (list.isEmpty() || list.size() > MAX_TARGET_PORTS) {
+      throw new IllegalArgumentException(
+          "spec.targetPorts: " + list.size() + " entries (expected: 1 to " + MAX_TARGET_PORTS + ")");
+    }
+    List<Integer> ports = new ArrayList<>(list.size());
+    Set<Integer> seen = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      String field = "spec.targetPorts[" + i + "]";
+      Map<String, Object> entry = map(list.get(i), field);
+      int port = port(entry == null ? null : entry.get("number"), field + ".number");
+      if (!seen.add(port)) {
+        throw new IllegalArgumentException(field + ".number: duplicate " + port);
+      }
+      ports.add(port);
+    }
+    return List.copyOf(ports);
+  }
+
+  private static int port(Object value, String field) {
+    if (value == null) {
+      throw new IllegalArgumentException(field + ": missing");
+    }
+    if (!(value instanceof Integer || value instanceof Long)) {
+      throw new IllegalArgumentException(field + ": " + value + " (expected: an integer in [1, 65535])");
+    }
+    long port = ((Number) value).longValue();
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException(field + ": " + port + " (expected: [1, 65535])");
+    }
+    return (int) port;
+  }
+
+  private static Map<String, String> labels(Object value, String field) {
+    Map<String, Object> raw = map(value, field);
+    if (raw == null || raw.isEmpty()) {
+      throw new IllegalArgumentException(field + ": empty (expected: at least one label; an empty selector would select every pod)");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : raw.entrySet()) {
+      if (!(e.getValue() instanceof String s)) {
+        throw new IllegalArgumentException(field + "." + e.getKey() + ": " + e.getValue() + " (expected: a string)");
+      }
+      out.put(e.getKey(), s);
+    }
+    return Map.copyOf(out);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object value, String field) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException(field + ": " + value + " (expected: a mapping)");
+    }
+    return (Map<String, Object>) value;
+  }
+}
