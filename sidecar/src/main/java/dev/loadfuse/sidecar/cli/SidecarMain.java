@@ -1,5 +1,6 @@
 package dev.loadfuse.sidecar.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,7 +29,14 @@ public final class SidecarMain {
 
   /** Runs the command line and returns the exit code; used by tests to avoid System.exit. */
   public static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the command line writing to {@code out} and {@code err}; returns the exit code. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new SidecarMain());
+    cli.setOut(out);
+    cli.setErr(err);
     cli.setParameterExceptionHandler(
         (ex, ignored) -> {
           ex.getCommandLine().getErr().println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage());
