@@ -90,9 +90,16 @@ public final class EngineMetricsExtractor {
   private final double[] acc = new double[ROLES];
   private final boolean[] found = new boolean[ROLES];
   private double loraBest;
-  private String loraRunning;
-  private String loraWaiting;
-  private String loraMax;
+  // The current LoRA series' running, waiting and max_lora values, unescaped, back to back;
+  // a length of -1 means the label is absent. Copied so no String is built per series.
+  private byte[] loraBytes = new byte[256];
+  private final int[] loraLens = new int[3];
+  // The previous scrape's LoRA result and its bytes: LoRA state rarely changes between scrapes,
+  // so an equal series reuses the previous LoraInfo instead of decoding again.
+  private byte[] prevLoraBytes = new byte[0];
+  private final int[] prevLoraLens = {-2, -2, -2};
+  private Optional<LoraInfo> prevLora = Optional.empty();
+  private byte[] scratch = new byte[64];
   private boolean cacheInfoSeen;
   private long infoBlockSize;
   private long infoNumBlocks;
@@ -180,9 +187,6 @@ public final class EngineMetricsExtractor {
     Arrays.fill(acc, 0);
     Arrays.fill(found, false);
     loraBest = Double.NEGATIVE_INFINITY;
-    loraRunning = null;
-    loraWaiting = null;
-    loraMax = null;
     cacheInfoSeen = false;
     infoBlockSize = 0;
     infoNumBlocks = 0;
@@ -246,9 +250,7 @@ public final class EngineMetricsExtractor {
           if (!Double.isNaN(v) && v > loraBest) {
             loraBest = v;
             found[r] = true;
-            loraRunning = label(s, RUNNING_LORA, RUNNING_LORA_OLD);
-            loraWaiting = label(s, WAITING_LORA, WAITING_LORA_OLD);
-            loraMax = label(s, MAX_LORA, null);
+            copyLoraLabels(s);
           }
         }
         case CACHE_INFO -> {
@@ -306,12 +308,57 @@ public final class EngineMetricsExtractor {
       addMissing(missing, specs[LORA]);
       return Optional.empty();
     }
-    long max = loraMax == null ? -1 : positiveOrZeroInteger(loraMax);
-    return Optional.of(
+    int total = Math.max(loraLens[0], 0) + Math.max(loraLens[1], 0) + Math.max(loraLens[2], 0);
+    if (Arrays.equals(loraLens, prevLoraLens)
+        && Arrays.equals(loraBytes, 0, total, prevLoraBytes, 0, prevLoraBytes.length)) {
+      return prevLora;
+    }
+    int runningLen = loraLens[0];
+    int waitingLen = loraLens[1];
+    int maxLen = loraLens[2];
+    int waitingStart = Math.max(runningLen, 0);
+    int maxStart = waitingStart + Math.max(waitingLen, 0);
+    long max = maxLen < 0 ? -1 : nonNegativeInteger(loraBytes, maxStart, maxStart + maxLen);
+    LoraInfo info =
         new LoraInfo(
-            LoraInfo.parseAdapterList(loraRunning),
-            LoraInfo.parseAdapterList(loraWaiting),
-            max < 0 || max > Integer.MAX_VALUE ? OptionalInt.empty() : OptionalInt.of((int) max)));
+            LoraInfo.parseAdapterList(runningLen < 0 ? null : utf8(loraBytes, 0, runningLen)),
+            LoraInfo.parseAdapterList(
+                waitingLen < 0 ? null : utf8(loraBytes, waitingStart, waitingLen)),
+            max < 0 || max > Integer.MAX_VALUE ? OptionalInt.empty() : OptionalInt.of((int) max));
+    prevLoraBytes = Arrays.copyOf(loraBytes, total);
+    System.arraycopy(loraLens, 0, prevLoraLens, 0, 3);
+    prevLora = Optional.of(info);
+    return prevLora;
+  }
+
+  private void copyLoraLabels(SampleView s) {
+    int running = s.indexOfLabel(RUNNING_LORA);
+    if (running < 0) {
+      running = s.indexOfLabel(RUNNING_LORA_OLD);
+    }
+    int waiting = s.indexOfLabel(WAITING_LORA);
+    if (waiting < 0) {
+      waiting = s.indexOfLabel(WAITING_LORA_OLD);
+    }
+    int max = s.indexOfLabel(MAX_LORA);
+    int need = rawLength(s, running) + rawLength(s, waiting) + rawLength(s, max);
+    if (loraBytes.length < need) {
+      loraBytes = new byte[Math.max(need, 2 * loraBytes.length)];
+    }
+    int n = 0;
+    loraLens[0] = running < 0 ? -1 : s.copyLabelValue(running, loraBytes, n);
+    n += Math.max(loraLens[0], 0);
+    loraLens[1] = waiting < 0 ? -1 : s.copyLabelValue(waiting, loraBytes, n);
+    n += Math.max(loraLens[1], 0);
+    loraLens[2] = max < 0 ? -1 : s.copyLabelValue(max, loraBytes, n);
+  }
+
+  private static int rawLength(SampleView s, int label) {
+    return label < 0 ? 0 : s.labelValueRawLength(label);
+  }
+
+  private static String utf8(byte[] b, int from, int len) {
+    return new String(b, from, len, StandardCharsets.UTF_8);
   }
 
   private OptionalLong geometry(int role, long fromInfo) {
@@ -327,49 +374,51 @@ public final class EngineMetricsExtractor {
     }
   }
 
-  private static String label(SampleView s, byte[] name, byte[] oldName) {
-    int i = s.indexOfLabel(name);
-    if (i < 0 && oldName != null) {
-      i = s.indexOfLabel(oldName);
-    }
-    return i < 0 ? null : s.labelValue(i);
-  }
-
   /** A label holding a positive integer ("16", "16.0"); 0 for absent, "None" and the like. */
-  private static long labelInteger(SampleView s, byte[] name) {
+  private long labelInteger(SampleView s, byte[] name) {
     int i = s.indexOfLabel(name);
     if (i < 0) {
       return 0;
     }
-    long v = positiveOrZeroInteger(s.labelValue(i));
-    return Math.max(v, 0);
+    int raw = s.labelValueRawLength(i);
+    if (scratch.length < raw) {
+      scratch = new byte[Math.max(raw, 2 * scratch.length)];
+    }
+    int len = s.copyLabelValue(i, scratch, 0);
+    return Math.max(nonNegativeInteger(scratch, 0, len), 0);
   }
 
   /**
-   * The integer in {@code text} ("16", "16.0", "4294967296.0"), or -1 when it is not a
-   * non-negative integer ("None", "", "[]", "0.9"). Python's str() forms, hence no exponent.
+   * The integer in {@code b[from, to)} ("16", "16.0", "4294967296.0", blanks around), or -1 when
+   * it is not a non-negative integer ("None", "", "[]", "0.9"): Python's str() forms, so no
+   * exponent.
    */
-  private static long positiveOrZeroInteger(String text) {
-    String t = text.strip();
-    int dot = t.indexOf('.');
-    int end = dot < 0 ? t.length() : dot;
-    if (end == 0 || end > 18) {
+  private static long nonNegativeInteger(byte[] b, int from, int to) {
+    while (from < to && b[from] == ' ') {
+      from++;
+    }
+    while (to > from && b[to - 1] == ' ') {
+      to--;
+    }
+    int i = from;
+    long v = 0;
+    while (i < to && b[i] >= '0' && b[i] <= '9') {
+      if (i - from == 18) {
+        return -1;
+      }
+      v = v * 10 + (b[i] - '0');
+      i++;
+    }
+    if (i == from) {
       return -1;
     }
-    long v = 0;
-    for (int i = 0; i < end; i++) {
-      char c = t.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      v = v * 10 + (c - '0');
-    }
-    for (int i = end + 1; i < t.length(); i++) {
-      if (t.charAt(i) != '0') {
-        return -1;
+    if (i < to && b[i] == '.') {
+      i++;
+      while (i < to && b[i] == '0') {
+        i++;
       }
     }
-    return v;
+    return i == to ? v : -1;
   }
 
   private static long positiveInteger(double d) {

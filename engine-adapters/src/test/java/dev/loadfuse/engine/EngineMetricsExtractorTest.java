@@ -303,6 +303,37 @@ class EngineMetricsExtractorTest {
   }
 
   @Test
+  void unchangedLoraStateAcrossScrapes_previousLoraInfoReused() {
+    EngineMetricsExtractor x = EngineMetricsExtractor.forConfig(engine("vllm"));
+    byte[] a =
+        "vllm:lora_requests_info{max_lora=\"2\",running_lora_adapters=\"a\",waiting_lora_adapters=\"\"} 5\n"
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] b =
+        "vllm:lora_requests_info{max_lora=\"2\",running_lora_adapters=\"a\",waiting_lora_adapters=\"b\"} 6\n"
+            .getBytes(StandardCharsets.UTF_8);
+    LoraInfo first = x.extract(a).lora().orElseThrow();
+    assertThat(x.extract(a).lora().orElseThrow()).isSameAs(first);
+    assertThat(x.extract(b).lora())
+        .hasValue(new LoraInfo(List.of("a"), List.of("b"), OptionalInt.of(2)));
+    assertThat(x.extract(a).lora()).hasValue(first);
+  }
+
+  @Test
+  void escapedLoraLabels_unescaped() {
+    EngineSample s =
+        extract("vllm", "vllm:lora_requests_info{max_lora=\"1\",running_lora_adapters=\"x\\\"y\"} 1\n");
+    assertThat(s.lora().orElseThrow().runningAdapters()).containsExactly("x\"y");
+  }
+
+  @ParameterizedTest(name = "block_size=\"{0}\"")
+  @CsvSource({"16, 16", "' 16 ', 16", "16.000, 16", "16.5, ", "-16, ", "1e3, ", "'', ", "None, ", "0, ",
+      "1234567890123456789, ", "123456789012345678, 123456789012345678"})
+  void cacheInfoLabelForms(String label, Long expected) {
+    EngineSample s = extract("vllm", "vllm:cache_config_info{block_size=\"" + label + "\"} 1\n");
+    assertThat(s.cacheBlockSize().isPresent() ? s.cacheBlockSize().getAsLong() : null).isEqualTo(expected);
+  }
+
+  @Test
   void wantedNames_areTheSpecNamesOnce() {
     EngineMetricsExtractor x = EngineMetricsExtractor.forConfig(engine("triton-tensorrt-llm"));
     assertThat(x.wantedNames().size()).isEqualTo(2);

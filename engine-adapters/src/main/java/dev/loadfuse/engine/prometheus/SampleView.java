@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A window onto one sample line of the page being parsed. Reused by the parser for every wanted
@@ -110,7 +111,41 @@ public final class SampleView {
       return new String(buf, s, e - s, StandardCharsets.UTF_8);
     }
     byte[] out = new byte[e - s];
-    int n = 0;
+    int n = unescape(s, e, out, 0);
+    return new String(out, 0, n, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Bytes of label {@code i}'s value as written (with escapes); an upper bound of the unescaped
+   * length, for sizing the array passed to {@link #copyLabelValue}.
+   */
+  public int labelValueRawLength(int i) {
+    int o = 4 * checkLabel(i);
+    return labels[o + 3] - labels[o + 2];
+  }
+
+  /**
+   * Copies the unescaped UTF-8 bytes of label {@code i}'s value into {@code dst} at {@code
+   * offset}, so a caller can keep a value past this callback without building a String.
+   *
+   * @return the number of bytes written
+   * @throws IndexOutOfBoundsException if {@code dst} has fewer than {@link #labelValueRawLength}
+   *     bytes from {@code offset}
+   */
+  public int copyLabelValue(int i, byte[] dst, int offset) {
+    int o = 4 * checkLabel(i);
+    int s = labels[o + 2];
+    int e = labels[o + 3];
+    Objects.checkFromIndexSize(offset, e - s, dst.length);
+    if (!escaped[i]) {
+      System.arraycopy(buf, s, dst, offset, e - s);
+      return e - s;
+    }
+    return unescape(s, e, dst, offset) - offset;
+  }
+
+  /** Writes the unescaped bytes of buf[s, e) to out from n; returns the end index in out. */
+  private int unescape(int s, int e, byte[] out, int n) {
     for (int p = s; p < e; p++) {
       byte c = buf[p];
       if (c == '\\' && p + 1 < e) {
@@ -127,7 +162,7 @@ public final class SampleView {
         out[n++] = c;
       }
     }
-    return new String(out, 0, n, StandardCharsets.UTF_8);
+    return n;
   }
 
   /** The unescaped value of the label called {@code name}, or null when the series has none. */

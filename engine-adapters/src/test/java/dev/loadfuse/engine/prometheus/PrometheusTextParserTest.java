@@ -416,6 +416,11 @@ class PrometheusTextParserTest {
               assertThat(s.labelValueEquals(0, "x\"".getBytes(StandardCharsets.UTF_8))).isFalse();
               assertThat(s.labelValueEquals(1, "z".getBytes(StandardCharsets.UTF_8))).isTrue();
               assertThat(s.labelName(0)).isEqualTo("a");
+              byte[] dst = new byte[s.labelValueRawLength(0) + 2];
+              int n = s.copyLabelValue(0, dst, 2);
+              assertThat(new String(dst, 2, n, StandardCharsets.UTF_8)).isEqualTo("x\"y");
+              assertThatThrownBy(() -> s.copyLabelValue(0, new byte[2], 0))
+                  .isInstanceOf(IndexOutOfBoundsException.class);
               assertThatThrownBy(() -> s.labelName(2))
                   .isInstanceOf(IndexOutOfBoundsException.class)
                   .hasMessage("label 2 (expected: [0, 2))");
