@@ -14,6 +14,8 @@ import dev.loadfuse.sidecar.config.SidecarConfig;
 import dev.loadfuse.sidecar.config.SidecarConfigSources;
 import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
 import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesDiscoveryOptions;
+import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesEndpointDiscovery;
 import dev.loadfuse.sidecar.http.SidecarHttpServer;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -291,7 +293,11 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private static EndpointDiscovery kubernetesDiscovery(SidecarConfig config) {
-    throw new IllegalArgumentException("TEMP");
+    KubernetesDiscoveryOptions options = KubernetesDiscoveryOptions.forNode(config.nodeName());
+    if (config.namespace() != null) {
+      options = options.withNamespace(config.namespace());
+    }
+    return new KubernetesEndpointDiscovery(new KubernetesClientBuilder().build(), options);
   }
 
   /** Re-reads the config file's engine mappings while running; a bad change keeps the old ones. */
