@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.State;
  * -prof gc}. The {@code bytes} counter is page bytes per microsecond, i.e. MB/s (10^6 bytes/s);
  * {@code gc.alloc.rate.norm} is the bytes allocated per scrape.
  *
- * <p><b>Measured</b> (2025-11, JDK 25 Temurin, {@code -f 1 -wi 3 -i 5 -prof gc}, 10 s
+ * <p><b>Measured</b> (2026-11-22, JDK 25 Temurin, {@code -f 1 -wi 3 -i 5 -prof gc}, 10 s
  * iterations; 2-core shared VM, AMD EPYC, with another engineer's Maven build running beside it,
  * load average 6-7):
  *
