@@ -124,11 +124,6 @@ public record EngineConfig(
     return b;
   }
 
-  /** A copy named {@code name}. */
-  public EngineConfig withName(String name) {
-    return toBuilder().name(name).build();
-  }
-
   /** A copy whose queue is read from {@code spec} only (the fallback is dropped). */
   public EngineConfig withQueuedRequestsSpec(Optional<MetricSpec> spec) {
     return toBuilder().queuedRequestsSpec(spec).queuedRequestsFallbackSpec(Optional.empty())
@@ -155,7 +150,7 @@ public record EngineConfig(
    * dev.loadfuse.engine.spec.InvalidMetricSpecException}; an empty string disables the signal.
    */
   public static final class Builder {
-    private String name;
+    private final String name;
     private Optional<MetricSpec> queued = Optional.empty();
     private Optional<MetricSpec> running = Optional.empty();
     private Optional<MetricSpec> kv = Optional.empty();
@@ -173,11 +168,6 @@ public record EngineConfig(
 
     private Builder(String name) {
       this.name = name;
-    }
-
-    public Builder name(String name) {
-      this.name = name;
-      return this;
     }
 
     public Builder queuedRequestsSpec(String spec) {

@@ -18,9 +18,7 @@ public record EngineSelection(EngineConfig engine, Source source, String value) 
     /** The InferencePool annotation {@code inference.networking.x-k8s.io/model-server-runtime}. */
     POOL_ANNOTATION,
     /** {@code defaultEngine}. */
-    DEFAULT,
-    /** Chosen explicitly (e.g. a command-line flag). */
-    EXPLICIT
+    DEFAULT
   }
 
   public EngineSelection {

@@ -20,8 +20,8 @@ import java.util.OptionalDouble;
  * <p><b>What it does per line.</b> Every line is validated without allocating: metric name,
  * label names, quoted label values (escapes {@code \\}, {@code \"}, {@code \n}), value syntax
  * and optional timestamp. Only samples whose name is in the {@link WantedNames} reach the
- * {@link SampleVisitor}; the name is looked up from its bytes (a hash computed while scanning),
- * so unwanted lines cost no String and no number conversion.
+ * {@link SampleVisitor}; the name is looked up from its bytes (a hash of its length and its
+ * first and last eight bytes), so unwanted lines cost no String and no number conversion.
  *
  * <p><b>Tolerated.</b> Blank lines; leading blanks; {@code \r\n} line ends; HELP/TYPE without
  * samples, HELP without TYPE, duplicate HELP/TYPE; families in any order; {@code ", "} between
@@ -290,14 +290,12 @@ public final class PrometheusTextParser {
       return fail(ERR_NAME, i);
     }
     int ns = i;
-    int h = c;
     i++;
-    while (i < le && (CLASS[(c = b[i]) & 0xff] & NAME_CHAR) != 0) {
-      h = 31 * h + c;
+    while (i < le && (CLASS[b[i] & 0xff] & NAME_CHAR) != 0) {
       i++;
     }
     int ne = i;
-    int idx = all ? -1 : wanted.lookup(b, ns, ne, h);
+    int idx = all ? -1 : wanted.lookup(b, ns, ne);
     boolean want = all || idx >= 0;
     if (want) {
       view.labelCount = 0;
@@ -493,14 +491,12 @@ public final class PrometheusTextParser {
     while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
       i++;
     }
-    if (i == start || i == le || (CLASS[(c = b[i]) & 0xff] & NAME_START) == 0) {
+    if (i == start || i == le || (CLASS[b[i] & 0xff] & NAME_START) == 0) {
       return fail(ERR_TYPE, i);
     }
     int ns = i;
-    int h = c;
     i++;
-    while (i < le && (CLASS[(c = b[i]) & 0xff] & NAME_CHAR) != 0) {
-      h = 31 * h + c;
+    while (i < le && (CLASS[b[i] & 0xff] & NAME_CHAR) != 0) {
       i++;
     }
     int ne = i;
@@ -528,7 +524,7 @@ public final class PrometheusTextParser {
     if (all) {
       allTypes.put(new String(b, ns, ne - ns, StandardCharsets.UTF_8), type);
     } else {
-      int idx = wanted.lookup(b, ns, ne, h);
+      int idx = wanted.lookup(b, ns, ne);
       if (idx >= 0) {
         types[idx] = type;
       }

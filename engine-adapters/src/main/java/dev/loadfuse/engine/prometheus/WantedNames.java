@@ -1,5 +1,8 @@
 package dev.loadfuse.engine.prometheus;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +21,9 @@ public final class WantedNames {
 
   /** Every sample is wanted; {@link SampleView#nameIndex()} is then -1. For tools and tests. */
   public static final WantedNames ALL = new WantedNames(List.of(), true);
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final boolean all;
   private final String[] names;
@@ -90,21 +96,36 @@ public final class WantedNames {
     return lookup(b, 0, b.length, hash(b, 0, b.length));
   }
 
-  /** The hash the parser computes while it scans a name: {@code h = 31 * h + byte}. */
+  /**
+   * The hash of the name in {@code b[from, to)}: its length and its first and last eight bytes,
+   * read after the name was scanned, so the byte loop that finds the name's end carries no
+   * multiply from byte to byte.
+   */
   static int hash(byte[] b, int from, int to) {
-    int h = 0;
-    for (int i = from; i < to; i++) {
-      h = 31 * h + b[i];
+    int len = to - from;
+    long x;
+    if (len >= 8) {
+      x = (long) LONGS.get(b, from) * 0x9E3779B97F4A7C15L + (long) LONGS.get(b, to - 8);
+    } else {
+      x = 0;
+      for (int i = from; i < to; i++) {
+        x = (x << 8) | (b[i] & 0xff);
+      }
     }
-    return h;
+    x = (x ^ len) * 0x9E3779B97F4A7C15L;
+    return (int) (x >>> 32);
   }
 
   private static int mix(int h) {
     return h ^ (h >>> 16);
   }
 
-  /** Index of the name in {@code buf[from, to)} whose {@link #hash} is {@code h}, or -1. */
-  int lookup(byte[] buf, int from, int to, int h) {
+  /** Index of the name in {@code buf[from, to)}, or -1. */
+  int lookup(byte[] buf, int from, int to) {
+    return lookup(buf, from, to, hash(buf, from, to));
+  }
+
+  private int lookup(byte[] buf, int from, int to, int h) {
     int len = to - from;
     int s = mix(h) & mask;
     int slot;
