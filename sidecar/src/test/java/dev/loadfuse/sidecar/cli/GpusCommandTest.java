@@ -92,20 +92,21 @@ class GpusCommandTest {
         gpus:
           - uuid: GPU-a
             name: Mock H100
-            powerWatts: {step: {from: 100, to: 300, atSeconds: 0.9}}
+            powerWatts: {step: {from: 100, to: 300, atSeconds: 2}}
           - uuid: GPU-b
             name: Mock L4
             powerWatts: 50
             faults: [{lost: {afterSamples: 2}}]
         """);
 
-    int exit = run("gpus", "--mock-gpus", mock.toString(), "--samples", "3", "--interval-ms", "1000");
+    int exit = run("gpus", "--mock-gpus", mock.toString(), "--samples", "3", "--interval-ms", "2500");
 
     assertThat(err.toString()).isEmpty();
     assertThat(exit).isZero();
     List<JsonNode> lines = outLines().stream().map(GpusCommandTest::json).toList();
     assertThat(lines).hasSize(3);
-    // Sample 1 is taken at once (before 0.9 s), samples 2 and 3 at least 1 s and 2 s later.
+    // Sample 1 is taken at once (well before 2 s, leaving room for a slow machine), samples 2
+    // and 3 at least 2.5 s and 5 s later.
     assertThat(lines).extracting(l -> l.at("/gpus/0/powerWatts").asDouble()).containsExactly(100.0, 300.0, 300.0);
     assertThat(lines).extracting(l -> l.at("/gpus/1/lost").asBoolean()).containsExactly(false, false, true);
     assertThat(lines.getFirst().at("/gpus/0/uuid").asText()).isEqualTo("GPU-a");
