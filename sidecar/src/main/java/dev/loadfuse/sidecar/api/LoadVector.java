@@ -93,6 +93,18 @@ public record LoadVector(
         sample.missing(), atMillis, gpus, gpuSampledAtMillis, healthy, gpuLost, lastError);
   }
 
+  public LoadVector withEndpoint(EndpointId newEndpoint) {
+    return new LoadVector(newEndpoint, engine, waitingRequests, runningRequests, kvCacheUsage, lora,
+        cacheBlockSize, numGpuBlocks, missingMetrics, engineSampledAtMillis, gpus,
+        gpuSampledAtMillis, healthy, gpuLost, lastError);
+  }
+
+  public LoadVector withEngine(String newEngine) {
+    return new LoadVector(endpoint, newEngine, waitingRequests, runningRequests, kvCacheUsage, lora,
+        cacheBlockSize, numGpuBlocks, missingMetrics, engineSampledAtMillis, gpus,
+        gpuSampledAtMillis, healthy, gpuLost, lastError);
+  }
+
   public LoadVector withGpus(List<GpuSample> newGpus, long atMillis) {
     return new LoadVector(endpoint, engine, waitingRequests, runningRequests, kvCacheUsage, lora,
         cacheBlockSize, numGpuBlocks, missingMetrics, engineSampledAtMillis, newGpus, atMillis,

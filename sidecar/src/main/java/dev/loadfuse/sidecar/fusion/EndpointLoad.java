@@ -76,11 +76,7 @@ public final class EndpointLoad {
   /** Takes a new version of the endpoint (labels, GPUs...) with the same scrape target. */
   public void update(Endpoint newEndpoint, ModelServerMetricsConfig engines) {
     this.endpoint = newEndpoint;
-    this.vector = new LoadVector(id(newEndpoint), vector.engine(), vector.waitingRequests(),
-        vector.runningRequests(), vector.kvCacheUsage(), vector.lora(), vector.cacheBlockSize(),
-        vector.numGpuBlocks(), vector.missingMetrics(), vector.engineSampledAtMillis(),
-        vector.gpus(), vector.gpuSampledAtMillis(), vector.healthy(), vector.gpuLost(),
-        vector.lastError());
+    this.vector = vector.withEndpoint(id(newEndpoint));
     selectEngine(engines);
   }
 
@@ -147,11 +143,7 @@ public final class EndpointLoad {
     boolean healthy = engineError == null && scrapedOk && !gpuLost;
     String engineName = engine == null ? null : engine.name();
     if (!java.util.Objects.equals(engineName, vector.engine())) {
-      vector = new LoadVector(vector.endpoint(), engineName, vector.waitingRequests(),
-          vector.runningRequests(), vector.kvCacheUsage(), vector.lora(), vector.cacheBlockSize(),
-          vector.numGpuBlocks(), vector.missingMetrics(), vector.engineSampledAtMillis(),
-          vector.gpus(), vector.gpuSampledAtMillis(), vector.healthy(), vector.gpuLost(),
-          vector.lastError());
+      vector = vector.withEngine(engineName);
     }
     vector = vector.withHealth(healthy, gpuLost, error);
   }
