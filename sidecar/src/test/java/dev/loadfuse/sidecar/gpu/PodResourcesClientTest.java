@@ -129,7 +129,7 @@ class PodResourcesClientTest {
 
   @Test
   void socketWithNobodyListening_failsWithClearError() throws Exception {
-    try (FakeKubelet kubelet = FakeKubelet.serving(socket)) {
+    try (var _ = FakeKubelet.serving(socket)) {
       assertThat(list().byPod()).isEmpty();
     }
     if (!Files.exists(socket)) {
@@ -143,7 +143,7 @@ class PodResourcesClientTest {
 
   @Test
   void serverWithoutTheService_failsAsUnimplemented() throws Exception {
-    try (FakeKubelet kubelet = FakeKubelet.servingNothing(socket)) {
+    try (var _ = FakeKubelet.servingNothing(socket)) {
       assertThat(failure())
           .isInstanceOf(PodResourcesException.class)
           .hasMessage("podresources: the kubelet at unix://" + socket + " does not implement"
