@@ -1,10 +1,10 @@
 package dev.loadfuse.sidecar.gpu;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 
 /**
  * Which GPUs each pod on this node holds, as the kubelet allocated them: GPU ({@code GPU-…}) and
@@ -34,7 +34,7 @@ public record PodGpus(Map<PodName, List<String>> byPod) {
     byPod.forEach(
         (pod, gpus) -> {
           if (!gpus.isEmpty()) {
-            copy.put(pod, List.copyOf(new ArrayList<>(new java.util.TreeSet<>(gpus))));
+            copy.put(pod, List.copyOf(new TreeSet<>(gpus)));
           }
         });
     byPod = Map.copyOf(copy);
