@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Change detection.</b> The file is polled every {@link FileDiscoveryOptions#pollInterval()}
  * (default 1 s) rather than watched: inotify ({@code WatchService}) misses ConfigMap updates
- * (kubelet swaps a {@code ..data} symlink, the watched inode never changes), does not fire through
+ * (kubelet swaps a {@code ..data} symlink; the file's own entry never changes), does not fire through
  * many bind mounts and network filesystems, and still needs a poll fallback. A poll stats the
  * file (following symlinks: mtime, size, inode) and re-reads it only when that changed, or while
  * the last read was "racy" (within 2 s of the mtime, so a same-size rewrite in the same

@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,7 +71,7 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
   private volatile Thread thread;
   private volatile SnapshotPublisher publisher;
   private volatile SharedIndexInformer<Pod> pods;
-  private final List<PoolSource> poolSources = new ArrayList<>();
+  private final List<PoolSource> poolSources = new CopyOnWriteArrayList<>();
 
   // Confined to the executor thread.
   private boolean ready;
@@ -96,6 +97,17 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
               thread = t;
               return t;
             });
+    try {
+      return startInformers();
+    } catch (RuntimeException e) {
+      // e.g. an invalid client configuration: nothing was started that should keep running
+      close();
+      return CompletableFuture.failedFuture(
+          new DiscoveryException("kubernetes: cannot start informers: " + message(e), e));
+    }
+  }
+
+  private CompletableFuture<EndpointSet> startInformers() {
     long resyncMillis = options.resyncPeriod().toMillis();
 
     var podOps = options.namespace() == null

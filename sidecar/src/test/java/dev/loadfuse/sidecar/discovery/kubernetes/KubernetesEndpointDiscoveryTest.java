@@ -62,6 +62,7 @@ class KubernetesEndpointDiscoveryTest {
   private KubernetesEndpointDiscovery discovery;
 
   @BeforeEach
+  @SuppressWarnings("deprecation") // Serialization.jsonMapper(): what fabric8's own extension uses
   void startServer() {
     // CRUD, plus the expectations a test records (they win while they last).
     Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
