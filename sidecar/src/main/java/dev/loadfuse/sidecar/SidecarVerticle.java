@@ -82,6 +82,7 @@ public final class SidecarVerticle extends VerticleBase {
   private volatile ModelServerMetricsConfig engines;
   private final Map<String, Runtime> runtimes = new LinkedHashMap<>();
   private final Map<String, LoadVector> latest = new ConcurrentHashMap<>();
+  private EndpointSet lastDiscovered = EndpointSet.EMPTY;
   private volatile boolean discovered;
   private volatile boolean gpusProbed;
   private WebClient client;
@@ -238,7 +239,20 @@ public final class SidecarVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /**
+   * Applies the GPU attribution again to the last discovered endpoints (after the pod → GPU map
+   * changed). Any thread; runs on this verticle's context.
+   */
+  public void reattribute() {
+    context.runOnContext(v -> {
+      if (discovered) {
+        reconcile(lastDiscovered);
+      }
+    });
+  }
+
   private void reconcile(EndpointSet discoveredSet) {
+    lastDiscovered = discoveredSet;
     EndpointSet endpoints;
     try {
       endpoints = settings.gpuAttribution().apply(discoveredSet);

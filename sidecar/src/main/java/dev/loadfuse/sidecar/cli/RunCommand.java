@@ -16,6 +16,10 @@ import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
 import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesDiscoveryOptions;
 import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesEndpointDiscovery;
+import dev.loadfuse.sidecar.gpu.PodGpus;
+import dev.loadfuse.sidecar.gpu.PodResourcesClient;
+import dev.loadfuse.sidecar.gpu.PodResourcesGpuAttribution;
+import dev.loadfuse.sidecar.gpu.PodResourcesOptions;
 import dev.loadfuse.sidecar.http.SidecarHttpServer;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -52,6 +56,7 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
 
   private static final Logger LOG = Logger.getLogger(RunCommand.class.getName());
+  private static final long POD_RESOURCES_REFRESH_MS = 2000;
 
   @Spec CommandSpec spec;
 
@@ -158,13 +163,25 @@ final class RunCommand implements Callable<Integer> {
         boot.close();
       }
 
-      EndpointDiscovery discovery = config.endpointsFile() != null
+      boolean local = config.endpointsFile() != null;
+      EndpointDiscovery discovery = local
           ? new FileEndpointDiscovery(Path.of(config.endpointsFile()))
           : kubernetesDiscovery(config);
+      // Local: each endpoint's GPUs are listed in the endpoints file. Kubernetes: the kubelet
+      // PodResources API says which GPUs each pod was given.
+      PodResourcesGpuAttribution podGpus = local ? null : new PodResourcesGpuAttribution(
+          new PodResourcesClient(PodResourcesOptions.DEFAULTS.withSocket(Path.of(config.podResourcesSocket()))));
+      if (podGpus != null) {
+        try {
+          podGpus.refresh().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          LOG.warning("GPU attribution: " + rootMessage(e) + "; endpoints get their GPUs once the kubelet answers");
+        }
+      }
 
       SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
           discovery,
-          null,
+          podGpus == null ? null : podGpus::attribute,
           probe,
           engines,
           new ScrapeOptions(config.scrapeInterval(), config.scrapeTimeout(), config.maxPageBytes(),
@@ -188,6 +205,9 @@ final class RunCommand implements Callable<Integer> {
         return SidecarMain.EXIT_USAGE;
       }
       watchEngines(vertx, sidecar, flags());
+      if (podGpus != null) {
+        refreshPodGpus(vertx, podGpus, sidecar);
+      }
 
       out.println("loadfuse sidecar: " + discovery.describe() + ", " + sidecar.vectors().size()
           + " endpoint(s), GPU probe " + describeProbe(config)
@@ -298,6 +318,28 @@ final class RunCommand implements Callable<Integer> {
       options = options.withNamespace(config.namespace());
     }
     return new KubernetesEndpointDiscovery(new KubernetesClientBuilder().build(), options);
+  }
+
+  /** Re-reads the pod → GPU map every 2 s; endpoints are re-attributed when it changes. */
+  private static void refreshPodGpus(Vertx vertx, PodResourcesGpuAttribution podGpus, SidecarVerticle sidecar) {
+    String[] lastError = new String[1];
+    vertx.setPeriodic(POD_RESOURCES_REFRESH_MS, id -> {
+      PodGpus before = podGpus.current();
+      podGpus.refresh().whenComplete((after, err) -> {
+        if (err != null) {
+          String message = rootMessage(err);
+          if (!message.equals(lastError[0])) {
+            LOG.warning("GPU attribution: " + message + "; keeping the last known pod GPUs");
+            lastError[0] = message;
+          }
+        } else {
+          lastError[0] = null;
+          if (!after.equals(before)) {
+            sidecar.reattribute();
+          }
+        }
+      });
+    });
   }
 
   /** Re-reads the config file's engine mappings while running; a bad change keeps the old ones. */
