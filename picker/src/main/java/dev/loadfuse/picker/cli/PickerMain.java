@@ -1,0 +1,5 @@
+package dev.loadfuse.picker.cli;
+
+public final class PickerMain {
+  public static void main(String[] args) {}
+}
