@@ -24,7 +24,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
-import io.vertx.grpc.health.HealthService;
+import dev.loadfuse.picker.health.HealthService;
 import io.vertx.grpc.server.GrpcServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +41,6 @@ import java.util.logging.Logger;
 public final class PickerServer implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(PickerServer.class.getName());
-  static final String EXT_PROC_HEALTH_NAME = "envoy.service.ext_proc.v3.ExternalProcessor";
 
   private final Vertx vertx;
   private final PickerSettings settings;
@@ -185,10 +184,7 @@ public final class PickerServer implements AutoCloseable {
   }
 
   private Future<Void> startHealth() {
-    HealthService health = HealthService.create(vertx);
-    health.register("", () -> Future.succeededFuture(datastore.ready()));
-    health.register(EXT_PROC_HEALTH_NAME, () -> Future.succeededFuture(datastore.ready()));
-    GrpcServer grpc = GrpcServer.server(vertx).addService(health);
+    GrpcServer grpc = HealthService.server(vertx, datastore::ready);
     return vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.grpcHealthPort()))
         .requestHandler(grpc).listen().map(s -> {
           healthServer = s;
