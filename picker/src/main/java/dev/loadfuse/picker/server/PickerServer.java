@@ -146,17 +146,17 @@ public final class PickerServer implements AutoCloseable {
       options.setSsl(true).setUseAlpn(true).setKeyCertOptions(keyCert);
     }
     CertificateFiles reload = certFiles;
-    return listen(options, grpc, settings.grpcPort()).compose(first -> {
-      extProcServers.add(first);
-      Future<Void> chain = Future.succeededFuture();
-      for (int i = 1; i < settings.extProcServers(); i++) {
-        chain = chain.compose(v -> listen(options, grpc, first.actualPort()).map(s -> {
-          extProcServers.add(s);
-          return null;
-        }));
-      }
-      return chain;
-    }).onSuccess(v -> {
+    // Several servers on one port spread connections over event loops; Vert.x shares a random port
+    // between servers that ask for the same negative port.
+    int port = settings.grpcPort() == 0 ? -1 : settings.grpcPort();
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < settings.extProcServers(); i++) {
+      chain = chain.compose(v -> listen(options, grpc, port).map(s -> {
+        extProcServers.add(s);
+        return null;
+      }));
+    }
+    return chain.onSuccess(v -> {
       if (reload != null) {
         certTimer = vertx.setPeriodic(settings.certReloadInterval().toMillis(), id -> reloadCertificate(reload));
       }
