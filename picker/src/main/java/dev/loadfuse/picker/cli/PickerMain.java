@@ -39,8 +39,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "loadfuse endpoint picker: an Envoy ext_proc server that picks the model-server endpoint of each",
-        "inference request from the endpoints' load (engine metrics and GPU state).",
+        "loadfuse endpoint picker: an Envoy ext_proc server that picks the model-server endpoint of each "
+            + "inference request from the endpoints' load (engine metrics and GPU state).",
         "Local mode: --endpoints-file FILE (an in-process sidecar scrapes those model servers).",
         "Cluster mode: --cluster --cluster-members host:port,... (load vectors from remote sidecars)."})
 public final class PickerMain implements Callable<Integer> {
