@@ -147,8 +147,6 @@ public final class ConfigLoader {
     } catch (JacksonException e) {
       throw new ConfigException("invalid YAML: " + e.getOriginalMessage()
           + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
-    } catch (IOException e) {
-      throw new ConfigException("cannot read: " + e.getMessage(), e);
     }
     if (root == null || !root.isObject()) {
       throw new ConfigException("expected a map with apiVersion and kind");
