@@ -1,0 +1,91 @@
+package dev.loadfuse.benchmarks.picker;
+
+import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.metrics.PickerMetrics;
+import dev.loadfuse.picker.plugins.InTreePlugins;
+import dev.loadfuse.picker.scheduling.Scheduler;
+import dev.loadfuse.picker.scheduling.SchedulerObserver;
+import dev.loadfuse.picker.scheduling.SchedulingCycle;
+import dev.loadfuse.picker.scheduling.SchedulingRequest;
+import dev.loadfuse.picker.scheduling.SchedulingResult;
+import dev.loadfuse.picker.scheduling.config.ConfigLoader;
+import dev.loadfuse.sidecar.api.EndpointId;
+import dev.loadfuse.sidecar.api.LoadVector;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * One scheduling decision of the default profile (queue-scorer 2, kv-cache-utilization-scorer 2,
+ * max-score-picker, single-profile-handler) over 100 endpoints with fresh, varied vectors, as the
+ * ext_proc stream makes it: a new {@link SchedulingCycle}, the handler, both scorers, the picker.
+ * {@code observed=true} records every plugin and the decision into the real Prometheus timers
+ * (what the server does); {@code false} uses no observer.
+ *
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar SchedulingBenchmark -f 1 -wi 3 -i 5}
+ * (SampleTime, so the output has p50/p99). Targets: p50 <= 20 µs, p99 <= 100 µs.
+ *
+ * <p><b>Measured</b> (2026-11-22, JDK 25 Temurin, {@code -f 1 -wi 3 -w 3s -i 3 -r 5s}; 2-core shared
+ * VM, AMD EPYC, load average about 1.7 from other builds):
+ *
+ * <table>
+ *   <caption>SchedulingBenchmark.decide, 100 endpoints, default profile (µs per decision)</caption>
+ *   <tr><th>observed</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th></tr>
+ *   <tr><td>true (Prometheus timers)</td><td>1.19</td><td>1.02</td><td>1.16</td><td>1.49</td><td>32</td></tr>
+ *   <tr><td>false</td><td>0.90</td><td>0.71</td><td>0.89</td><td>1.49</td><td>35</td></tr>
+ * </table>
+ *
+ * <p>Targets p50 <= 20 µs and p99 <= 100 µs are met by more than an order of magnitude; the
+ * p99.9 tail is the VM being descheduled (it is the same without any work being timed). The three
+ * plugin timers and the decision timer cost about 0.3 µs together. A decision allocates the
+ * candidate copy, two score arrays and the chosen-index array (4 arrays of 100) and the result.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class SchedulingBenchmark {
+
+  @Param({"100"})
+  public int endpoints;
+
+  @Param({"true", "false"})
+  public boolean observed;
+
+  private Scheduler scheduler;
+  private EndpointState[] candidates;
+  private SchedulingRequest request;
+
+  @Setup
+  public void setup() {
+    SchedulerObserver observer = observed ? new PickerMetrics() : SchedulerObserver.NONE;
+    scheduler = new ConfigLoader(InTreePlugins.registry()).defaults().scheduler(observer);
+    SplittableRandom r = new SplittableRandom(7);
+    long now = System.currentTimeMillis();
+    candidates = new EndpointState[endpoints];
+    for (int i = 0; i < endpoints; i++) {
+      EndpointId id = new EndpointId("ep-" + i, "10.0." + (i / 250) + "." + (i % 250 + 1), 8000, "pool");
+      EndpointState s = new EndpointState(id, Map.of());
+      // Fresh for the whole run: the picker treats samples older than the threshold as absent.
+      s.update(new LoadVector(id, "vllm", r.nextInt(20), r.nextInt(64), r.nextDouble(), null, 16, 81_767,
+          List.of(), now + TimeUnit.DAYS.toMillis(1), List.of(), 0, true, false, null));
+      candidates[i] = s;
+    }
+    request = new SchedulingRequest("bench", "meta-llama/Llama-3.1-8B-Instruct",
+        "meta-llama/Llama-3.1-8B-Instruct", 0, null, Map.of(), 1024);
+  }
+
+  @Benchmark
+  public SchedulingResult decide() {
+    SchedulingCycle cycle = new SchedulingCycle(request, System.currentTimeMillis(), 2_000, null);
+    return scheduler.schedule(cycle, candidates, candidates.length);
+  }
+}

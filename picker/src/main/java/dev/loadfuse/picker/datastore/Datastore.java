@@ -1,0 +1,222 @@
+package dev.loadfuse.picker.datastore;
+
+import dev.loadfuse.sidecar.api.EndpointId;
+import dev.loadfuse.sidecar.api.LoadVector;
+import dev.loadfuse.sidecar.discovery.Endpoint;
+import dev.loadfuse.sidecar.discovery.EndpointSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The endpoints the picker may route to, each with its latest {@link LoadVector} and in-flight
+ * counters, keyed by {@code address:port}.
+ *
+ * <p><b>Where endpoints come from.</b> In {@link Mode#ENDPOINT_SET} mode an endpoint discovery
+ * (the endpoints file) gives the set ({@link #setEndpoints}); vectors attach to the endpoint of the
+ * same {@code address:port}, and a vector of an endpoint not (yet) in the set is kept until it is.
+ * In {@link Mode#VECTORS} mode (remote sidecars and no endpoints file) every endpoint a vector
+ * names is routable, and one not heard of for {@code expireAfterMillis} is dropped ({@link
+ * #expire}).
+ *
+ * <p><b>Drained endpoints.</b> An endpoint whose vector reports a lost GPU is left out of the
+ * candidates until a vector says otherwise.
+ *
+ * <p><b>Threading.</b> Written by the discovery and bus threads, read by every event loop: the
+ * routable endpoints are an immutable array snapshot behind a volatile reference, replaced under
+ * a lock on change; lookups go through a concurrent map.
+ */
+public final class Datastore {
+
+  /** Where the endpoint set comes from. */
+  public enum Mode {
+    /** An endpoint discovery gives the set; vectors only add load. */
+    ENDPOINT_SET,
+    /** Every endpoint a vector names is routable. */
+    VECTORS
+  }
+
+  private static final EndpointState[] NONE = new EndpointState[0];
+  private static final Comparator<EndpointState> ORDER =
+      Comparator.comparing((EndpointState e) -> e.id().pool()).thenComparing(e -> e.id().name())
+          .thenComparing(EndpointState::hostPort);
+
+  private final Mode mode;
+  private final long expireAfterMillis;
+  private final Map<String, EndpointState> byHostPort = new ConcurrentHashMap<>();
+  private final Map<String, LoadVector> latestVectors = new ConcurrentHashMap<>();
+  private final Map<String, Long> heardAtMillis = new ConcurrentHashMap<>();
+  private volatile EndpointState[] all = NONE;
+  private volatile EndpointState[] routable = NONE;
+  private volatile boolean endpointSetKnown;
+
+  /**
+   * @param mode where endpoints come from
+   * @param expireAfterMillis in {@link Mode#VECTORS} mode, how long an endpoint stays without a
+   *     vector
+   */
+  public Datastore(Mode mode, long expireAfterMillis) {
+    this.mode = mode;
+    if (expireAfterMillis <= 0) {
+      throw new IllegalArgumentException("expireAfterMillis: " + expireAfterMillis + " (expected: > 0)");
+    }
+    this.expireAfterMillis = expireAfterMillis;
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  /**
+   * Replaces the endpoint set. Endpoints that stay keep their state (vector, counters); requests
+   * in flight to a removed endpoint release against its old state harmlessly.
+   */
+  public synchronized void setEndpoints(EndpointSet set) {
+    Map<String, EndpointState> next = new HashMap<>();
+    for (Endpoint e : set) {
+      EndpointId id = new EndpointId(e.name(), e.address(), e.port(), e.pool().toString());
+      String key = id.hostPort();
+      if (next.containsKey(key)) {
+        continue; // one address:port selected by two pools: route to it once
+      }
+      EndpointState state = byHostPort.get(key);
+      if (state == null || !state.id().equals(id)) {
+        state = new EndpointState(id, e.labels());
+        LoadVector v = latestVectors.get(key);
+        if (v != null) {
+          state.update(v);
+        }
+      } else {
+        state.labels(e.labels());
+      }
+      next.put(key, state);
+    }
+    byHostPort.keySet().retainAll(next.keySet());
+    byHostPort.putAll(next);
+    latestVectors.keySet().retainAll(next.keySet());
+    endpointSetKnown = true;
+    rebuild();
+  }
+
+  /** Takes a vector from the bus. Any thread. */
+  public void onVector(LoadVector v) {
+    String key = v.endpoint().hostPort();
+    latestVectors.put(key, v);
+    EndpointState state = byHostPort.get(key);
+    if (state != null) {
+      boolean wasLost = isLost(state.vector());
+      state.update(v);
+      heardAtMillis.put(key, System.currentTimeMillis());
+      if (wasLost != isLost(v)) {
+        synchronized (this) {
+          rebuild();
+        }
+      }
+      return;
+    }
+    if (mode == Mode.VECTORS) {
+      synchronized (this) {
+        state = byHostPort.get(key);
+        if (state == null) {
+          state = new EndpointState(v.endpoint(), Map.of());
+          byHostPort.put(key, state);
+        }
+        state.update(v);
+        heardAtMillis.put(key, System.currentTimeMillis());
+        rebuild();
+      }
+    }
+  }
+
+  /** In {@link Mode#VECTORS} mode drops endpoints not heard of for the expiry time. */
+  public synchronized void expire(long nowMillis) {
+    if (mode != Mode.VECTORS) {
+      return;
+    }
+    boolean changed = false;
+    for (Map.Entry<String, Long> e : new ArrayList<>(heardAtMillis.entrySet())) {
+      if (nowMillis - e.getValue() > expireAfterMillis) {
+        heardAtMillis.remove(e.getKey());
+        latestVectors.remove(e.getKey());
+        changed |= byHostPort.remove(e.getKey()) != null;
+      }
+    }
+    if (changed) {
+      rebuild();
+    }
+  }
+
+  private void rebuild() {
+    EndpointState[] sorted = byHostPort.values().toArray(NONE);
+    Arrays.sort(sorted, ORDER);
+    int n = 0;
+    EndpointState[] ok = new EndpointState[sorted.length];
+    for (EndpointState s : sorted) {
+      if (!isLost(s.vector())) {
+        ok[n++] = s;
+      }
+    }
+    all = sorted;
+    routable = n == sorted.length ? sorted : Arrays.copyOf(ok, n);
+  }
+
+  private static boolean isLost(LoadVector v) {
+    return v != null && v.gpuLost();
+  }
+
+  /** Every known endpoint, drained ones included, in (pool, name) order. Do not modify. */
+  public EndpointState[] all() {
+    return all;
+  }
+
+  /** The endpoints requests may go to (drained ones left out), in (pool, name) order. Do not modify. */
+  public EndpointState[] routable() {
+    return routable;
+  }
+
+  /** True once endpoints are known: a first endpoint set, or (vectors mode) a first vector. */
+  public boolean ready() {
+    return mode == Mode.VECTORS ? all.length > 0 : endpointSetKnown && all.length > 0;
+  }
+
+  /** The endpoint at {@code address:port}, null when unknown. */
+  public EndpointState get(String hostPort) {
+    return byHostPort.get(hostPort);
+  }
+
+  /**
+   * The routable endpoints named by an Envoy subset hint: entries are {@code ip:port} ({@code
+   * [v6]:port}) or a bare address, which matches every port of that address. Unknown entries are
+   * ignored. Returns a new array.
+   */
+  public EndpointState[] subset(List<String> hint) {
+    EndpointState[] from = routable;
+    EndpointState[] out = new EndpointState[from.length];
+    int n = 0;
+    for (EndpointState s : from) {
+      for (int i = 0; i < hint.size(); i++) {
+        String h = hint.get(i);
+        if (h.equals(s.hostPort()) || h.equals(s.id().address()) || h.equals("[" + s.id().address() + "]")) {
+          out[n++] = s;
+          break;
+        }
+      }
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  /** The latest vectors of the known endpoints, in endpoint order (endpoints without one left out). */
+  public List<LoadVector> vectors() {
+    List<LoadVector> out = new ArrayList<>();
+    for (EndpointState s : all) {
+      if (s.vector() != null) {
+        out.add(s.vector());
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,153 @@
+package dev.loadfuse.picker.metrics;
+
+import dev.loadfuse.picker.scheduling.SchedulerObserver;
+import dev.loadfuse.picker.scheduling.TypedName;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The picker's Prometheus metrics, named as the reference endpoint picker names them:
+ *
+ * <ul>
+ *   <li>{@code inference_objective_request_total{model_name,target_model_name}}
+ *   <li>{@code inference_objective_request_error_total{model_name,target_model_name,error_code}}
+ *   <li>{@code inference_objective_request_duration_seconds{model_name,target_model_name}} (histogram)
+ *   <li>{@code inference_objective_input_tokens}, {@code ..._output_tokens} (histograms, same labels)
+ *   <li>{@code inference_objective_running_requests{model_name}}
+ *   <li>{@code inference_pool_ready_pods{name}}
+ *   <li>{@code inference_extension_scheduler_e2e_duration_seconds} (histogram)
+ *   <li>{@code inference_extension_plugin_duration_seconds{extension_point,plugin_type,plugin_name}}
+ * </ul>
+ *
+ * <p>Meters per (model, target) pair are created once and cached, so recording on the request
+ * path is a map lookup and an update. Thread-safe.
+ */
+public final class PickerMetrics implements SchedulerObserver {
+
+  /** The error code of responses whose {@code :status} is not 200. */
+  public static final String MODEL_SERVER_ERROR = "ModelServerError";
+
+  private static final double[] DURATION_BUCKETS = {0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5,
+      2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600};
+  private static final double[] TOKEN_BUCKETS = {1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
+      32768, 65536, 131072, 262144, 524288, 1048576};
+  private static final double[] SCHEDULER_BUCKETS = {0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1};
+  private static final double[] PLUGIN_BUCKETS = {0.00001, 0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002,
+      0.005, 0.01, 0.02, 0.05, 0.1};
+
+  private final PrometheusMeterRegistry registry;
+  private final Map<ModelPair, Meters> meters = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
+  private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+  private final Timer schedulerE2e;
+
+  public PickerMetrics() {
+    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  public PickerMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    this.schedulerE2e = Timer.builder("inference_extension_scheduler_e2e_duration")
+        .description("End-to-end scheduling latency distribution in seconds")
+        .serviceLevelObjectives(durations(SCHEDULER_BUCKETS))
+        .register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** The exposition text for {@code GET /metrics}. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** Publishes {@code inference_pool_ready_pods{name=pool}} from {@code readyPods}. */
+  public void pool(String pool, Supplier<Number> readyPods) {
+    Gauge.builder("inference_pool_ready_pods", readyPods)
+        .description("The number of ready pods in the inference server pool")
+        .tag("name", pool)
+        .register(registry);
+  }
+
+  /** The meters of one (model, target model) pair. */
+  public Meters meters(String model, String targetModel) {
+    return meters.computeIfAbsent(new ModelPair(model, targetModel), this::create);
+  }
+
+  /** One error of the pair, with the reference's error code ({@code BadRequest}, ...). */
+  public void error(String model, String targetModel, String errorCode) {
+    errors.computeIfAbsent(model + '\u0000' + targetModel + '\u0000' + errorCode, k ->
+        Counter.builder("inference_objective_request_error")
+            .description("Counter of inference objective requests errors broken out for each model and target model")
+            .tags("model_name", model, "target_model_name", targetModel, "error_code", errorCode)
+            .register(registry)).increment();
+  }
+
+  /** The running-requests gauge of a model. */
+  public AtomicInteger running(String model) {
+    return running.computeIfAbsent(model, m -> {
+      AtomicInteger n = new AtomicInteger();
+      Gauge.builder("inference_objective_running_requests", n, AtomicInteger::get)
+          .description("Inference objective number of running requests in each model")
+          .tag("model_name", m)
+          .register(registry);
+      return n;
+    });
+  }
+
+  private Meters create(ModelPair p) {
+    String[] tags = {"model_name", p.model(), "target_model_name", p.target()};
+    return new Meters(
+        Counter.builder("inference_objective_request")
+            .description("Counter of inference objective requests broken out for each model and target model")
+            .tags(tags).register(registry),
+        Timer.builder("inference_objective_request_duration")
+            .description("Inference objective response latency distribution in seconds for each model and target model")
+            .tags(tags).serviceLevelObjectives(durations(DURATION_BUCKETS)).register(registry),
+        DistributionSummary.builder("inference_objective_input_tokens")
+            .description("Inference objective input token count distribution for requests in each model")
+            .tags(tags).serviceLevelObjectives(TOKEN_BUCKETS).register(registry),
+        DistributionSummary.builder("inference_objective_output_tokens")
+            .description("Inference objective output token count distribution for requests in each model")
+            .tags(tags).serviceLevelObjectives(TOKEN_BUCKETS).register(registry));
+  }
+
+  @Override
+  public Recorder plugin(String extensionPoint, TypedName plugin) {
+    Timer t = Timer.builder("inference_extension_plugin_duration")
+        .description("Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name")
+        .tags("extension_point", extensionPoint, "plugin_type", plugin.type(), "plugin_name", plugin.name())
+        .serviceLevelObjectives(durations(PLUGIN_BUCKETS))
+        .register(registry);
+    return nanos -> t.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public Recorder decision() {
+    return nanos -> schedulerE2e.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private static Duration[] durations(double[] seconds) {
+    Duration[] d = new Duration[seconds.length];
+    for (int i = 0; i < seconds.length; i++) {
+      d[i] = Duration.ofNanos(Math.round(seconds[i] * 1e9));
+    }
+    return d;
+  }
+
+  private record ModelPair(String model, String target) {}
+
+  /** The per-pair meters. */
+  public record Meters(Counter requests, Timer duration, DistributionSummary inputTokens, DistributionSummary outputTokens) {}
+}

@@ -1,0 +1,40 @@
+package dev.loadfuse.picker.plugins;
+
+import dev.loadfuse.picker.plugins.datalayer.metrics.ModelServerMetricsPlugin;
+import dev.loadfuse.picker.plugins.filter.bylabel.ByLabelFilter;
+import dev.loadfuse.picker.plugins.picker.maxscore.MaxScorePicker;
+import dev.loadfuse.picker.plugins.picker.random.RandomPicker;
+import dev.loadfuse.picker.plugins.picker.weightedrandom.WeightedRandomPicker;
+import dev.loadfuse.picker.plugins.profile.single.SingleProfileHandler;
+import dev.loadfuse.picker.plugins.scorer.kvcache.KvCacheUtilizationScorer;
+import dev.loadfuse.picker.plugins.scorer.queue.QueueScorer;
+import dev.loadfuse.picker.plugins.scorer.runningrequests.RunningRequestsSizeScorer;
+import dev.loadfuse.picker.scheduling.config.PluginRegistry;
+
+/** The one place where the plugins shipped with the picker are registered. */
+public final class InTreePlugins {
+
+  private InTreePlugins() {}
+
+  /** Registers every in-tree plugin type in {@code registry} and returns it. */
+  public static PluginRegistry registerAll(PluginRegistry registry) {
+    registry.register(ByLabelFilter.TYPE, ByLabelFilter::create);
+    registry.register(QueueScorer.TYPE, QueueScorer::create);
+    registry.register(KvCacheUtilizationScorer.TYPE, KvCacheUtilizationScorer::create);
+    registry.register(RunningRequestsSizeScorer.TYPE, RunningRequestsSizeScorer::create);
+    registry.register(MaxScorePicker.TYPE, MaxScorePicker::create);
+    registry.register(RandomPicker.TYPE, RandomPicker::create);
+    registry.register(WeightedRandomPicker.TYPE, WeightedRandomPicker::create);
+    registry.register(SingleProfileHandler.TYPE, SingleProfileHandler::create);
+    registry.register(ModelServerMetricsPlugin.TYPE,
+        (name, p) -> ModelServerMetricsPlugin.create(ModelServerMetricsPlugin.TYPE, name, p));
+    registry.register(ModelServerMetricsPlugin.TYPE_LLM_D,
+        (name, p) -> ModelServerMetricsPlugin.create(ModelServerMetricsPlugin.TYPE_LLM_D, name, p));
+    return registry;
+  }
+
+  /** A new registry with every in-tree plugin. */
+  public static PluginRegistry registry() {
+    return registerAll(new PluginRegistry());
+  }
+}

@@ -1,0 +1,44 @@
+package dev.loadfuse.picker.plugins.scorer.queue;
+
+import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.plugins.scorer.MinMax;
+import dev.loadfuse.picker.scheduling.SchedulingCycle;
+import dev.loadfuse.picker.scheduling.Scorer;
+import dev.loadfuse.picker.scheduling.TypedName;
+import dev.loadfuse.picker.scheduling.config.Parameters;
+
+/**
+ * {@code queue-scorer}: prefers short queues. The queue of an endpoint is the engine's waiting
+ * count plus the picker's picks not yet reflected in it ({@link EndpointState#queueDepth}); score
+ * {@code (maxQ - q) / (maxQ - minQ)} over the candidates, 1 for all when every queue is equal.
+ * No parameters.
+ */
+public final class QueueScorer implements Scorer {
+
+  public static final String TYPE = "queue-scorer";
+
+  private final TypedName typedName;
+
+  public QueueScorer(String name) {
+    this.typedName = new TypedName(TYPE, name);
+  }
+
+  public static QueueScorer create(String name, Parameters parameters) {
+    return new QueueScorer(name);
+  }
+
+  @Override
+  public TypedName typedName() {
+    return typedName;
+  }
+
+  @Override
+  public void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores) {
+    long now = cycle.nowMillis();
+    long stale = cycle.staleAfterMillis();
+    for (int i = 0; i < count; i++) {
+      scores[i] = candidates[i].queueDepth(now, stale);
+    }
+    MinMax.lowerIsBetter(scores, count);
+  }
+}

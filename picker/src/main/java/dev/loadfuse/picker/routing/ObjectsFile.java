@@ -1,0 +1,266 @@
+package dev.loadfuse.picker.routing;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.loadfuse.picker.scheduling.config.ConfigException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the routing objects of local mode ({@code --objects-file}): the same YAML as the Kubernetes
+ * objects, several documents in one file.
+ *
+ * <pre>{@code
+ * apiVersion: inference.networking.x-k8s.io/v1alpha2
+ * kind: InferenceObjective
+ * metadata: {name: critical}
+ * spec: {priority: 10, poolRef: {name: local-pool}}
+ * ---
+ * apiVersion: inference.networking.x-k8s.io/v1alpha2
+ * kind: InferenceModelRewrite
+ * metadata: {name: canary}
+ * spec:
+ *   poolRef: {name: local-pool}
+ *   rules:
+ *   - matches: [{model: {type: Exact, value: food-review}}]   # no matches = every model
+ *     targets:
+ *     - {modelRewrite: food-review-v1, weight: 90}
+ *     - {modelRewrite: food-review-v2, weight: 10}
+ * }</pre>
+ *
+ * <p>Strict: unknown kinds and unknown keys in {@code spec} are errors naming the document and the
+ * path; {@code metadata} other than {@code name} and {@code creationTimestamp} and any {@code
+ * status} are ignored. Weights are 1..1,000,000, set on all targets of a rule or on none (equal
+ * weights). Rewrites are ordered by {@code metadata.creationTimestamp} (older first) when given,
+ * else by their place in the file. When {@code poolName} is given, objects whose {@code
+ * spec.poolRef.name} names another pool are skipped.
+ */
+public final class ObjectsFile {
+
+  public static final String API_VERSION = "inference.networking.x-k8s.io/v1alpha2";
+  public static final String OBJECTIVE = "InferenceObjective";
+  public static final String REWRITE = "InferenceModelRewrite";
+
+  private static final ObjectReader YAML = YAMLMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build()
+      .readerFor(JsonNode.class);
+
+  private ObjectsFile() {}
+
+  public static RoutingObjects load(Path file, String poolName) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": no such file");
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+    }
+    return parse(text, file.toString(), poolName);
+  }
+
+  /**
+   * @param poolName only objects of this pool apply; null for all
+   * @throws ConfigException starting with {@code source}
+   */
+  public static RoutingObjects parse(String text, String source, String poolName) {
+    List<JsonNode> docs = new ArrayList<>();
+    try (MappingIterator<JsonNode> it = YAML.readValues(text)) {
+      while (it.hasNextValue()) {
+        JsonNode doc = it.nextValue();
+        if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
+          docs.add(doc);
+        }
+      }
+    } catch (JacksonException e) {
+      throw new ConfigException(source + ": invalid YAML: " + e.getOriginalMessage()
+          + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
+    } catch (IOException e) {
+      throw new ConfigException(source + ": cannot read: " + e.getMessage(), e);
+    }
+    Map<String, Integer> priorities = new LinkedHashMap<>();
+    List<Rewrite> rewrites = new ArrayList<>();
+    Set<String> rewriteNames = new HashSet<>();
+    for (int d = 0; d < docs.size(); d++) {
+      JsonNode doc = docs.get(d);
+      String where = source + ": document " + (d + 1);
+      try {
+        if (!doc.isObject()) {
+          throw ConfigException.at("(document)", "expected a map with apiVersion and kind");
+        }
+        keys(doc, "", List.of("apiVersion", "kind", "metadata", "spec", "status"));
+        String kind = text(doc, "kind", true);
+        String name = text(doc.path("metadata"), "metadata.name", "name", true);
+        where += " (" + kind + " " + name + ")";
+        String api = text(doc, "apiVersion", true);
+        if (!API_VERSION.equals(api)) {
+          throw ConfigException.at("apiVersion", "\"" + api + "\" (expected: " + API_VERSION + ")");
+        }
+        JsonNode spec = doc.path("spec");
+        if (!spec.isObject()) {
+          throw ConfigException.at("spec", "missing");
+        }
+        switch (kind) {
+          case OBJECTIVE -> {
+            keys(spec, "spec.", List.of("priority", "poolRef"));
+            if (!inPool(spec, poolName)) {
+              continue;
+            }
+            JsonNode p = spec.get("priority");
+            int priority = 0;
+            if (p != null && !p.isNull()) {
+              if (!p.isIntegralNumber() || !p.canConvertToInt()) {
+                throw ConfigException.at("spec.priority", p + " (expected: an integer)");
+              }
+              priority = p.intValue();
+            }
+            if (priorities.put(name, priority) != null) {
+              throw ConfigException.at("metadata.name", "a second " + OBJECTIVE + " named \"" + name + "\"");
+            }
+          }
+          case REWRITE -> {
+            keys(spec, "spec.", List.of("poolRef", "rules"));
+            if (!rewriteNames.add(name)) {
+              throw ConfigException.at("metadata.name", "a second " + REWRITE + " named \"" + name + "\"");
+            }
+            List<RewriteRule> rules = rules(name, spec.path("rules"));
+            if (inPool(spec, poolName)) {
+              String created = doc.path("metadata").path("creationTimestamp").asText("");
+              rewrites.add(new Rewrite(created, d, rules));
+            }
+          }
+          default -> throw ConfigException.at("kind", "\"" + kind + "\" (expected: " + OBJECTIVE + " or " + REWRITE + ")");
+        }
+      } catch (ConfigException e) {
+        throw new ConfigException(where + ": " + e.getMessage(), e);
+      }
+    }
+    // Older resources first; without timestamps the file order stands.
+    rewrites.sort(Comparator.comparing((Rewrite r) -> r.created.isEmpty() ? "~" : r.created).thenComparingInt(r -> r.index));
+    List<RewriteRule> ordered = new ArrayList<>();
+    rewrites.forEach(r -> ordered.addAll(r.rules));
+    return new RoutingObjects(new ModelRewrites(ordered), priorities);
+  }
+
+  private record Rewrite(String created, int index, List<RewriteRule> rules) {}
+
+  private static List<RewriteRule> rules(String name, JsonNode rules) {
+    if (!rules.isArray()) {
+      throw ConfigException.at("spec.rules", rules.isMissingNode() ? "missing" : "expected a list");
+    }
+    List<RewriteRule> out = new ArrayList<>();
+    for (int i = 0; i < rules.size(); i++) {
+      String rp = "spec.rules[" + i + "]";
+      JsonNode rule = rules.get(i);
+      if (!rule.isObject()) {
+        throw ConfigException.at(rp, "expected a map with matches and targets");
+      }
+      keys(rule, rp + ".", List.of("matches", "targets"));
+      Set<String> models = new HashSet<>();
+      JsonNode matches = rule.path("matches");
+      if (!matches.isMissingNode() && !matches.isNull()) {
+        if (!matches.isArray()) {
+          throw ConfigException.at(rp + ".matches", "expected a list");
+        }
+        for (int m = 0; m < matches.size(); m++) {
+          String mp = rp + ".matches[" + m + "]";
+          JsonNode match = matches.get(m);
+          keys(match, mp + ".", List.of("model"));
+          JsonNode model = match.path("model");
+          if (!model.isObject()) {
+            throw ConfigException.at(mp + ".model", "missing");
+          }
+          keys(model, mp + ".model.", List.of("type", "value"));
+          String type = model.path("type").asText("Exact");
+          if (!"Exact".equals(type)) {
+            throw ConfigException.at(mp + ".model.type", "\"" + type + "\" (expected: Exact)");
+          }
+          models.add(text(model, mp + ".model.value", "value", true));
+        }
+      }
+      JsonNode targets = rule.path("targets");
+      if (!targets.isArray() || targets.isEmpty()) {
+        throw ConfigException.at(rp + ".targets", "missing (expected: at least one target)");
+      }
+      List<RewriteRule.Target> ts = new ArrayList<>();
+      int weighted = 0;
+      for (int t = 0; t < targets.size(); t++) {
+        String tp = rp + ".targets[" + t + "]";
+        JsonNode target = targets.get(t);
+        keys(target, tp + ".", List.of("modelRewrite", "weight"));
+        String model = text(target, tp + ".modelRewrite", "modelRewrite", true);
+        JsonNode w = target.get("weight");
+        int weight = 1;
+        if (w != null && !w.isNull()) {
+          weighted++;
+          if (!w.isIntegralNumber() || !w.canConvertToInt()
+              || w.intValue() < RewriteRule.MIN_WEIGHT || w.intValue() > RewriteRule.MAX_WEIGHT) {
+            throw ConfigException.at(tp + ".weight", w + " (expected: [1, 1000000])");
+          }
+          weight = w.intValue();
+        }
+        ts.add(new RewriteRule.Target(model, weight));
+      }
+      if (weighted != 0 && weighted != ts.size()) {
+        throw ConfigException.at(rp + ".targets", "weights set on " + weighted + " of " + ts.size()
+            + " targets (expected: on all or on none)");
+      }
+      out.add(new RewriteRule(name + " rules[" + i + "]", models, ts));
+    }
+    return out;
+  }
+
+  private static boolean inPool(JsonNode spec, String poolName) {
+    if (poolName == null) {
+      return true;
+    }
+    String ref = spec.path("poolRef").path("name").asText(null);
+    return ref == null || ref.equals(poolName);
+  }
+
+  private static void keys(JsonNode node, String prefix, List<String> allowed) {
+    if (!node.isObject()) {
+      throw ConfigException.at(prefix.isEmpty() ? "(document)" : prefix.substring(0, prefix.length() - 1), "expected a map");
+    }
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!allowed.contains(k)) {
+        throw ConfigException.at(prefix + k, "unknown key (known: " + String.join(", ", allowed) + ")");
+      }
+    }
+  }
+
+  private static String text(JsonNode node, String key, boolean required) {
+    return text(node, key, key, required);
+  }
+
+  private static String text(JsonNode node, String path, String key, boolean required) {
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      if (required) {
+        throw ConfigException.at(path, "missing");
+      }
+      return null;
+    }
+    if (!v.isTextual() || v.textValue().isBlank()) {
+      throw ConfigException.at(path, v + " (expected: a non-empty string)");
+    }
+    return v.textValue();
+  }
+}

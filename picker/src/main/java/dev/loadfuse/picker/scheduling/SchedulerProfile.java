@@ -1,0 +1,103 @@
+package dev.loadfuse.picker.scheduling;
+
+import dev.loadfuse.picker.PickerException;
+import dev.loadfuse.picker.datastore.EndpointState;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A profile ready to run: filters in order, then every scorer (each score clamped to [0, 1], times
+ * its weight, summed), then the picker. Plugins are held in arrays and their timers resolved up
+ * front, so a decision allocates only a few arrays of the candidate count.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class SchedulerProfile {
+
+  private final String name;
+  private final Filter[] filters;
+  private final SchedulerObserver.Recorder[] filterTimers;
+  private final Scorer[] scorers;
+  private final double[] weights;
+  private final SchedulerObserver.Recorder[] scorerTimers;
+  private final Picker picker;
+  private final SchedulerObserver.Recorder pickerTimer;
+
+  public SchedulerProfile(ProfileSpec spec, SchedulerObserver observer) {
+    this.name = spec.name();
+    this.filters = spec.filters().toArray(new Filter[0]);
+    this.filterTimers = new SchedulerObserver.Recorder[filters.length];
+    for (int i = 0; i < filters.length; i++) {
+      filterTimers[i] = observer.plugin("Filter", filters[i].typedName());
+    }
+    int n = spec.scorers().size();
+    this.scorers = new Scorer[n];
+    this.weights = new double[n];
+    this.scorerTimers = new SchedulerObserver.Recorder[n];
+    for (int i = 0; i < n; i++) {
+      scorers[i] = spec.scorers().get(i).scorer();
+      weights[i] = spec.scorers().get(i).weight();
+      scorerTimers[i] = observer.plugin("Scorer", scorers[i].typedName());
+    }
+    this.picker = spec.picker();
+    this.pickerTimer = observer.plugin("Picker", picker.typedName());
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Runs the profile over {@code candidates[0..count)} (not modified).
+   *
+   * @throws PickerException {@code InferencePoolResourceExhausted} when no candidate is left
+   */
+  public ProfileResult run(SchedulingCycle cycle, EndpointState[] candidates, int count) {
+    if (count == 0) {
+      throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
+          "failed to find a target endpoint: no candidate endpoints (profile " + name + ")");
+    }
+    EndpointState[] c = Arrays.copyOf(candidates, count);
+    int n = count;
+    for (int f = 0; f < filters.length; f++) {
+      long t0 = System.nanoTime();
+      n = filters[f].filter(cycle, c, n);
+      filterTimers[f].record(System.nanoTime() - t0);
+      if (n <= 0) {
+        throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
+            "failed to find a target endpoint: filter " + filters[f].typedName()
+                + " left no endpoint (profile " + name + ")");
+      }
+    }
+    double[] total = new double[n];
+    if (scorers.length > 0) {
+      double[] s = new double[n];
+      for (int k = 0; k < scorers.length; k++) {
+        long t0 = System.nanoTime();
+        scorers[k].score(cycle, c, n, s);
+        scorerTimers[k].record(System.nanoTime() - t0);
+        double w = weights[k];
+        for (int i = 0; i < n; i++) {
+          double v = s[i];
+          // Clamp; NaN fails both comparisons and counts as 0.
+          v = v >= 1 ? 1 : (v > 0 ? v : 0);
+          total[i] += w * v;
+        }
+      }
+    }
+    int[] chosen = new int[n];
+    long t0 = System.nanoTime();
+    int k = picker.pick(cycle, c, n, total, chosen);
+    pickerTimer.record(System.nanoTime() - t0);
+    if (k <= 0) {
+      throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
+          "failed to find a target endpoint: picker " + picker.typedName() + " chose none (profile " + name + ")");
+    }
+    List<EndpointState> targets = new ArrayList<>(k);
+    for (int i = 0; i < k; i++) {
+      targets.add(c[chosen[i]]);
+    }
+    return new ProfileResult(name, targets);
+  }
+}

@@ -1,0 +1,45 @@
+package dev.loadfuse.picker.scheduling;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the scheduler knows of one inference request.
+ *
+ * @param requestId the {@code x-request-id} (kept from the client or generated)
+ * @param model the model the client asked for ({@code body.model}); empty when the request carries
+ *     no parsed body (header-only or pass-through path)
+ * @param targetModel the model the request goes to after rewriting; equal to {@code model} when
+ *     not rewritten
+ * @param priority the InferenceObjective's priority (0 without one; below 0 = sheddable)
+ * @param fairnessId {@code x-gateway-inference-fairness-id}, {@code default-flow} when absent
+ * @param headers request headers, lower-case names; immutable
+ * @param bodyBytes size of the body forwarded to the model server, 0 without a body
+ */
+public record SchedulingRequest(
+    String requestId,
+    String model,
+    String targetModel,
+    int priority,
+    String fairnessId,
+    Map<String, String> headers,
+    long bodyBytes) {
+
+  public static final String DEFAULT_FAIRNESS_ID = "default-flow";
+
+  public SchedulingRequest {
+    Objects.requireNonNull(requestId, "requestId");
+    model = model == null ? "" : model;
+    targetModel = targetModel == null ? model : targetModel;
+    fairnessId = fairnessId == null || fairnessId.isEmpty() ? DEFAULT_FAIRNESS_ID : fairnessId;
+    headers = headers == null ? Map.of() : headers;
+    if (bodyBytes < 0) {
+      throw new IllegalArgumentException("bodyBytes: " + bodyBytes + " (expected: >= 0)");
+    }
+  }
+
+  /** A request with only an id, for tests and benchmarks. */
+  public static SchedulingRequest of(String requestId) {
+    return new SchedulingRequest(requestId, "", "", 0, null, Map.of(), 0);
+  }
+}

@@ -1,0 +1,186 @@
+package dev.loadfuse.picker.scheduling.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A plugin's {@code parameters}, decoded strictly: a factory asks for the keys it knows, then
+ * calls {@link #finish()}, which rejects every other key. Every error names the full path, e.g.
+ * {@code plugins[3].parameters.maxNumOfEndpoints: 0 (expected: >= 1)}.
+ *
+ * <p>Not thread-safe; used once while loading.
+ */
+public final class Parameters {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final String path;
+  private final JsonNode node;
+  private final Set<String> known = new LinkedHashSet<>();
+  private boolean everything;
+
+  private Parameters(String path, JsonNode node) {
+    this.path = path;
+    this.node = node;
+  }
+
+  /**
+   * @param path where the parameters are, e.g. {@code plugins[3].parameters}
+   * @param node a map, or null / missing / YAML null for "none"
+   */
+  public static Parameters of(String path, JsonNode node) {
+    if (node == null || node.isMissingNode() || node.isNull()) {
+      return new Parameters(path, MAPPER.createObjectNode());
+    }
+    if (!node.isObject()) {
+      throw ConfigException.at(path, "expected a map, got " + describe(node));
+    }
+    return new Parameters(path, node);
+  }
+
+  /** No parameters at all. */
+  public static Parameters none(String path) {
+    return of(path, null);
+  }
+
+  /** Where these parameters are, e.g. {@code plugins[3].parameters}. */
+  public String path() {
+    return path;
+  }
+
+  /** The path of {@code key}, for a factory's own error messages. */
+  public String path(String key) {
+    return path + "." + key;
+  }
+
+  public boolean has(String key) {
+    known.add(key);
+    JsonNode v = node.get(key);
+    return v != null && !v.isNull();
+  }
+
+  /** An integer in [min, max], or {@code defaultValue} when absent. */
+  public int integer(String key, int defaultValue, int min, int max) {
+    known.add(key);
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      return defaultValue;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw ConfigException.at(path(key), describe(v) + " (expected: an integer)");
+    }
+    int i = v.intValue();
+    if (i < min || i > max) {
+      throw ConfigException.at(path(key), i + " (expected: " + range(min, max) + ")");
+    }
+    return i;
+  }
+
+  /** A string, or {@code defaultValue} when absent. */
+  public String string(String key, String defaultValue) {
+    known.add(key);
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      return defaultValue;
+    }
+    if (!v.isTextual()) {
+      throw ConfigException.at(path(key), describe(v) + " (expected: a string)");
+    }
+    return v.textValue();
+  }
+
+  /** A non-blank string that must be present. */
+  public String requiredString(String key) {
+    String s = string(key, null);
+    if (s == null || s.isBlank()) {
+      throw ConfigException.at(path(key), "missing");
+    }
+    return s;
+  }
+
+  /** A boolean, or {@code defaultValue} when absent. */
+  public boolean bool(String key, boolean defaultValue) {
+    known.add(key);
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      return defaultValue;
+    }
+    if (!v.isBoolean()) {
+      throw ConfigException.at(path(key), describe(v) + " (expected: true or false)");
+    }
+    return v.booleanValue();
+  }
+
+  /** A list of strings, empty when absent. */
+  public List<String> strings(String key) {
+    known.add(key);
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw ConfigException.at(path(key), describe(v) + " (expected: a list of strings)");
+    }
+    List<String> out = new ArrayList<>(v.size());
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode e = v.get(i);
+      if (!e.isTextual()) {
+        throw ConfigException.at(path(key) + "[" + i + "]", describe(e) + " (expected: a string)");
+      }
+      out.add(e.textValue());
+    }
+    return out;
+  }
+
+  /**
+   * Every parameter as plain Java values (maps, lists, strings, numbers), for decoders that check
+   * the keys themselves; {@link #finish()} then accepts every key.
+   */
+  public Map<String, Object> asMap() {
+    everything = true;
+    @SuppressWarnings("unchecked")
+    Map<String, Object> m = MAPPER.convertValue(node, LinkedHashMap.class);
+    return m;
+  }
+
+  /** Rejects every key no getter asked for. */
+  public void finish() {
+    if (everything) {
+      return;
+    }
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!known.contains(key)) {
+        throw ConfigException.at(path(key), "unknown parameter"
+            + (known.isEmpty() ? " (this plugin takes none)" : " (known: " + String.join(", ", known) + ")"));
+      }
+    }
+  }
+
+  static String describe(JsonNode v) {
+    if (v.isTextual()) {
+      return "\"" + v.textValue() + "\"";
+    }
+    if (v.isObject()) {
+      return "a map";
+    }
+    if (v.isArray()) {
+      return "a list";
+    }
+    return v.toString();
+  }
+
+  private static String range(int min, int max) {
+    if (max == Integer.MAX_VALUE) {
+      return ">= " + min;
+    }
+    return "[" + min + ", " + max + "]";
+  }
+}

@@ -1,0 +1,43 @@
+package dev.loadfuse.picker.scheduling.config;
+
+import dev.loadfuse.engine.config.ModelServerMetricsConfig;
+import dev.loadfuse.picker.scheduling.Plugin;
+import dev.loadfuse.picker.scheduling.ProfileHandler;
+import dev.loadfuse.picker.scheduling.ProfileSpec;
+import dev.loadfuse.picker.scheduling.Scheduler;
+import dev.loadfuse.picker.scheduling.SchedulerObserver;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A loaded, valid EndpointPickerConfig.
+ *
+ * @param plugins every plugin instance, in config order (defaults added by the loader included)
+ * @param profileHandler the profile handler (single-profile-handler unless configured)
+ * @param profiles the scheduling profiles, in config order
+ * @param engines the engine-metrics mappings from the metrics plugin, or the built-in defaults
+ * @param featureGates the {@code featureGates} list as written (none is acted on yet)
+ */
+public record PickerConfig(
+    List<Plugin> plugins,
+    ProfileHandler profileHandler,
+    List<ProfileSpec> profiles,
+    ModelServerMetricsConfig engines,
+    List<String> featureGates) {
+
+  public PickerConfig {
+    plugins = List.copyOf(plugins);
+    Objects.requireNonNull(profileHandler, "profileHandler");
+    profiles = List.copyOf(profiles);
+    if (profiles.isEmpty()) {
+      throw new IllegalArgumentException("profiles: empty");
+    }
+    engines = engines == null ? ModelServerMetricsConfig.defaults() : engines;
+    featureGates = List.copyOf(featureGates);
+  }
+
+  /** A scheduler running this config, reporting to {@code observer}. */
+  public Scheduler scheduler(SchedulerObserver observer) {
+    return new Scheduler(profileHandler, profiles, observer);
+  }
+}

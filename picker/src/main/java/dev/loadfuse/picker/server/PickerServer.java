@@ -1,0 +1,265 @@
+package dev.loadfuse.picker.server;
+
+import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.picker.datastore.Datastore;
+import dev.loadfuse.picker.extproc.ExtProcContext;
+import dev.loadfuse.picker.extproc.ExtProcService;
+import dev.loadfuse.picker.http.PickerHttp;
+import dev.loadfuse.picker.load.LoadFeed;
+import dev.loadfuse.picker.load.TeeDiscovery;
+import dev.loadfuse.picker.metrics.PickerMetrics;
+import dev.loadfuse.picker.tls.CertificateFiles;
+import dev.loadfuse.picker.tls.SelfSignedCertificate;
+import dev.loadfuse.sidecar.SidecarVerticle;
+import dev.loadfuse.sidecar.discovery.DiscoveryException;
+import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
+import dev.loadfuse.sidecar.discovery.EndpointSet;
+import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.sidecar.metrics.SidecarMetrics;
+import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.ServerSSLOptions;
+import dev.loadfuse.picker.health.HealthService;
+import io.vertx.grpc.server.GrpcServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The running endpoint picker: the datastore fed from the bus (and, in local mode, the in-process
+ * sidecar scraping the endpoints file's model servers), the ext_proc server, the gRPC health
+ * server and the metrics/HTTP server. {@link #start} deploys everything on a given Vert.x
+ * (clustered or not); {@link #close} takes it all down again, leaving the Vert.x to its owner.
+ */
+public final class PickerServer implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(PickerServer.class.getName());
+
+  private final Vertx vertx;
+  private final PickerSettings settings;
+  private final Datastore datastore;
+  private final PickerMetrics metrics;
+  private final List<String> deployments = new ArrayList<>();
+  private final List<HttpServer> extProcServers = new ArrayList<>();
+  private HttpServer healthServer;
+  private HttpServer httpServer;
+  private EndpointDiscovery directDiscovery;
+  private long certTimer = -1;
+  private String pool;
+
+  private PickerServer(Vertx vertx, PickerSettings settings) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.datastore = new Datastore(settings.endpointsFile() != null ? Datastore.Mode.ENDPOINT_SET : Datastore.Mode.VECTORS,
+        Math.max(10_000, 10 * settings.metricsStalenessThreshold().toMillis()));
+    this.metrics = new PickerMetrics();
+  }
+
+  /** Starts a picker; the future fails (with everything started so far closed) on any problem. */
+  public static Future<PickerServer> start(Vertx vertx, PickerSettings settings) {
+    PickerServer s = new PickerServer(vertx, settings);
+    return s.doStart().transform(ar -> {
+      if (ar.succeeded()) {
+        return Future.succeededFuture(s);
+      }
+      return s.stop().transform(ignored -> Future.failedFuture(ar.cause()));
+    });
+  }
+
+  private Future<Void> doStart() {
+    return vertx.deployVerticle(new LoadFeed(datastore, 1_000))
+        .compose(id -> {
+          deployments.add(id);
+          return startEndpoints();
+        })
+        .onSuccess(v -> {
+          pool = settings.poolName();
+          if (pool == null) {
+            pool = datastore.all().length > 0 ? datastore.all()[0].id().pool() : "";
+          }
+          metrics.pool(pool, () -> datastore.routable().length);
+        })
+        .compose(v -> startExtProc())
+        .compose(v -> startHealth())
+        .compose(v -> startHttp())
+        .mapEmpty();
+  }
+
+  private Future<Void> startEndpoints() {
+    if (settings.endpointsFile() == null) {
+      return Future.succeededFuture();
+    }
+    FileEndpointDiscovery file = new FileEndpointDiscovery(settings.endpointsFile());
+    if (settings.remoteSidecars()) {
+      directDiscovery = file;
+      return Future.fromCompletionStage(file.start(new EndpointDiscovery.Listener() {
+        @Override
+        public void onEndpoints(EndpointSet endpoints) {
+          datastore.setEndpoints(endpoints);
+        }
+
+        @Override
+        public void onError(DiscoveryException error) {
+          LOG.warning("endpoints file: " + error.getMessage() + "; keeping the last good endpoint set");
+        }
+      })).transform(ar -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(unwrap(ar.cause())));
+    }
+    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
+        new TeeDiscovery(file, datastore::setEndpoints),
+        null,
+        GpuProbes.none("in-process sidecar of the picker: no GPU probe"),
+        settings.config().engines(),
+        ScrapeOptions.DEFAULTS.withInterval(settings.refreshMetricsInterval()),
+        null,
+        null,
+        new SidecarMetrics(metrics.registry())));
+    return vertx.deployVerticle(sidecar).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(unwrap(ar.cause()));
+      }
+      deployments.add(ar.result());
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> startExtProc() {
+    ExtProcContext ctx = new ExtProcContext(datastore, settings.config().scheduler(metrics), settings.routing(),
+        metrics, null, settings.maxBodyBytes(), settings.metricsStalenessThreshold().toMillis());
+    GrpcServer grpc = ExtProcService.server(vertx, ctx);
+    HttpServerOptions options = new HttpServerOptions().setHost(settings.host()).setTcpNoDelay(true);
+    CertificateFiles certFiles = null;
+    if (settings.secureServing()) {
+      KeyCertOptions keyCert;
+      if (settings.certPath() != null) {
+        certFiles = new CertificateFiles(settings.certPath());
+        keyCert = certFiles.read();
+      } else {
+        keyCert = SelfSignedCertificate.generate().keyCertOptions();
+      }
+      options.setSsl(true).setUseAlpn(true).setKeyCertOptions(keyCert);
+    }
+    CertificateFiles reload = certFiles;
+    // Several servers on one port spread connections over event loops; Vert.x shares a random port
+    // between servers that ask for the same negative port.
+    int port = settings.grpcPort() == 0 ? -1 : settings.grpcPort();
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < settings.extProcServers(); i++) {
+      chain = chain.compose(v -> listen(options, grpc, port).map(s -> {
+        extProcServers.add(s);
+        return null;
+      }));
+    }
+    return chain.onSuccess(v -> {
+      if (reload != null) {
+        certTimer = vertx.setPeriodic(settings.certReloadInterval().toMillis(), id -> reloadCertificate(reload));
+      }
+    });
+  }
+
+  private void reloadCertificate(CertificateFiles files) {
+    PemKeyCertOptions changed = files.changed();
+    if (changed == null) {
+      return;
+    }
+    for (HttpServer s : extProcServers) {
+      s.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(changed)).onComplete(ar -> {
+        if (ar.failed()) {
+          LOG.log(Level.WARNING, "serving certificate from " + settings.certPath() + " rejected: " + ar.cause().getMessage());
+        } else if (Boolean.TRUE.equals(ar.result())) {
+          LOG.info("serving certificate reloaded from " + settings.certPath());
+        }
+      });
+    }
+  }
+
+  private Future<HttpServer> listen(HttpServerOptions options, GrpcServer handler, int port) {
+    return vertx.createHttpServer(new HttpServerOptions(options).setPort(port)).requestHandler(handler).listen();
+  }
+
+  private Future<Void> startHealth() {
+    GrpcServer grpc = HealthService.server(vertx, datastore::ready);
+    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.grpcHealthPort()))
+        .requestHandler(grpc).listen().map(s -> {
+          healthServer = s;
+          return null;
+        });
+  }
+
+  private Future<Void> startHttp() {
+    // HTTP/1.1 only: scrapers speak it, and an h2c upgrade of a large /metrics page is not worth it.
+    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.metricsPort())
+            .setHttp2ClearTextEnabled(false))
+        .requestHandler(PickerHttp.router(vertx, datastore, metrics)).listen().map(s -> {
+          httpServer = s;
+          return null;
+        });
+  }
+
+  public int grpcPort() {
+    return extProcServers.getFirst().actualPort();
+  }
+
+  public int grpcHealthPort() {
+    return healthServer.actualPort();
+  }
+
+  public int metricsPort() {
+    return httpServer.actualPort();
+  }
+
+  public Datastore datastore() {
+    return datastore;
+  }
+
+  public PickerMetrics metrics() {
+    return metrics;
+  }
+
+  public PickerSettings settings() {
+    return settings;
+  }
+
+  /** Stops everything this picker started; the Vert.x stays up. */
+  public Future<Void> stop() {
+    if (certTimer >= 0) {
+      vertx.cancelTimer(certTimer);
+    }
+    List<Future<?>> done = new ArrayList<>();
+    for (HttpServer s : extProcServers) {
+      done.add(s.close());
+    }
+    if (healthServer != null) {
+      done.add(healthServer.close());
+    }
+    if (httpServer != null) {
+      done.add(httpServer.close());
+    }
+    for (String id : deployments) {
+      done.add(vertx.undeploy(id));
+    }
+    if (directDiscovery != null) {
+      directDiscovery.close();
+    }
+    return Future.join(done).mapEmpty();
+  }
+
+  @Override
+  public void close() {
+    try {
+      stop().await(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "picker did not stop cleanly: " + e);
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+}

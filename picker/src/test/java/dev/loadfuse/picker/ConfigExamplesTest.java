@@ -1,0 +1,32 @@
+package dev.loadfuse.picker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loadfuse.picker.plugins.InTreePlugins;
+import dev.loadfuse.picker.routing.ObjectsFile;
+import dev.loadfuse.picker.routing.RoutingObjects;
+import dev.loadfuse.picker.scheduling.config.ConfigLoader;
+import dev.loadfuse.picker.scheduling.config.PickerConfig;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The picker's files in config-examples/ load. */
+class ConfigExamplesTest {
+
+  private static final Path EXAMPLES = Path.of(System.getProperty("loadfuse.configExamples", "../config-examples"));
+
+  @Test
+  void pickerConfig_loads() {
+    PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("picker-config.yaml"));
+    assertThat(c.profiles().getFirst().scorers()).hasSize(3);
+    assertThat(c.engines().defaultEngine()).isEqualTo("vllm");
+  }
+
+  @Test
+  void pickerObjects_load() {
+    RoutingObjects o = ObjectsFile.load(EXAMPLES.resolve("picker-objects.yaml"), "local-pool");
+    assertThat(o.priority("batch")).isEqualTo(-1);
+    assertThat(o.priority("interactive")).isEqualTo(10);
+    assertThat(o.rewrites().ruleFor("meta-llama/Llama-3.1-8B-Instruct").targets()).hasSize(2);
+  }
+}

@@ -1,0 +1,96 @@
+package dev.loadfuse.picker.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.picker.datastore.Datastore;
+import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.plugins.InTreePlugins;
+import dev.loadfuse.picker.scheduling.config.ConfigLoader;
+import dev.loadfuse.picker.testing.Await;
+import dev.loadfuse.picker.testing.EnvoyStream;
+import dev.loadfuse.picker.testing.FakeEngineServer;
+import dev.loadfuse.picker.testing.FakeEngineServer.Format;
+import dev.loadfuse.sidecar.SidecarVerticle;
+import dev.loadfuse.sidecar.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.cluster.ClusteredVertx;
+import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A picker without endpoints file takes endpoints and load from a remote sidecar over the clustered bus. */
+class ClusterModeTest {
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void remoteSidecarVectors_makeEndpointsRoutable(@TempDir Path dir) throws Exception {
+    int p1 = freePort();
+    int p2 = freePort();
+    List<String> members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
+    String cluster = "loadfuse-picker-test-" + p1;
+    Vertx sidecarNode = null;
+    Vertx pickerNode = null;
+    PickerServer picker = null;
+    try {
+      sidecarNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster), new VertxOptions())
+          .await(60, TimeUnit.SECONDS);
+      FakeEngineServer engine = FakeEngineServer.start(sidecarNode, Format.SGLANG).load(3, 1, 0.5);
+      Path file = dir.resolve("endpoints.yaml");
+      Files.writeString(file, "pool: {name: node-a}\nendpoints:\n" + engine.endpointEntry("sglang-0"));
+      sidecarNode.deployVerticle(new SidecarVerticle(new SidecarVerticle.Settings(new FileEndpointDiscovery(file), null,
+          GpuProbes.none("test"), null, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(20)), null, null, null)))
+          .await(30, TimeUnit.SECONDS);
+
+      pickerNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster), new VertxOptions())
+          .await(60, TimeUnit.SECONDS);
+      PickerSettings settings = new PickerSettings("127.0.0.1", 0, 0, 0, new ConfigLoader(InTreePlugins.registry()).defaults(),
+          null, null, true, null, null, null, false, null, null, 0, 1);
+      picker = PickerServer.start(pickerNode, settings).await(60, TimeUnit.SECONDS);
+      Datastore ds = picker.datastore();
+      assertThat(ds.mode()).isEqualTo(Datastore.Mode.VECTORS);
+
+      String hostPort = "127.0.0.1:" + engine.port();
+      Await.until("the remote vector", Duration.ofSeconds(60), () -> {
+        EndpointState s = ds.get(hostPort);
+        return s != null && s.vector() != null && s.vector().hasWaitingRequests();
+      });
+      assertThat(ds.get(hostPort).vector().waitingRequests()).isEqualTo(3);
+      assertThat(ds.get(hostPort).vector().endpoint().pool()).isEqualTo("node-a");
+
+      ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", picker.grpcPort()).usePlaintext().build();
+      try (EnvoyStream s = new EnvoyStream(ch)) {
+        s.send(EnvoyStream.requestHeaders(true, ":path", "/v1/models"));
+        assertThat(EnvoyStream.setHeader(s.next().getRequestHeaders().getResponse().getHeaderMutation(),
+            "x-gateway-destination-endpoint")).isEqualTo(hostPort);
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } finally {
+      if (picker != null) {
+        picker.close();
+      }
+      if (pickerNode != null) {
+        pickerNode.close().await(30, TimeUnit.SECONDS);
+      }
+      if (sidecarNode != null) {
+        sidecarNode.close().await(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package dev.loadfuse.picker.testing;
+
+import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.scheduling.SchedulingCycle;
+import dev.loadfuse.picker.scheduling.SchedulingRequest;
+import dev.loadfuse.sidecar.api.EndpointId;
+import dev.loadfuse.sidecar.api.LoadVector;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Endpoints with fixed loads for scheduling tests. */
+public final class TestEndpoints {
+
+  public static final long NOW = 1_700_000_000_000L;
+  public static final long STALE_MS = 2_000;
+
+  private TestEndpoints() {}
+
+  public static EndpointId id(int i) {
+    return new EndpointId("ep-" + i, "10.0.0." + (i + 1), 8000, "pool");
+  }
+
+  /** Endpoint {@code i} with a vector sampled at {@link #NOW}; NaN = absent. */
+  public static EndpointState endpoint(int i, double waiting, double running, double kv) {
+    EndpointState e = new EndpointState(id(i), Map.of());
+    e.update(vector(id(i), waiting, running, kv, NOW));
+    return e;
+  }
+
+  public static EndpointState withLabels(int i, Map<String, String> labels) {
+    return new EndpointState(id(i), labels);
+  }
+
+  public static LoadVector vector(EndpointId id, double waiting, double running, double kv, long sampledAt) {
+    return new LoadVector(id, "vllm", waiting, running, kv, null, -1, -1, List.of(), sampledAt, List.of(), 0,
+        true, false, null);
+  }
+
+  /** Endpoints 0..n-1 with the given queue (waiting) counts, running 0, KV 0. */
+  public static EndpointState[] queues(double... waiting) {
+    EndpointState[] out = new EndpointState[waiting.length];
+    for (int i = 0; i < waiting.length; i++) {
+      out[i] = endpoint(i, waiting[i], 0, 0);
+    }
+    return out;
+  }
+
+  public static SchedulingCycle cycle(long seed) {
+    return new SchedulingCycle(SchedulingRequest.of("r-" + seed), NOW, STALE_MS, new SplittableRandom(seed));
+  }
+
+  public static SchedulingCycle cycle() {
+    return cycle(42);
+  }
+}
