@@ -21,12 +21,12 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-# Default flags, chosen by measurement (README): Serial GC (no concurrent GC threads, smallest
-# per-region overhead; pauses on a 64 MiB heap are ~1 ms), a 64 MiB heap cap (live data is
-# ~15 MiB), C1 only (C2 compiles cost more CPU and code cache than they save at this load), a
-# smaller code cache and metaspace cap, compact object headers, and fewer default threads.
-DEFAULT_OPTS="-XX:+UseSerialGC -Xms16m -Xmx64m -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m \
--XX:MaxMetaspaceSize=96m -XX:+UseCompactObjectHeaders -Xss512k -XX:CICompilerCount=1 -Dvertx.disableDnsResolver=true"
+# Default flags, chosen by measurement (benchmarks/README.md, "Sidecar footprint"): Serial GC (no
+# GC threads beside the application; young pauses here are ~0.6 ms), a 48 MiB heap cap (about
+# 14 MiB live after a young GC with 8 endpoints), compact object headers (JDK 25), and C1 only:
+# C2 makes the steady state ~1 point of a core cheaper but costs ~35 MiB more RSS (code cache,
+# compiler arenas) and minutes of compile bursts after start.
+DEFAULT_OPTS="-XX:+UseSerialGC -Xms16m -Xmx48m -XX:+UseCompactObjectHeaders -XX:TieredStopAtLevel=1"
 SIDECAR_JAVA_OPTS=${SIDECAR_JAVA_OPTS-$DEFAULT_OPTS}
 ENDPOINTS=${ENDPOINTS:-8}
 SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-50ms}
@@ -34,6 +34,9 @@ GPU_SAMPLE_INTERVAL=${GPU_SAMPLE_INTERVAL:-100ms}
 WARMUP_S=${WARMUP_S:-20}
 MEASURE_S=${MEASURE_S:-60}
 FLEET_CHANGE_MS=${FLEET_CHANGE_MS:-100}
+# glibc keeps one malloc arena per thread that allocates (up to 8 per core), and each holds on
+# to what JIT compiler threads once used; two are plenty for the sidecar.
+SIDECAR_MALLOC_ARENA_MAX=${SIDECAR_MALLOC_ARENA_MAX-2}
 
 SIDECAR_JAR=sidecar/target/sidecar.jar
 BENCH_JAR=benchmarks/target/benchmarks.jar
@@ -92,6 +95,12 @@ scrapes_of() { # successful + failed scrapes so far, all endpoints
   curl -fsS "$1/metrics" | awk '/^loadfuse_sidecar_scrape_duration_seconds_count/ { s += $2 } END { printf "%d\n", s }'
 }
 now() { date +%s.%N; }
+threads_of() { # "tid ticks name" for every thread of $1
+  local t
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s %s\n' "${t##*/}" "$(sed 's/^.*) //' "$t/stat" | awk '{ print $12 + $13 }')" "$(tr ' ' '_' <"$t/comm")"
+  done 2>/dev/null
+}
 
 "$JAVA" -XX:+UseSerialGC -Xmx256m -cp "$BENCH_JAR" dev.loadfuse.benchmarks.sidecar.FakeVllmFleet \
   --count "$ENDPOINTS" --endpoints-file "$work/endpoints.yaml" --mock-gpus "$work/gpus.yaml" \
@@ -100,7 +109,7 @@ fleet_pid=$!
 fleet_line=$(await_line "$work/fleet.log" '^ready:' 60 "$fleet_pid")
 
 # shellcheck disable=SC2086 # SIDECAR_JAVA_OPTS is a list of flags
-"$JAVA" $SIDECAR_JAVA_OPTS -jar "$SIDECAR_JAR" run --endpoints-file "$work/endpoints.yaml" \
+MALLOC_ARENA_MAX=$SIDECAR_MALLOC_ARENA_MAX "$JAVA" $SIDECAR_JAVA_OPTS -jar "$SIDECAR_JAR" run --endpoints-file "$work/endpoints.yaml" \
   --mock-gpus "$work/gpus.yaml" --scrape-interval "$SCRAPE_INTERVAL" \
   --gpu-sample-interval "$GPU_SAMPLE_INTERVAL" --http-host 127.0.0.1 --http-port 0 \
   >"$work/sidecar.out" 2>"$work/sidecar.err" &
@@ -111,11 +120,12 @@ base=$(grep -oE 'http://[^ ,]+/v1/load' <<<"$serving" | sed 's|/v1/load$||')
 
 echo "fleet:   $fleet_line"
 echo "sidecar: pid $sidecar_pid, $serving"
-echo "flags:   ${SIDECAR_JAVA_OPTS:-(none)}"
+echo "flags:   ${SIDECAR_JAVA_OPTS:-(none)}; MALLOC_ARENA_MAX=$SIDECAR_MALLOC_ARENA_MAX"
 echo "warming up ${WARMUP_S}s, then measuring ${MEASURE_S}s ..."
 sleep "$WARMUP_S"
 
 hz=$(getconf CLK_TCK)
+threads_of "$sidecar_pid" >"$work/threads0"
 t0=$(now); c0=$(ticks_of "$sidecar_pid"); s0=$(scrapes_of "$base")
 rss_max=0
 end=$(awk -v t="$t0" -v d="$MEASURE_S" 'BEGIN { printf "%.3f", t + d }')
@@ -126,6 +136,7 @@ while awk -v n="$(now)" -v e="$end" 'BEGIN { exit !(n < e) }'; do
   sleep 1
 done
 t1=$(now); c1=$(ticks_of "$sidecar_pid"); s1=$(scrapes_of "$base")
+threads_of "$sidecar_pid" >"$work/threads1"
 rss_final=$(rss_kib_of "$sidecar_pid")
 (( rss_final > rss_max )) && rss_max=$rss_final
 load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -151,6 +162,14 @@ printf '%-28s %s\n' "endpoints healthy" "$healthy of $total (expected $ENDPOINTS
 printf '%-28s %s %%   target < 5 %%: %s\n' "CPU, % of one core" "$cpu" "$cpu_ok"
 printf '%-28s %s MiB   target < 128 MiB: %s\n' "RSS max" "$(awk -v k="$rss_max" 'BEGIN { printf "%.1f", k / 1024 }')" "$rss_ok"
 printf '%-28s %s MiB\n' "RSS final" "$(awk -v k="$rss_final" 'BEGIN { printf "%.1f", k / 1024 }')"
+# CPU by kind of thread (threads that started or ended in the window count from zero).
+printf '%-28s %s\n' "CPU by thread, % of a core" "$(awk -v hz="$hz" -v d="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '
+  NR == FNR { before[$1] = $2; next }
+  { n = $3
+    k = n ~ /^vert\.x-eventloo/ ? "event loop" : n ~ /^C[12]_Compiler/ ? "JIT" : n ~ /^vert\.x-worker/ ? "workers (GPU probe)" \
+      : n ~ /^(VM_Thread|GC_|VM_Periodic)/ ? "GC+VM" : "other"
+    cpu[k] += $2 - before[$1] }
+  END { for (k in cpu) printf "%s %.2f; ", k, 100 * cpu[k] / hz / d }' "$work/threads0" "$work/threads1")"
 
 if [[ -s "$work/sidecar.err" ]]; then
   echo; echo "sidecar stderr (last 5 lines):"; tail -5 "$work/sidecar.err"
