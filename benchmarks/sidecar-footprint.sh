@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 # Default flags, chosen by measurement (benchmarks/README.md, "Sidecar footprint"): Serial GC (no
 # GC threads beside the application; young pauses here are ~0.6 ms), a 48 MiB heap cap (about
 # 14 MiB live after a young GC with 8 endpoints), compact object headers (JDK 25), and C1 only:
-# C2 makes the steady state ~1 point of a core cheaper but costs ~35 MiB more RSS (code cache,
+# C2 makes the steady state ~2 points of a core cheaper but costs ~35 MiB more RSS (code cache,
 # compiler arenas) and minutes of compile bursts after start.
 DEFAULT_OPTS="-XX:+UseSerialGC -Xms16m -Xmx48m -XX:+UseCompactObjectHeaders -XX:TieredStopAtLevel=1"
 SIDECAR_JAVA_OPTS=${SIDECAR_JAVA_OPTS-$DEFAULT_OPTS}
