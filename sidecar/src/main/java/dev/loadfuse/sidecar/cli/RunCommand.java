@@ -31,7 +31,9 @@ import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
@@ -131,7 +133,7 @@ final class RunCommand implements Callable<Integer> {
         JsonObject json = initial.getConfig().await(30, TimeUnit.SECONDS);
         initial.close();
         config = SidecarConfig.fromJson(json);
-        engines = EngineConfigLoader.fromParameters(config.engines().getMap());
+        engines = engines(config.engines());
       } catch (IllegalArgumentException | EngineConfigException e) {
         err.println("run: " + e.getMessage());
         return SidecarMain.EXIT_USAGE;
@@ -194,7 +196,7 @@ final class RunCommand implements Callable<Integer> {
       try {
         vertx.deployVerticle(sidecar).await(60, TimeUnit.SECONDS);
       } catch (Exception e) {
-        err.println("run: cannot start: " + rootMessage(e));
+        err.println("run: cannot start: " + message(e));
         return SidecarMain.EXIT_USAGE;
       }
       HttpServer http;
@@ -204,7 +206,7 @@ final class RunCommand implements Callable<Integer> {
         err.println("run: cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + rootMessage(e));
         return SidecarMain.EXIT_USAGE;
       }
-      watchEngines(vertx, sidecar, flags());
+      watchEngines(vertx, sidecar, flags(), config.engines());
       if (podGpus != null) {
         refreshPodGpus(vertx, podGpus, sidecar);
       }
@@ -217,16 +219,14 @@ final class RunCommand implements Callable<Integer> {
       onServing.accept(http.actualPort());
 
       Vertx toClose = vertx;
-      Thread hook = new Thread(stopSignal::countDown, "loadfuse-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
-      stopSignal.await();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // already in shutdown: fine
+      CountDownLatch closed = new CountDownLatch(1);
+      try (StopSignals signals = StopSignals.install(stopSignal::countDown, closed)) {
+        stopSignal.await();
+        vertx = null;
+        toClose.close().await(30, TimeUnit.SECONDS);
+      } finally {
+        closed.countDown();
       }
-      toClose.close().await(30, TimeUnit.SECONDS);
-      vertx = null;
       return SidecarMain.EXIT_OK;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -342,26 +342,60 @@ final class RunCommand implements Callable<Integer> {
     });
   }
 
-  /** Re-reads the config file's engine mappings while running; a bad change keeps the old ones. */
-  private void watchEngines(Vertx vertx, SidecarVerticle sidecar, JsonObject flags) {
+  /**
+   * Decodes the {@code engines} section. Through JSON text rather than {@code getMap()}: the map
+   * holds Vert.x {@code JsonArray}s, which Jackson does not see as lists.
+   */
+  private ModelServerMetricsConfig engines(JsonObject section) {
+    try {
+      return EngineConfigLoader.fromParametersText(section.encode());
+    } catch (EngineConfigException e) {
+      EngineConfigException inSection = e.withParentPath("engines");
+      throw configFile == null ? inSection : inSection.withContext(configFile.toString());
+    }
+  }
+
+  /**
+   * Re-reads the config file's engine mappings while running; a bad change keeps the old ones.
+   * Changes are judged against the section in force ({@code applied}), not against the
+   * retriever's previous read, so an edit made between the boot read and the watcher's first
+   * scan is not lost.
+   */
+  private void watchEngines(Vertx vertx, SidecarVerticle sidecar, JsonObject flags, JsonObject applied) {
     if (configFile == null) {
       return;
     }
+    JsonObject[] inForce = {applied};
     ConfigRetriever retriever = SidecarConfigSources.retriever(vertx, configFile, environment, flags, SidecarConfigSources.DEFAULT_SCAN_PERIOD);
     retriever.listen(change -> {
-      JsonObject before = change.getPreviousConfiguration().getJsonObject("engines", new JsonObject());
       JsonObject after = change.getNewConfiguration().getJsonObject("engines", new JsonObject());
-      if (before.equals(after)) {
+      if (after.equals(inForce[0])) {
         return;
       }
       try {
-        ModelServerMetricsConfig engines = EngineConfigLoader.fromParameters(after.getMap());
+        ModelServerMetricsConfig engines = engines(after);
         sidecar.updateEngines(engines);
+        inForce[0] = after;
         LOG.info("engine mappings reloaded from " + configFile + ": " + engines);
       } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "config change in " + configFile + " rejected, keeping the previous engine mappings: " + e.getMessage());
+        LOG.log(Level.WARNING, "config change rejected, keeping the previous engine mappings: " + e.getMessage());
       }
     });
+  }
+
+  /**
+   * The message of {@code t}, looking through wrappers only ({@link CompletionException}, {@link
+   * ExecutionException}, exceptions without a message): unlike {@link #rootMessage} it keeps the
+   * context a {@code DiscoveryException} adds (file and entry) to its cause.
+   */
+  static String message(Throwable t) {
+    Throwable c = t;
+    while ((c instanceof CompletionException || c instanceof ExecutionException || c.getMessage() == null)
+        && c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = c.getMessage();
+    return m == null ? c.getClass().getSimpleName() : m;
   }
 
   static String rootMessage(Throwable t) {

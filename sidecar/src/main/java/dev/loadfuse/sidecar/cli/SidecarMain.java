@@ -34,13 +34,21 @@ public final class SidecarMain {
 
   /** Like {@link #run(String...)}, writing to {@code out} and {@code err} (for tests). */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
+    return commandLine(out, err).execute(args);
+  }
+
+  /**
+   * The configured command line, not yet executed; tests reach a subcommand's hooks through
+   * {@code getSubcommands()} (picocli creates the subcommand objects here, once).
+   */
+  static CommandLine commandLine(PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new SidecarMain()).setOut(out).setErr(err);
     cli.setParameterExceptionHandler(
         (ex, ignored) -> {
           ex.getCommandLine().getErr().println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage());
           return EXIT_USAGE;
         });
-    return cli.execute(args);
+    return cli;
   }
 
   static final class Version implements CommandLine.IVersionProvider {
