@@ -23,7 +23,7 @@ class FakeVllmFleetTest {
   @Test
   void setWaiting_isWhatTheVllmAdapterReads_andTheFilesMatchTheServers(@TempDir Path dir) throws Exception {
     Vertx vertx = Vertx.vertx();
-    try (HttpClient http = HttpClient.newHttpClient()) {
+    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
       FakeVllmFleet fleet = FakeVllmFleet.start(vertx, 2);
       EngineMetricsExtractor vllm = EngineMetricsExtractor.forConfig(ModelServerMetricsConfig.defaults().require("vllm"));
 

@@ -87,7 +87,7 @@ class AcceptanceTest {
           channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
 
-        JsonNode json = new ObjectMapper().readTree(HttpClient.newHttpClient().send(
+        JsonNode json = new ObjectMapper().readTree(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/v1/endpoints")).build(),
             HttpResponse.BodyHandlers.ofString()).body());
         Map<String, JsonNode> byName = new HashMap<>();
@@ -102,7 +102,7 @@ class AcceptanceTest {
         assertThat(byName.get("sglang-0").get("hostPort").asText()).isEqualTo("127.0.0.1:" + sglang.port());
         assertThat(byName.get("sglang-0").get("routable").asBoolean()).isTrue();
 
-        String metrics = HttpClient.newHttpClient().send(
+        String metrics = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains(

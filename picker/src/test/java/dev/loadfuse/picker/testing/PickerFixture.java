@@ -75,7 +75,7 @@ public final class PickerFixture implements AutoCloseable {
   /** GET on the metrics port. */
   public String get(String path) {
     try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(
+      HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + path)).build(),
           HttpResponse.BodyHandlers.ofString());
       return r.body();

@@ -202,6 +202,9 @@ final class InspectCommand implements Callable<Integer> {
             .build();
     try (HttpClient client =
         HttpClient.newBuilder()
+            // Metrics endpoints speak HTTP/1.1; the JDK's h2c upgrade attempt can confuse servers
+            // that half-support it (seen with a Vert.x server and a large page).
+            .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(timeout)
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build()) {
