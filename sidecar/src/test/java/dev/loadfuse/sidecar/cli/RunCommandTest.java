@@ -325,9 +325,11 @@ class RunCommandTest {
         "-cp", System.getProperty("java.class.path"), SidecarMain.class.getName(),
         "run", "--endpoints-file", endpoints.toString(), "--mock-gpus", gpus.toString(),
         "--http-host", "127.0.0.1", "--http-port", "0", "--scrape-interval", "20ms")
+        // stderr goes to a file: reading the pipe while the process exits can fail with
+        // "Stream closed" (the JDK drains and closes it when the process ends).
+        .redirectError(dir.resolve("child-stderr.txt").toFile())
         .start();
     try {
-      CompletableFuture<String> stderr = onOwnThread(() -> readAll(p.getErrorStream()));
       CompletableFuture<String> firstLine = onOwnThread(() -> firstLine(p.getInputStream()));
       String line = firstLine.get(60, TimeUnit.SECONDS);
       assertThat(line).startsWith("loadfuse sidecar: file " + endpoints + ", 1 endpoint(s), GPU probe mock");
@@ -335,7 +337,7 @@ class RunCommandTest {
       p.destroy(); // SIGTERM
 
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
-      String errText = stderr.get(10, TimeUnit.SECONDS);
+      String errText = Files.readString(dir.resolve("child-stderr.txt"));
       assertThat(p.exitValue()).as("exit status; stderr: %s", errText).isEqualTo(SidecarMain.EXIT_OK);
       assertThat(errText).doesNotContainIgnoringCase("exception").doesNotContainIgnoringCase("severe")
           .doesNotContainIgnoringCase("warn").doesNotContainIgnoringCase("error").doesNotContain("SLF4J");
@@ -506,14 +508,6 @@ class RunCommandTest {
         }
       });
       return line;
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  private static String readAll(InputStream in) {
-    try {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
