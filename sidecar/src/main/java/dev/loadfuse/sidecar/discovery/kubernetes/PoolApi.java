@@ -47,7 +47,8 @@ public enum PoolApi {
     return group + "/" + version;
   }
 
-  ResourceDefinitionContext context() {
+  /** The fabric8 context for reading or writing pools of this version as generic resources. */
+  public ResourceDefinitionContext context() {
     return context;
   }
 }
