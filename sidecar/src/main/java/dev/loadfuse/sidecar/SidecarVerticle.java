@@ -25,8 +25,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.HttpClientAgent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -85,7 +84,7 @@ public final class SidecarVerticle extends VerticleBase {
   private EndpointSet lastDiscovered = EndpointSet.EMPTY;
   private volatile boolean discovered;
   private volatile boolean gpusProbed;
-  private WebClient client;
+  private HttpClientAgent client;
   private GpuSampler sampler;
   private GpuSnapshot lastGpus;
   private long lastGpusAtMillis;
@@ -157,10 +156,7 @@ public final class SidecarVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LoadBus.install(vertx.eventBus());
-    client = WebClient.create(vertx, new WebClientOptions()
-        .setKeepAlive(true)
-        .setUserAgent("loadfuse-sidecar")
-        .setDecompressionSupported(false));
+    client = MetricsScraper.createClient(vertx);
 
     consumers.add(vertx.eventBus().consumer(LoadBus.SNAPSHOT.name(), msg -> {
       LoadSnapshot snapshot = new LoadSnapshot(vectors());

@@ -2,9 +2,17 @@ package dev.loadfuse.sidecar.scrape;
 
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.codec.BodyCodec;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,30 +30,57 @@ import java.util.concurrent.TimeoutException;
  *       (with ±20 % jitter); one success returns to the normal interval.
  * </ul>
  *
+ * <p>The page is fetched with the core Vert.x {@link HttpClient} (see {@link #createClient}), and
+ * the response chunks are copied straight into a reusable buffer; a Content-Length above the
+ * limit is refused before the body is read.
+ *
  * <p>Threading: {@link #start}, {@link #stop} and {@link #updateOptions} must be called on the
  * Vert.x context that owns this scraper; the listener is called on that context. {@link
  * #status()} may be read from any thread.
  */
 public final class MetricsScraper {
 
+  private static final String ACCEPT = "text/plain;version=0.0.4;q=0.9,*/*;q=0.1";
+
   private final Vertx vertx;
-  private final WebClient client;
+  private final HttpClient client;
   private final ScrapeTarget target;
   private final ScrapeListener listener;
   private final PageBuffer page = new PageBuffer();
 
   private ScrapeOptions options;
+  private RequestOptions request;
   private boolean running;
   private long timerId = -1;
+  /** Numbers the scrapes, so that callbacks of an abandoned one are ignored. */
+  private int attempt;
+  private boolean inFlight;
+  private HttpClientRequest current;
   private volatile ScrapeStatus status = ScrapeStatus.NEVER_SCRAPED;
 
   public MetricsScraper(
-      Vertx vertx, WebClient client, ScrapeTarget target, ScrapeOptions options, ScrapeListener listener) {
+      Vertx vertx, HttpClient client, ScrapeTarget target, ScrapeOptions options, ScrapeListener listener) {
     this.vertx = vertx;
     this.client = client;
     this.target = target;
-    this.options = options;
     this.listener = listener;
+    updateOptions(options);
+  }
+
+  /**
+   * The HTTP client for scrapers: HTTP/1.1 with keep-alive, no compression, a small pool per
+   * endpoint (one scrape at a time each), and response chunks of up to 64 KiB so that a page
+   * arrives in a few buffers rather than many 8 KiB ones.
+   */
+  public static HttpClientAgent createClient(Vertx vertx) {
+    return vertx.createHttpClient(
+        new HttpClientOptions()
+            .setProtocolVersion(HttpVersion.HTTP_1_1)
+            .setKeepAlive(true)
+            .setDecompressionSupported(false)
+            .setMaxChunkSize(64 * 1024)
+            .setName("loadfuse-scraper"),
+        new PoolOptions().setHttp1MaxSize(2));
   }
 
   public ScrapeTarget target() {
@@ -71,11 +106,21 @@ public final class MetricsScraper {
       vertx.cancelTimer(timerId);
       timerId = -1;
     }
+    abandon();
   }
 
   /** New options take effect from the next scrape. */
   public void updateOptions(ScrapeOptions newOptions) {
     this.options = newOptions;
+    this.request = new RequestOptions()
+        .setMethod(HttpMethod.GET)
+        .setHost(target.host())
+        .setPort(target.port())
+        .setURI(target.path())
+        .putHeader(HttpHeaders.ACCEPT, ACCEPT)
+        .putHeader(HttpHeaders.USER_AGENT, "loadfuse-sidecar")
+        .setConnectTimeout(newOptions.timeout().toMillis())
+        .setIdleTimeout(newOptions.timeout().toMillis());
   }
 
   private void schedule(long delayMs) {
@@ -89,33 +134,102 @@ public final class MetricsScraper {
   }
 
   private void scrapeOnce() {
-    if (!running) {
+    if (!running || inFlight) {
       return;
     }
     ScrapeOptions opts = options;
     long startNanos = System.nanoTime();
+    int a = ++attempt;
+    inFlight = true;
     page.reset(opts.maxBodyBytes());
-    client
-        .get(target.port(), target.host(), target.path())
-        .putHeader("Accept", "text/plain;version=0.0.4;q=0.9,*/*;q=0.1")
-        .connectTimeout(opts.timeout().toMillis())
-        .idleTimeout(opts.timeout().toMillis())
-        .as(BodyCodec.pipe(page, true))
-        .send()
-        .onComplete(ar -> completed(ar, opts, startNanos));
+    io.vertx.core.Future<HttpClientRequest> f;
+    try {
+      f = client.request(request);
+    } catch (RuntimeException e) { // a closed client throws
+      f = io.vertx.core.Future.failedFuture(e);
+    }
+    f.onComplete(ar -> requested(a, ar, opts, startNanos));
   }
 
-  private void completed(AsyncResult<HttpResponse<Void>> ar, ScrapeOptions opts, long startNanos) {
-    long durationNanos = System.nanoTime() - startNanos;
-    ScrapeFailure failure = null;
+  private void requested(int a, AsyncResult<HttpClientRequest> ar, ScrapeOptions opts, long startNanos) {
+    if (a != attempt || !inFlight) {
+      if (ar.succeeded()) {
+        ar.result().reset();
+      }
+      return;
+    }
     if (ar.failed()) {
-      failure = classify(ar.cause(), opts);
-    } else if (page.overflowed()) {
-      failure = tooLarge(opts);
-    } else if (ar.result().statusCode() != 200) {
-      failure = new ScrapeFailure(
-          ScrapeFailure.Reason.HTTP_STATUS,
-          "HTTP " + ar.result().statusCode() + " from " + target.url());
+      completed(a, classify(ar.cause(), opts), false, opts, startNanos);
+      return;
+    }
+    current = ar.result();
+    current.send().onComplete(rr -> responded(a, rr, opts, startNanos));
+  }
+
+  private void responded(int a, AsyncResult<HttpClientResponse> ar, ScrapeOptions opts, long startNanos) {
+    if (a != attempt || !inFlight) {
+      return;
+    }
+    if (ar.failed()) {
+      completed(a, classify(ar.cause(), opts), false, opts, startNanos);
+      return;
+    }
+    HttpClientResponse response = ar.result();
+    if (response.statusCode() != 200) {
+      ScrapeFailure failure = new ScrapeFailure(
+          ScrapeFailure.Reason.HTTP_STATUS, "HTTP " + response.statusCode() + " from " + target.url());
+      // Read and drop the body, so that the connection can be reused.
+      response.handler(b -> {});
+      response.exceptionHandler(t -> completed(a, failure, false, opts, startNanos));
+      response.endHandler(v -> completed(a, failure, true, opts, startNanos));
+      return;
+    }
+    String contentLength = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (contentLength != null && !page.expect(parseLength(contentLength))) {
+      completed(a, tooLarge(opts), false, opts, startNanos);
+      return;
+    }
+    response.handler(b -> received(a, b, opts, startNanos));
+    response.exceptionHandler(t -> completed(a, classify(t, opts), false, opts, startNanos));
+    response.endHandler(v -> completed(a, null, true, opts, startNanos));
+  }
+
+  private void received(int a, Buffer chunk, ScrapeOptions opts, long startNanos) {
+    if (a == attempt && inFlight && !page.append(chunk)) {
+      completed(a, tooLarge(opts), false, opts, startNanos);
+    }
+  }
+
+  private static long parseLength(String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1; // not trusted; the limit is enforced while reading
+    }
+  }
+
+  /** Drops the scrape in flight, if any: its connection is closed and its callbacks ignored. */
+  private void abandon() {
+    inFlight = false;
+    attempt++;
+    HttpClientRequest r = current;
+    current = null;
+    if (r != null) {
+      r.reset();
+    }
+  }
+
+  /** {@code done}: the response was read to its end, else the request is reset. */
+  private void completed(int a, ScrapeFailure failure, boolean done, ScrapeOptions opts, long startNanos) {
+    if (a != attempt || !inFlight) {
+      return;
+    }
+    long durationNanos = System.nanoTime() - startNanos;
+    if (done) {
+      inFlight = false;
+      current = null;
+    } else {
+      abandon(); // the rest of the response, if any, is not read
     }
     if (!running) {
       return;
@@ -154,7 +268,7 @@ public final class MetricsScraper {
   }
 
   private ScrapeFailure classify(Throwable cause, ScrapeOptions opts) {
-    if (cause instanceof PageBuffer.BodyTooLargeException || page.overflowed()) {
+    if (page.overflowed()) {
       return tooLarge(opts);
     }
     String url = target.url();
