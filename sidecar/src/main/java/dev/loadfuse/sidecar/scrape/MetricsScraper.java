@@ -1,6 +1,8 @@
 package dev.loadfuse.sidecar.scrape;
 
+import dev.loadfuse.sidecar.tick.Ticker;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -15,19 +17,25 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Scrapes one endpoint's /metrics page in a loop.
+ * Scrapes one endpoint's /metrics page in a loop, on the {@link ScrapeScheduler}'s ticker.
  *
  * <ul>
- *   <li>Never two scrapes of one endpoint at once: the next scrape is scheduled only when the
- *       previous one has completed.
- *   <li>The first scrape starts after a random delay within one interval, so that many endpoints
- *       do not all fire on the same tick.
+ *   <li>Never two scrapes of one endpoint at once: a scrape starts only when the previous one has
+ *       completed, failed or passed its deadline (its connection is then closed).
+ *   <li>The first scrape, the first after a failure streak and the one after a scrape that took
+ *       longer than the interval go into a phase slot chosen at random (see {@link
+ *       ScrapeScheduler}), within one interval; the others are due one interval after the
+ *       previous one was due.
  *   <li>While the endpoint fails, the delay doubles up to {@link ScrapeOptions#maxBackoff()}
- *       (with ±20 % jitter); one success returns to the normal interval.
+ *       (with ±20 % jitter, rounded up to the ticker's grid); one success returns to the normal
+ *       interval.
+ *   <li>A scrape that has not completed {@link ScrapeOptions#timeout()} after it started fails as
+ *       a timeout, on the ticker's first wake-up after its deadline (within one grid step).
  * </ul>
  *
  * <p>The page is fetched with the core Vert.x {@link HttpClient} (see {@link #createClient}), and
@@ -35,14 +43,15 @@ import java.util.concurrent.TimeoutException;
  * limit is refused before the body is read.
  *
  * <p>Threading: {@link #start}, {@link #stop} and {@link #updateOptions} must be called on the
- * Vert.x context that owns this scraper; the listener is called on that context. {@link
+ * Vert.x context that owns the scheduler; the listener is called on that context. {@link
  * #status()} may be read from any thread.
  */
-public final class MetricsScraper {
+public final class MetricsScraper implements Ticker.Task {
 
   private static final String ACCEPT = "text/plain;version=0.0.4;q=0.9,*/*;q=0.1";
 
-  private final Vertx vertx;
+  private final ScrapeScheduler scheduler;
+  private final Ticker ticker;
   private final HttpClient client;
   private final ScrapeTarget target;
   private final ScrapeListener listener;
@@ -51,17 +60,24 @@ public final class MetricsScraper {
   private ScrapeOptions options;
   private RequestOptions request;
   private boolean running;
-  private long timerId = -1;
+  /** When the next scrape is due ({@link ScrapeScheduler#now()} time), while running and idle. */
+  private long nextDueNanos;
+  /** When the scrape in flight was due, and when it times out. */
+  private long dueNanos;
+  private long deadlineNanos;
+  private long startNanos;
+  private ScrapeOptions inFlightOptions;
   /** Numbers the scrapes, so that callbacks of an abandoned one are ignored. */
   private int attempt;
   private boolean inFlight;
   private HttpClientRequest current;
   private volatile ScrapeStatus status = ScrapeStatus.NEVER_SCRAPED;
 
-  public MetricsScraper(
-      Vertx vertx, HttpClient client, ScrapeTarget target, ScrapeOptions options, ScrapeListener listener) {
-    this.vertx = vertx;
-    this.client = client;
+  /** Use {@link ScrapeScheduler#scraper}. */
+  MetricsScraper(ScrapeScheduler scheduler, ScrapeTarget target, ScrapeOptions options, ScrapeListener listener) {
+    this.scheduler = scheduler;
+    this.ticker = scheduler.ticker();
+    this.client = scheduler.client();
     this.target = target;
     this.listener = listener;
     updateOptions(options);
@@ -69,16 +85,19 @@ public final class MetricsScraper {
 
   /**
    * The HTTP client for scrapers: HTTP/1.1 with keep-alive, no compression, a small pool per
-   * endpoint (one scrape at a time each), and response chunks of up to 64 KiB so that a page
-   * arrives in a few buffers rather than many 8 KiB ones.
+   * endpoint (one scrape at a time each), connections that give up after {@code connectTimeout},
+   * and response chunks of up to 64 KiB so that a page arrives in a few buffers rather than many
+   * 8 KiB ones. Requests carry no timeout timers of their own: the scheduler's tick enforces the
+   * scrape timeout.
    */
-  public static HttpClientAgent createClient(Vertx vertx) {
+  public static HttpClientAgent createClient(Vertx vertx, Duration connectTimeout) {
     return vertx.createHttpClient(
         new HttpClientOptions()
             .setProtocolVersion(HttpVersion.HTTP_1_1)
             .setKeepAlive(true)
             .setDecompressionSupported(false)
             .setMaxChunkSize(64 * 1024)
+            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())))
             .setName("loadfuse-scraper"),
         new PoolOptions().setHttp1MaxSize(2));
   }
@@ -96,16 +115,16 @@ public final class MetricsScraper {
       return;
     }
     running = true;
-    long intervalMs = options.interval().toMillis();
-    schedule(intervalMs <= 1 ? 1 : 1 + ThreadLocalRandom.current().nextLong(intervalMs));
+    nextDueNanos = scheduler.place(this, ticker.now());
+    scheduler.register(this);
   }
 
   public void stop() {
-    running = false;
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
+    if (!running) {
+      return;
     }
+    running = false;
+    scheduler.unregister(this);
     abandon();
   }
 
@@ -118,60 +137,81 @@ public final class MetricsScraper {
         .setPort(target.port())
         .setURI(target.path())
         .putHeader(HttpHeaders.ACCEPT, ACCEPT)
-        .putHeader(HttpHeaders.USER_AGENT, "loadfuse-sidecar")
-        .setConnectTimeout(newOptions.timeout().toMillis())
-        .setIdleTimeout(newOptions.timeout().toMillis());
+        .putHeader(HttpHeaders.USER_AGENT, "loadfuse-sidecar");
   }
 
-  private void schedule(long delayMs) {
-    if (!running) {
-      return;
-    }
-    timerId = vertx.setTimer(Math.max(1, delayMs), id -> {
-      timerId = -1;
-      scrapeOnce();
-    });
+  /** Running and keeping its phase (not backing off): counts for {@link ScrapeScheduler#place}. */
+  boolean inPhase() {
+    return running && status.consecutiveFailures() == 0;
   }
 
-  private void scrapeOnce() {
-    if (!running || inFlight) {
-      return;
+  /** When the scrape in flight, else the next one, is due. */
+  long phaseNanos() {
+    return inFlight ? dueNanos : nextDueNanos;
+  }
+
+  @Override
+  public long due() {
+    return !running ? Long.MAX_VALUE : inFlight ? deadlineNanos : nextDueNanos;
+  }
+
+  long intervalNanos() {
+    return options.interval().toNanos();
+  }
+
+  boolean inFlight() {
+    return inFlight;
+  }
+
+  /** On the ticker, once {@link #due()} has come: starts the next scrape, or times one out. */
+  @Override
+  public void tick(long now) {
+    if (inFlight) {
+      completed(attempt, timeout(), false);
+    } else if (running) {
+      scrapeOnce(now);
     }
+  }
+
+  private void scrapeOnce(long now) {
     ScrapeOptions opts = options;
-    long startNanos = System.nanoTime();
+    inFlightOptions = opts;
+    dueNanos = nextDueNanos;
+    startNanos = now;
+    deadlineNanos = ticker.gridCeil(now + opts.timeout().toNanos());
     int a = ++attempt;
     inFlight = true;
     page.reset(opts.maxBodyBytes());
-    io.vertx.core.Future<HttpClientRequest> f;
+    Future<HttpClientRequest> f;
     try {
       f = client.request(request);
     } catch (RuntimeException e) { // a closed client throws
-      f = io.vertx.core.Future.failedFuture(e);
+      f = Future.failedFuture(e);
     }
-    f.onComplete(ar -> requested(a, ar, opts, startNanos));
+    f.onComplete(ar -> requested(a, ar));
   }
 
-  private void requested(int a, AsyncResult<HttpClientRequest> ar, ScrapeOptions opts, long startNanos) {
+  private void requested(int a, AsyncResult<HttpClientRequest> ar) {
     if (a != attempt || !inFlight) {
       if (ar.succeeded()) {
-        ar.result().reset();
+        ar.result().reset(); // abandoned while waiting for a connection
       }
       return;
     }
     if (ar.failed()) {
-      completed(a, classify(ar.cause(), opts), false, opts, startNanos);
+      completed(a, classify(ar.cause()), false);
       return;
     }
     current = ar.result();
-    current.send().onComplete(rr -> responded(a, rr, opts, startNanos));
+    current.send().onComplete(rr -> responded(a, rr));
   }
 
-  private void responded(int a, AsyncResult<HttpClientResponse> ar, ScrapeOptions opts, long startNanos) {
+  private void responded(int a, AsyncResult<HttpClientResponse> ar) {
     if (a != attempt || !inFlight) {
       return;
     }
     if (ar.failed()) {
-      completed(a, classify(ar.cause(), opts), false, opts, startNanos);
+      completed(a, classify(ar.cause()), false);
       return;
     }
     HttpClientResponse response = ar.result();
@@ -180,23 +220,23 @@ public final class MetricsScraper {
           ScrapeFailure.Reason.HTTP_STATUS, "HTTP " + response.statusCode() + " from " + target.url());
       // Read and drop the body, so that the connection can be reused.
       response.handler(b -> {});
-      response.exceptionHandler(t -> completed(a, failure, false, opts, startNanos));
-      response.endHandler(v -> completed(a, failure, true, opts, startNanos));
+      response.exceptionHandler(t -> completed(a, failure, false));
+      response.endHandler(v -> completed(a, failure, true));
       return;
     }
     String contentLength = response.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (contentLength != null && !page.expect(parseLength(contentLength))) {
-      completed(a, tooLarge(opts), false, opts, startNanos);
+      completed(a, tooLarge(), false);
       return;
     }
-    response.handler(b -> received(a, b, opts, startNanos));
-    response.exceptionHandler(t -> completed(a, classify(t, opts), false, opts, startNanos));
-    response.endHandler(v -> completed(a, null, true, opts, startNanos));
+    response.handler(b -> received(a, b));
+    response.exceptionHandler(t -> completed(a, classify(t), false));
+    response.endHandler(v -> completed(a, null, true));
   }
 
-  private void received(int a, Buffer chunk, ScrapeOptions opts, long startNanos) {
+  private void received(int a, Buffer chunk) {
     if (a == attempt && inFlight && !page.append(chunk)) {
-      completed(a, tooLarge(opts), false, opts, startNanos);
+      completed(a, tooLarge(), false);
     }
   }
 
@@ -220,11 +260,13 @@ public final class MetricsScraper {
   }
 
   /** {@code done}: the response was read to its end, else the request is reset. */
-  private void completed(int a, ScrapeFailure failure, boolean done, ScrapeOptions opts, long startNanos) {
+  private void completed(int a, ScrapeFailure failure, boolean done) {
     if (a != attempt || !inFlight) {
       return;
     }
-    long durationNanos = System.nanoTime() - startNanos;
+    long now = ticker.now();
+    long durationNanos = now - startNanos;
+    ScrapeOptions opts = inFlightOptions;
     if (done) {
       inFlight = false;
       current = null;
@@ -235,23 +277,21 @@ public final class MetricsScraper {
       return;
     }
     if (failure == null) {
-      long now = System.currentTimeMillis();
-      status = new ScrapeStatus(now, 0, status.lastError(), status.lastErrorAtMillis());
-      try {
-        listener.onPage(page.bytes(), page.length(), now, durationNanos);
-      } finally {
-        schedule(opts.interval().toMillis() - durationNanos / 1_000_000);
-      }
+      long next = dueNanos + opts.interval().toNanos();
+      // After failures, or when this scrape overran its interval: back into a phase slot.
+      nextDueNanos = status.consecutiveFailures() == 0 && next - now > 0 ? next : scheduler.place(this, now);
+      ticker.wake(nextDueNanos);
+      long nowMillis = System.currentTimeMillis();
+      status = new ScrapeStatus(nowMillis, 0, status.lastError(), status.lastErrorAtMillis());
+      listener.onPage(page.bytes(), page.length(), nowMillis, durationNanos);
     } else {
       ScrapeStatus previous = status;
       int failures = previous.consecutiveFailures() + 1;
+      nextDueNanos = ticker.gridCeil(now + backoffMillis(opts, failures) * 1_000_000);
+      ticker.wake(nextDueNanos);
       status = new ScrapeStatus(
           previous.lastSuccessAtMillis(), failures, failure.message(), System.currentTimeMillis());
-      try {
-        listener.onFailure(failure, durationNanos);
-      } finally {
-        schedule(backoffMillis(opts, failures));
-      }
+      listener.onFailure(failure, durationNanos);
     }
   }
 
@@ -267,16 +307,15 @@ public final class MetricsScraper {
     return Math.max(1, Math.round(delay * jitter));
   }
 
-  private ScrapeFailure classify(Throwable cause, ScrapeOptions opts) {
+  private ScrapeFailure classify(Throwable cause) {
     if (page.overflowed()) {
-      return tooLarge(opts);
+      return tooLarge();
     }
     String url = target.url();
     if (cause instanceof TimeoutException
         || cause instanceof io.netty.channel.ConnectTimeoutException
         || cause.getClass().getSimpleName().contains("Timeout")) {
-      return new ScrapeFailure(
-          ScrapeFailure.Reason.TIMEOUT, "timeout after " + opts.timeout().toMillis() + " ms scraping " + url);
+      return timeout();
     }
     if (cause instanceof ConnectException || cause instanceof UnknownHostException) {
       return new ScrapeFailure(
@@ -286,10 +325,16 @@ public final class MetricsScraper {
         ScrapeFailure.Reason.OTHER, "scraping " + url + " failed: " + describe(cause));
   }
 
-  private ScrapeFailure tooLarge(ScrapeOptions opts) {
+  private ScrapeFailure timeout() {
+    return new ScrapeFailure(
+        ScrapeFailure.Reason.TIMEOUT,
+        "timeout after " + inFlightOptions.timeout().toMillis() + " ms scraping " + target.url());
+  }
+
+  private ScrapeFailure tooLarge() {
     return new ScrapeFailure(
         ScrapeFailure.Reason.BODY_TOO_LARGE,
-        "page from " + target.url() + " is larger than the limit of " + opts.maxBodyBytes() + " bytes");
+        "page from " + target.url() + " is larger than the limit of " + inFlightOptions.maxBodyBytes() + " bytes");
   }
 
   private static String describe(Throwable t) {

@@ -2,6 +2,7 @@ package dev.loadfuse.sidecar.scrape;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.sidecar.tick.Ticker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpClientAgent;
@@ -27,7 +28,7 @@ class MetricsScraperTest {
   @BeforeEach
   void setUp() {
     vertx = Vertx.vertx();
-    client = MetricsScraper.createClient(vertx);
+    client = MetricsScraper.createClient(vertx, Duration.ofSeconds(5));
   }
 
   @AfterEach
@@ -53,7 +54,8 @@ class MetricsScraperTest {
         events.add(failure);
       }
     };
-    return new MetricsScraper(vertx, client, new ScrapeTarget("127.0.0.1", port, "/metrics"), options, listener);
+    ScrapeScheduler scheduler = new ScrapeScheduler(new Ticker(vertx, ScrapeScheduler.resolutionFor(options.interval())), client);
+    return scheduler.scraper(new ScrapeTarget("127.0.0.1", port, "/metrics"), options, listener);
   }
 
   private void start(MetricsScraper s) throws Exception {
