@@ -6,6 +6,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
@@ -52,7 +54,10 @@ public final class MetricsScraper implements Ticker.Task {
 
   private final ScrapeScheduler scheduler;
   private final Ticker ticker;
-  private final HttpClient client;
+  private final HttpClientAgent client;
+  private final HttpConnectOptions connectOptions;
+  /** This endpoint's kept-alive connection, when one is open. */
+  private HttpClientConnection connection;
   private final ScrapeTarget target;
   private final ScrapeListener listener;
   private final PageBuffer page = new PageBuffer();
@@ -78,6 +83,7 @@ public final class MetricsScraper implements Ticker.Task {
     this.scheduler = scheduler;
     this.ticker = scheduler.ticker();
     this.client = scheduler.client();
+    this.connectOptions = new HttpConnectOptions().setHost(target.host()).setPort(target.port());
     this.target = target;
     this.listener = listener;
     updateOptions(options);
@@ -184,7 +190,8 @@ public final class MetricsScraper implements Ticker.Task {
     page.reset(opts.maxBodyBytes());
     Future<HttpClientRequest> f;
     try {
-      f = client.request(request);
+      HttpClientConnection c = connection;
+      f = c != null ? c.request(request) : connect().compose(conn -> conn.request(request));
     } catch (RuntimeException e) { // a closed client throws
       f = Future.failedFuture(e);
     }
@@ -257,6 +264,33 @@ public final class MetricsScraper implements Ticker.Task {
     if (r != null) {
       r.reset();
     }
+    HttpClientConnection c = connection;
+    connection = null;
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  /**
+   * Opens the endpoint's connection, kept for the following scrapes until it closes or a scrape
+   * fails: one connection per endpoint, used one request at a time, without going through the
+   * client's pool.
+   */
+  private Future<HttpClientConnection> connect() {
+    int a = attempt;
+    return client.connect(connectOptions).map(c -> {
+      if (a != attempt || !running) {
+        c.close(); // abandoned while connecting
+        throw new IllegalStateException("scrape abandoned");
+      }
+      connection = c;
+      c.closeHandler(v -> {
+        if (connection == c) {
+          connection = null;
+        }
+      });
+      return c;
+    });
   }
 
   /** {@code done}: the response was read to its end, else the request is reset. */

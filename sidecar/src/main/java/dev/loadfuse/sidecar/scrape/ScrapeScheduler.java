@@ -1,7 +1,7 @@
 package dev.loadfuse.sidecar.scrape;
 
 import dev.loadfuse.sidecar.tick.Ticker;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,13 +36,13 @@ public final class ScrapeScheduler {
   }
 
   private final Ticker ticker;
-  private final HttpClient client;
+  private final HttpClientAgent client;
   private MetricsScraper[] scrapers = new MetricsScraper[0];
 
   /**
    * @param client the HTTP client for the scrapes (see {@link MetricsScraper#createClient})
    */
-  public ScrapeScheduler(Ticker ticker, HttpClient client) {
+  public ScrapeScheduler(Ticker ticker, HttpClientAgent client) {
     this.ticker = ticker;
     this.client = client;
   }
@@ -63,7 +63,7 @@ public final class ScrapeScheduler {
     return ticker;
   }
 
-  HttpClient client() {
+  HttpClientAgent client() {
     return client;
   }
 
