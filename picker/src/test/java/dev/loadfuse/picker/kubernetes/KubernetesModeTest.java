@@ -26,6 +26,9 @@ import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.FakeEngineServer;
 import dev.loadfuse.picker.testing.MockApiServer;
 import dev.loadfuse.sidecar.api.LoadVector;
+import dev.loadfuse.sidecar.discovery.DiscoveryException;
+import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
+import dev.loadfuse.sidecar.discovery.EndpointSet;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -46,6 +49,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -283,6 +288,42 @@ class KubernetesModeTest {
     awaitCandidates("10.0.0.1:8000", "10.0.0.1:8001", "10.0.0.3:8000", "10.0.0.3:8001");
     api.setReady(NS, "vllm-0", false);
     awaitCandidates("10.0.0.3:8000", "10.0.0.3:8001");
+  }
+
+  @Test
+  void malformedPoolEdit_reportedOnce_lastGoodSetStays() throws Exception {
+    api.create(POOLS_V1, v1Pool(NS, "pool", Map.of("app", "vllm"), List.of(8000), Map.of()));
+    api.create(pod(NS, "vllm-0", Map.of("app", "vllm"), true, "10.0.0.1"));
+    BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    PoolDiscovery discovery = new PoolDiscovery(api.client, KubernetesOptions.pool(NS, "pool"));
+    toClose.add(discovery);
+    EndpointSet first = discovery.start(new EndpointDiscovery.Listener() {
+      @Override
+      public void onEndpoints(EndpointSet endpoints) {
+        events.add(endpoints);
+      }
+
+      @Override
+      public void onError(DiscoveryException error) {
+        events.add(error.getMessage());
+      }
+    }).get(20, TimeUnit.SECONDS);
+    assertThat(first.size()).isEqualTo(1);
+    assertThat(events.poll(20, TimeUnit.SECONDS)).isEqualTo(first);
+
+    api.setSpec(POOLS_V1, NS, "pool", Map.of("selector", Map.of("matchLabels", Map.of("app", "vllm")),
+        "targetPorts", List.of(Map.of("number", 70000))));
+    assertThat(events.poll(20, TimeUnit.SECONDS)).isEqualTo("kubernetes: InferencePool llm/pool"
+        + " (inference.networking.k8s.io/v1): spec.targetPorts[0].number: 70000 (expected: [1, 65535]);"
+        + " keeping the last good endpoint set");
+    assertThat(discovery.current()).isEqualTo(first);
+
+    // Another event while it is still malformed: nothing new is reported or published.
+    api.create(pod(NS, "vllm-1", Map.of("app", "vllm"), true, "10.0.0.2"));
+    api.setSpec(POOLS_V1, NS, "pool", Map.of("selector", Map.of("matchLabels", Map.of("app", "vllm")),
+        "targetPorts", List.of(Map.of("number", 8001))));
+    assertThat(events.poll(20, TimeUnit.SECONDS)).isInstanceOf(EndpointSet.class)
+        .extracting(e -> ((EndpointSet) e).size()).isEqualTo(2);
   }
 
   @Test
