@@ -140,7 +140,7 @@ public final class PoolDiscovery implements EndpointDiscovery {
             }
           } catch (IllegalArgumentException e) {
             malformed = true;
-            problems.add("kubernetes: " + e.getMessage() + "; keeping the last good endpoint set");
+            problems.add("kubernetes: " + e.getMessage()); // the listener keeps the last good set
           }
         }
       }

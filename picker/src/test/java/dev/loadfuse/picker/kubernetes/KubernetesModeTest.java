@@ -314,8 +314,7 @@ class KubernetesModeTest {
     api.setSpec(POOLS_V1, NS, "pool", Map.of("selector", Map.of("matchLabels", Map.of("app", "vllm")),
         "targetPorts", List.of(Map.of("number", 70000))));
     assertThat(events.poll(20, TimeUnit.SECONDS)).isEqualTo("kubernetes: InferencePool llm/pool"
-        + " (inference.networking.k8s.io/v1): spec.targetPorts[0].number: 70000 (expected: [1, 65535]);"
-        + " keeping the last good endpoint set");
+        + " (inference.networking.k8s.io/v1): spec.targetPorts[0].number: 70000 (expected: [1, 65535])");
     assertThat(discovery.current()).isEqualTo(first);
 
     // Another event while it is still malformed: nothing new is reported or published.
