@@ -3,7 +3,7 @@ package dev.loadfuse.picker.extproc;
 import dev.loadfuse.picker.admission.SaturationDetector;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.metrics.PickerMetrics;
-import dev.loadfuse.picker.routing.RoutingObjects;
+import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.scheduling.Scheduler;
 import java.util.Objects;
 
@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param datastore endpoints and their load
  * @param scheduler the scheduler built from the EndpointPickerConfig
- * @param routing model rewrites and objective priorities
+ * @param routing model rewrites and objective priorities in force (replaced on change)
  * @param metrics where requests are counted
  * @param saturation decides when sheddable requests are refused
  * @param maxBodyBytes request bodies larger than this are refused with 413
@@ -21,7 +21,7 @@ import java.util.Objects;
 public record ExtProcContext(
     Datastore datastore,
     Scheduler scheduler,
-    RoutingObjects routing,
+    RoutingTable routing,
     PickerMetrics metrics,
     SaturationDetector saturation,
     int maxBodyBytes,
@@ -32,7 +32,7 @@ public record ExtProcContext(
   public ExtProcContext {
     Objects.requireNonNull(datastore, "datastore");
     Objects.requireNonNull(scheduler, "scheduler");
-    routing = routing == null ? RoutingObjects.NONE : routing;
+    routing = routing == null ? new RoutingTable(null) : routing;
     Objects.requireNonNull(metrics, "metrics");
     saturation = saturation == null ? SaturationDetector.defaults() : saturation;
     if (maxBodyBytes < 1) {

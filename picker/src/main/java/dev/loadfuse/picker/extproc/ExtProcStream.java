@@ -11,6 +11,7 @@ import dev.loadfuse.picker.openai.Api;
 import dev.loadfuse.picker.openai.RequestBody;
 import dev.loadfuse.picker.openai.ResponseJson;
 import dev.loadfuse.picker.openai.Usage;
+import dev.loadfuse.picker.routing.RoutingObjects;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.picker.scheduling.SchedulingResult;
@@ -235,12 +236,13 @@ final class ExtProcStream {
     byte[] forward = body.array();
     int length = body.length();
     boolean changed = false;
+    RoutingObjects routing = ctx.routing().current(); // one version for the whole request
     if (api != Api.PASS_THROUGH) {
       RequestBody parsed = RequestBody.parse(api, forward, length);
       model = parsed.model();
       String header = headers.get("x-gateway-model-name-rewrite");
       targetModel = header != null && !header.isBlank() ? header
-          : ctx.routing().rewrites().rewrite(model, ThreadLocalRandom.current());
+          : routing.rewrites().rewrite(model, ThreadLocalRandom.current());
       if (!targetModel.equals(model)) {
         forward = parsed.withModel(forward, length, targetModel);
         length = forward.length;
@@ -248,7 +250,7 @@ final class ExtProcStream {
         restoreModel = true;
       }
     }
-    int priority = ctx.routing().priority(headers.get("x-gateway-inference-objective"));
+    int priority = routing.priority(headers.get("x-gateway-inference-objective"));
     String destination = schedule(false, priority, length);
     routed = true;
     body.reset(); // the responses below wrap the array: never write into it again
