@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.extproc;
 
+import dev.loadfuse.picker.admission.FailOpen;
 import dev.loadfuse.picker.admission.SaturationDetector;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.metrics.PickerMetrics;
@@ -14,7 +15,8 @@ import java.util.Objects;
  * @param scheduler the scheduler built from the EndpointPickerConfig
  * @param routing model rewrites and objective priorities in force (replaced on change)
  * @param metrics where requests are counted
- * @param saturation decides when sheddable requests are refused
+ * @param saturation decides when sheddable requests are refused (the config's detector)
+ * @param failOpen notices when every endpoint's metrics are stale
  * @param maxBodyBytes request bodies larger than this are refused with 413
  * @param staleAfterMillis engine samples older than this count as absent
  */
@@ -24,6 +26,7 @@ public record ExtProcContext(
     RoutingTable routing,
     PickerMetrics metrics,
     SaturationDetector saturation,
+    FailOpen failOpen,
     int maxBodyBytes,
     long staleAfterMillis) {
 
@@ -34,7 +37,8 @@ public record ExtProcContext(
     Objects.requireNonNull(scheduler, "scheduler");
     routing = routing == null ? new RoutingTable(null) : routing;
     Objects.requireNonNull(metrics, "metrics");
-    saturation = saturation == null ? SaturationDetector.defaults() : saturation;
+    Objects.requireNonNull(saturation, "saturation");
+    failOpen = failOpen == null ? new FailOpen(null) : failOpen;
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException("maxBodyBytes: " + maxBodyBytes + " (expected: >= 1)");
     }

@@ -284,16 +284,20 @@ final class ExtProcStream {
       }
     }
     long now = System.currentTimeMillis();
-    if (priority < 0 && ctx.saturation().saturated(candidates, candidates.length, now, ctx.staleAfterMillis())) {
+    int n = candidates.length;
+    boolean failOpen = ctx.failOpen().check(candidates, n, now, ctx.staleAfterMillis());
+    SchedulingRequest request = new SchedulingRequest(requestId, model, targetModel, priority,
+        headers.get("x-gateway-inference-fairness-id"), headers, bodyBytes);
+    SchedulingCycle cycle = new SchedulingCycle(request, now, failOpen ? Long.MAX_VALUE : ctx.staleAfterMillis(), null,
+        failOpen, ctx.metrics());
+    if (priority < 0 && ctx.saturation().saturated(cycle, candidates, n)) {
+      ctx.metrics().shed(model, targetModel);
       throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
           "request dropped: the pool is saturated and the request is sheddable (priority " + priority + ")");
     }
-    SchedulingRequest request = new SchedulingRequest(requestId, model, targetModel, priority,
-        headers.get("x-gateway-inference-fairness-id"), headers, bodyBytes);
-    SchedulingResult result = ctx.scheduler().schedule(
-        new SchedulingCycle(request, now, ctx.staleAfterMillis(), null), candidates, candidates.length);
+    SchedulingResult result = ctx.scheduler().schedule(cycle, candidates, n);
     List<EndpointState> targets = result.primary().targets();
-    inFlight = targets.getFirst().acquire();
+    inFlight = targets.getFirst().acquire(request.estimatedInputTokens());
     meters = ctx.metrics().meters(model, targetModel);
     meters.requests().increment();
     running = ctx.metrics().running(model);

@@ -1,6 +1,7 @@
 package dev.loadfuse.picker.server;
 
 import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.picker.admission.FailOpen;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
 import dev.loadfuse.picker.extproc.ExtProcService;
@@ -113,7 +114,7 @@ public final class PickerServer implements AutoCloseable {
           if (pool == null) {
             pool = datastore.all().length > 0 ? datastore.all()[0].id().pool() : "";
           }
-          metrics.pool(pool, () -> datastore.routable().length);
+          metrics.pool(pool, datastore, settings.metricsStalenessThreshold().toMillis());
         })
         .compose(v -> startExtProc())
         .compose(v -> startHealth())
@@ -181,7 +182,8 @@ public final class PickerServer implements AutoCloseable {
 
   private Future<Void> startExtProc() {
     ExtProcContext ctx = new ExtProcContext(datastore, settings.config().scheduler(metrics), routing,
-        metrics, null, settings.maxBodyBytes(), settings.metricsStalenessThreshold().toMillis());
+        metrics, settings.config().saturationDetector(), new FailOpen(metrics::failOpenDecision),
+        settings.maxBodyBytes(), settings.metricsStalenessThreshold().toMillis());
     GrpcServer grpc = ExtProcService.server(vertx, ctx);
     HttpServerOptions options = new HttpServerOptions().setHost(settings.host()).setTcpNoDelay(true);
     CertificateFiles certFiles = null;
