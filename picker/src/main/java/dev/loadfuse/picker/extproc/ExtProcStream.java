@@ -104,6 +104,10 @@ final class ExtProcStream {
   private long startNanos;
   private String model = "";
   private String targetModel = "";
+  private String prompt = "";
+  private String cacheSalt = "";
+  private SchedulingCycle pickedCycle;
+  private SchedulingResult picked;
   private InFlight inFlight;
   private PickerMetrics.Meters meters;
   private AtomicInteger running;
@@ -186,6 +190,7 @@ final class ExtProcStream {
       String destination = schedule(true, 0, 0);
       send.accept(Responses.routedRequestHeaders(destination, -1, generatedRequestId));
       routed = true;
+      afterPick();
       return;
     }
     if (buffered(requestMode)) {
@@ -236,8 +241,10 @@ final class ExtProcStream {
     int length = body.length();
     boolean changed = false;
     if (api != Api.PASS_THROUGH) {
-      RequestBody parsed = RequestBody.parse(api, forward, length);
+      RequestBody parsed = RequestBody.parse(api, forward, length, ctx.scheduler().promptChars());
       model = parsed.model();
+      prompt = parsed.prompt();
+      cacheSalt = parsed.cacheSalt();
       String header = headers.get("x-gateway-model-name-rewrite");
       targetModel = header != null && !header.isBlank() ? header
           : ctx.routing().rewrites().rewrite(model, ThreadLocalRandom.current());
@@ -257,6 +264,18 @@ final class ExtProcStream {
     } else {
       send.accept(Responses.routedRequestHeaders(destination, length, generatedRequestId));
       Responses.streamed(true, forward, 0, length, endOfStream, send);
+    }
+    afterPick();
+  }
+
+  /** Bookkeeping that follows a pick (e.g. the prefix index), once Envoy has its answer. */
+  private void afterPick() {
+    SchedulingCycle cycle = pickedCycle;
+    SchedulingResult result = picked;
+    pickedCycle = null;
+    picked = null;
+    if (result != null) {
+      ctx.scheduler().preRequest(cycle, result);
     }
   }
 
@@ -287,9 +306,11 @@ final class ExtProcStream {
           "request dropped: the pool is saturated and the request is sheddable (priority " + priority + ")");
     }
     SchedulingRequest request = new SchedulingRequest(requestId, model, targetModel, priority,
-        headers.get("x-gateway-inference-fairness-id"), headers, bodyBytes);
-    SchedulingResult result = ctx.scheduler().schedule(
-        new SchedulingCycle(request, now, ctx.staleAfterMillis(), null), candidates, candidates.length);
+        headers.get("x-gateway-inference-fairness-id"), headers, bodyBytes, prompt, cacheSalt);
+    SchedulingCycle cycle = new SchedulingCycle(request, now, ctx.staleAfterMillis(), null);
+    SchedulingResult result = ctx.scheduler().schedule(cycle, candidates, candidates.length);
+    pickedCycle = cycle;
+    picked = result;
     List<EndpointState> targets = result.primary().targets();
     inFlight = targets.getFirst().acquire();
     meters = ctx.metrics().meters(model, targetModel);

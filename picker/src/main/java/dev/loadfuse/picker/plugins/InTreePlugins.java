@@ -7,6 +7,7 @@ import dev.loadfuse.picker.plugins.picker.random.RandomPicker;
 import dev.loadfuse.picker.plugins.picker.weightedrandom.WeightedRandomPicker;
 import dev.loadfuse.picker.plugins.profile.single.SingleProfileHandler;
 import dev.loadfuse.picker.plugins.scorer.kvcache.KvCacheUtilizationScorer;
+import dev.loadfuse.picker.plugins.scorer.prefix.PrefixCacheScorer;
 import dev.loadfuse.picker.plugins.scorer.queue.QueueScorer;
 import dev.loadfuse.picker.plugins.scorer.runningrequests.RunningRequestsSizeScorer;
 import dev.loadfuse.picker.scheduling.config.PluginRegistry;
@@ -22,6 +23,7 @@ public final class InTreePlugins {
     registry.register(QueueScorer.TYPE, QueueScorer::create);
     registry.register(KvCacheUtilizationScorer.TYPE, KvCacheUtilizationScorer::create);
     registry.register(RunningRequestsSizeScorer.TYPE, RunningRequestsSizeScorer::create);
+    registry.register(PrefixCacheScorer.TYPE, PrefixCacheScorer::create);
     registry.register(MaxScorePicker.TYPE, MaxScorePicker::create);
     registry.register(RandomPicker.TYPE, RandomPicker::create);
     registry.register(WeightedRandomPicker.TYPE, WeightedRandomPicker::create);
