@@ -141,7 +141,7 @@ public final class PickerMetrics implements SchedulerObserver {
 
   // ---- prefix-cache-scorer ----
 
-  private static final double[] HIT_RATIO_BUCKETS = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1};
+  private static final double[] HIT_RATIO_BUCKETS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1};
 
   /**
    * The recorder of {@code inference_extension_prefix_indexer_hit_ratio} (histogram): per scored
