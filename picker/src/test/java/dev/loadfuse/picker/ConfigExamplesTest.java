@@ -18,7 +18,7 @@ class ConfigExamplesTest {
   @Test
   void pickerConfig_loads() {
     PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("picker-config.yaml"));
-    assertThat(c.profiles().getFirst().scorers()).hasSize(3);
+    assertThat(c.profiles().getFirst().scorers()).hasSize(4);
     assertThat(c.engines().defaultEngine()).isEqualTo("vllm");
   }
 
