@@ -140,7 +140,7 @@ class BaseManifestsTest {
   }
 
   @Test
-  void pickerFlags_parse_andJoinTheSidecarsCluster() {
+  void pickerFlags_parse_watchThePool_andJoinTheSidecarsCluster() {
     PodSpec pod = picker().getSpec().getTemplate().getSpec();
     Container c = pod.getContainers().getFirst();
     Map<String, String> env = env(c);
@@ -148,12 +148,11 @@ class BaseManifestsTest {
     PickerMain main = new PickerMain();
     new CommandLine(main).parseArgs(args.toArray(String[]::new));
 
-    String members = flag(args, "--cluster-members");
-    String host = members.substring(0, members.lastIndexOf(':'));
-    int port = Integer.parseInt(members.substring(members.lastIndexOf(':') + 1));
-    Service headless = one(Service.class, host);
+    assertThat(flag(args, "--pool-name")).as("--pool-name: Kubernetes mode").isNotBlank();
+    Service headless = one(Service.class, flag(args, "--cluster-service"));
+    assertThat(headless.getSpec().getClusterIP()).isEqualTo("None");
     assertThat(headless.getSpec().getSelector()).isEqualTo(sidecar().getSpec().getSelector().getMatchLabels());
-    assertThat(headless.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(port));
+    assertThat(headless.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(5701));
     assertMountedConfigFile(pod, c, args, "loadfuse-picker-config");
   }
 

@@ -24,7 +24,7 @@ class ConfigExamplesTest {
 
   @Test
   void gpuAwareConfig_loads() {
-    PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("picker-config-gpu-aware.yaml"));
+    PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("epc-gpu-aware.yaml"));
     var profile = c.profiles().getFirst();
     assertThat(profile.filters()).extracting(f -> f.typedName().type()).containsExactly("gpu-health-filter");
     assertThat(profile.scorers()).extracting(s -> s.scorer().typedName().type() + "=" + s.weight()).containsExactly(
