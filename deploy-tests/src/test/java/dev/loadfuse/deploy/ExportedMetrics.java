@@ -40,10 +40,12 @@ final class ExportedMetrics {
     sidecar.scrapeSucceeded("vllm-0", 1_000_000);
     sidecar.scrapeFailed("vllm-0", "timeout", 1_000_000);
     sidecar.vectorPublished();
-    sidecar.endpoint(LoadVector.unknown(new EndpointId("vllm-0", "10.0.0.1", 8000, "pool"), "vllm"));
     try (MockGpuProbe gpus = MockGpuProbe.open(mockGpus)) {
       GpuSnapshot snapshot = gpus.sample();
-      sidecar.gpus(java.util.List.copyOf(snapshot.gpus().values()));
+      java.util.List<dev.loadfuse.nvml.GpuSample> samples = java.util.List.copyOf(snapshot.gpus().values());
+      sidecar.gpus(samples);
+      sidecar.endpoint(LoadVector.unknown(new EndpointId("vllm-0", "10.0.0.1", 8000, "pool"), "vllm")
+          .withGpus(samples, 1));
     }
 
     Set<String> names = new TreeSet<>();

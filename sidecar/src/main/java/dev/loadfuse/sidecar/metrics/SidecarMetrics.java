@@ -86,7 +86,9 @@ public final class SidecarMetrics {
   /** Updates the per-endpoint gauges from the latest vector. */
   public void endpoint(LoadVector v) {
     String key = v.endpoint().pool() + "/" + v.endpoint().name();
-    endpoints.computeIfAbsent(key, k -> new EndpointGauges(registry, v)).latest = v;
+    EndpointGauges g = endpoints.computeIfAbsent(key, k -> new EndpointGauges(registry, v));
+    g.latest = v;
+    g.syncGpus(registry, v.gpus());
   }
 
   /** Removes the gauges of an endpoint that is gone. */
@@ -94,6 +96,7 @@ public final class SidecarMetrics {
     EndpointGauges g = endpoints.remove(pool + "/" + name);
     if (g != null) {
       g.meters.forEach(registry::remove);
+      g.gpuInfo.values().forEach(registry::remove);
     }
   }
 
@@ -116,10 +119,18 @@ public final class SidecarMetrics {
   private static final class EndpointGauges {
     volatile LoadVector latest;
     final List<Meter> meters = new ArrayList<>();
+    /**
+     * {@code loadfuse_endpoint_gpu_assigned{endpoint,pool,UUID} 1} per GPU of the endpoint: joins the
+     * DCGM-named GPU gauges (label {@code UUID}) to the endpoint's engine gauges in PromQL. (Not
+     * {@code _info}: the Prometheus client strips that suffix from gauges.)
+     */
+    final Map<String, Meter> gpuInfo = new java.util.HashMap<>();
+    final Tags tags;
 
     EndpointGauges(PrometheusMeterRegistry r, LoadVector first) {
       latest = first;
       Tags tags = Tags.of("endpoint", first.endpoint().name(), "pool", first.endpoint().pool());
+      this.tags = tags;
       add(r, "loadfuse_endpoint_waiting_requests", "Requests waiting in the engine", tags, v -> v.waitingRequests());
       add(r, "loadfuse_endpoint_running_requests", "Requests running in the engine", tags, v -> v.runningRequests());
       add(r, "loadfuse_endpoint_kv_cache_usage", "KV-cache usage fraction (0..1)", tags, v -> v.kvCacheUsage());
@@ -128,6 +139,32 @@ public final class SidecarMetrics {
 
     private void add(PrometheusMeterRegistry r, String name, String help, Tags tags, ToDoubleFunction<LoadVector> f) {
       meters.add(Gauge.builder(name, this, g -> f.applyAsDouble(g.latest)).description(help).tags(tags).register(r));
+    }
+
+    /** Called with each vector; the GPU set changes rarely, so the common case only compares. */
+    synchronized void syncGpus(PrometheusMeterRegistry r, List<GpuSample> gpus) {
+      boolean same = gpus.size() == gpuInfo.size();
+      for (int i = 0; same && i < gpus.size(); i++) {
+        same = gpuInfo.containsKey(gpus.get(i).uuid());
+      }
+      if (same) {
+        return;
+      }
+      java.util.Set<String> now = new java.util.HashSet<>();
+      for (GpuSample s : gpus) {
+        now.add(s.uuid());
+        gpuInfo.computeIfAbsent(s.uuid(), u -> Gauge.builder("loadfuse_endpoint_gpu_assigned", () -> 1)
+            .description("1 for each GPU the endpoint's model server holds (join on UUID with the DCGM_FI_DEV_* gauges)")
+            .tags(tags.and("UUID", u))
+            .register(r));
+      }
+      gpuInfo.entrySet().removeIf(e -> {
+        if (now.contains(e.getKey())) {
+          return false;
+        }
+        r.remove(e.getValue());
+        return true;
+      });
     }
   }
 
