@@ -70,6 +70,10 @@ final class MetricsPages {
         (double) s.kvBlocksUsed() * s.profile().blockSizeTokens());
     gauge(b, "sglang:cache_hit_rate", "The prefix cache hit rate.", l,
         s.prefixQueriedTokensTotal() == 0 ? 0 : (double) s.prefixHitTokensTotal() / s.prefixQueriedTokensTotal());
+    b.append("# HELP sglang:cache_config_info Information of the cache configuration\n")
+        .append("# TYPE sglang:cache_config_info gauge\n")
+        .append("sglang:cache_config_info{num_pages=\"").append(s.profile().kvCacheBlocks())
+        .append("\",page_size=\"").append(s.profile().blockSizeTokens()).append("\"} 1.0\n");
     counter(b, "sglang:prompt_tokens_total", "Number of prefill tokens processed.", l, s.promptTokensTotal());
     counter(b, "sglang:generation_tokens_total", "Number of generation tokens processed.", l,
         s.generationTokensTotal());

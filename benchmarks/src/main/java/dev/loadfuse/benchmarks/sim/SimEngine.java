@@ -87,10 +87,12 @@ public final class SimEngine implements AutoCloseable {
     }
   }
 
-  /** Queues a request directly (tests, and the HTTP handler). */
-  public void submit(SimRequest r) {
+  /** Queues requests directly (tests, and the HTTP handler), all before the next step. */
+  public void submit(SimRequest... requests) {
     synchronized (lock) {
-      model.submit(r);
+      for (SimRequest r : requests) {
+        model.submit(r);
+      }
       lock.notifyAll();
     }
   }
