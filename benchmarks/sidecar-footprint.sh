@@ -21,12 +21,13 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-# Default flags, chosen by measurement (benchmarks/README.md, "Sidecar footprint"): Serial GC (no
-# GC threads beside the application; young pauses here are ~0.6 ms), a 48 MiB heap cap (about
-# 14 MiB live after a young GC with 8 endpoints), compact object headers (JDK 25), and C1 only:
-# C2 makes the steady state ~2 points of a core cheaper but costs ~35 MiB more RSS (code cache,
-# compiler arenas) and minutes of compile bursts after start.
-DEFAULT_OPTS="-XX:+UseSerialGC -Xms16m -Xmx48m -XX:+UseCompactObjectHeaders -XX:TieredStopAtLevel=1"
+# Default flags, chosen by measurement (benchmarks/README.md, "Sidecar footprint"; the same as in
+# sidecar/jvm/README.md and the container image): Serial GC (no GC threads beside the application;
+# young pauses here are ~0.6 ms), a 48 MiB heap cap (about 14 MiB live after a young GC with 8
+# endpoints), compact object headers (JDK 25), and C2 only for the metrics parser
+# (sidecar/jvm/compiler-directives.json; everything else stays at C1): C2 everywhere costs ~35 MiB
+# more RSS and minutes of compile bursts, C1 everywhere leaves the parser ~2x slower.
+DEFAULT_OPTS="-XX:+UseSerialGC -Xms16m -Xmx48m -XX:+UseCompactObjectHeaders -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=sidecar/jvm/compiler-directives.json -XX:TrimNativeHeapInterval=5000 -XX:ReservedCodeCacheSize=32m -XX:CICompilerCount=2"
 SIDECAR_JAVA_OPTS=${SIDECAR_JAVA_OPTS-$DEFAULT_OPTS}
 ENDPOINTS=${ENDPOINTS:-8}
 SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-50ms}

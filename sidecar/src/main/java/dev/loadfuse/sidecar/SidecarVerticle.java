@@ -19,14 +19,15 @@ import dev.loadfuse.sidecar.scrape.MetricsScraper;
 import dev.loadfuse.sidecar.scrape.ScrapeFailure;
 import dev.loadfuse.sidecar.scrape.ScrapeListener;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import dev.loadfuse.sidecar.scrape.ScrapeScheduler;
 import dev.loadfuse.sidecar.scrape.ScrapeStatus;
 import dev.loadfuse.sidecar.scrape.ScrapeTarget;
+import dev.loadfuse.sidecar.tick.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.HttpClientAgent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -85,12 +86,14 @@ public final class SidecarVerticle extends VerticleBase {
   private EndpointSet lastDiscovered = EndpointSet.EMPTY;
   private volatile boolean discovered;
   private volatile boolean gpusProbed;
-  private WebClient client;
+  private HttpClientAgent client;
+  private Ticker ticker;
+  private ScrapeScheduler scheduler;
+  private long lastHeartbeatNanos;
   private GpuSampler sampler;
   private GpuSnapshot lastGpus;
   private long lastGpusAtMillis;
   private String gpuError;
-  private long heartbeatTimer = -1;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
   /** One endpoint's scraper and fusion state. */
@@ -157,10 +160,12 @@ public final class SidecarVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LoadBus.install(vertx.eventBus());
-    client = WebClient.create(vertx, new WebClientOptions()
-        .setKeepAlive(true)
-        .setUserAgent("loadfuse-sidecar")
-        .setDecompressionSupported(false));
+    client = MetricsScraper.createClient(vertx, settings.scrape().timeout());
+    // One timer for scrapes, their deadlines, GPU samples and the publish heartbeat.
+    ticker = new Ticker(vertx, ScrapeScheduler.resolutionFor(settings.scrape().interval()));
+    scheduler = new ScrapeScheduler(ticker, client);
+    lastHeartbeatNanos = ticker.now();
+    ticker.add(heartbeat);
 
     consumers.add(vertx.eventBus().consumer(LoadBus.SNAPSHOT.name(), msg -> {
       LoadSnapshot snapshot = new LoadSnapshot(vectors());
@@ -172,20 +177,10 @@ public final class SidecarVerticle extends VerticleBase {
       }
     }));
 
-    long heartbeatMs = Math.max(1, settings.publishHeartbeat().toMillis() / 2);
-    heartbeatTimer = vertx.setPeriodic(heartbeatMs, id -> {
-      long now = System.currentTimeMillis();
-      for (Runtime rt : runtimes.values()) {
-        if (now - rt.lastPublishedAtMillis >= settings.publishHeartbeat().toMillis()) {
-          publish(rt, now);
-        }
-      }
-    });
-
     if (settings.gpuProbe() instanceof NoGpuProbe) {
       gpusProbed = true;
     } else {
-      sampler = new GpuSampler(vertx, context, settings.gpuProbe(), settings.gpuSampleInterval(),
+      sampler = new GpuSampler(ticker, context, settings.gpuProbe(), settings.gpuSampleInterval(),
           new GpuSampler.Listener() {
             @Override
             public void onSnapshot(GpuSnapshot snapshot, long atMillis) {
@@ -229,10 +224,8 @@ public final class SidecarVerticle extends VerticleBase {
     if (sampler != null) {
       sampler.stop();
     }
-    vertx.cancelTimer(heartbeatTimer);
-    for (Runtime rt : runtimes.values()) {
-      rt.scraper.stop();
-    }
+    scheduler.close();
+    ticker.close();
     consumers.forEach(MessageConsumer::unregister);
     client.close();
     settings.gpuProbe().close();
@@ -296,7 +289,7 @@ public final class SidecarVerticle extends VerticleBase {
     }
     Runtime[] holder = new Runtime[1];
     ScrapeTarget target = new ScrapeTarget(e.address(), e.metricsPort(), e.metricsPath());
-    MetricsScraper scraper = new MetricsScraper(vertx, client, target, settings.scrape(), new ScrapeListener() {
+    MetricsScraper scraper = scheduler.scraper(target, settings.scrape(), new ScrapeListener() {
       @Override
       public void onPage(byte[] page, int length, long scrapedAtMillis, long durationNanos) {
         Runtime rt = holder[0];
@@ -324,6 +317,43 @@ public final class SidecarVerticle extends VerticleBase {
     }
     afterChange(rt);
     scraper.start();
+  }
+
+  /**
+   * The publish heartbeat, on the ticker: re-publishes the vectors not published for a heartbeat,
+   * so consumers can tell a quiet endpoint from a stale one. It checks at most every half
+   * heartbeat, riding along on the scrapes' wake-ups from a quarter heartbeat after the last
+   * check, so a vector is re-published at most 1.5 heartbeats after it was last published.
+   */
+  private final Ticker.Task heartbeat = new Ticker.Task() {
+    @Override
+    public long earliest() {
+      return lastHeartbeatNanos + heartbeatNanos() / 4;
+    }
+
+    @Override
+    public long due() {
+      return lastHeartbeatNanos + heartbeatNanos() / 2;
+    }
+
+    @Override
+    public void tick(long now) {
+      lastHeartbeatNanos = now;
+      heartbeat();
+    }
+  };
+
+  private long heartbeatNanos() {
+    return Math.max(1, settings.publishHeartbeat().toMillis()) * 1_000_000;
+  }
+
+  private void heartbeat() {
+    long now = System.currentTimeMillis();
+    for (Runtime rt : runtimes.values()) {
+      if (now - rt.lastPublishedAtMillis >= settings.publishHeartbeat().toMillis()) {
+        publish(rt, now);
+      }
+    }
   }
 
   private void removeRuntime(String key, Runtime rt) {

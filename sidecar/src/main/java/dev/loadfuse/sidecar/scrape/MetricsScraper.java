@@ -1,51 +1,111 @@
 package dev.loadfuse.sidecar.scrape;
 
+import dev.loadfuse.sidecar.tick.Ticker;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.codec.BodyCodec;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpConnectOptions;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Scrapes one endpoint's /metrics page in a loop.
+ * Scrapes one endpoint's /metrics page in a loop, on the {@link ScrapeScheduler}'s ticker.
  *
  * <ul>
- *   <li>Never two scrapes of one endpoint at once: the next scrape is scheduled only when the
- *       previous one has completed.
- *   <li>The first scrape starts after a random delay within one interval, so that many endpoints
- *       do not all fire on the same tick.
+ *   <li>Never two scrapes of one endpoint at once: a scrape starts only when the previous one has
+ *       completed, failed or passed its deadline (its connection is then closed).
+ *   <li>The first scrape, the first after a failure streak and the one after a scrape that took
+ *       longer than the interval go into a phase slot chosen at random (see {@link
+ *       ScrapeScheduler}), within one interval; the others are due one interval after the
+ *       previous one was due.
  *   <li>While the endpoint fails, the delay doubles up to {@link ScrapeOptions#maxBackoff()}
- *       (with ±20 % jitter); one success returns to the normal interval.
+ *       (with ±20 % jitter, rounded up to the ticker's grid); one success returns to the normal
+ *       interval.
+ *   <li>A scrape that has not completed {@link ScrapeOptions#timeout()} after it started fails as
+ *       a timeout, on the ticker's first wake-up after its deadline (within one grid step).
  * </ul>
  *
+ * <p>The page is fetched with the core Vert.x {@link HttpClient} (see {@link #createClient}), and
+ * the response chunks are copied straight into a reusable buffer; a Content-Length above the
+ * limit is refused before the body is read.
+ *
  * <p>Threading: {@link #start}, {@link #stop} and {@link #updateOptions} must be called on the
- * Vert.x context that owns this scraper; the listener is called on that context. {@link
+ * Vert.x context that owns the scheduler; the listener is called on that context. {@link
  * #status()} may be read from any thread.
  */
-public final class MetricsScraper {
+public final class MetricsScraper implements Ticker.Task {
 
-  private final Vertx vertx;
-  private final WebClient client;
+  private static final String ACCEPT = "text/plain;version=0.0.4;q=0.9,*/*;q=0.1";
+
+  private final ScrapeScheduler scheduler;
+  private final Ticker ticker;
+  private final HttpClientAgent client;
+  private final HttpConnectOptions connectOptions;
+  /** This endpoint's kept-alive connection, when one is open. */
+  private HttpClientConnection connection;
   private final ScrapeTarget target;
   private final ScrapeListener listener;
   private final PageBuffer page = new PageBuffer();
 
   private ScrapeOptions options;
+  private RequestOptions request;
   private boolean running;
-  private long timerId = -1;
+  /** When the next scrape is due ({@link ScrapeScheduler#now()} time), while running and idle. */
+  private long nextDueNanos;
+  /** When the scrape in flight was due, and when it times out. */
+  private long dueNanos;
+  private long deadlineNanos;
+  private long startNanos;
+  private ScrapeOptions inFlightOptions;
+  /** Numbers the scrapes, so that callbacks of an abandoned one are ignored. */
+  private int attempt;
+  private boolean inFlight;
+  private HttpClientRequest current;
   private volatile ScrapeStatus status = ScrapeStatus.NEVER_SCRAPED;
 
-  public MetricsScraper(
-      Vertx vertx, WebClient client, ScrapeTarget target, ScrapeOptions options, ScrapeListener listener) {
-    this.vertx = vertx;
-    this.client = client;
+  /** Use {@link ScrapeScheduler#scraper}. */
+  MetricsScraper(ScrapeScheduler scheduler, ScrapeTarget target, ScrapeOptions options, ScrapeListener listener) {
+    this.scheduler = scheduler;
+    this.ticker = scheduler.ticker();
+    this.client = scheduler.client();
+    this.connectOptions = new HttpConnectOptions().setHost(target.host()).setPort(target.port());
     this.target = target;
-    this.options = options;
     this.listener = listener;
+    updateOptions(options);
+  }
+
+  /**
+   * The HTTP client for scrapers: HTTP/1.1 with keep-alive, no compression, a small pool per
+   * endpoint (one scrape at a time each), connections that give up after {@code connectTimeout},
+   * and response chunks of up to 64 KiB so that a page arrives in a few buffers rather than many
+   * 8 KiB ones. Requests carry no timeout timers of their own: the scheduler's tick enforces the
+   * scrape timeout.
+   */
+  public static HttpClientAgent createClient(Vertx vertx, Duration connectTimeout) {
+    return vertx.createHttpClient(
+        new HttpClientOptions()
+            .setProtocolVersion(HttpVersion.HTTP_1_1)
+            .setKeepAlive(true)
+            .setDecompressionSupported(false)
+            .setMaxChunkSize(64 * 1024)
+            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())))
+            .setName("loadfuse-scraper"),
+        new PoolOptions().setHttp1MaxSize(2));
   }
 
   public ScrapeTarget target() {
@@ -61,83 +121,211 @@ public final class MetricsScraper {
       return;
     }
     running = true;
-    long intervalMs = options.interval().toMillis();
-    schedule(intervalMs <= 1 ? 1 : 1 + ThreadLocalRandom.current().nextLong(intervalMs));
+    nextDueNanos = scheduler.place(this, ticker.now());
+    scheduler.register(this);
   }
 
   public void stop() {
-    running = false;
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
+    if (!running) {
+      return;
     }
+    running = false;
+    scheduler.unregister(this);
+    abandon();
   }
 
   /** New options take effect from the next scrape. */
   public void updateOptions(ScrapeOptions newOptions) {
     this.options = newOptions;
+    this.request = new RequestOptions()
+        .setMethod(HttpMethod.GET)
+        .setHost(target.host())
+        .setPort(target.port())
+        .setURI(target.path())
+        .putHeader(HttpHeaders.ACCEPT, ACCEPT)
+        .putHeader(HttpHeaders.USER_AGENT, "loadfuse-sidecar");
   }
 
-  private void schedule(long delayMs) {
-    if (!running) {
+  /** Running and keeping its phase (not backing off): counts for {@link ScrapeScheduler#place}. */
+  boolean inPhase() {
+    return running && status.consecutiveFailures() == 0;
+  }
+
+  /** When the scrape in flight, else the next one, is due. */
+  long phaseNanos() {
+    return inFlight ? dueNanos : nextDueNanos;
+  }
+
+  @Override
+  public long due() {
+    return !running ? Long.MAX_VALUE : inFlight ? deadlineNanos : nextDueNanos;
+  }
+
+  long intervalNanos() {
+    return options.interval().toNanos();
+  }
+
+  boolean inFlight() {
+    return inFlight;
+  }
+
+  /** On the ticker, once {@link #due()} has come: starts the next scrape, or times one out. */
+  @Override
+  public void tick(long now) {
+    if (inFlight) {
+      completed(attempt, timeout(), false);
+    } else if (running) {
+      scrapeOnce(now);
+    }
+  }
+
+  private void scrapeOnce(long now) {
+    ScrapeOptions opts = options;
+    inFlightOptions = opts;
+    dueNanos = nextDueNanos;
+    startNanos = now;
+    deadlineNanos = ticker.gridCeil(now + opts.timeout().toNanos());
+    int a = ++attempt;
+    inFlight = true;
+    page.reset(opts.maxBodyBytes());
+    Future<HttpClientRequest> f;
+    try {
+      HttpClientConnection c = connection;
+      f = c != null ? c.request(request) : connect().compose(conn -> conn.request(request));
+    } catch (RuntimeException e) { // a closed client throws
+      f = Future.failedFuture(e);
+    }
+    f.onComplete(ar -> requested(a, ar));
+  }
+
+  private void requested(int a, AsyncResult<HttpClientRequest> ar) {
+    if (a != attempt || !inFlight) {
+      if (ar.succeeded()) {
+        ar.result().reset(); // abandoned while waiting for a connection
+      }
       return;
     }
-    timerId = vertx.setTimer(Math.max(1, delayMs), id -> {
-      timerId = -1;
-      scrapeOnce();
+    if (ar.failed()) {
+      completed(a, classify(ar.cause()), false);
+      return;
+    }
+    current = ar.result();
+    current.send().onComplete(rr -> responded(a, rr));
+  }
+
+  private void responded(int a, AsyncResult<HttpClientResponse> ar) {
+    if (a != attempt || !inFlight) {
+      return;
+    }
+    if (ar.failed()) {
+      completed(a, classify(ar.cause()), false);
+      return;
+    }
+    HttpClientResponse response = ar.result();
+    if (response.statusCode() != 200) {
+      ScrapeFailure failure = new ScrapeFailure(
+          ScrapeFailure.Reason.HTTP_STATUS, "HTTP " + response.statusCode() + " from " + target.url());
+      // Read and drop the body, so that the connection can be reused.
+      response.handler(b -> {});
+      response.exceptionHandler(t -> completed(a, failure, false));
+      response.endHandler(v -> completed(a, failure, true));
+      return;
+    }
+    String contentLength = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (contentLength != null && !page.expect(parseLength(contentLength))) {
+      completed(a, tooLarge(), false);
+      return;
+    }
+    response.handler(b -> received(a, b));
+    response.exceptionHandler(t -> completed(a, classify(t), false));
+    response.endHandler(v -> completed(a, null, true));
+  }
+
+  private void received(int a, Buffer chunk) {
+    if (a == attempt && inFlight && !page.append(chunk)) {
+      completed(a, tooLarge(), false);
+    }
+  }
+
+  private static long parseLength(String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1; // not trusted; the limit is enforced while reading
+    }
+  }
+
+  /** Drops the scrape in flight, if any: its connection is closed and its callbacks ignored. */
+  private void abandon() {
+    inFlight = false;
+    attempt++;
+    HttpClientRequest r = current;
+    current = null;
+    if (r != null) {
+      r.reset();
+    }
+    HttpClientConnection c = connection;
+    connection = null;
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  /**
+   * Opens the endpoint's connection, kept for the following scrapes until it closes or a scrape
+   * fails: one connection per endpoint, used one request at a time, without going through the
+   * client's pool.
+   */
+  private Future<HttpClientConnection> connect() {
+    int a = attempt;
+    return client.connect(connectOptions).map(c -> {
+      if (a != attempt || !running) {
+        c.close(); // abandoned while connecting
+        throw new IllegalStateException("scrape abandoned");
+      }
+      connection = c;
+      c.closeHandler(v -> {
+        if (connection == c) {
+          connection = null;
+        }
+      });
+      return c;
     });
   }
 
-  private void scrapeOnce() {
-    if (!running) {
+  /** {@code done}: the response was read to its end, else the request is reset. */
+  private void completed(int a, ScrapeFailure failure, boolean done) {
+    if (a != attempt || !inFlight) {
       return;
     }
-    ScrapeOptions opts = options;
-    long startNanos = System.nanoTime();
-    page.reset(opts.maxBodyBytes());
-    client
-        .get(target.port(), target.host(), target.path())
-        .putHeader("Accept", "text/plain;version=0.0.4;q=0.9,*/*;q=0.1")
-        .connectTimeout(opts.timeout().toMillis())
-        .idleTimeout(opts.timeout().toMillis())
-        .as(BodyCodec.pipe(page, true))
-        .send()
-        .onComplete(ar -> completed(ar, opts, startNanos));
-  }
-
-  private void completed(AsyncResult<HttpResponse<Void>> ar, ScrapeOptions opts, long startNanos) {
-    long durationNanos = System.nanoTime() - startNanos;
-    ScrapeFailure failure = null;
-    if (ar.failed()) {
-      failure = classify(ar.cause(), opts);
-    } else if (page.overflowed()) {
-      failure = tooLarge(opts);
-    } else if (ar.result().statusCode() != 200) {
-      failure = new ScrapeFailure(
-          ScrapeFailure.Reason.HTTP_STATUS,
-          "HTTP " + ar.result().statusCode() + " from " + target.url());
+    long now = ticker.now();
+    long durationNanos = now - startNanos;
+    ScrapeOptions opts = inFlightOptions;
+    if (done) {
+      inFlight = false;
+      current = null;
+    } else {
+      abandon(); // the rest of the response, if any, is not read
     }
     if (!running) {
       return;
     }
     if (failure == null) {
-      long now = System.currentTimeMillis();
-      status = new ScrapeStatus(now, 0, status.lastError(), status.lastErrorAtMillis());
-      try {
-        listener.onPage(page.bytes(), page.length(), now, durationNanos);
-      } finally {
-        schedule(opts.interval().toMillis() - durationNanos / 1_000_000);
-      }
+      long next = dueNanos + opts.interval().toNanos();
+      // After failures, or when this scrape overran its interval: back into a phase slot.
+      nextDueNanos = status.consecutiveFailures() == 0 && next - now > 0 ? next : scheduler.place(this, now);
+      ticker.wake(nextDueNanos);
+      long nowMillis = System.currentTimeMillis();
+      status = new ScrapeStatus(nowMillis, 0, status.lastError(), status.lastErrorAtMillis());
+      listener.onPage(page.bytes(), page.length(), nowMillis, durationNanos);
     } else {
       ScrapeStatus previous = status;
       int failures = previous.consecutiveFailures() + 1;
+      nextDueNanos = ticker.gridCeil(now + backoffMillis(opts, failures) * 1_000_000);
+      ticker.wake(nextDueNanos);
       status = new ScrapeStatus(
           previous.lastSuccessAtMillis(), failures, failure.message(), System.currentTimeMillis());
-      try {
-        listener.onFailure(failure, durationNanos);
-      } finally {
-        schedule(backoffMillis(opts, failures));
-      }
+      listener.onFailure(failure, durationNanos);
     }
   }
 
@@ -153,16 +341,15 @@ public final class MetricsScraper {
     return Math.max(1, Math.round(delay * jitter));
   }
 
-  private ScrapeFailure classify(Throwable cause, ScrapeOptions opts) {
-    if (cause instanceof PageBuffer.BodyTooLargeException || page.overflowed()) {
-      return tooLarge(opts);
+  private ScrapeFailure classify(Throwable cause) {
+    if (page.overflowed()) {
+      return tooLarge();
     }
     String url = target.url();
     if (cause instanceof TimeoutException
         || cause instanceof io.netty.channel.ConnectTimeoutException
         || cause.getClass().getSimpleName().contains("Timeout")) {
-      return new ScrapeFailure(
-          ScrapeFailure.Reason.TIMEOUT, "timeout after " + opts.timeout().toMillis() + " ms scraping " + url);
+      return timeout();
     }
     if (cause instanceof ConnectException || cause instanceof UnknownHostException) {
       return new ScrapeFailure(
@@ -172,10 +359,16 @@ public final class MetricsScraper {
         ScrapeFailure.Reason.OTHER, "scraping " + url + " failed: " + describe(cause));
   }
 
-  private ScrapeFailure tooLarge(ScrapeOptions opts) {
+  private ScrapeFailure timeout() {
+    return new ScrapeFailure(
+        ScrapeFailure.Reason.TIMEOUT,
+        "timeout after " + inFlightOptions.timeout().toMillis() + " ms scraping " + target.url());
+  }
+
+  private ScrapeFailure tooLarge() {
     return new ScrapeFailure(
         ScrapeFailure.Reason.BODY_TOO_LARGE,
-        "page from " + target.url() + " is larger than the limit of " + opts.maxBodyBytes() + " bytes");
+        "page from " + target.url() + " is larger than the limit of " + inFlightOptions.maxBodyBytes() + " bytes");
   }
 
   private static String describe(Throwable t) {

@@ -1,9 +1,6 @@
 package dev.loadfuse.sidecar.scrape;
 
-import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.streams.WriteStream;
 import java.util.Arrays;
 
 /**
@@ -12,14 +9,7 @@ import java.util.Arrays;
  * <p>Reused across scrapes of one endpoint so that a steady 100 KB page costs no new array per
  * scrape. Used from one event-loop context only.
  */
-final class PageBuffer implements WriteStream<Buffer> {
-
-  /** Thrown into the response when the body passes the limit; stackless, it is routine. */
-  static final class BodyTooLargeException extends RuntimeException {
-    BodyTooLargeException(int limit) {
-      super("page larger than the limit of " + limit + " bytes", null, false, false);
-    }
-  }
+final class PageBuffer {
 
   private byte[] bytes = new byte[64 * 1024];
   private int length;
@@ -44,46 +34,38 @@ final class PageBuffer implements WriteStream<Buffer> {
     return overflowed;
   }
 
-  @Override
-  public Future<Void> write(Buffer data) {
+  /**
+   * Makes room for a body of {@code expected} bytes (a Content-Length); false, and overflowed,
+   * when that is above the limit.
+   */
+  boolean expect(long expected) {
+    if (expected > limit) {
+      overflowed = true;
+      return false;
+    }
+    grow((int) expected);
+    return true;
+  }
+
+  /** Appends {@code data}; false, and overflowed, when the body would pass the limit. */
+  boolean append(Buffer data) {
     if (overflowed) {
-      return Future.failedFuture(new BodyTooLargeException(limit));
+      return false;
     }
     int n = data.length();
     if ((long) length + n > limit) {
       overflowed = true;
-      return Future.failedFuture(new BodyTooLargeException(limit));
+      return false;
     }
-    if (length + n > bytes.length) {
-      bytes = Arrays.copyOf(bytes, Math.min(limit, Math.max(length + n, bytes.length * 2)));
-    }
+    grow(length + n);
     data.getBytes(0, n, bytes, length);
     length += n;
-    return Future.succeededFuture();
+    return true;
   }
 
-  @Override
-  public Future<Void> end() {
-    return overflowed ? Future.failedFuture(new BodyTooLargeException(limit)) : Future.succeededFuture();
-  }
-
-  @Override
-  public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-    return this;
-  }
-
-  @Override
-  public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
-    return this;
-  }
-
-  @Override
-  public boolean writeQueueFull() {
-    return false;
-  }
-
-  @Override
-  public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
-    return this;
+  private void grow(int needed) {
+    if (needed > bytes.length) {
+      bytes = Arrays.copyOf(bytes, Math.min(limit, Math.max(needed, bytes.length * 2)));
+    }
   }
 }

@@ -2,9 +2,10 @@ package dev.loadfuse.sidecar.scrape;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.sidecar.tick.Ticker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.client.WebClient;
+import io.vertx.core.http.HttpClientAgent;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,13 +22,13 @@ import org.junit.jupiter.api.Test;
 class MetricsScraperTest {
 
   private Vertx vertx;
-  private WebClient client;
+  private HttpClientAgent client;
   private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
 
   @BeforeEach
   void setUp() {
     vertx = Vertx.vertx();
-    client = WebClient.create(vertx);
+    client = MetricsScraper.createClient(vertx, Duration.ofSeconds(5));
   }
 
   @AfterEach
@@ -53,7 +54,8 @@ class MetricsScraperTest {
         events.add(failure);
       }
     };
-    return new MetricsScraper(vertx, client, new ScrapeTarget("127.0.0.1", port, "/metrics"), options, listener);
+    ScrapeScheduler scheduler = new ScrapeScheduler(new Ticker(vertx, ScrapeScheduler.resolutionFor(options.interval())), client);
+    return scheduler.scraper(new ScrapeTarget("127.0.0.1", port, "/metrics"), options, listener);
   }
 
   private void start(MetricsScraper s) throws Exception {
@@ -118,6 +120,17 @@ class MetricsScraperTest {
     assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.BODY_TOO_LARGE);
     assertThat(f.message()).isEqualTo(
         "page from http://127.0.0.1:" + port + "/metrics is larger than the limit of 15000 bytes");
+  }
+
+  @Test
+  void contentLengthOverLimit_isRejectedBeforeTheBodyArrives() throws Exception {
+    // Announces 100,000 bytes but sends 10 and never ends: only the header can tell.
+    int port = serve(req -> req.response().putHeader("Content-Length", "100000").write("0123456789"));
+    MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10))
+        .withMaxBodyBytes(15_000).withTimeout(Duration.ofSeconds(60)));
+    start(s);
+    ScrapeFailure f = (ScrapeFailure) next();
+    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.BODY_TOO_LARGE);
   }
 
   @Test
