@@ -42,7 +42,7 @@ public final class Demo {
           picker  : one per policy, fed by the sidecar on the event bus, asked over ext_proc (gRPC)
           gateway : acts as Envoy: Poisson arrivals, forwards to the picked engine, streams responses back
                     through the picker; TTFT, latency and throughput in simulated time (5x real)
-          workload: shared-prefix, 16 system prompts of 1,536 tokens + 64-token questions, 80 requests per point
+          workload: shared-prefix, 32 system prompts of 1,536 tokens + 64-token questions, 80 requests per point
         """);
     long t0 = System.nanoTime();
     List<Summary> summaries = new RoutingRun(options, System.out).run();

@@ -63,15 +63,16 @@ public record Summary(
   }
 
   static String header() {
-    return String.format("%-18s %6s %5s %4s %9s %9s %9s %9s %9s %8s %8s %7s %9s",
+    return String.format("%-18s %6s %5s %4s %9s %9s %9s %9s %9s %8s %9s %7s %9s %11s",
         "policy", "qps", "reqs", "err", "ttft p50", "ttft p90", "ttft p99", "e2e p90", "e2e p99", "itl p50",
-        "out tok/s", "prefix", "spread cv");
+        "out tok/s", "prefix", "spread cv", "picker p99");
   }
 
   String row() {
-    return String.format(java.util.Locale.ROOT, "%-18s %6.2f %5d %4d %8.3fs %8.3fs %8.3fs %8.2fs %8.2fs %7.1fms %8.1f %6.1f%% %9.2f",
+    return String.format(java.util.Locale.ROOT, "%-18s %6.2f %5d %4d %8.3fs %8.3fs %8.3fs %8.2fs %8.2fs %6.1fms %9.1f %6.1f%% %9.2f %11s",
         policy, qps, requests, errors, ttftP50, ttftP90, ttftP99, e2eP90, e2eP99, itlP50 * 1000, outputTokensPerSecond,
-        prefixHitRate * 100, loadSpread);
+        prefixHitRate * 100, loadSpread, pickerP99Micros > 0 ? String.format(java.util.Locale.ROOT, "%.0f µs real",
+            pickerP99Micros) : "-");
   }
 
   @Override

@@ -46,7 +46,7 @@ public record Workload(String name, int groups, int systemTokens, int questionTo
 
   /** The workload with the defaults used by the README figures and the demo. */
   public static Workload named(String name, String model) {
-    return new Workload(name, 16, 1536, 64, 48, 8, model);
+    return new Workload(name, 32, 1536, 64, 48, 8, model);
   }
 
   /** Whether the runner throttles one engine to half speed halfway through. */

@@ -1,6 +1,5 @@
 package dev.loadfuse.benchmarks.sim;
 
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -81,27 +80,32 @@ final class MetricsPages {
   }
 
   private static String triton(EngineModel.Snapshot s) {
-    String mv = "model=\"tensorrt_llm\",version=\"1\"";
     StringBuilder b = new StringBuilder(1536);
     b.append("# HELP nv_trt_llm_request_metrics TRT LLM request metrics\n# TYPE nv_trt_llm_request_metrics gauge\n");
-    for (var e : List.of(
-        new Object[] {"active", s.running() + s.waiting()}, new Object[] {"max", s.profile().maxRunningRequests()},
-        new Object[] {"scheduled", s.running()}, new Object[] {"waiting", s.waiting()},
-        new Object[] {"context", 0})) {
-      b.append("nv_trt_llm_request_metrics{").append(mv.replace("version", "request_type=\"" + e[0] + "\",version"))
-          .append("} ").append(e[1]).append('\n');
-    }
+    trtRequests(b, "active", s.running() + s.waiting());
+    trtRequests(b, "context", 0);
+    trtRequests(b, "max", s.profile().maxRunningRequests());
+    trtRequests(b, "scheduled", s.running());
+    trtRequests(b, "waiting", s.waiting());
     int max = s.profile().kvCacheBlocks();
     b.append("# HELP nv_trt_llm_kv_cache_block_metrics TRT LLM KV cache block metrics\n")
         .append("# TYPE nv_trt_llm_kv_cache_block_metrics gauge\n");
-    for (var e : List.of(
-        new Object[] {"fraction", num(s.kvCacheUsage())}, new Object[] {"free", max - s.kvBlocksUsed()},
-        new Object[] {"max", max}, new Object[] {"tokens_per", s.profile().blockSizeTokens()},
-        new Object[] {"used", s.kvBlocksUsed()})) {
-      b.append("nv_trt_llm_kv_cache_block_metrics{kv_cache_block_type=\"").append(e[0]).append("\",").append(mv)
-          .append("} ").append(e[1]).append('\n');
-    }
+    trtBlocks(b, "fraction", num(s.kvCacheUsage()));
+    trtBlocks(b, "free", Integer.toString(max - s.kvBlocksUsed()));
+    trtBlocks(b, "max", Integer.toString(max));
+    trtBlocks(b, "tokens_per", Integer.toString(s.profile().blockSizeTokens()));
+    trtBlocks(b, "used", Integer.toString(s.kvBlocksUsed()));
     return b.toString();
+  }
+
+  private static void trtRequests(StringBuilder b, String type, int value) {
+    b.append("nv_trt_llm_request_metrics{model=\"tensorrt_llm\",request_type=\"").append(type)
+        .append("\",version=\"1\"} ").append(value).append('\n');
+  }
+
+  private static void trtBlocks(StringBuilder b, String type, String value) {
+    b.append("nv_trt_llm_kv_cache_block_metrics{kv_cache_block_type=\"").append(type)
+        .append("\",model=\"tensorrt_llm\",version=\"1\"} ").append(value).append('\n');
   }
 
   private static void gauge(StringBuilder b, String name, String help, String labels, double value) {

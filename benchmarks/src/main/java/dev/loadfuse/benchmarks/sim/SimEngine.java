@@ -176,7 +176,7 @@ public final class SimEngine implements AutoCloseable {
     Writer writer = new Writer(resp, id, model, chat, stream);
     SimRequest r;
     try {
-      r = new SimRequest(model, model().model(), prompt, maxTokens, model().blockSizeTokens(), writer);
+      r = new SimRequest(model, profile().model(), prompt, maxTokens, profile().blockSizeTokens(), writer);
       if (stream) {
         resp.setChunked(true).putHeader("content-type", "text/event-stream");
       }
@@ -184,10 +184,6 @@ public final class SimEngine implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       error(resp, 400, e.getMessage());
     }
-  }
-
-  private EngineProfile model() {
-    return model.profile();
   }
 
   private static void error(HttpServerResponse resp, int status, String message) {
