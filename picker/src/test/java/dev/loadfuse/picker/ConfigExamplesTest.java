@@ -23,6 +23,17 @@ class ConfigExamplesTest {
   }
 
   @Test
+  void gpuAwareConfig_loads() {
+    PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("picker-config-gpu-aware.yaml"));
+    var profile = c.profiles().getFirst();
+    assertThat(profile.filters()).extracting(f -> f.typedName().type()).containsExactly("gpu-health-filter");
+    assertThat(profile.scorers()).extracting(s -> s.scorer().typedName().type() + "=" + s.weight()).containsExactly(
+        "queue-scorer=2.0", "kv-cache-utilization-scorer=2.0", "lora-affinity-scorer=1.0",
+        "gpu-memory-headroom-scorer=1.0", "gpu-utilization-scorer=1.0");
+    assertThat(c.saturationDetector().typedName().type()).isEqualTo("utilization-detector");
+  }
+
+  @Test
   void pickerObjects_load() {
     RoutingObjects o = ObjectsFile.load(EXAMPLES.resolve("picker-objects.yaml"), "local-pool");
     assertThat(o.priority("batch")).isEqualTo(-1);

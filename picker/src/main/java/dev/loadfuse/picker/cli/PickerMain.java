@@ -1,6 +1,7 @@
 package dev.loadfuse.picker.cli;
 
 import dev.loadfuse.picker.extproc.ExtProcContext;
+import dev.loadfuse.picker.kubernetes.KubernetesOptions;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.routing.ObjectsFile;
 import dev.loadfuse.picker.routing.RoutingObjects;
@@ -12,15 +13,21 @@ import dev.loadfuse.picker.server.PickerSettings;
 import dev.loadfuse.sidecar.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.cluster.ClusteredVertx;
 import dev.loadfuse.sidecar.config.Durations;
+import dev.loadfuse.sidecar.discovery.kubernetes.InferencePoolSpec;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -42,6 +49,8 @@ import picocli.CommandLine.Spec;
         "loadfuse endpoint picker: an Envoy ext_proc server that picks the model-server endpoint of each "
             + "inference request from the endpoints' load (engine metrics and GPU state).",
         "Local mode: --endpoints-file FILE (an in-process sidecar scrapes those model servers).",
+        "Kubernetes mode: --pool-name NAME [--pool-namespace NS], or without CRDs --endpoint-selector k=v,... "
+            + "--endpoint-target-ports PORT,... (pods, InferenceObjectives and InferenceModelRewrites watched).",
         "Cluster mode: --cluster --cluster-members host:port,... (load vectors from remote sidecars)."})
 public final class PickerMain implements Callable<Integer> {
 
@@ -67,16 +76,16 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--config-text", paramLabel = "YAML", description = "EndpointPickerConfig given inline (instead of --config-file).")
   String configText;
 
-  @Option(names = "--pool-name", paramLabel = "NAME", description = "InferencePool name (Kubernetes informers are not supported yet: needs --endpoints-file; names the pool in metrics).")
+  @Option(names = "--pool-name", paramLabel = "NAME", description = "InferencePool to watch (Kubernetes mode); with --endpoints-file it only names the pool in metrics and filters --objects-file.")
   String poolName;
 
-  @Option(names = "--pool-namespace", paramLabel = "NS", description = "InferencePool namespace (accepted; Kubernetes mode is not supported yet).")
+  @Option(names = "--pool-namespace", paramLabel = "NS", description = "Namespace of the pool, its pods and routing objects (default: env NAMESPACE, else \"default\").")
   String poolNamespace;
 
-  @Option(names = "--endpoint-selector", paramLabel = "K=V,...", description = "Pod selector without CRDs (accepted; not supported yet: use --endpoints-file).")
+  @Option(names = "--endpoint-selector", paramLabel = "K=V,...", description = "Without CRDs: the pods to route to, by labels (instead of --pool-name).")
   String endpointSelector;
 
-  @Option(names = "--endpoint-target-ports", paramLabel = "PORT,...", description = "Target ports without CRDs (accepted; not supported yet: use --endpoints-file).")
+  @Option(names = "--endpoint-target-ports", paramLabel = "PORT,...", description = "Without CRDs: the model-server ports of each selected pod (1 to 8; one endpoint each).")
   String endpointTargetPorts;
 
   @Option(names = "--refresh-metrics-interval", paramLabel = "DURATION", description = "Scrape interval of the in-process sidecar (default: 50ms).")
@@ -116,6 +125,8 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: 5701; 0 = any).")
   int clusterPort = ClusterOptions.DEFAULT_PORT;
 
+  /** Reads the environment ({@code NAMESPACE}); replaced in tests. */
+  Function<String, String> env = System::getenv;
   /** Stops the command without a signal (tests). */
   CountDownLatch stopSignal = new CountDownLatch(1);
   /** Called once serving (tests read the ports). */
@@ -171,6 +182,7 @@ public final class PickerMain implements Callable<Integer> {
           + ", health on :" + server.grpcHealthPort() + ", metrics on :" + server.metricsPort()
           + ", " + server.datastore().all().length + " endpoint(s)"
           + (settings.endpointsFile() != null ? " from " + settings.endpointsFile() : "")
+          + (settings.kubernetes() != null ? " from " + settings.kubernetes().describe() : "")
           + (settings.remoteSidecars() ? ", load from remote sidecars" : ", in-process sidecar"));
       out.flush();
       onServing.accept(server);
@@ -210,17 +222,15 @@ public final class PickerMain implements Callable<Integer> {
     if (configFile != null && configText != null) {
       throw new IllegalArgumentException("--config-file and --config-text: give one, not both");
     }
-    if (endpointsFile == null && (poolName != null || poolNamespace != null)) {
-      throw new IllegalArgumentException("--pool-name/--pool-namespace: discovering InferencePools in Kubernetes is not"
-          + " supported yet; give --endpoints-file (with --pool-name naming the pool in metrics)");
-    }
-    if (endpointsFile == null && (endpointSelector != null || endpointTargetPorts != null)) {
-      throw new IllegalArgumentException("--endpoint-selector/--endpoint-target-ports: discovering pods in Kubernetes is"
-          + " not supported yet; give --endpoints-file");
-    }
-    if (endpointsFile == null && !remote) {
-      throw new IllegalArgumentException("no endpoints: give --endpoints-file FILE (local mode), or --cluster"
+    KubernetesOptions kubernetes = kubernetesOptions();
+    if (endpointsFile == null && kubernetes == null && !remote) {
+      throw new IllegalArgumentException("no endpoints: give --endpoints-file FILE (local mode), --pool-name NAME or"
+          + " --endpoint-selector k=v --endpoint-target-ports PORT (Kubernetes mode), or --cluster"
           + " --cluster-members host:port,... to take endpoints and load from remote sidecars");
+    }
+    if (kubernetes != null && objectsFile != null) {
+      throw new IllegalArgumentException("--objects-file: not in Kubernetes mode (InferenceObjectives and"
+          + " InferenceModelRewrites are read from the API server)");
     }
     if (!secureServing && certPath != null) {
       throw new IllegalArgumentException("--cert-path needs --secure-serving=true");
@@ -233,7 +243,99 @@ public final class PickerMain implements Callable<Integer> {
     Duration stale = Durations.parse("--metrics-staleness-threshold", metricsStalenessThreshold);
     return new PickerSettings(null, grpcPort, grpcHealthPort, metricsPort, config, routing, endpointsFile, remote,
         poolName, refresh, stale, secureServing, certPath, null, maxBodyBytes,
-        Math.max(1, Runtime.getRuntime().availableProcessors()));
+        Math.max(1, Runtime.getRuntime().availableProcessors()), kubernetes);
+  }
+
+  /** The Kubernetes source the flags name, or null without {@code --pool-name}/{@code --endpoint-selector}. */
+  private KubernetesOptions kubernetesOptions() {
+    boolean selector = endpointSelector != null || endpointTargetPorts != null;
+    if (endpointsFile != null) {
+      if (selector) {
+        throw new IllegalArgumentException("--endpoint-selector/--endpoint-target-ports and --endpoints-file: give one"
+            + " source of endpoints, not both");
+      }
+      if (poolNamespace != null) {
+        throw new IllegalArgumentException("--pool-namespace: only in Kubernetes mode (not with --endpoints-file)");
+      }
+      return null; // --pool-name names the file's pool in metrics
+    }
+    if (selector && poolName != null) {
+      throw new IllegalArgumentException("--pool-name and --endpoint-selector: give one (an InferencePool, or pods"
+          + " selected by labels without CRDs)");
+    }
+    if (!selector && poolName == null) {
+      if (poolNamespace != null) {
+        throw new IllegalArgumentException("--pool-namespace: needs --pool-name or --endpoint-selector");
+      }
+      return null;
+    }
+    String namespace = poolNamespace;
+    if (namespace == null) {
+      String env = this.env.apply("NAMESPACE");
+      namespace = env == null || env.isBlank() ? "default" : env.trim();
+    }
+    if (namespace.isBlank()) {
+      throw new IllegalArgumentException("--pool-namespace: \"" + namespace + "\" (expected: a namespace)");
+    }
+    if (!selector) {
+      if (poolName.isBlank()) {
+        throw new IllegalArgumentException("--pool-name: \"" + poolName + "\" (expected: an InferencePool name)");
+      }
+      return KubernetesOptions.pool(namespace, poolName);
+    }
+    if (endpointSelector == null) {
+      throw new IllegalArgumentException("--endpoint-target-ports: needs --endpoint-selector");
+    }
+    if (endpointTargetPorts == null) {
+      throw new IllegalArgumentException("--endpoint-selector: needs --endpoint-target-ports");
+    }
+    return KubernetesOptions.selector(namespace, labels(endpointSelector), ports(endpointTargetPorts));
+  }
+
+  /** {@code k=v,k2=v2} (spaces around items allowed). */
+  static Map<String, String> labels(String text) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String item : text.split(",", -1)) {
+      String kv = item.trim();
+      int eq = kv.indexOf('=');
+      if (eq <= 0 || kv.indexOf('=', eq + 1) >= 0 || kv.substring(0, eq).isBlank()) {
+        throw new IllegalArgumentException("--endpoint-selector: \"" + text + "\": item \"" + kv
+            + "\" (expected: key=value pairs separated by commas, e.g. app=vllm,tier=gpu)");
+      }
+      String key = kv.substring(0, eq).trim();
+      if (out.put(key, kv.substring(eq + 1).trim()) != null) {
+        throw new IllegalArgumentException("--endpoint-selector: \"" + text + "\": key \"" + key + "\" given twice");
+      }
+    }
+    return out;
+  }
+
+  /** {@code 8000,8001}: 1 to 8 distinct ports. */
+  static List<Integer> ports(String text) {
+    List<Integer> out = new ArrayList<>();
+    String[] items = text.split(",", -1);
+    for (int i = 0; i < items.length; i++) {
+      String item = items[i].trim();
+      int port;
+      try {
+        port = Integer.parseInt(item);
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("--endpoint-target-ports: \"" + text + "\": item " + (i + 1) + " \"" + item
+            + "\" (expected: a port in [1, 65535])");
+      }
+      if (out.contains(port)) {
+        throw new IllegalArgumentException("--endpoint-target-ports: \"" + text + "\": port " + port + " given twice");
+      }
+      out.add(port);
+    }
+    if (out.size() > InferencePoolSpec.MAX_TARGET_PORTS) {
+      throw new IllegalArgumentException("--endpoint-target-ports: " + out.size() + " ports (expected: 1 to "
+          + InferencePoolSpec.MAX_TARGET_PORTS + ")");
+    }
+    return out;
   }
 
   private java.util.List<String> members() {

@@ -5,6 +5,7 @@ import dev.loadfuse.sidecar.api.LoadVector;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One endpoint as the scheduler sees it: who it is, its latest {@link LoadVector}, and the
@@ -39,6 +40,7 @@ public final class EndpointState {
   private volatile int epoch;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger unreflected = new AtomicInteger();
+  private final AtomicLong inFlightTokens = new AtomicLong();
 
   public EndpointState(EndpointId id, Map<String, String> labels) {
     this.id = Objects.requireNonNull(id, "id");
@@ -128,16 +130,36 @@ public final class EndpointState {
     return Double.isNaN(r) ? inFlight() : r + unreflected();
   }
 
-  /** Counts one request sent here; release it exactly once with {@link InFlight#release()}. */
-  public InFlight acquire() {
-    int e = epoch;
-    inFlight.incrementAndGet();
-    unreflected.incrementAndGet();
-    return new InFlight(this, e);
+  /** Estimated prompt tokens of the requests in flight here (see {@link #acquire(long)}). */
+  public long inFlightTokens() {
+    return Math.max(0, inFlightTokens.get());
   }
 
-  void release(int epochAtPick) {
+  /** Counts one request sent here; release it exactly once with {@link InFlight#release()}. */
+  public InFlight acquire() {
+    return acquire(0);
+  }
+
+  /**
+   * Counts one request of about {@code tokens} prompt tokens sent here; release it exactly once
+   * with {@link InFlight#release()}.
+   */
+  public InFlight acquire(long tokens) {
+    int e = epoch;
+    long t = Math.max(0, tokens);
+    inFlight.incrementAndGet();
+    unreflected.incrementAndGet();
+    if (t > 0) {
+      inFlightTokens.addAndGet(t);
+    }
+    return new InFlight(this, e, t);
+  }
+
+  void release(int epochAtPick, long tokens) {
     inFlight.decrementAndGet();
+    if (tokens > 0) {
+      inFlightTokens.addAndGet(-tokens);
+    }
     if (epoch == epochAtPick) {
       unreflected.decrementAndGet();
     }

@@ -8,11 +8,13 @@ public final class InFlight {
 
   private final EndpointState endpoint;
   private final int epochAtPick;
+  private final long tokens;
   private boolean released;
 
-  InFlight(EndpointState endpoint, int epochAtPick) {
+  InFlight(EndpointState endpoint, int epochAtPick, long tokens) {
     this.endpoint = endpoint;
     this.epochAtPick = epochAtPick;
+    this.tokens = tokens;
   }
 
   public EndpointState endpoint() {
@@ -23,7 +25,7 @@ public final class InFlight {
   public void release() {
     if (!released) {
       released = true;
-      endpoint.release(epochAtPick);
+      endpoint.release(epochAtPick, tokens);
     }
   }
 

@@ -1,9 +1,10 @@
 package dev.loadfuse.picker.extproc;
 
+import dev.loadfuse.picker.admission.FailOpen;
 import dev.loadfuse.picker.admission.SaturationDetector;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.metrics.PickerMetrics;
-import dev.loadfuse.picker.routing.RoutingObjects;
+import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.scheduling.Scheduler;
 import java.util.Objects;
 
@@ -12,18 +13,20 @@ import java.util.Objects;
  *
  * @param datastore endpoints and their load
  * @param scheduler the scheduler built from the EndpointPickerConfig
- * @param routing model rewrites and objective priorities
+ * @param routing model rewrites and objective priorities in force (replaced on change)
  * @param metrics where requests are counted
- * @param saturation decides when sheddable requests are refused
+ * @param saturation decides when sheddable requests are refused (the config's detector)
+ * @param failOpen notices when every endpoint's metrics are stale
  * @param maxBodyBytes request bodies larger than this are refused with 413
  * @param staleAfterMillis engine samples older than this count as absent
  */
 public record ExtProcContext(
     Datastore datastore,
     Scheduler scheduler,
-    RoutingObjects routing,
+    RoutingTable routing,
     PickerMetrics metrics,
     SaturationDetector saturation,
+    FailOpen failOpen,
     int maxBodyBytes,
     long staleAfterMillis) {
 
@@ -32,9 +35,10 @@ public record ExtProcContext(
   public ExtProcContext {
     Objects.requireNonNull(datastore, "datastore");
     Objects.requireNonNull(scheduler, "scheduler");
-    routing = routing == null ? RoutingObjects.NONE : routing;
+    routing = routing == null ? new RoutingTable(null) : routing;
     Objects.requireNonNull(metrics, "metrics");
-    saturation = saturation == null ? SaturationDetector.defaults() : saturation;
+    Objects.requireNonNull(saturation, "saturation");
+    failOpen = failOpen == null ? new FailOpen(null) : failOpen;
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException("maxBodyBytes: " + maxBodyBytes + " (expected: >= 1)");
     }

@@ -11,6 +11,7 @@ import dev.loadfuse.picker.openai.Api;
 import dev.loadfuse.picker.openai.RequestBody;
 import dev.loadfuse.picker.openai.ResponseJson;
 import dev.loadfuse.picker.openai.Usage;
+import dev.loadfuse.picker.routing.RoutingObjects;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.picker.scheduling.SchedulingResult;
@@ -235,12 +236,13 @@ final class ExtProcStream {
     byte[] forward = body.array();
     int length = body.length();
     boolean changed = false;
+    RoutingObjects routing = ctx.routing().current(); // one version for the whole request
     if (api != Api.PASS_THROUGH) {
       RequestBody parsed = RequestBody.parse(api, forward, length);
       model = parsed.model();
       String header = headers.get("x-gateway-model-name-rewrite");
       targetModel = header != null && !header.isBlank() ? header
-          : ctx.routing().rewrites().rewrite(model, ThreadLocalRandom.current());
+          : routing.rewrites().rewrite(model, ThreadLocalRandom.current());
       if (!targetModel.equals(model)) {
         forward = parsed.withModel(forward, length, targetModel);
         length = forward.length;
@@ -248,7 +250,7 @@ final class ExtProcStream {
         restoreModel = true;
       }
     }
-    int priority = ctx.routing().priority(headers.get("x-gateway-inference-objective"));
+    int priority = routing.priority(headers.get("x-gateway-inference-objective"));
     String destination = schedule(false, priority, length);
     routed = true;
     body.reset(); // the responses below wrap the array: never write into it again
@@ -282,16 +284,20 @@ final class ExtProcStream {
       }
     }
     long now = System.currentTimeMillis();
-    if (priority < 0 && ctx.saturation().saturated(candidates, candidates.length, now, ctx.staleAfterMillis())) {
+    int n = candidates.length;
+    boolean failOpen = ctx.failOpen().check(candidates, n, now, ctx.staleAfterMillis());
+    SchedulingRequest request = new SchedulingRequest(requestId, model, targetModel, priority,
+        headers.get("x-gateway-inference-fairness-id"), headers, bodyBytes);
+    SchedulingCycle cycle = new SchedulingCycle(request, now, failOpen ? Long.MAX_VALUE : ctx.staleAfterMillis(), null,
+        failOpen, ctx.metrics());
+    if (priority < 0 && ctx.saturation().saturated(cycle, candidates, n)) {
+      ctx.metrics().shed(model, targetModel);
       throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
           "request dropped: the pool is saturated and the request is sheddable (priority " + priority + ")");
     }
-    SchedulingRequest request = new SchedulingRequest(requestId, model, targetModel, priority,
-        headers.get("x-gateway-inference-fairness-id"), headers, bodyBytes);
-    SchedulingResult result = ctx.scheduler().schedule(
-        new SchedulingCycle(request, now, ctx.staleAfterMillis(), null), candidates, candidates.length);
+    SchedulingResult result = ctx.scheduler().schedule(cycle, candidates, n);
     List<EndpointState> targets = result.primary().targets();
-    inFlight = targets.getFirst().acquire();
+    inFlight = targets.getFirst().acquire(request.estimatedInputTokens());
     meters = ctx.metrics().meters(model, targetModel);
     meters.requests().increment();
     running = ctx.metrics().running(model);

@@ -1,15 +1,24 @@
 package dev.loadfuse.picker.metrics;
 
+import dev.loadfuse.picker.admission.FailOpen;
+import dev.loadfuse.picker.datastore.Datastore;
+import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.scheduling.SchedulerObserver;
+import dev.loadfuse.picker.scheduling.SchedulingEvents;
 import dev.loadfuse.picker.scheduling.TypedName;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,15 +33,23 @@ import java.util.function.Supplier;
  *   <li>{@code inference_objective_request_duration_seconds{model_name,target_model_name}} (histogram)
  *   <li>{@code inference_objective_input_tokens}, {@code ..._output_tokens} (histograms, same labels)
  *   <li>{@code inference_objective_running_requests{model_name}}
- *   <li>{@code inference_pool_ready_pods{name}}
+ *   <li>{@code inference_pool_ready_pods{name}}, {@code inference_pool_average_kv_cache_utilization{name}},
+ *       {@code inference_pool_average_queue_size{name}}, {@code
+ *       inference_pool_per_pod_queue_size{model_server_pod,name}} (endpoints with fresh metrics)
  *   <li>{@code inference_extension_scheduler_e2e_duration_seconds} (histogram)
  *   <li>{@code inference_extension_plugin_duration_seconds{extension_point,plugin_type,plugin_name}}
  * </ul>
  *
+ * <p>and ours: {@code loadfuse_picker_endpoints_filtered_total{filter,filter_type,reason}}, {@code
+ * loadfuse_picker_filter_kept_all_total{filter,filter_type}} (a filter would have removed every
+ * endpoint and kept them all), {@code loadfuse_picker_fail_open} (1 while every endpoint's metrics
+ * are stale), {@code loadfuse_picker_fail_open_decisions_total} and {@code
+ * loadfuse_picker_shed_requests_total{model_name,target_model_name}}.
+ *
  * <p>Meters per (model, target) pair are created once and cached, so recording on the request
  * path is a map lookup and an update. Thread-safe.
  */
-public final class PickerMetrics implements SchedulerObserver {
+public final class PickerMetrics implements SchedulerObserver, SchedulingEvents {
 
   /** The error code of responses whose {@code :status} is not 200. */
   public static final String MODEL_SERVER_ERROR = "ModelServerError";
@@ -50,6 +67,11 @@ public final class PickerMetrics implements SchedulerObserver {
   private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
   private final Map<String, Counter> errors = new ConcurrentHashMap<>();
   private final Timer schedulerE2e;
+  private final Map<String, Counter> filtered = new ConcurrentHashMap<>();
+  private final Map<String, Counter> keptAll = new ConcurrentHashMap<>();
+  private final Map<String, Counter> shed = new ConcurrentHashMap<>();
+  private final Counter failOpenDecisions;
+  private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
 
   public PickerMetrics() {
     this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -61,6 +83,10 @@ public final class PickerMetrics implements SchedulerObserver {
         .description("End-to-end scheduling latency distribution in seconds")
         .serviceLevelObjectives(durations(SCHEDULER_BUCKETS))
         .register(registry);
+    this.failOpenDecisions = Counter.builder("loadfuse_picker_fail_open_decisions")
+        .description("Scheduling decisions made while every candidate's metrics were stale (routed on the last known"
+            + " values and in-flight counts instead of failing closed)")
+        .register(registry);
   }
 
   public PrometheusMeterRegistry registry() {
@@ -69,6 +95,9 @@ public final class PickerMetrics implements SchedulerObserver {
 
   /** The exposition text for {@code GET /metrics}. */
   public String scrape() {
+    for (Runnable r : beforeScrape) {
+      r.run();
+    }
     return registry.scrape();
   }
 
@@ -78,6 +107,92 @@ public final class PickerMetrics implements SchedulerObserver {
         .description("The number of ready pods in the inference server pool")
         .tag("name", pool)
         .register(registry);
+  }
+
+  /**
+   * Publishes the pool gauges of {@code datastore}'s routable endpoints: ready pods, average KV-cache
+   * usage and queue size and the per-pod queue sizes (over endpoints whose metrics are fresher than
+   * {@code staleAfterMillis}), and whether the picker fails open (every endpoint stale). Computed
+   * when scraped.
+   */
+  public void pool(String pool, Datastore datastore, long staleAfterMillis) {
+    pool(pool, () -> datastore.routable().length);
+    Gauge.builder("inference_pool_average_kv_cache_utilization", () -> average(datastore, staleAfterMillis, true))
+        .description("The average kv cache utilization for an inference server pool")
+        .tag("name", pool)
+        .register(registry);
+    Gauge.builder("inference_pool_average_queue_size", () -> average(datastore, staleAfterMillis, false))
+        .description("The average number of requests pending in the model server queue")
+        .tag("name", pool)
+        .register(registry);
+    Gauge.builder("loadfuse_picker_fail_open", () -> {
+          EndpointState[] eps = datastore.routable();
+          return FailOpen.allStale(eps, eps.length, System.currentTimeMillis(), staleAfterMillis) ? 1 : 0;
+        })
+        .description("1 while every endpoint's metrics are stale and the picker routes on the last known values"
+            + " and its in-flight counts (fail-open), else 0")
+        .register(registry);
+    MultiGauge perPod = MultiGauge.builder("inference_pool_per_pod_queue_size")
+        .description("The total number of requests pending in the model server queue for each underlying pod")
+        .register(registry);
+    beforeScrape.add(() -> {
+      long now = System.currentTimeMillis();
+      List<MultiGauge.Row<?>> rows = new ArrayList<>();
+      for (EndpointState e : datastore.routable()) {
+        double w = e.waitingRequests(now, staleAfterMillis);
+        if (!Double.isNaN(w)) {
+          rows.add(MultiGauge.Row.of(Tags.of("model_server_pod", e.id().name(), "name", pool), w));
+        }
+      }
+      perPod.register(rows, true);
+    });
+  }
+
+  /** Mean KV usage (or waiting count) over the routable endpoints with fresh metrics; 0 for none. */
+  private static double average(Datastore datastore, long staleAfterMillis, boolean kv) {
+    long now = System.currentTimeMillis();
+    double sum = 0;
+    int n = 0;
+    for (EndpointState e : datastore.routable()) {
+      double v = kv ? e.kvCacheUsage(now, staleAfterMillis) : e.waitingRequests(now, staleAfterMillis);
+      if (!Double.isNaN(v)) {
+        sum += v;
+        n++;
+      }
+    }
+    return n == 0 ? 0 : sum / n;
+  }
+
+  /** Counts one decision made in fail-open mode. */
+  public void failOpenDecision() {
+    failOpenDecisions.increment();
+  }
+
+  /** Counts one sheddable request refused because the pool was saturated. */
+  public void shed(String model, String targetModel) {
+    shed.computeIfAbsent(model + '\u0000' + targetModel, k ->
+        Counter.builder("loadfuse_picker_shed_requests")
+            .description("Sheddable requests (priority < 0) refused with 429 while the pool was saturated")
+            .tags("model_name", model, "target_model_name", targetModel)
+            .register(registry)).increment();
+  }
+
+  @Override
+  public void filtered(TypedName filter, String reason, int endpoints) {
+    filtered.computeIfAbsent(filter.name() + '\u0000' + reason, k ->
+        Counter.builder("loadfuse_picker_endpoints_filtered")
+            .description("Candidate endpoints a filter removed, by filter and reason")
+            .tags("filter", filter.name(), "filter_type", filter.type(), "reason", reason)
+            .register(registry)).increment(endpoints);
+  }
+
+  @Override
+  public void keptAll(TypedName filter, int endpoints) {
+    keptAll.computeIfAbsent(filter.name(), k ->
+        Counter.builder("loadfuse_picker_filter_kept_all")
+            .description("Decisions in which a filter would have removed every candidate and kept them all instead")
+            .tags("filter", filter.name(), "filter_type", filter.type())
+            .register(registry)).increment();
   }
 
   /** The meters of one (model, target model) pair. */

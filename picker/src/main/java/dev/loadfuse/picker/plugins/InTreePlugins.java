@@ -2,6 +2,10 @@ package dev.loadfuse.picker.plugins;
 
 import dev.loadfuse.picker.plugins.datalayer.metrics.ModelServerMetricsPlugin;
 import dev.loadfuse.picker.plugins.filter.bylabel.ByLabelFilter;
+import dev.loadfuse.picker.plugins.filter.gpuhealth.GpuHealthFilter;
+import dev.loadfuse.picker.plugins.scorer.gpumemory.GpuMemoryHeadroomScorer;
+import dev.loadfuse.picker.plugins.scorer.gpuutilization.GpuUtilizationScorer;
+import dev.loadfuse.picker.plugins.scorer.lora.LoraAffinityScorer;
 import dev.loadfuse.picker.plugins.picker.maxscore.MaxScorePicker;
 import dev.loadfuse.picker.plugins.picker.random.RandomPicker;
 import dev.loadfuse.picker.plugins.picker.weightedrandom.WeightedRandomPicker;
@@ -9,6 +13,8 @@ import dev.loadfuse.picker.plugins.profile.single.SingleProfileHandler;
 import dev.loadfuse.picker.plugins.scorer.kvcache.KvCacheUtilizationScorer;
 import dev.loadfuse.picker.plugins.scorer.queue.QueueScorer;
 import dev.loadfuse.picker.plugins.scorer.runningrequests.RunningRequestsSizeScorer;
+import dev.loadfuse.picker.plugins.saturation.concurrency.ConcurrencyDetector;
+import dev.loadfuse.picker.plugins.saturation.utilization.UtilizationDetector;
 import dev.loadfuse.picker.scheduling.config.PluginRegistry;
 
 /** The one place where the plugins shipped with the picker are registered. */
@@ -22,6 +28,12 @@ public final class InTreePlugins {
     registry.register(QueueScorer.TYPE, QueueScorer::create);
     registry.register(KvCacheUtilizationScorer.TYPE, KvCacheUtilizationScorer::create);
     registry.register(RunningRequestsSizeScorer.TYPE, RunningRequestsSizeScorer::create);
+    registry.register(GpuHealthFilter.TYPE, GpuHealthFilter::create);
+    registry.register(LoraAffinityScorer.TYPE, LoraAffinityScorer::create);
+    registry.register(GpuMemoryHeadroomScorer.TYPE, GpuMemoryHeadroomScorer::create);
+    registry.register(GpuUtilizationScorer.TYPE, GpuUtilizationScorer::create);
+    registry.register(UtilizationDetector.TYPE, UtilizationDetector::create);
+    registry.register(ConcurrencyDetector.TYPE, ConcurrencyDetector::create);
     registry.register(MaxScorePicker.TYPE, MaxScorePicker::create);
     registry.register(RandomPicker.TYPE, RandomPicker::create);
     registry.register(WeightedRandomPicker.TYPE, WeightedRandomPicker::create);

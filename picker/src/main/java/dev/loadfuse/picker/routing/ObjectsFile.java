@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Reads the routing objects of local mode ({@code --objects-file}): the same YAML as the Kubernetes
@@ -94,68 +95,99 @@ public final class ObjectsFile {
     } catch (IOException e) {
       throw new ConfigException(source + ": cannot read: " + e.getMessage(), e);
     }
+    List<String> where = new ArrayList<>();
+    for (int d = 0; d < docs.size(); d++) {
+      where.add(source + ": document " + (d + 1));
+    }
+    return fromObjects(docs, where, poolName, null);
+  }
+
+  /**
+   * Builds the routing objects from already-read objects (YAML documents, or Kubernetes objects
+   * turned into JSON trees), in their order: rewrites without {@code creationTimestamp} keep it.
+   *
+   * @param where one label per object for error messages ({@code file: document 2})
+   * @param poolName only objects of this pool apply; null for all
+   * @param onBadObject receives the error of an invalid object, which is then left out; null to
+   *     throw it instead (a file is all or nothing, the API server's objects are each on their own)
+   * @throws ConfigException naming the object and the path, when {@code onBadObject} is null
+   */
+  public static RoutingObjects fromObjects(List<JsonNode> docs, List<String> where, String poolName,
+      Consumer<ConfigException> onBadObject) {
     Map<String, Integer> priorities = new LinkedHashMap<>();
     List<Rewrite> rewrites = new ArrayList<>();
     Set<String> rewriteNames = new HashSet<>();
     for (int d = 0; d < docs.size(); d++) {
-      JsonNode doc = docs.get(d);
-      String where = source + ": document " + (d + 1);
       try {
-        if (!doc.isObject()) {
-          throw ConfigException.at("(document)", "expected a map with apiVersion and kind");
-        }
-        keys(doc, "", List.of("apiVersion", "kind", "metadata", "spec", "status"));
-        String kind = text(doc, "kind", true);
-        String name = text(doc.path("metadata"), "metadata.name", "name", true);
-        where += " (" + kind + " " + name + ")";
-        String api = text(doc, "apiVersion", true);
-        if (!API_VERSION.equals(api)) {
-          throw ConfigException.at("apiVersion", "\"" + api + "\" (expected: " + API_VERSION + ")");
-        }
-        JsonNode spec = doc.path("spec");
-        if (!spec.isObject()) {
-          throw ConfigException.at("spec", "missing");
-        }
-        switch (kind) {
-          case OBJECTIVE -> {
-            keys(spec, "spec.", List.of("priority", "poolRef"));
-            if (!inPool(spec, poolName)) {
-              continue;
-            }
-            JsonNode p = spec.get("priority");
-            int priority = 0;
-            if (p != null && !p.isNull()) {
-              if (!p.isIntegralNumber() || !p.canConvertToInt()) {
-                throw ConfigException.at("spec.priority", p + " (expected: an integer)");
-              }
-              priority = p.intValue();
-            }
-            if (priorities.put(name, priority) != null) {
-              throw ConfigException.at("metadata.name", "a second " + OBJECTIVE + " named \"" + name + "\"");
-            }
-          }
-          case REWRITE -> {
-            keys(spec, "spec.", List.of("poolRef", "rules"));
-            if (!rewriteNames.add(name)) {
-              throw ConfigException.at("metadata.name", "a second " + REWRITE + " named \"" + name + "\"");
-            }
-            List<RewriteRule> rules = rules(name, spec.path("rules"));
-            if (inPool(spec, poolName)) {
-              String created = doc.path("metadata").path("creationTimestamp").asText("");
-              rewrites.add(new Rewrite(created, d, rules));
-            }
-          }
-          default -> throw ConfigException.at("kind", "\"" + kind + "\" (expected: " + OBJECTIVE + " or " + REWRITE + ")");
-        }
+        readObject(docs.get(d), d, where.get(d), poolName, priorities, rewrites, rewriteNames);
       } catch (ConfigException e) {
-        throw new ConfigException(where + ": " + e.getMessage(), e);
+        if (onBadObject == null) {
+          throw e;
+        }
+        onBadObject.accept(e);
       }
     }
-    // Older resources first; without timestamps the file order stands.
+    // Older resources first; without timestamps the given order stands.
     rewrites.sort(Comparator.comparing((Rewrite r) -> r.created.isEmpty() ? "~" : r.created).thenComparingInt(r -> r.index));
     List<RewriteRule> ordered = new ArrayList<>();
     rewrites.forEach(r -> ordered.addAll(r.rules));
     return new RoutingObjects(new ModelRewrites(ordered), priorities);
+  }
+
+  private static void readObject(JsonNode doc, int d, String where, String poolName, Map<String, Integer> priorities,
+      List<Rewrite> rewrites, Set<String> rewriteNames) {
+    try {
+      if (!doc.isObject()) {
+        throw ConfigException.at("(document)", "expected a map with apiVersion and kind");
+      }
+      keys(doc, "", List.of("apiVersion", "kind", "metadata", "spec", "status"));
+      String kind = text(doc, "kind", true);
+      String name = text(doc.path("metadata"), "metadata.name", "name", true);
+      where += " (" + kind + " " + name + ")";
+      String api = text(doc, "apiVersion", true);
+      if (!API_VERSION.equals(api)) {
+        throw ConfigException.at("apiVersion", "\"" + api + "\" (expected: " + API_VERSION + ")");
+      }
+      JsonNode spec = doc.path("spec");
+      if (!spec.isObject()) {
+        throw ConfigException.at("spec", "missing");
+      }
+      switch (kind) {
+        case OBJECTIVE -> {
+          keys(spec, "spec.", List.of("priority", "poolRef"));
+          if (!inPool(spec, poolName)) {
+            return;
+          }
+          JsonNode p = spec.get("priority");
+          int priority = 0;
+          if (p != null && !p.isNull()) {
+            if (!p.isIntegralNumber() || !p.canConvertToInt()) {
+              throw ConfigException.at("spec.priority", p + " (expected: an integer)");
+            }
+            priority = p.intValue();
+          }
+          if (priorities.containsKey(name)) {
+            throw ConfigException.at("metadata.name", "a second " + OBJECTIVE + " named \"" + name + "\"");
+          }
+          priorities.put(name, priority);
+        }
+        case REWRITE -> {
+          keys(spec, "spec.", List.of("poolRef", "rules"));
+          if (rewriteNames.contains(name)) {
+            throw ConfigException.at("metadata.name", "a second " + REWRITE + " named \"" + name + "\"");
+          }
+          List<RewriteRule> rules = rules(name, spec.path("rules"));
+          rewriteNames.add(name);
+          if (inPool(spec, poolName)) {
+            String created = doc.path("metadata").path("creationTimestamp").asText("");
+            rewrites.add(new Rewrite(created, d, rules));
+          }
+        }
+        default -> throw ConfigException.at("kind", "\"" + kind + "\" (expected: " + OBJECTIVE + " or " + REWRITE + ")");
+      }
+    } catch (ConfigException e) {
+      throw new ConfigException(where + ": " + e.getMessage(), e);
+    }
   }
 
   private record Rewrite(String created, int index, List<RewriteRule> rules) {}

@@ -16,14 +16,26 @@ public final class SchedulingCycle {
   private final long nowMillis;
   private final long staleAfterMillis;
   private final RandomGenerator random;
+  private final boolean failOpen;
+  private final SchedulingEvents events;
+
+  /** A cycle without fail-open and without event reporting (tests, benchmarks). */
+  public SchedulingCycle(SchedulingRequest request, long nowMillis, long staleAfterMillis, RandomGenerator random) {
+    this(request, nowMillis, staleAfterMillis, random, false, SchedulingEvents.NONE);
+  }
 
   /**
    * @param request the request
    * @param nowMillis wall-clock time of the decision (vectors carry wall-clock sample times)
    * @param staleAfterMillis a vector sampled longer ago than this counts as absent
    * @param random the random source; null for {@link ThreadLocalRandom}
+   * @param failOpen every candidate's metrics are stale (a scrape outage): plugins route on the
+   *     last known values plus the picker's in-flight counts instead of treating stale data as
+   *     saturated; {@code staleAfterMillis} is then {@link Long#MAX_VALUE}
+   * @param events where filters report what they removed
    */
-  public SchedulingCycle(SchedulingRequest request, long nowMillis, long staleAfterMillis, RandomGenerator random) {
+  public SchedulingCycle(SchedulingRequest request, long nowMillis, long staleAfterMillis, RandomGenerator random,
+      boolean failOpen, SchedulingEvents events) {
     this.request = Objects.requireNonNull(request, "request");
     if (staleAfterMillis <= 0) {
       throw new IllegalArgumentException("staleAfterMillis: " + staleAfterMillis + " (expected: > 0)");
@@ -31,6 +43,20 @@ public final class SchedulingCycle {
     this.nowMillis = nowMillis;
     this.staleAfterMillis = staleAfterMillis;
     this.random = random;
+    this.failOpen = failOpen;
+    this.events = events == null ? SchedulingEvents.NONE : events;
+  }
+
+  /**
+   * True when every candidate's metrics were stale at the start of the decision: stale data must
+   * not count as saturated (the picker fails open and routes on the last known values).
+   */
+  public boolean failOpen() {
+    return failOpen;
+  }
+
+  public SchedulingEvents events() {
+    return events;
   }
 
   public SchedulingRequest request() {

@@ -38,6 +38,14 @@ public record SchedulingRequest(
     }
   }
 
+  /**
+   * A rough count of the prompt's tokens from the body size (4 bytes per token, the usual
+   * estimate for English text), for plugins that account load in tokens; 0 without a body.
+   */
+  public long estimatedInputTokens() {
+    return (bodyBytes + 3) / 4;
+  }
+
   /** A request with only an id, for tests and benchmarks. */
   public static SchedulingRequest of(String requestId) {
     return new SchedulingRequest(requestId, "", "", 0, null, Map.of(), 0);

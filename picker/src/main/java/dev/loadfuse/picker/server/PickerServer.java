@@ -1,13 +1,17 @@
 package dev.loadfuse.picker.server;
 
 import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.picker.admission.FailOpen;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
 import dev.loadfuse.picker.extproc.ExtProcService;
 import dev.loadfuse.picker.http.PickerHttp;
+import dev.loadfuse.picker.kubernetes.PoolDiscovery;
+import dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher;
 import dev.loadfuse.picker.load.LoadFeed;
 import dev.loadfuse.picker.load.TeeDiscovery;
 import dev.loadfuse.picker.metrics.PickerMetrics;
+import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.tls.CertificateFiles;
 import dev.loadfuse.picker.tls.SelfSignedCertificate;
 import dev.loadfuse.sidecar.SidecarVerticle;
@@ -17,6 +21,8 @@ import dev.loadfuse.sidecar.discovery.EndpointSet;
 import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -33,9 +39,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The running endpoint picker: the datastore fed from the bus (and, in local mode, the in-process
- * sidecar scraping the endpoints file's model servers), the ext_proc server, the gRPC health
- * server and the metrics/HTTP server. {@link #start} deploys everything on a given Vert.x
+ * The running endpoint picker: the datastore fed from the bus (and, in local and Kubernetes mode,
+ * the in-process sidecar scraping the model servers of the endpoints file or of the pool), the
+ * routing objects (fixed, or kept up to date from the Kubernetes API), the ext_proc server, the
+ * gRPC health server and the metrics/HTTP server. {@link #start} deploys everything on a given Vert.x
  * (clustered or not); {@link #close} takes it all down again, leaving the Vert.x to its owner.
  */
 public final class PickerServer implements AutoCloseable {
@@ -50,21 +57,40 @@ public final class PickerServer implements AutoCloseable {
   private final List<HttpServer> extProcServers = new ArrayList<>();
   private HttpServer healthServer;
   private HttpServer httpServer;
+  private final RoutingTable routing;
   private EndpointDiscovery directDiscovery;
+  private KubernetesClient kubernetesClient;
+  private boolean ownsKubernetesClient;
+  private RoutingObjectsWatcher routingWatcher;
   private long certTimer = -1;
   private String pool;
 
-  private PickerServer(Vertx vertx, PickerSettings settings) {
+  private PickerServer(Vertx vertx, PickerSettings settings, KubernetesClient kubernetesClient) {
     this.vertx = vertx;
     this.settings = settings;
-    this.datastore = new Datastore(settings.endpointsFile() != null ? Datastore.Mode.ENDPOINT_SET : Datastore.Mode.VECTORS,
+    boolean endpointSet = settings.endpointsFile() != null || settings.kubernetes() != null;
+    this.datastore = new Datastore(endpointSet ? Datastore.Mode.ENDPOINT_SET : Datastore.Mode.VECTORS,
         Math.max(10_000, 10 * settings.metricsStalenessThreshold().toMillis()));
     this.metrics = new PickerMetrics();
+    this.routing = new RoutingTable(settings.routing());
+    this.kubernetesClient = kubernetesClient;
   }
 
-  /** Starts a picker; the future fails (with everything started so far closed) on any problem. */
+  /**
+   * Starts a picker; the future fails (with everything started so far closed) on any problem. In
+   * Kubernetes mode the client comes from the usual places (in-cluster service account, or
+   * {@code KUBECONFIG}) and is closed on {@link #stop()}.
+   */
   public static Future<PickerServer> start(Vertx vertx, PickerSettings settings) {
-    PickerServer s = new PickerServer(vertx, settings);
+    return start(vertx, settings, null);
+  }
+
+  /**
+   * Starts a picker that uses {@code kubernetesClient} in Kubernetes mode (the caller keeps and
+   * closes it); null to build one.
+   */
+  public static Future<PickerServer> start(Vertx vertx, PickerSettings settings, KubernetesClient kubernetesClient) {
+    PickerServer s = new PickerServer(vertx, settings, kubernetesClient);
     return s.doStart().transform(ar -> {
       if (ar.succeeded()) {
         return Future.succeededFuture(s);
@@ -79,12 +105,16 @@ public final class PickerServer implements AutoCloseable {
           deployments.add(id);
           return startEndpoints();
         })
+        .compose(v -> startRoutingWatcher())
         .onSuccess(v -> {
           pool = settings.poolName();
+          if (pool == null && settings.kubernetes() != null) {
+            pool = settings.kubernetes().poolRef().name();
+          }
           if (pool == null) {
             pool = datastore.all().length > 0 ? datastore.all()[0].id().pool() : "";
           }
-          metrics.pool(pool, () -> datastore.routable().length);
+          metrics.pool(pool, datastore, settings.metricsStalenessThreshold().toMillis());
         })
         .compose(v -> startExtProc())
         .compose(v -> startHealth())
@@ -92,14 +122,35 @@ public final class PickerServer implements AutoCloseable {
         .mapEmpty();
   }
 
-  private Future<Void> startEndpoints() {
-    if (settings.endpointsFile() == null) {
+  private KubernetesClient kubernetesClient() {
+    if (kubernetesClient == null) {
+      kubernetesClient = new KubernetesClientBuilder().build();
+      ownsKubernetesClient = true;
+    }
+    return kubernetesClient;
+  }
+
+  private Future<Void> startRoutingWatcher() {
+    if (settings.kubernetes() == null) {
       return Future.succeededFuture();
     }
-    FileEndpointDiscovery file = new FileEndpointDiscovery(settings.endpointsFile());
+    routingWatcher = new RoutingObjectsWatcher(kubernetesClient(), settings.kubernetes(), routing);
+    return Future.fromCompletionStage(routingWatcher.start())
+        .transform(ar -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(unwrap(ar.cause())));
+  }
+
+  private Future<Void> startEndpoints() {
+    EndpointDiscovery discovery;
+    if (settings.endpointsFile() != null) {
+      discovery = new FileEndpointDiscovery(settings.endpointsFile());
+    } else if (settings.kubernetes() != null) {
+      discovery = new PoolDiscovery(kubernetesClient(), settings.kubernetes());
+    } else {
+      return Future.succeededFuture();
+    }
     if (settings.remoteSidecars()) {
-      directDiscovery = file;
-      return Future.fromCompletionStage(file.start(new EndpointDiscovery.Listener() {
+      directDiscovery = discovery;
+      return Future.fromCompletionStage(discovery.start(new EndpointDiscovery.Listener() {
         @Override
         public void onEndpoints(EndpointSet endpoints) {
           datastore.setEndpoints(endpoints);
@@ -107,12 +158,12 @@ public final class PickerServer implements AutoCloseable {
 
         @Override
         public void onError(DiscoveryException error) {
-          LOG.warning("endpoints file: " + error.getMessage() + "; keeping the last good endpoint set");
+          LOG.warning(discovery.describe() + ": " + error.getMessage() + "; keeping the last good endpoint set");
         }
       })).transform(ar -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(unwrap(ar.cause())));
     }
     SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-        new TeeDiscovery(file, datastore::setEndpoints),
+        new TeeDiscovery(discovery, datastore::setEndpoints),
         null,
         GpuProbes.none("in-process sidecar of the picker: no GPU probe"),
         settings.config().engines(),
@@ -130,8 +181,9 @@ public final class PickerServer implements AutoCloseable {
   }
 
   private Future<Void> startExtProc() {
-    ExtProcContext ctx = new ExtProcContext(datastore, settings.config().scheduler(metrics), settings.routing(),
-        metrics, null, settings.maxBodyBytes(), settings.metricsStalenessThreshold().toMillis());
+    ExtProcContext ctx = new ExtProcContext(datastore, settings.config().scheduler(metrics), routing,
+        metrics, settings.config().saturationDetector(), new FailOpen(metrics::failOpenDecision),
+        settings.maxBodyBytes(), settings.metricsStalenessThreshold().toMillis());
     GrpcServer grpc = ExtProcService.server(vertx, ctx);
     HttpServerOptions options = new HttpServerOptions().setHost(settings.host()).setTcpNoDelay(true);
     CertificateFiles certFiles = null;
@@ -226,6 +278,11 @@ public final class PickerServer implements AutoCloseable {
     return settings;
   }
 
+  /** The routing objects in force (replaced as the Kubernetes objects change). */
+  public RoutingTable routing() {
+    return routing;
+  }
+
   /** Stops everything this picker started; the Vert.x stays up. */
   public Future<Void> stop() {
     if (certTimer >= 0) {
@@ -247,7 +304,16 @@ public final class PickerServer implements AutoCloseable {
     if (directDiscovery != null) {
       directDiscovery.close();
     }
-    return Future.join(done).mapEmpty();
+    if (routingWatcher != null) {
+      routingWatcher.close();
+    }
+    // The in-process sidecar closes its discovery (and so the informers) when undeployed.
+    return Future.join(done).eventually(() -> {
+      if (ownsKubernetesClient) {
+        kubernetesClient.close();
+      }
+      return Future.succeededFuture();
+    }).mapEmpty();
   }
 
   @Override

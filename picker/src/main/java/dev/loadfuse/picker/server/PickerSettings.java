@@ -1,6 +1,7 @@
 package dev.loadfuse.picker.server;
 
 import dev.loadfuse.picker.extproc.ExtProcContext;
+import dev.loadfuse.picker.kubernetes.KubernetesOptions;
 import dev.loadfuse.picker.routing.RoutingObjects;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import java.nio.file.Path;
@@ -26,6 +27,8 @@ import java.util.Objects;
  * @param certReloadInterval how often {@code certPath} is checked for changes
  * @param maxBodyBytes request body limit (413 beyond)
  * @param extProcServers HTTP servers (event loops) sharing the ext_proc port
+ * @param kubernetes endpoints and routing objects from the Kubernetes API ({@code --pool-name} or
+ *     {@code --endpoint-selector}); null otherwise
  */
 public record PickerSettings(
     String host,
@@ -43,7 +46,8 @@ public record PickerSettings(
     Path certPath,
     Duration certReloadInterval,
     int maxBodyBytes,
-    int extProcServers) {
+    int extProcServers,
+    KubernetesOptions kubernetes) {
 
   public static final int DEFAULT_GRPC_PORT = 9002;
   public static final int DEFAULT_GRPC_HEALTH_PORT = 9003;
@@ -59,9 +63,12 @@ public record PickerSettings(
     port("metricsPort", metricsPort);
     Objects.requireNonNull(config, "config");
     routing = routing == null ? RoutingObjects.NONE : routing;
-    if (endpointsFile == null && !remoteSidecars) {
-      throw new IllegalArgumentException(
-          "no endpoints: give --endpoints-file, or --cluster to take endpoints from remote sidecars");
+    if (endpointsFile == null && kubernetes == null && !remoteSidecars) {
+      throw new IllegalArgumentException("no endpoints: give --endpoints-file, --pool-name or --endpoint-selector"
+          + " (Kubernetes), or --cluster to take endpoints from remote sidecars");
+    }
+    if (endpointsFile != null && kubernetes != null) {
+      throw new IllegalArgumentException("endpointsFile and kubernetes: give one source of endpoints, not both");
     }
     refreshMetricsInterval = positive("refreshMetricsInterval", refreshMetricsInterval, DEFAULT_REFRESH_METRICS_INTERVAL);
     metricsStalenessThreshold = positive("metricsStalenessThreshold", metricsStalenessThreshold,
@@ -78,6 +85,22 @@ public record PickerSettings(
     }
   }
 
+  /** Without Kubernetes (the settings of local and cluster mode). */
+  public PickerSettings(String host, int grpcPort, int grpcHealthPort, int metricsPort, PickerConfig config,
+      RoutingObjects routing, Path endpointsFile, boolean remoteSidecars, String poolName,
+      Duration refreshMetricsInterval, Duration metricsStalenessThreshold, boolean secureServing, Path certPath,
+      Duration certReloadInterval, int maxBodyBytes, int extProcServers) {
+    this(host, grpcPort, grpcHealthPort, metricsPort, config, routing, endpointsFile, remoteSidecars, poolName,
+        refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath, certReloadInterval, maxBodyBytes,
+        extProcServers, null);
+  }
+
+  /** Kubernetes mode with an in-process sidecar, the default ports, TLS off and one ext_proc server. */
+  public static PickerSettings kubernetes(PickerConfig config, KubernetesOptions kubernetes) {
+    return new PickerSettings(null, DEFAULT_GRPC_PORT, DEFAULT_GRPC_HEALTH_PORT, DEFAULT_METRICS_PORT, config, null,
+        null, false, null, null, null, false, null, null, 0, 1, kubernetes);
+  }
+
   /** Local mode with an endpoints file, the default ports, TLS off and one ext_proc server. */
   public static PickerSettings local(PickerConfig config, Path endpointsFile) {
     return new PickerSettings(null, DEFAULT_GRPC_PORT, DEFAULT_GRPC_HEALTH_PORT, DEFAULT_METRICS_PORT, config, null,
@@ -88,31 +111,31 @@ public record PickerSettings(
   public PickerSettings withEphemeralPorts() {
     return new PickerSettings("127.0.0.1", 0, 0, 0, config, routing, endpointsFile, remoteSidecars, poolName,
         refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath, certReloadInterval, maxBodyBytes,
-        extProcServers);
+        extProcServers, kubernetes);
   }
 
   public PickerSettings withRouting(RoutingObjects newRouting) {
     return new PickerSettings(host, grpcPort, grpcHealthPort, metricsPort, config, newRouting, endpointsFile,
         remoteSidecars, poolName, refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath,
-        certReloadInterval, maxBodyBytes, extProcServers);
+        certReloadInterval, maxBodyBytes, extProcServers, kubernetes);
   }
 
   public PickerSettings withTls(boolean secure, Path newCertPath, Duration reloadInterval) {
     return new PickerSettings(host, grpcPort, grpcHealthPort, metricsPort, config, routing, endpointsFile,
         remoteSidecars, poolName, refreshMetricsInterval, metricsStalenessThreshold, secure, newCertPath,
-        reloadInterval, maxBodyBytes, extProcServers);
+        reloadInterval, maxBodyBytes, extProcServers, kubernetes);
   }
 
   public PickerSettings withMaxBodyBytes(int bytes) {
     return new PickerSettings(host, grpcPort, grpcHealthPort, metricsPort, config, routing, endpointsFile,
         remoteSidecars, poolName, refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath,
-        certReloadInterval, bytes, extProcServers);
+        certReloadInterval, bytes, extProcServers, kubernetes);
   }
 
   public PickerSettings withRefreshMetricsInterval(Duration interval) {
     return new PickerSettings(host, grpcPort, grpcHealthPort, metricsPort, config, routing, endpointsFile,
         remoteSidecars, poolName, interval, metricsStalenessThreshold, secureServing, certPath,
-        certReloadInterval, maxBodyBytes, extProcServers);
+        certReloadInterval, maxBodyBytes, extProcServers, kubernetes);
   }
 
   private static void port(String name, int port) {

@@ -2,10 +2,13 @@ package dev.loadfuse.picker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.picker.kubernetes.KubernetesOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,11 +38,29 @@ class PickerMainTest {
         schedulingProfiles: [{name: d, plugins: [{pluginRef: queue-scorer, weight: -2}]}]
         """);
     return Stream.of(
-        Arguments.of(new String[] {}, "picker: no endpoints: give --endpoints-file FILE (local mode), or --cluster"),
-        Arguments.of(new String[] {"--pool-name", "vllm-pool"},
-            "picker: --pool-name/--pool-namespace: discovering InferencePools in Kubernetes is not supported yet; give --endpoints-file"),
-        Arguments.of(new String[] {"--endpoint-selector", "app=vllm", "--endpoint-target-ports", "8000"},
-            "picker: --endpoint-selector/--endpoint-target-ports: discovering pods in Kubernetes is not supported yet"),
+        Arguments.of(new String[] {}, "picker: no endpoints: give --endpoints-file FILE (local mode), --pool-name NAME or"
+            + " --endpoint-selector k=v --endpoint-target-ports PORT (Kubernetes mode), or --cluster"),
+        Arguments.of(new String[] {"--pool-name", "p", "--endpoint-selector", "app=vllm", "--endpoint-target-ports", "8000"},
+            "picker: --pool-name and --endpoint-selector: give one"),
+        Arguments.of(new String[] {"--endpoint-selector", "app=vllm"}, "picker: --endpoint-selector: needs --endpoint-target-ports"),
+        Arguments.of(new String[] {"--endpoint-target-ports", "8000"}, "picker: --endpoint-target-ports: needs --endpoint-selector"),
+        Arguments.of(new String[] {"--endpoint-selector", "app", "--endpoint-target-ports", "8000"},
+            "picker: --endpoint-selector: \"app\": item \"app\" (expected: key=value pairs separated by commas, e.g. app=vllm,tier=gpu)"),
+        Arguments.of(new String[] {"--endpoint-selector", "app=a,app=b", "--endpoint-target-ports", "8000"},
+            "picker: --endpoint-selector: \"app=a,app=b\": key \"app\" given twice"),
+        Arguments.of(new String[] {"--endpoint-selector", "app=a", "--endpoint-target-ports", "8000,x"},
+            "picker: --endpoint-target-ports: \"8000,x\": item 2 \"x\" (expected: a port in [1, 65535])"),
+        Arguments.of(new String[] {"--endpoint-selector", "app=a", "--endpoint-target-ports", "8000,8000"},
+            "picker: --endpoint-target-ports: \"8000,8000\": port 8000 given twice"),
+        Arguments.of(new String[] {"--endpoint-selector", "app=a", "--endpoint-target-ports", "1,2,3,4,5,6,7,8,9"},
+            "picker: --endpoint-target-ports: 9 ports (expected: 1 to 8)"),
+        Arguments.of(new String[] {"--pool-namespace", "llm"}, "picker: --pool-namespace: needs --pool-name or --endpoint-selector"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--pool-namespace", "llm"},
+            "picker: --pool-namespace: only in Kubernetes mode (not with --endpoints-file)"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--endpoint-selector", "a=b", "--endpoint-target-ports", "1"},
+            "picker: --endpoint-selector/--endpoint-target-ports and --endpoints-file: give one source of endpoints"),
+        Arguments.of(new String[] {"--pool-name", "p", "--objects-file", "o.yaml"},
+            "picker: --objects-file: not in Kubernetes mode (InferenceObjectives and InferenceModelRewrites are read from the API server)"),
         Arguments.of(new String[] {"--endpoints-file", ep, "--config-file", "a.yaml", "--config-text", "x"},
             "picker: --config-file and --config-text: give one, not both"),
         Arguments.of(new String[] {"--endpoints-file", ep, "--config-file", badConfig.toString()},
@@ -86,5 +107,26 @@ class PickerMainTest {
     assertThat(Logging.level(2)).isEqualTo(java.util.logging.Level.INFO);
     assertThat(Logging.level(4)).isEqualTo(java.util.logging.Level.FINE);
     assertThat(Logging.level(5)).isEqualTo(java.util.logging.Level.FINEST);
+  }
+
+  @Test
+  void kubernetesFlags_namespaceFromFlagElseEnvElseDefault() {
+    PickerMain main = new PickerMain();
+    PickerMain.commandLine(main, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+        .parseArgs("--pool-name", "vllm-pool");
+    main.env = name -> null;
+    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesOptions.pool("default", "vllm-pool"));
+    main.env = name -> name.equals("NAMESPACE") ? "from-env" : null;
+    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesOptions.pool("from-env", "vllm-pool"));
+    main.poolNamespace = "llm";
+    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesOptions.pool("llm", "vllm-pool"));
+
+    PickerMain sel = new PickerMain();
+    PickerMain.commandLine(sel, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+        .parseArgs("--endpoint-selector", " app=vllm , tier=gpu", "--endpoint-target-ports", "8000, 8001", "--pool-namespace", "llm");
+    KubernetesOptions k = sel.settings().kubernetes();
+    assertThat(k).isEqualTo(KubernetesOptions.selector("llm", Map.of("app", "vllm", "tier", "gpu"), List.of(8000, 8001)));
+    assertThat(k.describe()).isEqualTo("pods of namespace llm with app=vllm,tier=gpu on 8000,8001");
+    assertThat(k.poolRef()).hasToString("llm/endpoint-selector");
   }
 }

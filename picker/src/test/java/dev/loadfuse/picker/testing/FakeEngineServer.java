@@ -25,6 +25,8 @@ public final class FakeEngineServer implements AutoCloseable {
   private final Format format;
   private final HttpServer server;
   private volatile String page;
+  private volatile String loraLine = "";
+  private volatile String loraRunning = "";
 
   private FakeEngineServer(Vertx vertx, Format format) throws Exception {
     this.format = format;
@@ -46,6 +48,24 @@ public final class FakeEngineServer implements AutoCloseable {
     return format;
   }
 
+  /**
+   * vLLM only: also serves {@code vllm:lora_requests_info} with these adapters (comma-separated)
+   * and {@code max_lora}; applies from the next {@link #load} call.
+   */
+  public FakeEngineServer lora(String runningAdapters, String waitingAdapters, int maxLora) {
+    loraRunning = maxLora == 0 ? "" : runningAdapters;
+    loraLine = """
+        # TYPE vllm:lora_requests_info gauge
+        vllm:lora_requests_info{max_lora="%d",running_lora_adapters="%s",waiting_lora_adapters="%s"} 1.7e+09
+        """.formatted(maxLora, runningAdapters, waitingAdapters);
+    return this;
+  }
+
+  /** The running adapters last set with {@link #lora} ("" when LoRA is off). */
+  public String currentLora() {
+    return loraRunning;
+  }
+
   /** Serves these numbers from now on. */
   public FakeEngineServer load(int waiting, int running, double kv) {
     String k = String.format(Locale.ROOT, "%.4f", kv);
@@ -57,7 +77,7 @@ public final class FakeEngineServer implements AutoCloseable {
           vllm:num_requests_waiting{engine="0",model_name="m"} %d
           # TYPE vllm:kv_cache_usage_perc gauge
           vllm:kv_cache_usage_perc{engine="0",model_name="m"} %s
-          """.formatted(running, waiting, k);
+          """.formatted(running, waiting, k) + loraLine;
       case SGLANG -> """
           # TYPE sglang:num_running_reqs gauge
           sglang:num_running_reqs{model_name="m"} %d

@@ -1,5 +1,7 @@
 package dev.loadfuse.picker.testing;
 
+import dev.loadfuse.engine.LoraInfo;
+import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
@@ -7,6 +9,7 @@ import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.SplittableRandom;
 
 /** Endpoints with fixed loads for scheduling tests. */
@@ -35,6 +38,35 @@ public final class TestEndpoints {
   public static LoadVector vector(EndpointId id, double waiting, double running, double kv, long sampledAt) {
     return new LoadVector(id, "vllm", waiting, running, kv, null, -1, -1, List.of(), sampledAt, List.of(), 0,
         true, false, null);
+  }
+
+  /** Endpoint {@code i} holding {@code v} (re-addressed to endpoint {@code i}). */
+  public static EndpointState withVector(int i, LoadVector v) {
+    EndpointState e = new EndpointState(id(i), Map.of());
+    e.update(v.withEndpoint(id(i)));
+    return e;
+  }
+
+  /** A fresh vLLM vector of endpoint {@code i} with LoRA state (null for none). */
+  public static LoadVector loraVector(int i, LoraInfo lora) {
+    return new LoadVector(id(i), "vllm", 0, 0, 0.1, lora, -1, -1, List.of(), NOW, List.of(), 0, true, false, null);
+  }
+
+  public static LoraInfo lora(List<String> running, List<String> waiting, int maxLora) {
+    return new LoraInfo(running, waiting, maxLora < 0 ? OptionalInt.empty() : OptionalInt.of(maxLora));
+  }
+
+  /** A fresh vector of endpoint {@code i} (queue 0, KV 0.1) with these GPU readings sampled at {@link #NOW}. */
+  public static LoadVector gpuVector(int i, GpuSample... gpus) {
+    return vector(id(i), 0, 0, 0.1, NOW).withGpus(List.of(gpus), NOW);
+  }
+
+  /** A healthy 80 GB GPU reading with the given free memory fraction and SM utilisation. */
+  public static GpuSample.Builder gpu(int index, double freeFraction, double utilization) {
+    long total = 80L << 30;
+    long free = Math.round(total * freeFraction);
+    return GpuSample.builder("GPU-" + index, index).memoryTotalBytes(total).memoryFreeBytes(free)
+        .memoryUsedBytes(total - free).gpuUtilization(utilization).temperatureC(60).throttleReasonBits(0);
   }
 
   /** Endpoints 0..n-1 with the given queue (waiting) counts, running 0, KV 0. */

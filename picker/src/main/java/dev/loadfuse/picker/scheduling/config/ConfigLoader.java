@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.loadfuse.picker.admission.SaturationDetector;
 import dev.loadfuse.picker.scheduling.Filter;
 import dev.loadfuse.picker.scheduling.Picker;
 import dev.loadfuse.picker.scheduling.Plugin;
@@ -88,7 +89,11 @@ public final class ConfigLoader {
       """;
 
   private static final List<String> ROOT_KEYS =
-      List.of("apiVersion", "kind", "featureGates", "plugins", "schedulingProfiles");
+      List.of("apiVersion", "kind", "featureGates", "plugins", "schedulingProfiles", "saturationDetector");
+  private static final List<String> DETECTOR_KEYS =
+      List.of("pluginRef", "queueDepthThreshold", "kvCacheUtilThreshold", "metricsStalenessThreshold");
+  /** The saturation detector used when the config names none (and the name it is looked up by). */
+  public static final String DEFAULT_SATURATION_DETECTOR_TYPE = "utilization-detector";
   private static final List<String> PLUGIN_KEYS = List.of("name", "type", "parameters");
   private static final List<String> PROFILE_KEYS = List.of("name", "plugins");
   private static final List<String> REF_KEYS = List.of("pluginRef", "weight");
@@ -246,7 +251,53 @@ public final class ConfigLoader {
     if (problem != null) {
       throw ConfigException.at("schedulingProfiles", problem + " (profile handler " + handler.typedName() + ")");
     }
-    return new PickerConfig(all, handler, profiles, metrics == null ? null : metrics.engines(), gates);
+    // After the profiles: a detector created here must not become a filter of the implicit profile.
+    SaturationDetector detector = saturationDetector(root.get("saturationDetector"), byName, all);
+    return new PickerConfig(all, handler, profiles, metrics == null ? null : metrics.engines(), gates, detector);
+  }
+
+  /**
+   * The reference's two shapes: {@code {pluginRef: NAME}} naming a detector plugin, or the older
+   * thresholds ({@code queueDepthThreshold}, {@code kvCacheUtilThreshold}, {@code
+   * metricsStalenessThreshold}) for a utilization-detector; not both. Without the section, the
+   * plugin named {@code utilization-detector} if there is one, else a default one.
+   */
+  private SaturationDetector saturationDetector(JsonNode section, Map<String, Plugin> byName, List<Plugin> all) {
+    String path = "saturationDetector";
+    if (section == null || section.isNull()) {
+      if (byName.get(DEFAULT_SATURATION_DETECTOR_TYPE) instanceof SaturationDetector d) {
+        return d;
+      }
+      return (SaturationDetector) createDefault(DEFAULT_SATURATION_DETECTOR_TYPE, all);
+    }
+    if (!section.isObject()) {
+      throw ConfigException.at(path, Parameters.describe(section) + " (expected: a map with pluginRef)");
+    }
+    checkKeys(section, path + ".", DETECTOR_KEYS);
+    String ref = text(section, path, "pluginRef", false);
+    if (ref != null) {
+      if (section.size() > 1) {
+        throw ConfigException.at(path, "pluginRef and the threshold fields are mutually exclusive"
+            + " (put the thresholds in the parameters of the plugin pluginRef names)");
+      }
+      Plugin p = byName.get(ref);
+      if (p == null) {
+        throw ConfigException.at(path + ".pluginRef", "\"" + ref + "\" names no plugin in plugins"
+            + (byName.isEmpty() ? " (there are none)" : " (known: " + String.join(", ", byName.keySet()) + ")"));
+      }
+      if (!(p instanceof SaturationDetector d)) {
+        throw ConfigException.at(path + ".pluginRef", "\"" + ref + "\" is a " + p.typedName().type()
+            + " plugin, which is not a saturation detector");
+      }
+      return d;
+    }
+    PluginFactory factory = registry.factory(DEFAULT_SATURATION_DETECTOR_TYPE);
+    if (factory == null) {
+      throw new IllegalStateException("the registry lacks the default plugin type " + DEFAULT_SATURATION_DETECTOR_TYPE);
+    }
+    Plugin p = create(factory, DEFAULT_SATURATION_DETECTOR_TYPE, Parameters.of(path, section));
+    all.add(p);
+    return (SaturationDetector) p;
   }
 
   private ProfileSpec profile(String name, String path, JsonNode refs, Map<String, Plugin> byName, List<Plugin> all) {

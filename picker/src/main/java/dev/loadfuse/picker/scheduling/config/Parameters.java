@@ -83,6 +83,58 @@ public final class Parameters {
     return i;
   }
 
+  /**
+   * A number in [min, max] (or (min, max] when {@code minExclusive}), or {@code defaultValue}
+   * when absent.
+   */
+  public double number(String key, double defaultValue, double min, boolean minExclusive, double max) {
+    known.add(key);
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      return defaultValue;
+    }
+    if (!v.isNumber()) {
+      throw ConfigException.at(path(key), describe(v) + " (expected: a number)");
+    }
+    double d = v.doubleValue();
+    boolean aboveMin = minExclusive ? d > min : d >= min;
+    if (!aboveMin || !(d <= max)) {
+      String low = (minExclusive ? "(" : "[") + trim(min);
+      String expected = max == Double.MAX_VALUE ? (minExclusive ? "> " : ">= ") + trim(min) : low + ", " + trim(max) + "]";
+      throw ConfigException.at(path(key), v.asText() + " (expected: " + expected + ")");
+    }
+    return d;
+  }
+
+  /**
+   * A positive duration written as {@code 200ms}, {@code 1s}, {@code 2m}, or {@code defaultValue}
+   * when absent.
+   */
+  public java.time.Duration duration(String key, java.time.Duration defaultValue) {
+    known.add(key);
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      return defaultValue;
+    }
+    if (!v.isTextual()) {
+      throw ConfigException.at(path(key), describe(v) + " (expected: a duration such as 200ms or 1s)");
+    }
+    java.time.Duration d;
+    try {
+      d = dev.loadfuse.sidecar.config.Durations.parse(path(key), v.textValue());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    if (d.isZero() || d.isNegative()) {
+      throw ConfigException.at(path(key), "\"" + v.textValue() + "\" (expected: > 0)");
+    }
+    return d;
+  }
+
+  private static String trim(double d) {
+    return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+  }
+
   /** A string, or {@code defaultValue} when absent. */
   public String string(String key, String defaultValue) {
     known.add(key);

@@ -1,6 +1,7 @@
 package dev.loadfuse.picker.scheduling.config;
 
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
+import dev.loadfuse.picker.admission.SaturationDetector;
 import dev.loadfuse.picker.scheduling.Plugin;
 import dev.loadfuse.picker.scheduling.ProfileHandler;
 import dev.loadfuse.picker.scheduling.ProfileSpec;
@@ -17,13 +18,16 @@ import java.util.Objects;
  * @param profiles the scheduling profiles, in config order
  * @param engines the engine-metrics mappings from the metrics plugin, or the built-in defaults
  * @param featureGates the {@code featureGates} list as written (none is acted on yet)
+ * @param saturationDetector decides when sheddable requests are refused (the {@code
+ *     saturationDetector} section; a default {@code utilization-detector} without one)
  */
 public record PickerConfig(
     List<Plugin> plugins,
     ProfileHandler profileHandler,
     List<ProfileSpec> profiles,
     ModelServerMetricsConfig engines,
-    List<String> featureGates) {
+    List<String> featureGates,
+    SaturationDetector saturationDetector) {
 
   public PickerConfig {
     plugins = List.copyOf(plugins);
@@ -34,6 +38,7 @@ public record PickerConfig(
     }
     engines = engines == null ? ModelServerMetricsConfig.defaults() : engines;
     featureGates = List.copyOf(featureGates);
+    Objects.requireNonNull(saturationDetector, "saturationDetector");
   }
 
   /** A scheduler running this config, reporting to {@code observer}. */

@@ -38,8 +38,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Errors.</b> A missing or invalid file at {@link #start} fails the start future (fail fast
  * at boot). After that, an invalid version of the file is reported once through {@link
- * Listener#onError} and the previous good set stays in force; a file that disappears is reported
- * once until it is readable again.
+ * Listener#onError}, when two polls in a row read the same invalid bytes (a writer that truncates,
+ * then writes, is otherwise caught in between), and the previous good set stays in force; a file
+ * that disappears is reported once until it is readable again. Writers should still replace the
+ * file atomically (write another file, then rename it; ConfigMap volumes do), because a file cut in
+ * the middle can be valid YAML with fewer endpoints.
  *
  * <p><b>Threading.</b> One daemon thread ({@code loadfuse-file-discovery}) polls and calls the
  * listener.
@@ -61,6 +64,12 @@ public final class FileEndpointDiscovery implements EndpointDiscovery {
   private FileState lastState;
   private Instant lastReadAt = Instant.EPOCH;
   private byte[] lastHash;
+  /**
+   * The hash of an invalid content read once and not yet reported: an invalid version is reported
+   * only when the next poll reads the same bytes, so a file caught between a writer's truncate and
+   * its write (empty, or cut in the middle) is not reported as an error.
+   */
+  private byte[] unconfirmedInvalidHash;
   private String lastReadError;
 
   public FileEndpointDiscovery(Path file) {
@@ -188,8 +197,22 @@ public final class FileEndpointDiscovery implements EndpointDiscovery {
     if (!initial && Arrays.equals(hash, lastHash)) {
       return null;
     }
+    EndpointSet set;
+    try {
+      set = EndpointsFile.parse(file.toString(), content, EndpointsFile.isJson(file));
+    } catch (DiscoveryException e) {
+      if (!initial && !Arrays.equals(hash, unconfirmedInvalidHash)) {
+        unconfirmedInvalidHash = hash;
+        lastState = null; // re-read on the next poll whatever the file's stat says
+        return null;
+      }
+      unconfirmedInvalidHash = null;
+      lastHash = hash; // reported once; the same bytes are not reported again
+      throw e;
+    }
+    unconfirmedInvalidHash = null;
     lastHash = hash;
-    return EndpointsFile.parse(file.toString(), content, EndpointsFile.isJson(file));
+    return set;
   }
 
   private ReadFailure readFailure(DiscoveryException e) {

@@ -1,8 +1,11 @@
 package dev.loadfuse.sidecar.discovery.kubernetes;
 
+import dev.loadfuse.sidecar.discovery.Endpoint;
+import dev.loadfuse.sidecar.discovery.PodRef;
 import dev.loadfuse.sidecar.discovery.PoolRef;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,25 +15,98 @@ import java.util.Set;
 
 /**
  * What discovery needs of an InferencePool, read from a {@link GenericKubernetesResource} of
- * either API version.
+ * either API version, or made from flags ({@link #fromSelector}) where there are no CRDs. Public so
+ * that the picker's discovery of one pool reads pools and pods exactly as the sidecar does.
  *
- * @param api the version it was read from
+ * @param api the version it was read from; {@code null} when made from a selector
  * @param ref namespace/name
  * @param selector labels a pod must all carry (never empty)
  * @param targetPorts one or more ports, one endpoint each
  * @param annotations the pool's annotations
  */
-record InferencePoolSpec(
+public record InferencePoolSpec(
     PoolApi api,
     PoolRef ref,
     Map<String, String> selector,
     List<Integer> targetPorts,
     Map<String, String> annotations) {
 
-  static final int MAX_TARGET_PORTS = 8;
+  public static final int MAX_TARGET_PORTS = 8;
+
+  /**
+   * A pool-like selection without an InferencePool object: the pods of {@code ref}'s namespace
+   * carrying every label of {@code selector}, one endpoint per target port.
+   *
+   * @throws IllegalArgumentException naming the field: an empty selector, no ports, more than
+   *     {@value #MAX_TARGET_PORTS}, a port out of range or twice
+   */
+  public static InferencePoolSpec fromSelector(PoolRef ref, Map<String, String> selector, List<Integer> targetPorts) {
+    if (selector == null || selector.isEmpty()) {
+      throw new IllegalArgumentException("selector: empty (expected: at least one label; an empty selector would select every pod)");
+    }
+    if (targetPorts == null || targetPorts.isEmpty() || targetPorts.size() > MAX_TARGET_PORTS) {
+      throw new IllegalArgumentException("targetPorts: " + (targetPorts == null ? 0 : targetPorts.size())
+          + " entries (expected: 1 to " + MAX_TARGET_PORTS + ")");
+    }
+    Set<Integer> seen = new HashSet<>();
+    for (int i = 0; i < targetPorts.size(); i++) {
+      int port = port(targetPorts.get(i), "targetPorts[" + i + "]");
+      if (!seen.add(port)) {
+        throw new IllegalArgumentException("targetPorts[" + i + "]: duplicate " + port);
+      }
+    }
+    return new InferencePoolSpec(null, ref, Map.copyOf(selector), List.copyOf(targetPorts), Map.of());
+  }
+
+  /**
+   * Whether {@code pod} can take traffic: condition {@code Ready=True}, no {@code
+   * deletionTimestamp} (not terminating) and a {@code status.podIP}.
+   */
+  public static boolean isServing(Pod pod) {
+    if (pod.getMetadata().getDeletionTimestamp() != null || pod.getStatus() == null) {
+      return false;
+    }
+    String ip = pod.getStatus().getPodIP();
+    if (ip == null || ip.isBlank()) {
+      return false;
+    }
+    List<PodCondition> conditions = pod.getStatus().getConditions();
+    if (conditions == null) {
+      return false;
+    }
+    for (PodCondition c : conditions) {
+      if ("Ready".equals(c.getType())) {
+        return "True".equals(c.getStatus());
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The endpoints of a selected, serving pod: one named after the pod for a single target port,
+   * {@code <pod>-rank-<i>} per port otherwise; the pod's labels and this pool's annotations travel
+   * with each.
+   *
+   * @throws IllegalArgumentException when the pod's name or address makes an invalid endpoint
+   */
+  public List<Endpoint> endpoints(Pod pod) {
+    var meta = pod.getMetadata();
+    PodRef podRef = new PodRef(meta.getNamespace(), meta.getName(), meta.getUid());
+    List<Endpoint> out = new ArrayList<>(targetPorts.size());
+    for (int i = 0; i < targetPorts.size(); i++) {
+      String name = targetPorts.size() == 1 ? meta.getName() : meta.getName() + "-rank-" + i;
+      out.add(
+          Endpoint.builder(name, pod.getStatus().getPodIP(), targetPorts.get(i), ref)
+              .labels(meta.getLabels())
+              .poolAnnotations(annotations)
+              .pod(podRef)
+              .build());
+    }
+    return out;
+  }
 
   /** Whether {@code pod} is in this pool's namespace and carries every selector label. */
-  boolean selects(Pod pod) {
+  public boolean selects(Pod pod) {
     if (!ref.namespace().equals(pod.getMetadata().getNamespace())) {
       return false;
     }
@@ -49,7 +125,7 @@ record InferencePoolSpec(
   /**
    * @throws IllegalArgumentException with a message naming the pool, its version and the field
    */
-  static InferencePoolSpec parse(PoolApi api, GenericKubernetesResource r) {
+  public static InferencePoolSpec parse(PoolApi api, GenericKubernetesResource r) {
     String ns = r.getMetadata().getNamespace();
     String name = r.getMetadata().getName();
     String where = "InferencePool " + ns + "/" + name + " (" + api.apiVersion() + "): ";

@@ -4,12 +4,10 @@ import dev.loadfuse.sidecar.discovery.DiscoveryException;
 import dev.loadfuse.sidecar.discovery.Endpoint;
 import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
 import dev.loadfuse.sidecar.discovery.EndpointSet;
-import dev.loadfuse.sidecar.discovery.PodRef;
 import dev.loadfuse.sidecar.discovery.PoolRef;
 import dev.loadfuse.sidecar.discovery.SnapshotPublisher;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -239,7 +237,7 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
       for (InferencePoolSpec pool : pools.values()) {
         if (pool.selects(pod)) {
           try {
-            addEndpoints(out, pool, pod);
+            out.addAll(pool.endpoints(pod));
           } catch (IllegalArgumentException e) {
             problems.add("kubernetes: pod " + pod.getMetadata().getNamespace() + "/"
                 + pod.getMetadata().getName() + " in pool " + pool.ref() + ": " + e.getMessage());
@@ -262,44 +260,9 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
   }
 
   private boolean eligible(Pod pod) {
-    if (pod.getSpec() == null || !options.nodeName().equals(pod.getSpec().getNodeName())) {
-      return false;
-    }
-    if (pod.getMetadata().getDeletionTimestamp() != null) {
-      return false;
-    }
-    if (pod.getStatus() == null) {
-      return false;
-    }
-    String ip = pod.getStatus().getPodIP();
-    if (ip == null || ip.isBlank()) {
-      return false;
-    }
-    List<PodCondition> conditions = pod.getStatus().getConditions();
-    if (conditions == null) {
-      return false;
-    }
-    for (PodCondition c : conditions) {
-      if ("Ready".equals(c.getType())) {
-        return "True".equals(c.getStatus());
-      }
-    }
-    return false;
-  }
-
-  private static void addEndpoints(List<Endpoint> out, InferencePoolSpec pool, Pod pod) {
-    var meta = pod.getMetadata();
-    PodRef ref = new PodRef(meta.getNamespace(), meta.getName(), meta.getUid());
-    List<Integer> ports = pool.targetPorts();
-    for (int i = 0; i < ports.size(); i++) {
-      String name = ports.size() == 1 ? meta.getName() : meta.getName() + "-rank-" + i;
-      out.add(
-          Endpoint.builder(name, pod.getStatus().getPodIP(), ports.get(i), pool.ref())
-              .labels(meta.getLabels())
-              .poolAnnotations(pool.annotations())
-              .pod(ref)
-              .build());
-    }
+    return pod.getSpec() != null
+        && options.nodeName().equals(pod.getSpec().getNodeName())
+        && InferencePoolSpec.isServing(pod);
   }
 
   @Override

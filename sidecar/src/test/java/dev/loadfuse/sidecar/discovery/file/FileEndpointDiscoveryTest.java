@@ -101,6 +101,33 @@ class FileEndpointDiscoveryTest {
   }
 
   @Test
+  void fileCaughtBetweenTruncateAndWrite_isNotReported() throws Exception {
+    Path f = write("e.yaml", endpoints(8000));
+    // Polls far enough apart that the test writes the real content between two of them.
+    discovery = new FileEndpointDiscovery(f, new FileDiscoveryOptions(Duration.ofMillis(300)));
+    discovery.start(listener).get(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS);
+    listener.nextSet();
+    Files.writeString(f, ""); // the writer has truncated the file ...
+    awaitPolls(1); // ... a poll reads it empty ...
+    Files.writeString(f, endpoints(8007)); // ... and the writer finishes
+    assertThat(port(listener.nextSet())).isEqualTo(8007);
+    assertThat(listener.drain()).as("no error for the empty moment").isEmpty();
+  }
+
+  @Test
+  void emptyFileThatStaysEmpty_isReportedOnce() throws Exception {
+    Path f = write("e.yaml", endpoints(8000));
+    EndpointSet good = start(f);
+    listener.nextSet();
+    Files.writeString(f, "");
+    assertThat(listener.nextError())
+        .hasMessage(f + ": empty document (expected: pool and endpoints)");
+    awaitPolls(5);
+    assertThat(listener.drain()).as("reported once").isEmpty();
+    assertThat(discovery.current()).isEqualTo(good);
+  }
+
+  @Test
   void sameSizeRewriteInTheSameTimestampTick_isSeen() throws Exception {
     Path f = write("e.yaml", endpoints(8000));
     FileTime mtime = Files.getLastModifiedTime(f);

@@ -111,4 +111,32 @@ class InferencePoolSpecTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(message);
   }
+
+  @Test
+  void fromSelector_selectsByLabels_oneEndpointPerPort() {
+    InferencePoolSpec spec = InferencePoolSpec.fromSelector(PoolRef.of("ns", "sel"), Map.of("app", "vllm"), List.of(8000, 8001));
+    assertThat(spec.api()).isNull();
+    assertThat(spec.annotations()).isEmpty();
+    io.fabric8.kubernetes.api.model.Pod pod = new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withNamespace("ns").withName("v-0").withLabels(Map.of("app", "vllm")).endMetadata()
+        .withNewStatus().withPodIP("10.0.0.1").addNewCondition().withType("Ready").withStatus("True").endCondition()
+        .endStatus().build();
+    assertThat(spec.selects(pod)).isTrue();
+    assertThat(InferencePoolSpec.isServing(pod)).isTrue();
+    assertThat(spec.endpoints(pod)).extracting(e -> e.name() + "@" + e.authority())
+        .containsExactly("v-0-rank-0@10.0.0.1:8000", "v-0-rank-1@10.0.0.1:8001");
+  }
+
+  @Test
+  void fromSelector_badInput_namesTheField() {
+    PoolRef ref = PoolRef.of("ns", "sel");
+    assertThatThrownBy(() -> InferencePoolSpec.fromSelector(ref, Map.of(), List.of(8000)))
+        .hasMessage("selector: empty (expected: at least one label; an empty selector would select every pod)");
+    assertThatThrownBy(() -> InferencePoolSpec.fromSelector(ref, Map.of("a", "b"), List.of()))
+        .hasMessage("targetPorts: 0 entries (expected: 1 to 8)");
+    assertThatThrownBy(() -> InferencePoolSpec.fromSelector(ref, Map.of("a", "b"), List.of(8000, 70000)))
+        .hasMessage("targetPorts[1]: 70000 (expected: [1, 65535])");
+    assertThatThrownBy(() -> InferencePoolSpec.fromSelector(ref, Map.of("a", "b"), List.of(8000, 8000)))
+        .hasMessage("targetPorts[1]: duplicate 8000");
+  }
 }

@@ -1,0 +1,64 @@
+package dev.loadfuse.picker.admission;
+
+import dev.loadfuse.picker.datastore.EndpointState;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * Notices a scrape outage: when every candidate's metrics are older than the staleness threshold,
+ * failing closed (every endpoint "saturated", nothing known) would halt dispatch for the whole pool
+ * while the model servers are most likely fine. The picker then fails open instead: it routes on
+ * the last known values plus its own in-flight counts ({@code SchedulingCycle.failOpen()}), counts
+ * each such decision, and says so in a log line at most once per {@link #LOG_INTERVAL_MILLIS}.
+ *
+ * <p>Thread-safe.
+ */
+public final class FailOpen {
+
+  public static final long LOG_INTERVAL_MILLIS = 30_000;
+
+  private static final Logger LOG = Logger.getLogger(FailOpen.class.getName());
+
+  private final Runnable onDecision;
+  private final AtomicLong decisions = new AtomicLong();
+  private final AtomicLong lastLogMillis = new AtomicLong(Long.MIN_VALUE);
+
+  /** @param onDecision called once per fail-open decision (the metrics counter) */
+  public FailOpen(Runnable onDecision) {
+    this.onDecision = onDecision == null ? () -> {} : onDecision;
+  }
+
+  /** True when none of {@code candidates[0..count)} has metrics fresher than {@code staleAfterMillis}. */
+  public static boolean allStale(EndpointState[] candidates, int count, long nowMillis, long staleAfterMillis) {
+    for (int i = 0; i < count; i++) {
+      if (candidates[i].fresh(nowMillis, staleAfterMillis)) {
+        return false;
+      }
+    }
+    return count > 0;
+  }
+
+  /**
+   * Checks the candidates; when all are stale counts a fail-open decision, logs (rate-limited)
+   * and returns true.
+   */
+  public boolean check(EndpointState[] candidates, int count, long nowMillis, long staleAfterMillis) {
+    if (!allStale(candidates, count, nowMillis, staleAfterMillis)) {
+      return false;
+    }
+    long n = decisions.incrementAndGet();
+    onDecision.run();
+    long last = lastLogMillis.get();
+    if ((last == Long.MIN_VALUE || nowMillis - last >= LOG_INTERVAL_MILLIS) && lastLogMillis.compareAndSet(last, nowMillis)) {
+      LOG.warning("metrics of all " + count + " candidate endpoint(s) are older than " + staleAfterMillis
+          + " ms (scrape outage?): failing open, routing on the last known values and the picker's in-flight"
+          + " counts; " + n + " decision(s) so far (loadfuse_picker_fail_open_decisions_total)");
+    }
+    return true;
+  }
+
+  /** Fail-open decisions since start. */
+  public long decisions() {
+    return decisions.get();
+  }
+}

@@ -1,0 +1,125 @@
+package dev.loadfuse.picker.kubernetes;
+
+import dev.loadfuse.sidecar.discovery.DiscoveryException;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+
+/** Starting fabric8 informers the way both watchers of the picker need, and naming their failures. */
+final class Informers {
+
+  private Informers() {}
+
+  /**
+   * Wires {@code informer} to {@code worker} and starts it. The future completes once the first
+   * listing is in the cache, or, when {@code notServedIsOk}, once the API server answered 404 (CRD
+   * not installed: retried with back-off, objects appear once it is). It fails with a message
+   * naming {@code what} and the server when the first listing fails otherwise (unreachable, RBAC).
+   * After the start, a lost or failing watch is reported once through {@code problems} and
+   * retried by fabric8 (re-list and re-watch), so the cache never stays stale.
+   */
+  static <T> CompletableFuture<Void> start(SharedIndexInformer<T> informer, String what, String server,
+      boolean notServedIsOk, SerialWorker worker, Consumer<String> problems) {
+    WatchErrors errors = new WatchErrors(what, problems);
+    CompletableFuture<Void> notServed = new CompletableFuture<>();
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        changed();
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        changed();
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        changed();
+      }
+
+      @Override
+      public void onList(String resourceVersion, boolean remainedEmpty) {
+        changed();
+      }
+
+      private void changed() {
+        errors.recovered();
+        worker.schedule();
+      }
+    });
+    informer.exceptionHandler((isStarted, t) -> {
+      if (!isStarted && notServedIsOk && isNotFound(t)) {
+        errors.report(t);
+        notServed.complete(null);
+        return true;
+      }
+      if (!isStarted) {
+        return false; // fail the start: unreachable or forbidden at boot
+      }
+      errors.report(t);
+      return true; // keep retrying: a stopped informer would leave a stale cache
+    });
+    CompletableFuture<Void> synced = informer.start().toCompletableFuture().thenApply(v -> null);
+    return CompletableFuture.anyOf(synced, notServed).<Void>thenApply(v -> null)
+        .exceptionallyCompose(t -> CompletableFuture.failedFuture(new DiscoveryException(
+            "kubernetes: cannot list " + what + " from " + server + ": " + message(t), unwrap(t))));
+  }
+
+  static boolean isNotFound(Throwable t) {
+    return unwrap(t) instanceof KubernetesClientException k && k.getCode() == 404;
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static String message(Throwable t) {
+    Throwable u = unwrap(t);
+    if (u instanceof KubernetesClientException k && k.getCode() > 0) {
+      String reason = k.getStatus() != null && k.getStatus().getMessage() != null
+          ? k.getStatus().getMessage()
+          : k.getMessage();
+      return "HTTP " + k.getCode() + ": " + firstLine(reason);
+    }
+    String m = u.getMessage();
+    return u.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + firstLine(m));
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** Reports one informer's failures once per run of identical ones; any event ends the run. */
+  private static final class WatchErrors {
+    private final String what;
+    private final Consumer<String> problems;
+    private String last;
+
+    WatchErrors(String what, Consumer<String> problems) {
+      this.what = what;
+      this.problems = problems;
+    }
+
+    synchronized void report(Throwable t) {
+      String msg = "kubernetes: watching " + what + " failed, retrying: " + message(t)
+          + (isNotFound(t) ? " (is the CRD installed?)" : "");
+      if (!msg.equals(last)) {
+        last = msg;
+        problems.accept(msg);
+      }
+    }
+
+    synchronized void recovered() {
+      last = null;
+    }
+  }
+}
