@@ -36,11 +36,16 @@ class RoutingDirectionTest {
   }
 
   @Test
-  void loadAwareDefault_beatsRoundRobin_whenOneGpuIsThrottled() throws Exception {
-    List<Summary> s = run("heterogeneous", 9, 120, "round-robin", "our-default");
+  void loadAwareDefault_beatsRoundRobin_andGpuAwareAvoidsTheThrottledGpu() throws Exception {
+    List<Summary> s = run("heterogeneous", 9, 120, "round-robin", "our-default", "gpu-aware");
     Summary roundRobin = s.get(0);
     Summary ours = s.get(1);
+    Summary gpuAware = s.get(2);
     assertThat(ours.e2eP90()).as("e2e p90, our default vs round-robin").isLessThan(roundRobin.e2eP90());
+    // engine 0 runs at half speed for the second half; the GPU-aware profile sees it throttled
+    String throttled = "vllm-v1-0";
+    assertThat(gpuAware.requestsByEndpoint().get(throttled)).as("requests to the throttled engine")
+        .isLessThan(ours.requestsByEndpoint().get(throttled));
   }
 
   @Test
