@@ -18,17 +18,17 @@ class ConfigExamplesTest {
   @Test
   void pickerConfig_loads() {
     PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("picker-config.yaml"));
-    assertThat(c.profiles().getFirst().scorers()).hasSize(3);
+    assertThat(c.profiles().getFirst().scorers()).hasSize(4);
     assertThat(c.engines().defaultEngine()).isEqualTo("vllm");
   }
 
   @Test
   void gpuAwareConfig_loads() {
-    PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("picker-config-gpu-aware.yaml"));
+    PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("epc-gpu-aware.yaml"));
     var profile = c.profiles().getFirst();
     assertThat(profile.filters()).extracting(f -> f.typedName().type()).containsExactly("gpu-health-filter");
     assertThat(profile.scorers()).extracting(s -> s.scorer().typedName().type() + "=" + s.weight()).containsExactly(
-        "queue-scorer=2.0", "kv-cache-utilization-scorer=2.0", "lora-affinity-scorer=1.0",
+        "queue-scorer=2.0", "kv-cache-utilization-scorer=2.0", "prefix-cache-scorer=3.0", "lora-affinity-scorer=1.0",
         "gpu-memory-headroom-scorer=1.0", "gpu-utilization-scorer=1.0");
     assertThat(c.saturationDetector().typedName().type()).isEqualTo("utilization-detector");
   }

@@ -119,6 +119,9 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--cluster-members", paramLabel = "HOST:PORT,...", description = "Hazelcast members to join (implies --cluster).")
   String clusterMembers;
 
+  @Option(names = "--cluster-service", paramLabel = "NAME", description = "Headless Service whose pods are cluster members (Hazelcast Kubernetes discovery, in the namespace of --pool-namespace, else env NAMESPACE, else default; implies --cluster).")
+  String clusterService;
+
   @Option(names = "--cluster-host", paramLabel = "HOST", description = "Address this member binds and advertises.")
   String clusterHost;
 
@@ -158,7 +161,7 @@ public final class PickerMain implements Callable<Integer> {
     try {
       settings = settings();
       if (settings.remoteSidecars()) {
-        clusterOptions = new ClusterOptions(members(), clusterHost, clusterPort, null, null, null);
+        clusterOptions = clusterOptions();
       }
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("picker: " + e.getMessage());
@@ -218,7 +221,14 @@ public final class PickerMain implements Callable<Integer> {
 
   /** Validates the flags and loads the config and objects. */
   PickerSettings settings() {
-    boolean remote = cluster || clusterMembers != null;
+    boolean remote = cluster || clusterMembers != null || clusterService != null;
+    if (clusterService != null && clusterMembers != null) {
+      throw new IllegalArgumentException("--cluster-members and --cluster-service: give one (a member list, or the"
+          + " headless Service whose pods are the members)");
+    }
+    if (clusterService != null && clusterService.isBlank()) {
+      throw new IllegalArgumentException("--cluster-service: \"" + clusterService + "\" (expected: a Service name)");
+    }
     if (configFile != null && configText != null) {
       throw new IllegalArgumentException("--config-file and --config-text: give one, not both");
     }
@@ -336,6 +346,23 @@ public final class PickerMain implements Callable<Integer> {
           + InferencePoolSpec.MAX_TARGET_PORTS + ")");
     }
     return out;
+  }
+
+  /** How this picker joins the clustered event bus (cluster mode). */
+  ClusterOptions clusterOptions() {
+    return new ClusterOptions(members(), clusterHost, clusterPort, clusterService, clusterNamespace(), null);
+  }
+
+  /** The namespace of the --cluster-service: --pool-namespace, else env NAMESPACE, else default. */
+  private String clusterNamespace() {
+    if (clusterService == null) {
+      return null;
+    }
+    if (poolNamespace != null && !poolNamespace.isBlank()) {
+      return poolNamespace.trim();
+    }
+    String env = this.env.apply("NAMESPACE");
+    return env == null || env.isBlank() ? "default" : env.trim();
   }
 
   private java.util.List<String> members() {

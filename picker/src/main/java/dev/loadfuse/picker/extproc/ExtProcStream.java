@@ -105,6 +105,10 @@ final class ExtProcStream {
   private long startNanos;
   private String model = "";
   private String targetModel = "";
+  private String prompt = "";
+  private String cacheSalt = "";
+  private SchedulingCycle pickedCycle;
+  private SchedulingResult picked;
   private InFlight inFlight;
   private PickerMetrics.Meters meters;
   private AtomicInteger running;
@@ -187,6 +191,7 @@ final class ExtProcStream {
       String destination = schedule(true, 0, 0);
       send.accept(Responses.routedRequestHeaders(destination, -1, generatedRequestId));
       routed = true;
+      afterPick();
       return;
     }
     if (buffered(requestMode)) {
@@ -238,8 +243,10 @@ final class ExtProcStream {
     boolean changed = false;
     RoutingObjects routing = ctx.routing().current(); // one version for the whole request
     if (api != Api.PASS_THROUGH) {
-      RequestBody parsed = RequestBody.parse(api, forward, length);
+      RequestBody parsed = RequestBody.parse(api, forward, length, ctx.scheduler().promptChars());
       model = parsed.model();
+      prompt = parsed.prompt();
+      cacheSalt = parsed.cacheSalt();
       String header = headers.get("x-gateway-model-name-rewrite");
       targetModel = header != null && !header.isBlank() ? header
           : routing.rewrites().rewrite(model, ThreadLocalRandom.current());
@@ -259,6 +266,18 @@ final class ExtProcStream {
     } else {
       send.accept(Responses.routedRequestHeaders(destination, length, generatedRequestId));
       Responses.streamed(true, forward, 0, length, endOfStream, send);
+    }
+    afterPick();
+  }
+
+  /** Bookkeeping that follows a pick (e.g. the prefix index), once Envoy has its answer. */
+  private void afterPick() {
+    SchedulingCycle cycle = pickedCycle;
+    SchedulingResult result = picked;
+    pickedCycle = null;
+    picked = null;
+    if (result != null) {
+      ctx.scheduler().preRequest(cycle, result);
     }
   }
 
@@ -287,7 +306,7 @@ final class ExtProcStream {
     int n = candidates.length;
     boolean failOpen = ctx.failOpen().check(candidates, n, now, ctx.staleAfterMillis());
     SchedulingRequest request = new SchedulingRequest(requestId, model, targetModel, priority,
-        headers.get("x-gateway-inference-fairness-id"), headers, bodyBytes);
+        headers.get("x-gateway-inference-fairness-id"), headers, bodyBytes, prompt, cacheSalt);
     SchedulingCycle cycle = new SchedulingCycle(request, now, failOpen ? Long.MAX_VALUE : ctx.staleAfterMillis(), null,
         failOpen, ctx.metrics());
     if (priority < 0 && ctx.saturation().saturated(cycle, candidates, n)) {
@@ -296,6 +315,8 @@ final class ExtProcStream {
           "request dropped: the pool is saturated and the request is sheddable (priority " + priority + ")");
     }
     SchedulingResult result = ctx.scheduler().schedule(cycle, candidates, n);
+    pickedCycle = cycle;
+    picked = result;
     List<EndpointState> targets = result.primary().targets();
     inFlight = targets.getFirst().acquire(request.estimatedInputTokens());
     meters = ctx.metrics().meters(model, targetModel);

@@ -38,6 +38,7 @@ import java.util.function.Supplier;
  *       inference_pool_per_pod_queue_size{model_server_pod,name}} (endpoints with fresh metrics)
  *   <li>{@code inference_extension_scheduler_e2e_duration_seconds} (histogram)
  *   <li>{@code inference_extension_plugin_duration_seconds{extension_point,plugin_type,plugin_name}}
+ *   <li>{@code inference_extension_prefix_indexer_hit_ratio} (histogram, with a prefix-cache-scorer)
  * </ul>
  *
  * <p>and ours: {@code loadfuse_picker_endpoints_filtered_total{filter,filter_type,reason}}, {@code
@@ -251,6 +252,22 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
   @Override
   public Recorder decision() {
     return nanos -> schedulerE2e.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  // ---- prefix-cache-scorer ----
+
+  private static final double[] HIT_RATIO_BUCKETS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1};
+
+  /**
+   * The recorder of {@code inference_extension_prefix_indexer_hit_ratio} (histogram): per scored
+   * prompt, the longest prefix any candidate holds over the prompt's blocks, in [0, 1].
+   */
+  public java.util.function.DoubleConsumer prefixIndexerHitRatio() {
+    DistributionSummary s = DistributionSummary.builder("inference_extension_prefix_indexer_hit_ratio")
+        .description("Ratio of prefix length matched to total prefix length in the cache lookup")
+        .serviceLevelObjectives(HIT_RATIO_BUCKETS)
+        .register(registry);
+    return s::record;
   }
 
   private static Duration[] durations(double[] seconds) {

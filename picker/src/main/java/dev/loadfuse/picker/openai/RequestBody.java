@@ -19,8 +19,11 @@ import java.io.IOException;
  * @param modelStart byte offset of the value's opening quote
  * @param modelEnd byte offset just past the value's closing quote
  * @param stream the {@code stream} flag (false when absent)
+ * @param prompt the API's prompt field rendered by {@link PromptRenderer} (at most the requested
+ *     number of characters), empty when not requested
+ * @param cacheSalt the {@code cache_salt} value, empty when absent
  */
-public record RequestBody(String model, int modelStart, int modelEnd, boolean stream) {
+public record RequestBody(String model, int modelStart, int modelEnd, boolean stream, String prompt, String cacheSalt) {
 
   static final JsonFactory JSON = JsonFactory.builder()
       // Prompts may be long strings; the body limit bounds them anyway.
@@ -34,7 +37,20 @@ public record RequestBody(String model, int modelStart, int modelEnd, boolean st
    *     or not a string, the API's field missing ({@code messages} also when empty)
    */
   public static RequestBody parse(Api api, byte[] body, int length) {
+    return parse(api, body, length, 0);
+  }
+
+  /**
+   * Parses {@code body[0..length)} for {@code api} and renders the first {@code promptChars}
+   * characters of its prompt field ({@link PromptRenderer}); 0 renders nothing.
+   *
+   * @throws PickerException {@code BadRequest}: as {@link #parse(Api, byte[], int)}, and a {@code
+   *     cache_salt} that is not a string
+   */
+  public static RequestBody parse(Api api, byte[] body, int length, int promptChars) {
     String model = null;
+    String prompt = "";
+    String cacheSalt = "";
     int start = -1;
     int end = -1;
     boolean stream = false;
@@ -57,6 +73,17 @@ public record RequestBody(String model, int modelStart, int modelEnd, boolean st
           end = (int) p.currentLocation().getByteOffset();
         } else if ("stream".equals(field) && (v == JsonToken.VALUE_TRUE || v == JsonToken.VALUE_FALSE)) {
           stream = v == JsonToken.VALUE_TRUE;
+        } else if ("cache_salt".equals(field)) {
+          if (v != JsonToken.VALUE_STRING) {
+            throw bad("cache_salt must be a string");
+          }
+          cacheSalt = p.getText();
+        } else if (field.equals(required) && promptChars > 0) {
+          PromptRenderer r = new PromptRenderer(promptChars);
+          r.render(p, v, api == Api.CHAT_COMPLETIONS || api == Api.RESPONSES);
+          prompt = r.text();
+          hasRequired = api == Api.CHAT_COMPLETIONS ? v == JsonToken.START_ARRAY && r.elements() > 0
+              : v != JsonToken.VALUE_NULL;
         } else if (field.equals(required)) {
           hasRequired = present(api, p, v);
         } else {
@@ -81,7 +108,7 @@ public record RequestBody(String model, int modelStart, int modelEnd, boolean st
       throw bad(api == Api.CHAT_COMPLETIONS ? "messages not found in request body (expected: at least one message)"
           : required + " not found in request body");
     }
-    return new RequestBody(model, start, end, stream);
+    return new RequestBody(model, start, end, stream, prompt, cacheSalt);
   }
 
   private static boolean present(Api api, JsonParser p, JsonToken v) throws IOException {

@@ -5,6 +5,8 @@ import dev.loadfuse.picker.datastore.EndpointState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Schedules one request: the profile handler runs the profiles over the candidates and names the
@@ -12,9 +14,13 @@ import java.util.Objects;
  */
 public final class Scheduler {
 
+  private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
+
   private final ProfileHandler handler;
   private final List<SchedulerProfile> profiles;
   private final SchedulerObserver.Recorder decisionTimer;
+  private final PreRequest[] preRequests;
+  private final int promptChars;
 
   public Scheduler(ProfileHandler handler, List<ProfileSpec> profiles, SchedulerObserver observer) {
     this.handler = Objects.requireNonNull(handler, "handler");
@@ -24,6 +30,30 @@ public final class Scheduler {
     }
     this.profiles = List.copyOf(built);
     this.decisionTimer = observer.decision();
+    // Each plugin instance once, even when several profiles share it.
+    List<Plugin> plugins = new ArrayList<>();
+    for (ProfileSpec p : profiles) {
+      plugins.addAll(p.filters());
+      p.scorers().forEach(w -> plugins.add(w.scorer()));
+      plugins.add(p.picker());
+    }
+    plugins.add(handler);
+    List<PreRequest> pre = new ArrayList<>();
+    int chars = 0;
+    java.util.Set<Plugin> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Plugin p : plugins) {
+      if (!seen.add(p)) {
+        continue;
+      }
+      if (p instanceof PreRequest r) {
+        pre.add(r);
+      }
+      if (p instanceof PromptReader r) {
+        chars = Math.max(chars, r.promptChars());
+      }
+    }
+    this.preRequests = pre.toArray(new PreRequest[0]);
+    this.promptChars = chars;
   }
 
   /**
@@ -38,6 +68,25 @@ public final class Scheduler {
     } finally {
       decisionTimer.record(System.nanoTime() - t0);
     }
+  }
+
+  /**
+   * Runs the {@link PreRequest} plugins for a decision {@link #schedule} returned, once the answer is
+   * on its way. Their failures are logged, never thrown: the request is routed already.
+   */
+  public void preRequest(SchedulingCycle cycle, SchedulingResult result) {
+    for (PreRequest p : preRequests) {
+      try {
+        p.preRequest(cycle, result);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "PreRequest " + p.typedName() + " failed for request " + cycle.request().requestId(), e);
+      }
+    }
+  }
+
+  /** How many characters of the rendered prompt the plugins read; 0 when none reads it. */
+  public int promptChars() {
+    return promptChars;
   }
 
   public List<SchedulerProfile> profiles() {

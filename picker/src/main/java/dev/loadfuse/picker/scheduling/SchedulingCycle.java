@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.scheduling;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
@@ -7,6 +8,9 @@ import java.util.random.RandomGenerator;
 /**
  * One scheduling decision: the request, the clock reading every plugin uses, how old a load
  * vector may be before its metrics count as absent, and the random source for tie-breaks.
+ *
+ * <p>A plugin may keep values for the rest of the decision (e.g. what a scorer computed, for its
+ * {@link PreRequest} step) under its own {@link Key}.
  *
  * <p>Confined to the thread that makes the decision.
  */
@@ -18,6 +22,7 @@ public final class SchedulingCycle {
   private final RandomGenerator random;
   private final boolean failOpen;
   private final SchedulingEvents events;
+  private Object[] state; // key, value, key, value, ...: a plugin or two use it per decision
 
   /** A cycle without fail-open and without event reporting (tests, benchmarks). */
   public SchedulingCycle(SchedulingRequest request, long nowMillis, long staleAfterMillis, RandomGenerator random) {
@@ -73,5 +78,54 @@ public final class SchedulingCycle {
 
   public RandomGenerator random() {
     return random != null ? random : ThreadLocalRandom.current();
+  }
+
+  /** A key for a plugin's per-decision value; compared by identity, so each plugin makes its own. */
+  public static final class Key<T> {
+    private final String name;
+    private final Class<T> type;
+
+    public Key(String name, Class<T> type) {
+      this.name = Objects.requireNonNull(name, "name");
+      this.type = Objects.requireNonNull(type, "type");
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** Keeps {@code value} under {@code key} for the rest of this decision (null removes nothing). */
+  public <T> void put(Key<T> key, T value) {
+    Objects.requireNonNull(key, "key");
+    if (state == null) {
+      state = new Object[4];
+    }
+    int i = 0;
+    for (; i < state.length && state[i] != null; i += 2) {
+      if (state[i] == key) {
+        state[i + 1] = value;
+        return;
+      }
+    }
+    if (i == state.length) {
+      state = Arrays.copyOf(state, state.length * 2);
+    }
+    state[i] = key;
+    state[i + 1] = value;
+  }
+
+  /** The value kept under {@code key}, null when none. */
+  public <T> T get(Key<T> key) {
+    if (state == null) {
+      return null;
+    }
+    for (int i = 0; i < state.length && state[i] != null; i += 2) {
+      if (state[i] == key) {
+        return key.type.cast(state[i + 1]);
+      }
+    }
+    return null;
   }
 }

@@ -15,6 +15,10 @@ import java.util.Objects;
  * @param fairnessId {@code x-gateway-inference-fairness-id}, {@code default-flow} when absent
  * @param headers request headers, lower-case names; immutable
  * @param bodyBytes size of the body forwarded to the model server, 0 without a body
+ * @param prompt the rendered prompt (completions: the prompt; chat: the messages, rendered by
+ *     {@code PromptRenderer}), at most as many characters as the scheduler's {@link PromptReader}s
+ *     ask for; empty when none asks or the request has no prompt
+ * @param cacheSalt the body's {@code cache_salt}, empty when absent
  */
 public record SchedulingRequest(
     String requestId,
@@ -23,7 +27,9 @@ public record SchedulingRequest(
     int priority,
     String fairnessId,
     Map<String, String> headers,
-    long bodyBytes) {
+    long bodyBytes,
+    String prompt,
+    String cacheSalt) {
 
   public static final String DEFAULT_FAIRNESS_ID = "default-flow";
 
@@ -33,6 +39,8 @@ public record SchedulingRequest(
     targetModel = targetModel == null ? model : targetModel;
     fairnessId = fairnessId == null || fairnessId.isEmpty() ? DEFAULT_FAIRNESS_ID : fairnessId;
     headers = headers == null ? Map.of() : headers;
+    prompt = prompt == null ? "" : prompt;
+    cacheSalt = cacheSalt == null ? "" : cacheSalt;
     if (bodyBytes < 0) {
       throw new IllegalArgumentException("bodyBytes: " + bodyBytes + " (expected: >= 0)");
     }
@@ -44,6 +52,18 @@ public record SchedulingRequest(
    */
   public long estimatedInputTokens() {
     return (bodyBytes + 3) / 4;
+  }
+
+  /** A request without prompt or cache salt. */
+  public SchedulingRequest(String requestId, String model, String targetModel, int priority, String fairnessId,
+      Map<String, String> headers, long bodyBytes) {
+    this(requestId, model, targetModel, priority, fairnessId, headers, bodyBytes, "", "");
+  }
+
+  /** A copy with {@code newPrompt} and {@code newCacheSalt}. */
+  public SchedulingRequest withPrompt(String newPrompt, String newCacheSalt) {
+    return new SchedulingRequest(requestId, model, targetModel, priority, fairnessId, headers, bodyBytes, newPrompt,
+        newCacheSalt);
   }
 
   /** A request with only an id, for tests and benchmarks. */

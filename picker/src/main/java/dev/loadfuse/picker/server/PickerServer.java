@@ -12,6 +12,8 @@ import dev.loadfuse.picker.load.LoadFeed;
 import dev.loadfuse.picker.load.TeeDiscovery;
 import dev.loadfuse.picker.metrics.PickerMetrics;
 import dev.loadfuse.picker.routing.RoutingTable;
+import dev.loadfuse.picker.plugins.scorer.prefix.PrefixCacheScorer;
+import dev.loadfuse.picker.plugins.scorer.prefix.PrefixPickSharing;
 import dev.loadfuse.picker.tls.CertificateFiles;
 import dev.loadfuse.picker.tls.SelfSignedCertificate;
 import dev.loadfuse.sidecar.SidecarVerticle;
@@ -116,6 +118,7 @@ public final class PickerServer implements AutoCloseable {
           }
           metrics.pool(pool, datastore, settings.metricsStalenessThreshold().toMillis());
         })
+        .compose(v -> startPrefixSharing())
         .compose(v -> startExtProc())
         .compose(v -> startHealth())
         .compose(v -> startHttp())
@@ -178,6 +181,21 @@ public final class PickerServer implements AutoCloseable {
       deployments.add(ar.result());
       return Future.succeededFuture();
     });
+  }
+
+  /** Prefix-cache scorers: their hit-ratio metric, forgetting departed endpoints, and (clustered) sharing picks. */
+  private Future<Void> startPrefixSharing() {
+    List<PrefixCacheScorer> prefix = settings.config().plugins().stream()
+        .filter(PrefixCacheScorer.class::isInstance).map(PrefixCacheScorer.class::cast).toList();
+    if (prefix.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    prefix.forEach(p -> p.hitRatioRecorder(metrics.prefixIndexerHitRatio()));
+    return vertx.deployVerticle(new PrefixPickSharing(prefix, datastore, vertx.isClustered(), 10_000))
+        .map(id -> {
+          deployments.add(id);
+          return null;
+        });
   }
 
   private Future<Void> startExtProc() {

@@ -77,7 +77,7 @@ class GpuAwareRoutingTest {
 
   @Test
   void gpuHealthFilterAndScorers_fromTheExampleConfig() throws Exception {
-    start(new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("picker-config-gpu-aware.yaml")),
+    start(new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("epc-gpu-aware.yaml")),
         Duration.ofSeconds(30));
     long now = System.currentTimeMillis();
     publish(vector(0, now, TestEndpoints.gpu(0, 0.9, 0.0).throttleReasonBits(0x40).build())); // idle, but thermally throttled

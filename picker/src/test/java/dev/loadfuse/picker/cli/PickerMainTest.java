@@ -75,6 +75,10 @@ class PickerMainTest {
             "picker: " + dir.resolve("none.yaml") + ": no such file"),
         Arguments.of(new String[] {"--endpoints-file", ep, "--grpc-port", "70000"},
             "picker: grpcPort: 70000 (expected: [0, 65535])"),
+        Arguments.of(new String[] {"--cluster-members", "a:5701", "--cluster-service", "loadfuse-sidecar"},
+            "picker: --cluster-members and --cluster-service: give one (a member list, or the headless Service whose pods are the members)"),
+        Arguments.of(new String[] {"--cluster-service", " "},
+            "picker: --cluster-service: \" \" (expected: a Service name)"),
         Arguments.of(new String[] {"--no-such-flag"}, "picker: Unknown option: '--no-such-flag'"),
         Arguments.of(new String[] {"--endpoints-file", dir.resolve("missing.yaml").toString(), "--secure-serving=false",
             "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0"},
@@ -98,7 +102,20 @@ class PickerMainTest {
     assertThat(out.toString()).contains("--grpc-port", "--grpc-health-port", "--metrics-port", "--config-file",
         "--config-text", "--pool-name", "--pool-namespace", "--endpoint-selector", "--endpoint-target-ports",
         "--refresh-metrics-interval", "--metrics-staleness-threshold", "--secure-serving", "--cert-path", "-v",
-        "--endpoints-file", "--cluster", "--cluster-members");
+        "--endpoints-file", "--cluster", "--cluster-members", "--cluster-service");
+  }
+
+  @Test
+  void clusterService_joinsThroughKubernetesDiscovery_inThePoolsNamespace() {
+    PickerMain main = new PickerMain();
+    PickerMain.commandLine(main, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+        .parseArgs("--pool-name", "vllm-pool", "--cluster-service", "loadfuse-sidecar", "--cluster-host", "10.0.0.7");
+    main.env = name -> name.equals("NAMESPACE") ? "loadfuse" : null;
+    assertThat(main.settings().remoteSidecars()).isTrue();
+    assertThat(main.clusterOptions()).isEqualTo(
+        new dev.loadfuse.sidecar.cluster.ClusterOptions(List.of(), "10.0.0.7", 5701, "loadfuse-sidecar", "loadfuse", null));
+    main.poolNamespace = "llm";
+    assertThat(main.clusterOptions().kubernetesNamespace()).isEqualTo("llm");
   }
 
   @Test

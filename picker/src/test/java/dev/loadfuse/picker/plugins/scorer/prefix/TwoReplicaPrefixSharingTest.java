@@ -1,0 +1,149 @@
+package dev.loadfuse.picker.plugins.scorer.prefix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loadfuse.picker.plugins.InTreePlugins;
+import dev.loadfuse.picker.scheduling.config.ConfigLoader;
+import dev.loadfuse.picker.scheduling.config.PickerConfig;
+import dev.loadfuse.picker.server.PickerServer;
+import dev.loadfuse.picker.server.PickerSettings;
+import dev.loadfuse.picker.testing.Await;
+import dev.loadfuse.picker.testing.EnvoyStream;
+import dev.loadfuse.picker.testing.PickerFixture;
+import dev.loadfuse.sidecar.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.cluster.ClusteredVertx;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two active-active pickers on one Hazelcast-clustered bus, each with its own prefix index: a prefix
+ * routed by one replica is routed to the same endpoint by the other.
+ */
+class TwoReplicaPrefixSharingTest {
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static String route(ManagedChannel channel, String question) {
+    try (EnvoyStream s = new EnvoyStream(channel)) {
+      s.send(EnvoyStream.post("/v1/chat/completions")).send(EnvoyStream.requestBody(
+          PrefixAffinityAcceptanceTest.chat(question), true));
+      ProcessingResponse r = s.next();
+      String to = EnvoyStream.setHeader(r.getRequestHeaders().getResponse().getHeaderMutation(),
+          "x-gateway-destination-endpoint");
+      s.untilRequestBodyEnd();
+      s.send(EnvoyStream.responseHeaders(true, ":status", "200"));
+      s.next();
+      return to;
+    }
+  }
+
+  private static PrefixCacheScorer scorerOf(PickerServer p) {
+    return (PrefixCacheScorer) p.settings().config().plugins().stream()
+        .filter(PrefixCacheScorer.class::isInstance).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aPrefixRoutedByOneReplica_isRoutedToTheSameEndpointByTheOther(@TempDir Path dir) throws Exception {
+    // Eight endpoints nobody serves metrics on: equal (absent) load, so only the prefix tells them apart.
+    StringBuilder entries = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      entries.append(PickerFixture.entry("ep-" + i, "10.1.0." + (i + 1), 8000));
+    }
+    Path file = dir.resolve("endpoints.yaml");
+    Files.writeString(file, "pool: {name: shared}\nendpoints:\n" + entries);
+    int p1 = freePort();
+    int p2 = freePort();
+    List<String> members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
+    String cluster = "loadfuse-prefix-test-" + p1;
+    Vertx nodeA = null;
+    Vertx nodeB = null;
+    PickerServer a = null;
+    PickerServer b = null;
+    ManagedChannel chA = null;
+    ManagedChannel chB = null;
+    try {
+      nodeA = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster), new VertxOptions())
+          .await(60, TimeUnit.SECONDS);
+      nodeB = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster), new VertxOptions())
+          .await(60, TimeUnit.SECONDS);
+      // Each replica loads its own config, so each has its own scorer instance and index.
+      a = PickerServer.start(nodeA, settings(file)).await(60, TimeUnit.SECONDS);
+      b = PickerServer.start(nodeB, settings(file)).await(60, TimeUnit.SECONDS);
+      assertThat(scorerOf(a)).isNotSameAs(scorerOf(b));
+      chA = NettyChannelBuilder.forAddress("127.0.0.1", a.grpcPort()).usePlaintext().build();
+      chB = NettyChannelBuilder.forAddress("127.0.0.1", b.grpcPort()).usePlaintext().build();
+
+      String viaA = route(chA, "first conversation");
+      PrefixIndex indexB = scorerOf(b).index();
+      Await.until("replica B to learn A's pick", Duration.ofSeconds(30), () -> indexB.size(viaA) > 0);
+      assertThat(indexB.size(viaA)).isEqualTo(scorerOf(a).index().size(viaA));
+      for (int i = 0; i < 3; i++) {
+        assertThat(route(chB, "follow-up " + i)).isEqualTo(viaA);
+      }
+
+      // And the other way round, for a prefix B saw first.
+      String viaB = routeOther(chB, "B's conversation");
+      PrefixIndex indexA = scorerOf(a).index();
+      PrefixIndex indexOfB = scorerOf(b).index();
+      Await.until("replica A to learn B's pick", Duration.ofSeconds(30),
+          () -> indexA.size(viaB) >= indexOfB.size(viaB));
+      assertThat(routeOther(chA, "another turn")).isEqualTo(viaB);
+    } finally {
+      if (chA != null) {
+        chA.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      if (chB != null) {
+        chB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      if (a != null) {
+        a.close();
+      }
+      if (b != null) {
+        b.close();
+      }
+      if (nodeA != null) {
+        nodeA.close().await(30, TimeUnit.SECONDS);
+      }
+      if (nodeB != null) {
+        nodeB.close().await(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** A chat with a system prompt unlike {@link PrefixAffinityAcceptanceTest#SYSTEM}. */
+  private static String routeOther(ManagedChannel channel, String question) {
+    try (EnvoyStream s = new EnvoyStream(channel)) {
+      String body = "{\"model\":\"llama\",\"messages\":[{\"role\":\"system\",\"content\":\""
+          + "You translate legal documents into plain English. ".repeat(50)
+          + "\"},{\"role\":\"user\",\"content\":\"" + question + "\"}]}";
+      s.send(EnvoyStream.post("/v1/chat/completions")).send(EnvoyStream.requestBody(body, true));
+      ProcessingResponse r = s.next();
+      String to = EnvoyStream.setHeader(r.getRequestHeaders().getResponse().getHeaderMutation(),
+          "x-gateway-destination-endpoint");
+      s.untilRequestBodyEnd();
+      s.send(EnvoyStream.responseHeaders(true, ":status", "200"));
+      s.next();
+      return to;
+    }
+  }
+
+  private static PickerSettings settings(Path file) {
+    PickerConfig config = new ConfigLoader(InTreePlugins.registry()).load(PrefixAffinityAcceptanceTest.CONFIG, "test config");
+    return PickerSettings.local(config, file).withEphemeralPorts();
+  }
+}
