@@ -33,7 +33,7 @@ public final class Demo {
     }
     List<Policy> policies = Policy.NAMES.stream().map(Policy::named).toList();
     RoutingRun.Options options = new RoutingRun.Options(Workload.named("shared-prefix", base.model()), engines,
-        policies, List.of(3.0, 6.0), 80, 5, 1, out, Duration.ofMillis(50));
+        policies, List.of(4.0, 9.0), 80, 5, 1, out, Duration.ofMillis(50));
     System.out.println("""
         loadfuse demo: no GPU, no Kubernetes, everything in this process.
           engines : 4 simulated model servers on loopback, /metrics as vLLM V1, vLLM V0, SGLang, Triton TRT-LLM
