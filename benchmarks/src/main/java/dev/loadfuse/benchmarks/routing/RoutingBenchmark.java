@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,9 +120,5 @@ public final class RoutingBenchmark {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(flag + ": " + v + " (expected: a number)");
     }
-  }
-
-  static String usage() {
-    return Arrays.toString(FLAGS.toArray());
   }
 }

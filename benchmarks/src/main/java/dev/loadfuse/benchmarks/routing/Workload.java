@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Collectors;
 
 /**
  * Generated, seeded request mixes (no downloads). Tokens are 4-character words ("k3f "), the
@@ -159,9 +157,5 @@ public record Workload(String name, int groups, int systemTokens, int questionTo
     if (v < 1) {
       throw new IllegalArgumentException(field + ": " + v + " (expected: >= 1)");
     }
-  }
-
-  static String names() {
-    return Arrays.stream(NAMES.toArray(String[]::new)).collect(Collectors.joining(", "));
   }
 }
