@@ -1,12 +1,13 @@
 package dev.loadfuse.picker.kubernetes;
 
+import static dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors.isNotFound;
+import static dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors.message;
+import static dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors.unwrap;
+
 import dev.loadfuse.sidecar.discovery.DiscoveryException;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /** Starting fabric8 informers the way both watchers of the picker need, and naming their failures. */
@@ -70,33 +71,9 @@ final class Informers {
             "kubernetes: cannot list " + what + " from " + server + ": " + message(t), unwrap(t))));
   }
 
-  static boolean isNotFound(Throwable t) {
-    return unwrap(t) instanceof KubernetesClientException k && k.getCode() == 404;
-  }
 
-  static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
 
-  static String message(Throwable t) {
-    Throwable u = unwrap(t);
-    if (u instanceof KubernetesClientException k && k.getCode() > 0) {
-      String reason = k.getStatus() != null && k.getStatus().getMessage() != null
-          ? k.getStatus().getMessage()
-          : k.getMessage();
-      return "HTTP " + k.getCode() + ": " + firstLine(reason);
-    }
-    String m = u.getMessage();
-    return u.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + firstLine(m));
-  }
 
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
 
   /** Reports one informer's failures once per run of identical ones; any event ends the run. */
   private static final class WatchErrors {

@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.kubernetes;
 
+import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors;
 import dev.loadfuse.sidecar.discovery.DiscoveryException;
 import dev.loadfuse.sidecar.discovery.Endpoint;
 import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
@@ -94,12 +95,12 @@ public final class PoolDiscovery implements EndpointDiscovery {
     } catch (RuntimeException e) {
       close(); // e.g. an invalid client configuration
       return CompletableFuture.failedFuture(
-          new DiscoveryException("kubernetes: cannot start informers: " + Informers.message(e), e));
+          new DiscoveryException("kubernetes: cannot start informers: " + KubernetesErrors.message(e), e));
     }
     CompletableFuture<EndpointSet> first = new CompletableFuture<>();
     CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).whenCompleteAsync((ok, t) -> {
       if (t != null) {
-        first.completeExceptionally(Informers.unwrap(t));
+        first.completeExceptionally(KubernetesErrors.unwrap(t));
         close();
         return;
       }

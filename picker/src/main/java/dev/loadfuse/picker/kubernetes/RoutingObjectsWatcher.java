@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.kubernetes;
 
+import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -90,7 +91,7 @@ public final class RoutingObjectsWatcher implements AutoCloseable {
     return CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).handleAsync((ok, t) -> {
       if (t != null) {
         close();
-        throw new java.util.concurrent.CompletionException(Informers.unwrap(t));
+        throw new java.util.concurrent.CompletionException(KubernetesErrors.unwrap(t));
       }
       worker.arm();
       rebuild();

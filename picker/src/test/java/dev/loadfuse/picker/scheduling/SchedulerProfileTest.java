@@ -95,7 +95,8 @@ class SchedulerProfileTest {
         TestEndpoints.endpoint(2, 0, 0, 0.2),
         TestEndpoints.endpoint(3, 8, 0, 0.0)};
     assertThat(s.schedule(cycle(), eps, 4).primary().primary()).isSameAs(eps[2]);
+    // A prompt-less request: the prefix scorer gives every endpoint the same score.
     assertThat(recorded).containsExactly("Scorer:queue-scorer", "Scorer:kv-cache-utilization-scorer",
-        "Picker:max-score-picker", "decision");
+        "Scorer:prefix-cache-scorer", "Picker:max-score-picker", "decision");
   }
 }

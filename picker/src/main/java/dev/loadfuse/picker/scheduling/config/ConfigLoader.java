@@ -69,13 +69,17 @@ public final class ConfigLoader {
   public static final String DEFAULT_PROFILE_HANDLER_TYPE = "single-profile-handler";
   public static final String DEFAULT_PROFILE_NAME = "default";
 
-  /** The config used when none is given: queue and KV-cache scorers (weight 2 each), max score. */
+  /**
+   * The config used when none is given, the reference's (GIE v1.5) defaults: queue and KV-cache
+   * scorers (weight 2 each), prefix-cache scorer (weight 3), max score; the utilization detector.
+   */
   public static final String DEFAULT_CONFIG_TEXT = """
       apiVersion: inference.networking.x-k8s.io/v1alpha1
       kind: EndpointPickerConfig
       plugins:
       - type: queue-scorer
       - type: kv-cache-utilization-scorer
+      - type: prefix-cache-scorer
       - type: max-score-picker
       - type: single-profile-handler
       schedulingProfiles:
@@ -85,6 +89,8 @@ public final class ConfigLoader {
           weight: 2
         - pluginRef: kv-cache-utilization-scorer
           weight: 2
+        - pluginRef: prefix-cache-scorer
+          weight: 3
         - pluginRef: max-score-picker
       """;
 

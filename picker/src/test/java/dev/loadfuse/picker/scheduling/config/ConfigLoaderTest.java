@@ -29,7 +29,7 @@ class ConfigLoaderTest {
   private final ConfigLoader loader = new ConfigLoader(InTreePlugins.registry());
 
   @Test
-  void defaults_areQueueAndKvCacheTwiceEach_withMaxScore() {
+  void defaults_areTheReferences_queueAndKvCacheTwice_prefixThrice_withMaxScore() {
     PickerConfig c = loader.defaults();
     assertThat(c.profileHandler()).isInstanceOf(SingleProfileHandler.class);
     assertThat(c.profiles()).hasSize(1);
@@ -37,8 +37,9 @@ class ConfigLoaderTest {
     assertThat(p.name()).isEqualTo("default");
     assertThat(p.filters()).isEmpty();
     assertThat(p.scorers()).extracting(s -> s.scorer().typedName().type() + "=" + s.weight())
-        .containsExactly("queue-scorer=2.0", "kv-cache-utilization-scorer=2.0");
+        .containsExactly("queue-scorer=2.0", "kv-cache-utilization-scorer=2.0", "prefix-cache-scorer=3.0");
     assertThat(p.picker()).isInstanceOf(MaxScorePicker.class);
+    assertThat(c.saturationDetector().typedName().type()).isEqualTo("utilization-detector");
     assertThat(((MaxScorePicker) p.picker()).maxNumOfEndpoints()).isEqualTo(1);
     assertThat(c.engines().toString()).isEqualTo(ModelServerMetricsConfig.defaults().toString());
   }

@@ -34,6 +34,16 @@ public record InferencePoolSpec(
   public static final int MAX_TARGET_PORTS = 8;
 
   /**
+   * Where the model server's Prometheus page is when it is not {@code /metrics} on the target port
+   * (Triton serves it on 8002): an annotation of the pod, else of the pool. The port applies only
+   * to pools with one target port (each rank of a multi-port pool has its own page).
+   */
+  public static final String METRICS_PORT_ANNOTATION = "loadfuse.dev/metrics-port";
+
+  /** The path of the Prometheus page (default {@code /metrics}); pod, else pool annotation. */
+  public static final String METRICS_PATH_ANNOTATION = "loadfuse.dev/metrics-path";
+
+  /**
    * A pool-like selection without an InferencePool object: the pods of {@code ref}'s namespace
    * carrying every label of {@code selector}, one endpoint per target port.
    *
@@ -92,6 +102,8 @@ public record InferencePoolSpec(
   public List<Endpoint> endpoints(Pod pod) {
     var meta = pod.getMetadata();
     PodRef podRef = new PodRef(meta.getNamespace(), meta.getName(), meta.getUid());
+    Integer metricsPort = metricsPort(pod);
+    String metricsPath = annotation(pod, METRICS_PATH_ANNOTATION);
     List<Endpoint> out = new ArrayList<>(targetPorts.size());
     for (int i = 0; i < targetPorts.size(); i++) {
       String name = targetPorts.size() == 1 ? meta.getName() : meta.getName() + "-rank-" + i;
@@ -99,10 +111,39 @@ public record InferencePoolSpec(
           Endpoint.builder(name, pod.getStatus().getPodIP(), targetPorts.get(i), ref)
               .labels(meta.getLabels())
               .poolAnnotations(annotations)
+              .metricsPort(metricsPort)
+              .metricsPath(metricsPath)
               .pod(podRef)
               .build());
     }
     return out;
+  }
+
+  /** The pod's annotation {@code key}, else the pool's, else {@code null}. */
+  private String annotation(Pod pod, String key) {
+    Map<String, String> podAnnotations = pod.getMetadata().getAnnotations();
+    String v = podAnnotations == null ? null : podAnnotations.get(key);
+    return v != null ? v : annotations.get(key);
+  }
+
+  private Integer metricsPort(Pod pod) {
+    String text = annotation(pod, METRICS_PORT_ANNOTATION);
+    if (text == null) {
+      return null;
+    }
+    if (targetPorts.size() > 1) {
+      throw new IllegalArgumentException("annotation " + METRICS_PORT_ANNOTATION + ": applies to pools with one target"
+          + " port (this pool has " + targetPorts.size() + "; each rank serves its own page)");
+    }
+    try {
+      int port = Integer.parseInt(text.trim());
+      if (port >= 1 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("annotation " + METRICS_PORT_ANNOTATION + ": \"" + text + "\" (expected: a port, 1 to 65535)");
   }
 
   /** Whether {@code pod} is in this pool's namespace and carries every selector label. */

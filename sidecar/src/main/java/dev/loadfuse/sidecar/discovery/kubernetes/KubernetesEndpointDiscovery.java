@@ -1,5 +1,9 @@
 package dev.loadfuse.sidecar.discovery.kubernetes;
 
+import static dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors.isNotFound;
+import static dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors.message;
+import static dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors.unwrap;
+
 import dev.loadfuse.sidecar.discovery.DiscoveryException;
 import dev.loadfuse.sidecar.discovery.Endpoint;
 import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
@@ -9,7 +13,6 @@ import dev.loadfuse.sidecar.discovery.SnapshotPublisher;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
@@ -20,9 +23,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -309,33 +310,9 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
     }
   }
 
-  private static boolean isNotFound(Throwable t) {
-    return unwrap(t) instanceof KubernetesClientException k && k.getCode() == 404;
-  }
 
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
 
-  private static String message(Throwable t) {
-    Throwable u = unwrap(t);
-    if (u instanceof KubernetesClientException k && k.getCode() > 0) {
-      String reason = k.getStatus() != null && k.getStatus().getMessage() != null
-          ? k.getStatus().getMessage()
-          : k.getMessage();
-      return "HTTP " + k.getCode() + ": " + firstLine(reason);
-    }
-    String m = u.getMessage();
-    return u.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + firstLine(m));
-  }
 
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
 
   /** One pool API version: its informer and whether the server said it does not serve it. */
   private final class PoolSource {

@@ -139,4 +139,50 @@ class InferencePoolSpecTest {
     assertThatThrownBy(() -> InferencePoolSpec.fromSelector(ref, Map.of("a", "b"), List.of(8000, 8000)))
         .hasMessage("targetPorts[1]: duplicate 8000");
   }
+
+  private static io.fabric8.kubernetes.api.model.Pod pod(Map<String, String> annotations) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withNamespace("ns").withName("triton-0").withUid("u1")
+        .withLabels(Map.of("app", "x")).withAnnotations(annotations).endMetadata()
+        .withNewStatus().withPodIP("10.0.0.9").endStatus()
+        .build();
+  }
+
+  private static InferencePoolSpec onePort(Map<String, String> poolAnnotations) {
+    return new InferencePoolSpec(PoolApi.V1, PoolRef.of("ns", "p"), Map.of("app", "x"), List.of(8000), poolAnnotations);
+  }
+
+  @Test
+  void metricsPortAndPath_fromThePool_elseDefaults() {
+    var plain = onePort(Map.of()).endpoints(pod(Map.of())).getFirst();
+    assertThat(plain.metricsUri()).hasToString("http://10.0.0.9:8000/metrics");
+    var triton = onePort(Map.of(InferencePoolSpec.METRICS_PORT_ANNOTATION, "8002")).endpoints(pod(Map.of())).getFirst();
+    assertThat(triton.port()).isEqualTo(8000);
+    assertThat(triton.metricsUri()).hasToString("http://10.0.0.9:8002/metrics");
+  }
+
+  @Test
+  void podAnnotations_overrideThePools() {
+    var e = onePort(Map.of(InferencePoolSpec.METRICS_PORT_ANNOTATION, "8002"))
+        .endpoints(pod(Map.of(InferencePoolSpec.METRICS_PORT_ANNOTATION, "9100",
+            InferencePoolSpec.METRICS_PATH_ANNOTATION, "/engine/metrics")))
+        .getFirst();
+    assertThat(e.metricsUri()).hasToString("http://10.0.0.9:9100/engine/metrics");
+  }
+
+  @Test
+  void badMetricsAnnotations_areErrorsNamingTheAnnotation() {
+    assertThatThrownBy(() -> onePort(Map.of(InferencePoolSpec.METRICS_PORT_ANNOTATION, "eighty")).endpoints(pod(Map.of())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("annotation loadfuse.dev/metrics-port: \"eighty\" (expected: a port, 1 to 65535)");
+    assertThatThrownBy(() -> onePort(Map.of()).endpoints(pod(Map.of(InferencePoolSpec.METRICS_PORT_ANNOTATION, "0"))))
+        .hasMessage("annotation loadfuse.dev/metrics-port: \"0\" (expected: a port, 1 to 65535)");
+    assertThatThrownBy(() -> onePort(Map.of()).endpoints(pod(Map.of(InferencePoolSpec.METRICS_PATH_ANNOTATION, "metrics"))))
+        .hasMessageContaining("metricsPath: \"metrics\" (expected: a path starting with /)");
+    var twoPorts = new InferencePoolSpec(PoolApi.V1, PoolRef.of("ns", "p"), Map.of("app", "x"), List.of(8000, 8001),
+        Map.of(InferencePoolSpec.METRICS_PORT_ANNOTATION, "8002"));
+    assertThatThrownBy(() -> twoPorts.endpoints(pod(Map.of())))
+        .hasMessage("annotation loadfuse.dev/metrics-port: applies to pools with one target port (this pool has 2;"
+            + " each rank serves its own page)");
+  }
 }

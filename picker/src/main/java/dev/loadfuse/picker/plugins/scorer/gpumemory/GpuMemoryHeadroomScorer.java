@@ -1,30 +1,21 @@
 package dev.loadfuse.picker.plugins.scorer.gpumemory;
 
 import dev.loadfuse.nvml.GpuSample;
-import dev.loadfuse.picker.datastore.EndpointState;
-import dev.loadfuse.picker.plugins.filter.gpuhealth.GpuHealthFilter;
-import dev.loadfuse.picker.scheduling.SchedulingCycle;
-import dev.loadfuse.picker.scheduling.Scorer;
-import dev.loadfuse.picker.scheduling.TypedName;
+import dev.loadfuse.picker.plugins.scorer.GpuScorer;
 import dev.loadfuse.picker.scheduling.config.Parameters;
-import dev.loadfuse.sidecar.api.LoadVector;
-import java.util.List;
 
 /**
  * {@code gpu-memory-headroom-scorer}: prefers endpoints with free GPU memory, score = free / total
  * memory of the endpoint's fullest GPU (with tensor parallelism the fullest GPU is the one that
  * runs out first). An endpoint without GPU memory readings, or with readings older than the
- * staleness threshold, scores {@value #NEUTRAL}. No parameters.
+ * staleness threshold, scores {@value GpuScorer#NEUTRAL}. No parameters.
  */
-public final class GpuMemoryHeadroomScorer implements Scorer {
+public final class GpuMemoryHeadroomScorer extends GpuScorer {
 
   public static final String TYPE = "gpu-memory-headroom-scorer";
-  public static final double NEUTRAL = 0.5;
-
-  private final TypedName typedName;
 
   public GpuMemoryHeadroomScorer(String name) {
-    this.typedName = new TypedName(TYPE, name);
+    super(TYPE, name);
   }
 
   public static GpuMemoryHeadroomScorer create(String name, Parameters parameters) {
@@ -32,31 +23,10 @@ public final class GpuMemoryHeadroomScorer implements Scorer {
   }
 
   @Override
-  public TypedName typedName() {
-    return typedName;
-  }
-
-  @Override
-  public void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores) {
-    for (int i = 0; i < count; i++) {
-      scores[i] = freeFraction(candidates[i].vector(), cycle);
+  protected double gpuScore(GpuSample s) {
+    if (s.memoryFreeBytes().isEmpty() || s.memoryTotalBytes().isEmpty() || s.memoryTotalBytes().getAsLong() <= 0) {
+      return Double.NaN;
     }
-  }
-
-  private static double freeFraction(LoadVector v, SchedulingCycle cycle) {
-    if (v == null || v.gpus().isEmpty() || !GpuHealthFilter.fresh(v, cycle)) {
-      return NEUTRAL;
-    }
-    List<GpuSample> gpus = v.gpus();
-    double min = Double.NaN;
-    for (int g = 0; g < gpus.size(); g++) {
-      GpuSample s = gpus.get(g);
-      if (s.memoryFreeBytes().isEmpty() || s.memoryTotalBytes().isEmpty() || s.memoryTotalBytes().getAsLong() <= 0) {
-        continue;
-      }
-      double f = (double) s.memoryFreeBytes().getAsLong() / s.memoryTotalBytes().getAsLong();
-      min = Double.isNaN(min) ? f : Math.min(min, f);
-    }
-    return Double.isNaN(min) ? NEUTRAL : min;
+    return (double) s.memoryFreeBytes().getAsLong() / s.memoryTotalBytes().getAsLong();
   }
 }

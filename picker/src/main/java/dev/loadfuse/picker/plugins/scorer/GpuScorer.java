@@ -1,0 +1,57 @@
+package dev.loadfuse.picker.plugins.scorer;
+
+import dev.loadfuse.nvml.GpuSample;
+import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.plugins.filter.gpuhealth.GpuHealthFilter;
+import dev.loadfuse.picker.scheduling.SchedulingCycle;
+import dev.loadfuse.picker.scheduling.Scorer;
+import dev.loadfuse.picker.scheduling.TypedName;
+import dev.loadfuse.sidecar.api.LoadVector;
+import java.util.List;
+
+/**
+ * A scorer that rates each GPU of an endpoint and gives the endpoint its worst GPU's score: with
+ * tensor parallelism the endpoint is as fast as its slowest, fullest GPU. An endpoint without a
+ * rating for any of its GPUs (no GPU readings, a reading the GPU does not support, or readings
+ * older than the staleness threshold) scores {@value #NEUTRAL}.
+ */
+public abstract class GpuScorer implements Scorer {
+
+  public static final double NEUTRAL = 0.5;
+
+  private final TypedName typedName;
+
+  protected GpuScorer(String type, String name) {
+    this.typedName = new TypedName(type, name);
+  }
+
+  /** This GPU's score in [0, 1], or {@link Double#NaN} when its readings do not tell. */
+  protected abstract double gpuScore(GpuSample gpu);
+
+  @Override
+  public final TypedName typedName() {
+    return typedName;
+  }
+
+  @Override
+  public final void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores) {
+    for (int i = 0; i < count; i++) {
+      scores[i] = worstGpu(candidates[i].vector(), cycle);
+    }
+  }
+
+  private double worstGpu(LoadVector v, SchedulingCycle cycle) {
+    if (v == null || v.gpus().isEmpty() || !GpuHealthFilter.fresh(v, cycle)) {
+      return NEUTRAL;
+    }
+    List<GpuSample> gpus = v.gpus();
+    double min = Double.NaN;
+    for (int g = 0; g < gpus.size(); g++) {
+      double s = gpuScore(gpus.get(g));
+      if (!Double.isNaN(s)) {
+        min = Double.isNaN(min) ? s : Math.min(min, s);
+      }
+    }
+    return Double.isNaN(min) ? NEUTRAL : min;
+  }
+}
