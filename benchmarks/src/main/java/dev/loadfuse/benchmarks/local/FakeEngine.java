@@ -5,7 +5,8 @@ import java.util.Locale;
 /**
  * A model server's /metrics page in one engine's format, with load that moves over time (a slow
  * sine per engine), so that a local run shows changing vectors. Not a simulator: it serves
- * metrics only; the routing-quality simulator lives with the load harness.
+ * metrics only; the engine simulator that serves requests is {@code
+ * dev.loadfuse.benchmarks.sim.SimEngine} (used by {@code ./demo.sh}).
  */
 public enum FakeEngine {
   VLLM("vllm") {

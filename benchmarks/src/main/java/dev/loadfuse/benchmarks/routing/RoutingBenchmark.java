@@ -1,0 +1,124 @@
+package dev.loadfuse.benchmarks.routing;
+
+import dev.loadfuse.benchmarks.sim.EngineKind;
+import dev.loadfuse.benchmarks.sim.EngineProfile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The routing-quality benchmark from the command line:
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.loadfuse.benchmarks.routing.RoutingBenchmark \
+ *     [--workload shared-prefix|chat|long-tail|lora-mix|heterogeneous] [--engines 8] \
+ *     [--kinds vllm-v1,sglang,...] [--profile vllm-8b|FILE.yaml] [--qps 4,6,8] [--requests 300] \
+ *     [--time-scale 5] [--seed 1] [--policies round-robin,random,...] [--out bench-out] \
+ *     [--scrape-interval-ms 50]
+ * </pre>
+ *
+ * Exit code 2 with one line naming the bad flag for bad arguments.
+ */
+public final class RoutingBenchmark {
+
+  private static final List<String> FLAGS = List.of("--workload", "--engines", "--kinds", "--profile", "--qps",
+      "--requests", "--time-scale", "--seed", "--policies", "--out", "--scrape-interval-ms");
+
+  private RoutingBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    RoutingRun.Options options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("routing benchmark: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    new RoutingRun(options, System.out).run();
+    System.exit(0);
+  }
+
+  static RoutingRun.Options parse(String[] args) {
+    Map<String, String> a = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!FLAGS.contains(args[i])) {
+        throw new IllegalArgumentException(args[i] + ": unknown argument (expected: " + String.join(", ", FLAGS) + ")");
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(args[i] + ": missing value");
+      }
+      a.put(args[i], args[++i]);
+    }
+    EngineProfile base = profile(a.getOrDefault("--profile", "vllm-8b"));
+    int n = integer(a, "--engines", 8);
+    List<EngineKind> kinds = new ArrayList<>();
+    for (String k : a.getOrDefault("--kinds", base.kind().id()).split(",")) {
+      kinds.add(EngineKind.parse("--kinds", k.trim()));
+    }
+    List<EngineProfile> engines = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      engines.add(base.withKind(kinds.get(i % kinds.size())));
+    }
+    List<Policy> policies = new ArrayList<>();
+    for (String p : a.getOrDefault("--policies", String.join(",", Policy.NAMES)).split(",")) {
+      try {
+        policies.add(Policy.named(p.trim()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--policies: " + e.getMessage());
+      }
+    }
+    List<Double> qps = new ArrayList<>();
+    for (String q : a.getOrDefault("--qps", "3,4.5,6").split(",")) {
+      try {
+        qps.add(Double.parseDouble(q.trim()));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--qps: " + q + " (expected: numbers separated by commas)");
+      }
+    }
+    Workload workload;
+    try {
+      workload = Workload.named(a.getOrDefault("--workload", "shared-prefix"), base.model());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--" + e.getMessage());
+    }
+    try {
+      return new RoutingRun.Options(workload, engines, policies, qps, integer(a, "--requests", 300),
+          number(a, "--time-scale", 5), integer(a, "--seed", 1), Path.of(a.getOrDefault("--out", "bench-out")),
+          Duration.ofMillis(integer(a, "--scrape-interval-ms", 50)));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--" + e.getMessage().replace("time scale", "time-scale"));
+    }
+  }
+
+  private static EngineProfile profile(String nameOrFile) {
+    Path p = Path.of(nameOrFile);
+    return Files.isRegularFile(p) ? EngineProfile.load(p) : EngineProfile.builtIn(nameOrFile);
+  }
+
+  private static int integer(Map<String, String> a, String flag, int dflt) {
+    String v = a.get(flag);
+    try {
+      int n = v == null ? dflt : Integer.parseInt(v);
+      if (n < 1) {
+        throw new IllegalArgumentException(flag + ": " + v + " (expected: an integer >= 1)");
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + ": " + v + " (expected: an integer >= 1)");
+    }
+  }
+
+  private static double number(Map<String, String> a, String flag, double dflt) {
+    String v = a.get(flag);
+    try {
+      return v == null ? dflt : Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + ": " + v + " (expected: a number)");
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.loadfuse.benchmarks.routing;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The figures of one (policy, QPS) point, latencies in simulated seconds.
+ *
+ * @param outputTokensPerSecond output tokens of successful requests / (last completion - first send)
+ * @param prefixHitRate prompt tokens served from the engines' prefix caches / prompt tokens in full blocks
+ * @param loadSpread coefficient of variation of requests per endpoint (0 = perfectly even)
+ * @param requestsByEndpoint where the requests went
+ */
+public record Summary(
+    String workload,
+    String policy,
+    double qps,
+    int requests,
+    int errors,
+    double ttftP50,
+    double ttftP90,
+    double ttftP99,
+    double e2eP90,
+    double e2eP99,
+    double itlP50,
+    double outputTokensPerSecond,
+    double prefixHitRate,
+    double loadSpread,
+    double pickerP99Micros,
+    Map<String, Integer> requestsByEndpoint,
+    String firstError) {
+
+  static Summary of(String workload, String policy, double qps, List<Outcome> outcomes, List<String> endpoints,
+      double prefixHitRate) {
+    List<Outcome> ok = outcomes.stream().filter(Outcome::ok).toList();
+    double[] ttft = ok.stream().mapToDouble(Outcome::ttftSeconds).sorted().toArray();
+    double[] e2e = ok.stream().mapToDouble(Outcome::e2eSeconds).sorted().toArray();
+    double[] itl = ok.stream().mapToDouble(Outcome::interTokenSeconds).sorted().toArray();
+    double[] picker = ok.stream().mapToDouble(Outcome::pickerMicros).sorted().toArray();
+    double first = outcomes.stream().mapToDouble(Outcome::startSeconds).min().orElse(0);
+    double last = ok.stream().mapToDouble(o -> o.startSeconds() + o.e2eSeconds()).max().orElse(first);
+    long tokens = ok.stream().mapToLong(Outcome::outputTokens).sum();
+    Map<String, Integer> by = new TreeMap<>();
+    endpoints.forEach(e -> by.put(e, 0));
+    ok.forEach(o -> by.merge(o.endpoint(), 1, Integer::sum));
+    double mean = by.values().stream().mapToInt(Integer::intValue).average().orElse(0);
+    double var = by.values().stream().mapToDouble(v -> (v - mean) * (v - mean)).average().orElse(0);
+    String firstError = outcomes.stream().filter(o -> !o.ok()).map(Outcome::error).findFirst().orElse("");
+    return new Summary(workload, policy, qps, outcomes.size(), outcomes.size() - ok.size(), pct(ttft, 50),
+        pct(ttft, 90), pct(ttft, 99), pct(e2e, 90), pct(e2e, 99), pct(itl, 50),
+        last > first ? tokens / (last - first) : 0, prefixHitRate, mean == 0 ? 0 : Math.sqrt(var) / mean,
+        pct(picker, 99), by, firstError);
+  }
+
+  static double pct(double[] sorted, double p) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+  }
+
+  static String header() {
+    return String.format("%-18s %6s %5s %4s %9s %9s %9s %9s %9s %8s %9s %7s %9s %11s",
+        "policy", "qps", "reqs", "err", "ttft p50", "ttft p90", "ttft p99", "e2e p90", "e2e p99", "itl p50",
+        "out tok/s", "prefix", "spread cv", "picker p99");
+  }
+
+  String row() {
+    return String.format(java.util.Locale.ROOT, "%-18s %6.2f %5d %4d %8.3fs %8.3fs %8.3fs %8.2fs %8.2fs %6.1fms %9.1f %6.1f%% %9.2f %11s",
+        policy, qps, requests, errors, ttftP50, ttftP90, ttftP99, e2eP90, e2eP99, itlP50 * 1000, outputTokensPerSecond,
+        prefixHitRate * 100, loadSpread, pickerP99Micros > 0 ? String.format(java.util.Locale.ROOT, "%.0f µs real",
+            pickerP99Micros) : "-");
+  }
+
+  @Override
+  public String toString() {
+    return row() + " " + Arrays.toString(requestsByEndpoint.values().toArray());
+  }
+}
