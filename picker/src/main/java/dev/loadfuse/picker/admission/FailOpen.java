@@ -1,6 +1,7 @@
 package dev.loadfuse.picker.admission;
 
 import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.sidecar.api.LoadVector;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -50,9 +51,26 @@ public final class FailOpen {
     onDecision.run();
     long last = lastLogMillis.get();
     if ((last == Long.MIN_VALUE || nowMillis - last >= LOG_INTERVAL_MILLIS) && lastLogMillis.compareAndSet(last, nowMillis)) {
-      LOG.warning("metrics of all " + count + " candidate endpoint(s) are older than " + staleAfterMillis
-          + " ms (scrape outage?): failing open, routing on the last known values and the picker's in-flight"
-          + " counts; " + n + " decision(s) so far (loadfuse_picker_fail_open_decisions_total)");
+      if (neverMeasured(candidates, count)) {
+        // Start-up, or new endpoints: nothing has been scraped yet, which is no outage.
+        LOG.info("no metrics yet from any of the " + count + " candidate endpoint(s): routing on the picker's"
+            + " in-flight counts until the first scrape; " + n + " decision(s) so far"
+            + " (loadfuse_picker_fail_open_decisions_total)");
+      } else {
+        LOG.warning("metrics of all " + count + " candidate endpoint(s) are older than " + staleAfterMillis
+            + " ms (scrape outage?): failing open, routing on the last known values and the picker's in-flight"
+            + " counts; " + n + " decision(s) so far (loadfuse_picker_fail_open_decisions_total)");
+      }
+    }
+    return true;
+  }
+
+  private static boolean neverMeasured(EndpointState[] candidates, int count) {
+    for (int i = 0; i < count; i++) {
+      LoadVector v = candidates[i].vector();
+      if (v != null && v.engineSampledAtMillis() > 0) {
+        return false;
+      }
     }
     return true;
   }
