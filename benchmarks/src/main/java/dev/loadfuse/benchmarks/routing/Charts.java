@@ -26,6 +26,12 @@ final class Charts {
     return out;
   }
 
+  /** Okabe-Ito: distinct for every policy, also for colour-blind readers. */
+  private static final java.awt.Color[] PALETTE = {
+      new java.awt.Color(0x000000), new java.awt.Color(0xE69F00), new java.awt.Color(0x56B4E9),
+      new java.awt.Color(0x009E73), new java.awt.Color(0xD55E00), new java.awt.Color(0x0072B2),
+      new java.awt.Color(0xCC79A7), new java.awt.Color(0xF0E442)};
+
   private static Path chart(Path dir, String workload, String name, String yTitle, List<Summary> summaries,
       ToDoubleFunction<Summary> y) throws IOException {
     XYChart chart = new XYChartBuilder().width(800).height(500)
@@ -35,10 +41,20 @@ final class Charts {
     for (Summary s : summaries) {
       byPolicy.computeIfAbsent(s.policy(), k -> new ArrayList<>()).add(s);
     }
+    int color = 0;
     for (var e : byPolicy.entrySet()) {
-      double[] xs = e.getValue().stream().mapToDouble(Summary::qps).toArray();
-      double[] ys = e.getValue().stream().mapToDouble(y).map(v -> Double.isNaN(v) ? 0 : v).toArray();
-      chart.addSeries(e.getKey(), xs, ys).setMarker(SeriesMarkers.CIRCLE);
+      // A point without a value (e.g. no request finished) is left out, not drawn as 0.
+      List<Summary> points = e.getValue().stream().filter(s -> !Double.isNaN(y.applyAsDouble(s))).toList();
+      java.awt.Color c = PALETTE[color++ % PALETTE.length];
+      if (points.isEmpty()) {
+        continue;
+      }
+      double[] xs = points.stream().mapToDouble(Summary::qps).toArray();
+      double[] ys = points.stream().mapToDouble(y).toArray();
+      var series = chart.addSeries(e.getKey(), xs, ys);
+      series.setMarker(SeriesMarkers.CIRCLE);
+      series.setLineColor(c);
+      series.setMarkerColor(c);
     }
     Path file = dir.resolve(workload + "-" + name + ".png");
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
