@@ -85,6 +85,34 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends {@code requests} small routed requests, {@code concurrency} at a time, so that a fresh
+   * picker process has compiled its whole request path (parse, schedule, stream the response back)
+   * before anything is timed. (Refused requests cannot do that in bulk: each ends in an HTTP/2
+   * reset, and the picker's server closes a connection after 200 resets in 30 s.) The prompts are
+   * shorter than one KV block, so they leave nothing in the engines' prefix caches or the picker's
+   * prefix index; one output token each.
+   */
+  public void warmUpRouted(String model, int requests, int concurrency) throws Exception {
+    if (channel == null) {
+      return;
+    }
+    for (int i = 0; i < requests; i += concurrency) {
+      List<CompletableFuture<Outcome>> batch = new java.util.ArrayList<>();
+      for (int j = i; j < Math.min(requests, i + concurrency); j++) {
+        String body = "{\"model\":\"" + model + "\",\"prompt\":\"warm " + j + "\",\"max_tokens\":1,"
+            + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
+        batch.add(send(-1, new WorkItem("/v1/completions", body, 1, "warm-up"), 0));
+      }
+      for (CompletableFuture<Outcome> f : batch) {
+        Outcome o = f.get(30, TimeUnit.SECONDS);
+        if (!o.ok()) {
+          throw new IllegalStateException("picker warm-up: a routed request failed: " + o.error());
+        }
+      }
+    }
+  }
+
   /** Sends one request; the future completes when its response ended or it was refused. */
   public CompletableFuture<Outcome> send(int index, WorkItem item, double startSeconds) {
     Exchange x = new Exchange(index, item, startSeconds);

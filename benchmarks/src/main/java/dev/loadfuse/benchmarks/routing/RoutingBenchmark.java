@@ -18,15 +18,19 @@ import java.util.Map;
  *     [--workload shared-prefix|chat|long-tail|lora-mix|heterogeneous] [--engines 8] \
  *     [--kinds vllm-v1,sglang,...] [--profile vllm-8b|FILE.yaml] [--qps 4,6,8] [--requests 300] \
  *     [--time-scale 5] [--seed 1] [--policies round-robin,random,...] [--out bench-out] \
- *     [--scrape-interval-ms 50]
+ *     [--scrape-interval-ms 50] [--picker-process true|false]
  * </pre>
+ *
+ * <p>{@code --picker-process true} runs each point's picker in a child JVM ({@link PickerProcess}:
+ * {@code PickerMain} with its in-process sidecar scraping the engines, on loopback), so the picker's
+ * added latency is what a dedicated picker adds; its GPU plugins then see no GPU.
  *
  * Exit code 2 with one line naming the bad flag for bad arguments.
  */
 public final class RoutingBenchmark {
 
   private static final List<String> FLAGS = List.of("--workload", "--engines", "--kinds", "--profile", "--qps",
-      "--requests", "--time-scale", "--seed", "--policies", "--out", "--scrape-interval-ms");
+      "--requests", "--time-scale", "--seed", "--policies", "--out", "--scrape-interval-ms", "--picker-process");
 
   private RoutingBenchmark() {}
 
@@ -86,10 +90,11 @@ public final class RoutingBenchmark {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--" + e.getMessage());
     }
+    boolean pickerProcess = bool(a, "--picker-process");
     try {
       return new RoutingRun.Options(workload, engines, policies, qps, integer(a, "--requests", 300),
           number(a, "--time-scale", 5), integer(a, "--seed", 1), Path.of(a.getOrDefault("--out", "bench-out")),
-          Duration.ofMillis(integer(a, "--scrape-interval-ms", 50)));
+          Duration.ofMillis(integer(a, "--scrape-interval-ms", 50)), pickerProcess);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--" + e.getMessage().replace("time scale", "time-scale"));
     }
@@ -111,6 +116,15 @@ public final class RoutingBenchmark {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(flag + ": " + v + " (expected: an integer >= 1)");
     }
+  }
+
+  private static boolean bool(Map<String, String> a, String flag) {
+    String v = a.getOrDefault(flag, "false");
+    return switch (v) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(flag + ": " + v + " (expected: true or false)");
+    };
   }
 
   private static double number(Map<String, String> a, String flag, double dflt) {
