@@ -30,21 +30,26 @@ public final class Fleet implements AutoCloseable {
   private final Vertx vertx;
   private final List<SimEngine> engines;
   private final PickerServer picker;
+  private final PickerProcess pickerProcess;
   private final Path endpointsFile;
 
-  private Fleet(Vertx vertx, List<SimEngine> engines, PickerServer picker, Path endpointsFile) {
+  private Fleet(Vertx vertx, List<SimEngine> engines, PickerServer picker, PickerProcess pickerProcess,
+      Path endpointsFile) {
     this.vertx = vertx;
     this.engines = engines;
     this.picker = picker;
+    this.pickerProcess = pickerProcess;
     this.endpointsFile = endpointsFile;
   }
 
   /**
    * @param profiles one per engine (its kind picks the /metrics format)
    * @param scrapeInterval the sidecar's scrape interval, real time
+   * @param pickerProcess run the picker in a child JVM ({@link PickerProcess}) with its own
+   *     in-process sidecar (no GPU probe there, so GPU plugins see no GPU) instead of in this JVM
    */
-  public static Fleet start(List<EngineProfile> profiles, SimClock clock, Policy policy, Duration scrapeInterval)
-      throws Exception {
+  public static Fleet start(List<EngineProfile> profiles, SimClock clock, Policy policy, Duration scrapeInterval,
+      boolean pickerProcess) throws Exception {
     Vertx vertx = Vertx.vertx();
     List<SimEngine> engines = new ArrayList<>();
     try {
@@ -60,6 +65,10 @@ public final class Fleet implements AutoCloseable {
       }
       Path endpoints = Files.createTempFile("loadfuse-sim-endpoints", ".yaml");
       Files.writeString(endpoints, file);
+      if (pickerProcess && policy.usesPicker()) {
+        return new Fleet(vertx, engines, null, PickerProcess.start(policy.configText(), endpoints, scrapeInterval),
+            endpoints);
+      }
       SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
           new FileEndpointDiscovery(endpoints), null, new SimGpuProbe(engines), ModelServerMetricsConfig.defaults(),
           ScrapeOptions.DEFAULTS.withInterval(scrapeInterval), Duration.ofMillis(100), Duration.ofMillis(100), null));
@@ -72,7 +81,7 @@ public final class Fleet implements AutoCloseable {
             true, "sim-pool", null, null, false, null, null, 0, 1);
         picker = PickerServer.start(vertx, settings).await(30, TimeUnit.SECONDS);
       }
-      return new Fleet(vertx, engines, picker, endpoints);
+      return new Fleet(vertx, engines, picker, null, endpoints);
     } catch (Exception e) {
       engines.forEach(SimEngine::close);
       vertx.close();
@@ -86,11 +95,20 @@ public final class Fleet implements AutoCloseable {
 
   /** The picker's ext_proc port; -1 when the policy uses none. */
   public int extProcPort() {
-    return picker == null ? -1 : picker.grpcPort();
+    return pickerProcess != null ? pickerProcess.grpcPort() : picker == null ? -1 : picker.grpcPort();
+  }
+
+  /** The child-JVM picker; null when the picker runs in this JVM or the policy uses none. */
+  public PickerProcess pickerProcess() {
+    return pickerProcess;
   }
 
   /** Waits until the sidecar has published a vector of every engine (the picker can route). */
-  public void awaitReady(Duration timeout) throws InterruptedException {
+  public void awaitReady(Duration timeout) throws InterruptedException, IOException {
+    if (pickerProcess != null) {
+      pickerProcess.awaitReady(engines.size(), timeout);
+      return;
+    }
     long end = System.nanoTime() + timeout.toNanos();
     while (picker != null && (picker.datastore().routable().length < engines.size()
         || java.util.Arrays.stream(picker.datastore().routable()).anyMatch(e -> e.vector() == null))) {
@@ -107,6 +125,9 @@ public final class Fleet implements AutoCloseable {
     engines.forEach(SimEngine::close);
     if (picker != null) {
       picker.close();
+    }
+    if (pickerProcess != null) {
+      pickerProcess.close();
     }
     try {
       vertx.close().await(20, TimeUnit.SECONDS);

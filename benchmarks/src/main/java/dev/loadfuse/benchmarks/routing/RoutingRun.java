@@ -32,9 +32,17 @@ public final class RoutingRun {
    * @param requests requests per (policy, QPS) point
    * @param timeScale simulated seconds per real second
    * @param out directory for CSV and PNG files; null writes none
+   * @param pickerProcess run each point's picker in a child JVM ({@link PickerProcess}) rather than
+   *     in this one, so its added latency is measured apart from the simulator
    */
   public record Options(Workload workload, List<EngineProfile> engines, List<Policy> policies, List<Double> qps,
-      int requests, double timeScale, long seed, Path out, Duration scrapeInterval) {
+      int requests, double timeScale, long seed, Path out, Duration scrapeInterval, boolean pickerProcess) {
+
+    /** The picker in this JVM. */
+    public Options(Workload workload, List<EngineProfile> engines, List<Policy> policies, List<Double> qps,
+        int requests, double timeScale, long seed, Path out, Duration scrapeInterval) {
+      this(workload, engines, policies, qps, requests, timeScale, seed, out, scrapeInterval, false);
+    }
 
     public Options {
       if (engines.isEmpty()) {
@@ -116,10 +124,17 @@ public final class RoutingRun {
   private List<Outcome> runPoint(Policy policy, double qps, List<WorkItem> items, List<Summary> summaries)
       throws Exception {
     SimClock clock = SimClock.startingNow(options.timeScale());
-    try (Fleet fleet = Fleet.start(options.engines(), clock, policy, options.scrapeInterval());
+    try (Fleet fleet = Fleet.start(options.engines(), clock, policy, options.scrapeInterval(),
+            options.pickerProcess());
         Gateway gateway = new Gateway(fleet.extProcPort(), fleet.engines(), clock)) {
       fleet.awaitReady(Duration.ofSeconds(20));
       gateway.warmUp(20);
+      if (fleet.pickerProcess() != null) {
+        // A fresh child JVM has compiled nothing yet (this one has: the throwaway point).
+        gateway.warmUpRouted(options.engines().getFirst().model(), 2000, 8);
+      }
+      PickerProcess.SchedulerHistogram schedulerBefore =
+          fleet.pickerProcess() != null ? fleet.pickerProcess().schedulerHistogram() : null;
       SplittableRandom arrivals = new SplittableRandom(options.seed() ^ 0x5DEECE66DL);
       List<CompletableFuture<Outcome>> pending = new ArrayList<>(items.size());
       long start = System.nanoTime();
@@ -165,11 +180,19 @@ public final class RoutingRun {
       }
       Summary s = Summary.of(options.workload().name(), policy.name(), qps, outcomes,
           fleet.engines().stream().map(SimEngine::name).toList(), queried == 0 ? 0 : (double) hits / queried);
+      if (schedulerBefore != null) {
+        PickerProcess.SchedulerHistogram decisions = fleet.pickerProcess().schedulerHistogram().minus(schedulerBefore);
+        s = s.withScheduler(decisions.percentileUpperBoundMicros(50), decisions.percentileUpperBoundMicros(99));
+      }
       summaries.add(s);
       log.printf(Locale.ROOT, "  %s: done, ttft p90 %.3fs, e2e p90 %.2fs, %.1f out tok/s, prefix hits %.0f%%, "
-              + "requests per endpoint %s%s%n", label, s.ttftP90(), s.e2eP90(), s.outputTokensPerSecond(),
-          s.prefixHitRate() * 100, s.requestsByEndpoint(), s.errors() > 0 ? ", " + s.errors() + " errors, first: "
-              + s.firstError() : "");
+              + "requests per endpoint %s%s%s%n", label, s.ttftP90(), s.e2eP90(), s.outputTokensPerSecond(),
+          s.prefixHitRate() * 100, s.requestsByEndpoint(), policy.usesPicker() ? String.format(Locale.ROOT,
+              ", picker added p50 %.0f µs p99 %.0f µs real%s", s.pickerP50Micros(), s.pickerP99Micros(),
+              Double.isNaN(s.schedulerP99BoundMicros()) ? "" : String.format(Locale.ROOT,
+                  " (its own scheduling p50 <= %.0f µs, p99 <= %.0f µs)", s.schedulerP50BoundMicros(),
+                  s.schedulerP99BoundMicros())) : "",
+          s.errors() > 0 ? ", " + s.errors() + " errors, first: " + s.firstError() : "");
       return outcomes;
     }
   }
@@ -191,12 +214,14 @@ public final class RoutingRun {
     Files.write(options.out().resolve(w + "-requests.csv"), csv);
     List<String> rows = new ArrayList<>();
     rows.add("workload,policy,qps,requests,errors,ttft_p50_s,ttft_p90_s,ttft_p99_s,e2e_p90_s,e2e_p99_s,itl_p50_s,"
-        + "output_tokens_per_s,prefix_hit_rate,load_spread_cv,picker_p99_us");
+        + "output_tokens_per_s,prefix_hit_rate,load_spread_cv,picker_p50_us,picker_p99_us,scheduler_p50_le_us,"
+        + "scheduler_p99_le_us");
     for (Summary s : summaries) {
       rows.add(String.join(",", w, s.policy(), num(s.qps()), Integer.toString(s.requests()),
           Integer.toString(s.errors()), num(s.ttftP50()), num(s.ttftP90()), num(s.ttftP99()), num(s.e2eP90()),
           num(s.e2eP99()), num(s.itlP50()), num(s.outputTokensPerSecond()), num(s.prefixHitRate()),
-          num(s.loadSpread()), num(s.pickerP99Micros())));
+          num(s.loadSpread()), num(s.pickerP50Micros()), num(s.pickerP99Micros()), num(s.schedulerP50BoundMicros()),
+          num(s.schedulerP99BoundMicros())));
     }
     Files.write(options.out().resolve(w + "-summary.csv"), rows);
     for (Path chart : Charts.write(options.out(), w, summaries)) {

@@ -11,6 +11,11 @@ import java.util.TreeMap;
  * @param outputTokensPerSecond output tokens of successful requests / (last completion - first send)
  * @param prefixHitRate prompt tokens served from the engines' prefix caches / prompt tokens in full blocks
  * @param loadSpread coefficient of variation of requests per endpoint (0 = perfectly even)
+ * @param pickerP50Micros real µs from the first ext_proc message to the routed body back, as the
+ *     gateway saw it (0 without a picker)
+ * @param schedulerP50BoundMicros with the picker in a child JVM: the upper bound of the bucket of the
+ *     picker's own {@code inference_extension_scheduler_e2e_duration_seconds} holding the median
+ *     decision; NaN otherwise
  * @param requestsByEndpoint where the requests went
  */
 public record Summary(
@@ -28,7 +33,10 @@ public record Summary(
     double outputTokensPerSecond,
     double prefixHitRate,
     double loadSpread,
+    double pickerP50Micros,
     double pickerP99Micros,
+    double schedulerP50BoundMicros,
+    double schedulerP99BoundMicros,
     Map<String, Integer> requestsByEndpoint,
     String firstError) {
 
@@ -51,7 +59,14 @@ public record Summary(
     return new Summary(workload, policy, qps, outcomes.size(), outcomes.size() - ok.size(), pct(ttft, 50),
         pct(ttft, 90), pct(ttft, 99), pct(e2e, 90), pct(e2e, 99), pct(itl, 50),
         last > first ? tokens / (last - first) : 0, prefixHitRate, mean == 0 ? 0 : Math.sqrt(var) / mean,
-        pct(picker, 99), by, firstError);
+        pct(picker, 50), pct(picker, 99), Double.NaN, Double.NaN, by, firstError);
+  }
+
+  /** This summary with the picker's own scheduling-time bounds (from its histogram). */
+  Summary withScheduler(double p50BoundMicros, double p99BoundMicros) {
+    return new Summary(workload, policy, qps, requests, errors, ttftP50, ttftP90, ttftP99, e2eP90, e2eP99, itlP50,
+        outputTokensPerSecond, prefixHitRate, loadSpread, pickerP50Micros, pickerP99Micros, p50BoundMicros,
+        p99BoundMicros, requestsByEndpoint, firstError);
   }
 
   static double pct(double[] sorted, double p) {
@@ -63,16 +78,16 @@ public record Summary(
   }
 
   static String header() {
-    return String.format("%-18s %6s %5s %4s %9s %9s %9s %9s %9s %8s %9s %7s %9s %11s",
+    return String.format("%-18s %6s %5s %4s %9s %9s %9s %9s %9s %8s %9s %7s %9s %22s",
         "policy", "qps", "reqs", "err", "ttft p50", "ttft p90", "ttft p99", "e2e p90", "e2e p99", "itl p50",
-        "out tok/s", "prefix", "spread cv", "picker p99");
+        "out tok/s", "prefix", "spread cv", "picker p50/p99 (real)");
   }
 
   String row() {
-    return String.format(java.util.Locale.ROOT, "%-18s %6.2f %5d %4d %8.3fs %8.3fs %8.3fs %8.2fs %8.2fs %6.1fms %9.1f %6.1f%% %9.2f %11s",
+    return String.format(java.util.Locale.ROOT, "%-18s %6.2f %5d %4d %8.3fs %8.3fs %8.3fs %8.2fs %8.2fs %6.1fms %9.1f %6.1f%% %9.2f %22s",
         policy, qps, requests, errors, ttftP50, ttftP90, ttftP99, e2eP90, e2eP99, itlP50 * 1000, outputTokensPerSecond,
-        prefixHitRate * 100, loadSpread, pickerP99Micros > 0 ? String.format(java.util.Locale.ROOT, "%.0f µs real",
-            pickerP99Micros) : "-");
+        prefixHitRate * 100, loadSpread, pickerP99Micros > 0 ? String.format(java.util.Locale.ROOT, "%.0f/%.0f µs",
+            pickerP50Micros, pickerP99Micros) : "-");
   }
 
   @Override

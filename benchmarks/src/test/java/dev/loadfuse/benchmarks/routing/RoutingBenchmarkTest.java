@@ -27,6 +27,8 @@ class RoutingBenchmarkTest {
         .hasMessage("--engines: missing value");
     assertThatThrownBy(() -> RoutingBenchmark.parse(new String[] {"--speed", "1"}))
         .hasMessageStartingWith("--speed: unknown argument");
+    assertThatThrownBy(() -> RoutingBenchmark.parse(new String[] {"--picker-process", "yes"}))
+        .hasMessage("--picker-process: yes (expected: true or false)");
   }
 
   @Test
@@ -34,6 +36,8 @@ class RoutingBenchmarkTest {
     RoutingRun.Options o = RoutingBenchmark.parse(new String[0]);
     assertThat(o.engines()).hasSize(8);
     assertThat(o.policies()).extracting(Policy::name).containsExactlyElementsOf(Policy.NAMES);
+    assertThat(o.pickerProcess()).isFalse();
+    assertThat(RoutingBenchmark.parse(new String[] {"--picker-process", "true"}).pickerProcess()).isTrue();
   }
 
   @Test
