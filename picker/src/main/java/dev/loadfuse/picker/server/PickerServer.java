@@ -28,6 +28,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -48,6 +49,13 @@ import java.util.logging.Logger;
  * (clustered or not); {@link #close} takes it all down again, leaving the Vert.x to its owner.
  */
 public final class PickerServer implements AutoCloseable {
+
+  /**
+   * HTTP/2 streams one client connection may have open on the ext_proc port (one per request in
+   * flight); the reference (grpc-go) sets no limit. Far above what one Envoy worker has in flight.
+   */
+  public static final int EXT_PROC_MAX_CONCURRENT_STREAMS = 10_000;
+
 
   private static final Logger LOG = Logger.getLogger(PickerServer.class.getName());
 
@@ -203,7 +211,11 @@ public final class PickerServer implements AutoCloseable {
         metrics, settings.config().saturationDetector(), new FailOpen(metrics::failOpenDecision),
         settings.maxBodyBytes(), settings.metricsStalenessThreshold().toMillis());
     GrpcServer grpc = ExtProcService.server(vertx, ctx);
-    HttpServerOptions options = new HttpServerOptions().setHost(settings.host()).setTcpNoDelay(true);
+    // Each request holds its ext_proc stream until its response has gone through, and Envoy sends
+    // a worker's requests over one HTTP/2 connection: Vert.x's default of 100 concurrent streams
+    // queued request 101 behind the first 100 responses (benchmarks/README.md, "picker process").
+    HttpServerOptions options = new HttpServerOptions().setHost(settings.host()).setTcpNoDelay(true)
+        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(EXT_PROC_MAX_CONCURRENT_STREAMS));
     CertificateFiles certFiles = null;
     if (settings.secureServing()) {
       KeyCertOptions keyCert;
