@@ -50,11 +50,12 @@ public final class Gateway implements AutoCloseable {
   private final Vertx vertx = Vertx.vertx();
   private final HttpClient http;
   /**
-   * ext_proc connections, streams spread over them in turn. FULL_DUPLEX_STREAMED keeps a request's
-   * stream open until its response ends, and the picker's server (Vert.x) allows 100 concurrent
-   * streams per connection; Envoy's HTTP/2 pool opens another connection at that limit, so the
-   * gateway keeps several. With one, requests beyond 100 in flight waited for a stream slot and
-   * that wait counted as picker latency (0.2-0.4 s real at 40 QPS, time x2).
+   * ext_proc connections, streams spread over them in turn, as Envoy's workers each keep one.
+   * FULL_DUPLEX_STREAMED keeps a request's stream open until its response ends; the picker's
+   * server used to allow Vert.x's default of 100 concurrent streams per connection (now 10,000),
+   * and with one connection requests beyond 100 in flight waited for a stream slot, a wait that
+   * counted as picker latency (0.2-0.4 s real at 40 QPS, time x2). The figures in
+   * benchmarks/README.md were measured with these 8 connections.
    */
   static final int EXT_PROC_CONNECTIONS = 8;
 
