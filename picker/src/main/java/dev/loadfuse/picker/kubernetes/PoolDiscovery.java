@@ -13,10 +13,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
@@ -57,7 +55,6 @@ public final class PoolDiscovery implements EndpointDiscovery {
   private volatile SnapshotPublisher publisher;
 
   // Confined to the worker thread.
-  private Set<String> reported = Set.of();
   private boolean poolMissingLogged;
 
   public PoolDiscovery(KubernetesClient client, KubernetesOptions options) {
@@ -154,13 +151,7 @@ public final class PoolDiscovery implements EndpointDiscovery {
       logPoolPresence(pool != null);
       publisher.publish(set);
     }
-    Set<String> now = new LinkedHashSet<>(problems);
-    for (String p : now) {
-      if (!reported.contains(p)) {
-        publisher.error(new DiscoveryException(p));
-      }
-    }
-    reported = now;
+    publisher.problems(problems);
     return set;
   }
 

@@ -1,6 +1,9 @@
 package dev.loadfuse.sidecar.discovery;
 
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Delivers snapshots to a {@link EndpointDiscovery.Listener} the way the contract says: the first
@@ -17,6 +20,7 @@ public final class SnapshotPublisher {
   private final EndpointDiscovery.Listener listener;
   private volatile EndpointSet current = EndpointSet.EMPTY;
   private boolean published;
+  private Set<String> reportedProblems = Set.of();
 
   public SnapshotPublisher(EndpointDiscovery.Listener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -45,6 +49,20 @@ public final class SnapshotPublisher {
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "endpoint listener threw on an error; discovery goes on", e);
     }
+  }
+
+  /**
+   * Reports the problems found while computing a set, each once while it lasts: a problem also in
+   * the previous call's list is not reported again; one that went away and comes back is.
+   */
+  public void problems(List<String> problems) {
+    Set<String> now = new LinkedHashSet<>(problems);
+    for (String p : now) {
+      if (!reportedProblems.contains(p)) {
+        error(new DiscoveryException(p));
+      }
+    }
+    reportedProblems = now;
   }
 
   /** The last set delivered, {@link EndpointSet#EMPTY} before the first. */

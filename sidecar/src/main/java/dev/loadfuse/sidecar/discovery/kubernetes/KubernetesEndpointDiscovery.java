@@ -16,11 +16,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -74,7 +72,6 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
 
   // Confined to the executor thread.
   private boolean ready;
-  private Set<String> reported = Set.of();
   private final List<DiscoveryException> beforeFirstSet = new ArrayList<>();
 
   public KubernetesEndpointDiscovery(KubernetesClient client, KubernetesDiscoveryOptions options) {
@@ -249,13 +246,7 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
     EndpointSet set = new EndpointSet(out);
     if (!closed) {
       publisher.publish(set);
-      Set<String> now = new LinkedHashSet<>(problems);
-      for (String p : now) {
-        if (!reported.contains(p)) {
-          publisher.error(new DiscoveryException(p));
-        }
-      }
-      reported = now;
+      publisher.problems(problems);
     }
     return set;
   }
