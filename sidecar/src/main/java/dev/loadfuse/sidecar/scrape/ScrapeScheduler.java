@@ -3,7 +3,8 @@ package dev.loadfuse.sidecar.scrape;
 import dev.loadfuse.sidecar.tick.Ticker;
 import io.vertx.core.http.HttpClientAgent;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -37,7 +38,7 @@ public final class ScrapeScheduler {
 
   private final Ticker ticker;
   private final HttpClientAgent client;
-  private MetricsScraper[] scrapers = new MetricsScraper[0];
+  private final List<MetricsScraper> scrapers = new ArrayList<>();
 
   /**
    * @param client the HTTP client for the scrapes (see {@link MetricsScraper#createClient})
@@ -54,7 +55,7 @@ public final class ScrapeScheduler {
 
   /** Stops every scraper. */
   public void close() {
-    for (MetricsScraper s : scrapers) {
+    for (MetricsScraper s : List.copyOf(scrapers)) { // stop() unregisters
       s.stop();
     }
   }
@@ -68,23 +69,12 @@ public final class ScrapeScheduler {
   }
 
   void register(MetricsScraper s) {
-    MetricsScraper[] a = Arrays.copyOf(scrapers, scrapers.length + 1);
-    a[scrapers.length] = s;
-    scrapers = a;
+    scrapers.add(s);
     ticker.add(s);
   }
 
   void unregister(MetricsScraper s) {
-    MetricsScraper[] a = scrapers;
-    for (int i = 0; i < a.length; i++) {
-      if (a[i] == s) {
-        MetricsScraper[] b = new MetricsScraper[a.length - 1];
-        System.arraycopy(a, 0, b, 0, i);
-        System.arraycopy(a, i + 1, b, i, a.length - i - 1);
-        scrapers = b;
-        break;
-      }
-    }
+    scrapers.remove(s);
     ticker.remove(s);
   }
 
