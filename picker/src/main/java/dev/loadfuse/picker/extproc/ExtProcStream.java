@@ -103,6 +103,8 @@ final class ExtProcStream {
   private final GrowableBytes body = new GrowableBytes();
   private boolean routed;
   private long startNanos;
+  /** When the message being handled was read: the start of the picker's added latency. */
+  private long messageNanos;
   private String model = "";
   private String targetModel = "";
   private String prompt = "";
@@ -132,6 +134,7 @@ final class ExtProcStream {
     if (closed) {
       return;
     }
+    messageNanos = System.nanoTime();
     try {
       if (m.hasProtocolConfig()) {
         requestMode = m.getProtocolConfig().getRequestBodyMode();
@@ -191,6 +194,7 @@ final class ExtProcStream {
       String destination = schedule(true, 0, 0);
       send.accept(Responses.routedRequestHeaders(destination, -1, generatedRequestId));
       routed = true;
+      ctx.metrics().addedLatency(System.nanoTime() - messageNanos);
       afterPick();
       return;
     }
@@ -267,6 +271,7 @@ final class ExtProcStream {
       send.accept(Responses.routedRequestHeaders(destination, length, generatedRequestId));
       Responses.streamed(true, forward, 0, length, endOfStream, send);
     }
+    ctx.metrics().addedLatency(System.nanoTime() - messageNanos);
     afterPick();
   }
 

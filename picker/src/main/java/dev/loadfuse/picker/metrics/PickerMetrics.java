@@ -44,8 +44,9 @@ import java.util.function.Supplier;
  * <p>and ours: {@code loadfuse_picker_endpoints_filtered_total{filter,filter_type,reason}}, {@code
  * loadfuse_picker_filter_kept_all_total{filter,filter_type}} (a filter would have removed every
  * endpoint and kept them all), {@code loadfuse_picker_fail_open} (1 while every endpoint's metrics
- * are stale), {@code loadfuse_picker_fail_open_decisions_total} and {@code
- * loadfuse_picker_shed_requests_total{model_name,target_model_name}}.
+ * are stale), {@code loadfuse_picker_fail_open_decisions_total}, {@code
+ * loadfuse_picker_shed_requests_total{model_name,target_model_name}} and {@code
+ * loadfuse_picker_added_latency_seconds} (histogram; see {@link #addedLatency}).
  *
  * <p>Meters per (model, target) pair are created once and cached, so recording on the request
  * path is a map lookup and an update. Thread-safe.
@@ -60,6 +61,9 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
   private static final double[] TOKEN_BUCKETS = {1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
       32768, 65536, 131072, 262144, 524288, 1048576};
   private static final double[] SCHEDULER_BUCKETS = {0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1};
+  /** Fine around 1 ms, the figure a gateway operator compares with the upstream's own latency. */
+  private static final double[] ADDED_LATENCY_BUCKETS = {0.00005, 0.0001, 0.0002, 0.0003, 0.0004, 0.0005, 0.0006,
+      0.0007, 0.0008, 0.0009, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1};
   private static final double[] PLUGIN_BUCKETS = {0.00001, 0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002,
       0.005, 0.01, 0.02, 0.05, 0.1};
 
@@ -72,6 +76,7 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
   private final Map<String, Counter> keptAll = new ConcurrentHashMap<>();
   private final Map<String, Counter> shed = new ConcurrentHashMap<>();
   private final Counter failOpenDecisions;
+  private final Timer addedLatency;
   private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
 
   public PickerMetrics() {
@@ -88,6 +93,22 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
         .description("Scheduling decisions made while every candidate's metrics were stale (routed on the last known"
             + " values and in-flight counts instead of failing closed)")
         .register(registry);
+    this.addedLatency = Timer.builder("loadfuse_picker_added_latency")
+        .description("Time the picker held each routed request: from reading the ext_proc message that completed"
+            + " it (the body's last chunk, or headers or trailers that end it) to its routed answer handed to the"
+            + " transport, in seconds")
+        .serviceLevelObjectives(durations(ADDED_LATENCY_BUCKETS))
+        .register(registry);
+  }
+
+  /**
+   * Records one routed request's {@code loadfuse_picker_added_latency_seconds}: what the picker adds to
+   * the request's path once Envoy has sent all it needs (parsing, admission, scheduling, queueing
+   * behind other work on the event loop, building the answer), as opposed to the scheduler's share of
+   * it in {@code inference_extension_scheduler_e2e_duration_seconds}.
+   */
+  public void addedLatency(long nanos) {
+    addedLatency.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public PrometheusMeterRegistry registry() {

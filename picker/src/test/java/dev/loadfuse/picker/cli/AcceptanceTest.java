@@ -109,6 +109,7 @@ class AcceptanceTest {
             "inference_objective_request_total{model_name=\"meta-llama/Llama-3.1-8B-Instruct\",target_model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} 3.0",
             "inference_pool_ready_pods{name=\"local-pool\"} 3.0",
             "inference_extension_scheduler_e2e_duration_seconds_count 3",
+            "loadfuse_picker_added_latency_seconds_count 3",
             "inference_extension_plugin_duration_seconds_count{extension_point=\"Scorer\",plugin_name=\"queue-scorer\",plugin_type=\"queue-scorer\"} 3",
             "inference_objective_running_requests{model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} 0.0",
             "loadfuse_sidecar_published_vectors_total");

@@ -390,4 +390,31 @@ class ProtocolTest {
     assertThat(picker.get("/metrics")).contains("loadfuse_picker_fail_open 1.0").containsPattern(
         "loadfuse_picker_fail_open_decisions_total [1-9]");
   }
+
+  @Test
+  void addedLatency_isRecordedForEveryRoutedRequest_andNotForRefusals() {
+    long before = addedLatencyCount();
+    try (EnvoyStream s = picker.stream()) {
+      s.send(requestHeaders(true, ":method", "GET", ":path", "/v1/models"));
+      assertThat(s.next().hasRequestHeaders()).isTrue();
+    }
+    try (EnvoyStream s = picker.stream()) {
+      s.send(post("/v1/completions")).send(requestBody(COMPLETION, true));
+      assertThat(s.next().hasRequestHeaders()).isTrue();
+    }
+    try (EnvoyStream s = picker.stream()) {
+      s.send(post("/v1/completions")).send(requestBody("{\"prompt\":\"no model\"}", true));
+      assertThat(s.next().getImmediateResponse().getStatus().getCodeValue()).isEqualTo(400);
+    }
+    assertThat(addedLatencyCount()).isEqualTo(before + 2);
+  }
+
+  private static long addedLatencyCount() {
+    for (String line : picker.get("/metrics").split("\n")) {
+      if (line.startsWith("loadfuse_picker_added_latency_seconds_count ")) {
+        return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("no loadfuse_picker_added_latency_seconds_count in /metrics");
+  }
 }
