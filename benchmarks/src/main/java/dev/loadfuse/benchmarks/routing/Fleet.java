@@ -45,11 +45,11 @@ public final class Fleet implements AutoCloseable {
   /**
    * @param profiles one per engine (its kind picks the /metrics format)
    * @param scrapeInterval the sidecar's scrape interval, real time
-   * @param pickerProcess run the picker in a child JVM ({@link PickerProcess}) with its own
-   *     in-process sidecar (no GPU probe there, so GPU plugins see no GPU) instead of in this JVM
+   * @param placement where the picker runs: in this JVM, or in a child JVM ({@link PickerProcess})
+   *     with its own in-process sidecar (no GPU probe there, so GPU plugins see no GPU)
    */
   public static Fleet start(List<EngineProfile> profiles, SimClock clock, Policy policy, Duration scrapeInterval,
-      boolean pickerProcess) throws Exception {
+      PickerPlacement placement) throws Exception {
     Vertx vertx = Vertx.vertx();
     List<SimEngine> engines = new ArrayList<>();
     try {
@@ -65,9 +65,9 @@ public final class Fleet implements AutoCloseable {
       }
       Path endpoints = Files.createTempFile("loadfuse-sim-endpoints", ".yaml");
       Files.writeString(endpoints, file);
-      if (pickerProcess && policy.usesPicker()) {
-        return new Fleet(vertx, engines, null, PickerProcess.start(policy.configText(), endpoints, scrapeInterval),
-            endpoints);
+      if (placement.child() && policy.usesPicker()) {
+        return new Fleet(vertx, engines, null, PickerProcess.start(policy.configText(), endpoints, scrapeInterval,
+            placement == PickerPlacement.CHILD_REALTIME), endpoints);
       }
       SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
           new FileEndpointDiscovery(endpoints), null, new SimGpuProbe(engines), ModelServerMetricsConfig.defaults(),

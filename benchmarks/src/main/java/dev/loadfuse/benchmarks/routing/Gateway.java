@@ -76,8 +76,10 @@ public final class Gateway implements AutoCloseable {
         .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(1024));
     channels = new java.util.ArrayList<>();
     for (int i = 0; extProcPort >= 0 && i < EXT_PROC_CONNECTIONS; i++) {
+      // Answers are handled on the transport's thread and nothing is buffered for retries, as in
+      // Envoy's ext_proc client: fewer thread hops between the picker's answer and its timestamp.
       channels.add(NettyChannelBuilder.forAddress("127.0.0.1", extProcPort).usePlaintext().flowControlWindow(4 << 20)
-          .build());
+          .directExecutor().disableRetry().build());
     }
   }
 
@@ -100,23 +102,27 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Sends {@code requests} small routed requests, {@code concurrency} at a time, so that a fresh
-   * picker process has compiled its whole request path (parse, schedule, stream the response back)
-   * before anything is timed. (Refused requests cannot do that in bulk: each ends in an HTTP/2
-   * reset, and the picker's server closes a connection after 200 resets in 30 s.) The prompts are
-   * shorter than one KV block, so they leave nothing in the engines' prefix caches or the picker's
-   * prefix index; one output token each.
+   * Runs {@code items} (requests of the measured workload's shape, from another seed),
+   * {@code concurrency} at a time, through the picker's whole path (parse, schedule, stream a
+   * response back) without the engines: the gateway answers each routed request itself with a
+   * canned SSE stream of the item's length, as the engine would. A fresh picker process has then
+   * compiled the code the measured requests take, long prompts and prefix matches included, before
+   * anything is timed, and the engines' queues and caches are untouched. The picker's prefix index
+   * keeps blocks of these prompts, which no measured prompt shares (other random text), so they only
+   * take LRU room that the measured requests reclaim. (Refused requests cannot warm in bulk: each
+   * ends in an HTTP/2 reset, and the picker's server closes a connection after 200 resets in 30 s.)
    */
-  public void warmUpRouted(String model, int requests, int concurrency) throws Exception {
+  public void warmUpPicker(List<WorkItem> items, int concurrency) throws Exception {
     if (channels.isEmpty()) {
       return;
     }
-    for (int i = 0; i < requests; i += concurrency) {
+    for (int i = 0; i < items.size(); i += concurrency) {
       List<CompletableFuture<Outcome>> batch = new java.util.ArrayList<>();
-      for (int j = i; j < Math.min(requests, i + concurrency); j++) {
-        String body = "{\"model\":\"" + model + "\",\"prompt\":\"warm " + j + "\",\"max_tokens\":1,"
-            + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
-        batch.add(send(-1, new WorkItem("/v1/completions", body, 1, "warm-up"), 0));
+      for (int j = i; j < Math.min(items.size(), i + concurrency); j++) {
+        Exchange x = new Exchange(-1, items.get(j), 0);
+        x.answerLocally = true;
+        x.startExtProc();
+        batch.add(x.done);
       }
       for (CompletableFuture<Outcome> f : batch) {
         Outcome o = f.get(30, TimeUnit.SECONDS);
@@ -149,6 +155,8 @@ public final class Gateway implements AutoCloseable {
     String destination;
     ByteString routedBody = ByteString.EMPTY;
     long pickerNanos;
+    /** Answer with a canned response instead of forwarding to the engine (warm-up). */
+    boolean answerLocally;
     long firstTokenNanos;
     final StringBuilder tail = new StringBuilder();
 
@@ -194,6 +202,10 @@ public final class Gateway implements AutoCloseable {
           pickerNanos = System.nanoTime() - t0;
           if (destination == null) {
             fail("picker answered without " + DESTINATION);
+            return;
+          }
+          if (answerLocally) {
+            answerLocally();
             return;
           }
           int colon = destination.lastIndexOf(':');
@@ -279,6 +291,34 @@ public final class Gateway implements AutoCloseable {
           fail("HTTP " + resp.statusCode() + " from " + destination);
         }
       });
+    }
+
+    /**
+     * Passes a canned engine response through the picker: SSE events of {@link SimEngine#TOKENS_PER_EVENT}
+     * tokens as the simulator writes them, then the usage chunk and {@code [DONE]}.
+     */
+    private void answerLocally() {
+      boolean chat = item.path().endsWith("/chat/completions");
+      String envelope = "{\"id\":\"cmpl-warm-up\",\"object\":\"" + (chat ? "chat.completion.chunk" : "text_completion")
+          + "\",\"model\":\"warm-up\",";
+      synchronized (this) {
+        out.onNext(ProcessingRequest.newBuilder().setResponseHeaders(HttpHeaders.newBuilder().setHeaders(headers(
+            ":status", "200", "content-type", "text/event-stream"))).build());
+        for (int sent = 0; sent < item.outputTokens(); ) {
+          int n = sent == 0 ? 1 : Math.min(SimEngine.TOKENS_PER_EVENT, item.outputTokens() - sent);
+          sent += n;
+          String text = (chat ? "\"delta\":{\"content\":\"" : "\"text\":\"") + " tok".repeat(n) + (chat ? "\"}" : "\"");
+          String event = "data: " + envelope + "\"choices\":[{\"index\":0," + text
+              + ",\"finish_reason\":" + (sent == item.outputTokens() ? "\"length\"" : "null") + "}]}\n\n";
+          out.onNext(ProcessingRequest.newBuilder().setResponseBody(HttpBody.newBuilder()
+              .setBody(ByteString.copyFromUtf8(event))).build());
+        }
+        String usage = "data: " + envelope + "\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":"
+            + item.outputTokens() + ",\"total_tokens\":" + (item.outputTokens() + 1)
+            + ",\"prompt_tokens_details\":{\"cached_tokens\":0}}}\n\ndata: [DONE]\n\n";
+        out.onNext(ProcessingRequest.newBuilder().setResponseBody(HttpBody.newBuilder()
+            .setBody(ByteString.copyFromUtf8(usage)).setEndOfStream(true)).build());
+      }
     }
 
     void fail(String why) {

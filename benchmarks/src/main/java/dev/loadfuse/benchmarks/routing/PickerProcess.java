@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -35,8 +36,10 @@ public final class PickerProcess implements AutoCloseable {
 
   private static final Pattern SERVING =
       Pattern.compile("ext_proc on :(\\d+), health on :(\\d+), metrics on :(\\d+)");
-  private static final Pattern BUCKET = Pattern.compile(
-      "^inference_extension_scheduler_e2e_duration_seconds_bucket\\{le=\"([^\"]+)\"[^}]*\\} ([0-9.eE+]+)$");
+  /** The picker's own time per scheduling decision. */
+  public static final String SCHEDULER_E2E = "inference_extension_scheduler_e2e_duration_seconds";
+  /** The picker's hold of each routed request, from the message that completed it to its answer. */
+  public static final String ADDED_LATENCY = "loadfuse_picker_added_latency_seconds";
 
   private final Process process;
   private final int grpcPort;
@@ -52,13 +55,21 @@ public final class PickerProcess implements AutoCloseable {
     this.lastLines = lastLines;
   }
 
+  /** The real-time priority of a {@code realtime} picker: above every normal thread, far below the kernel's. */
+  static final int REALTIME_PRIORITY = 10;
+
   /**
    * Starts the picker with {@code configText} over the endpoints of {@code endpointsFile}, TLS off,
    * every port chosen by the system; returns once it printed its serving line.
+   *
+   * @param realtime run it under {@code chrt --rr} (see {@link PickerPlacement#CHILD_REALTIME})
    */
-  public static PickerProcess start(String configText, Path endpointsFile, Duration scrapeInterval)
+  public static PickerProcess start(String configText, Path endpointsFile, Duration scrapeInterval, boolean realtime)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
+    if (realtime) {
+      cmd.addAll(List.of("chrt", "--rr", Integer.toString(REALTIME_PRIORITY)));
+    }
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(JVM_FLAGS);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.loadfuse.picker.cli.PickerMain",
@@ -101,6 +112,37 @@ public final class PickerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Checks that this user may start a process under the real-time round-robin policy; otherwise an
+   * {@link IllegalArgumentException} that says why, for {@code --picker-process realtime}.
+   */
+  public static void checkRealtimeAllowed() {
+    String why;
+    try {
+      Process p = new ProcessBuilder("chrt", "--rr", Integer.toString(REALTIME_PRIORITY), "true")
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+        return;
+      }
+      why = out.isEmpty() ? "chrt exited with " + p.exitValue() : out;
+    } catch (IOException e) {
+      why = "chrt (util-linux) is not on the PATH: " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      why = "interrupted";
+    }
+    throw new IllegalArgumentException("--picker-process realtime: cannot run a process under the real-time"
+        + " round-robin policy (" + why + "); it needs root or CAP_SYS_NICE, or use --picker-process true");
+  }
+
+  /** The kernel's scheduling policy number of the picker's main thread (0 normal, 2 round-robin). */
+  int schedulingPolicy() throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Integer.parseInt(fields[38]); // field 41 of proc(5); fields[0] is field 3
+  }
+
   public int grpcPort() {
     return grpcPort;
   }
@@ -130,40 +172,37 @@ public final class PickerProcess implements AutoCloseable {
         + " engine samples after " + timeout);
   }
 
-  /**
-   * The cumulative counts of the picker's {@code inference_extension_scheduler_e2e_duration_seconds}
-   * histogram: its own time per scheduling decision, as it exports it.
-   */
-  public SchedulerHistogram schedulerHistogram() throws IOException, InterruptedException {
+  /** The cumulative counts of the picker's histogram {@code name} (e.g. {@link #ADDED_LATENCY}), as it exports it. */
+  public Histogram histogram(String name) throws IOException, InterruptedException {
+    Pattern bucket = Pattern.compile("^" + Pattern.quote(name) + "_bucket\\{le=\"([^\"]+)\"[^}]*\\} ([0-9.eE+]+)$");
     List<Double> bounds = new ArrayList<>();
     List<Double> counts = new ArrayList<>();
     for (String line : get("/metrics").split("\n")) {
-      Matcher m = BUCKET.matcher(line);
+      Matcher m = bucket.matcher(line);
       if (m.matches()) {
         bounds.add(m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1)));
         counts.add(Double.parseDouble(m.group(2)));
       }
     }
     if (bounds.isEmpty()) {
-      throw new IllegalStateException("picker process /metrics has no inference_extension_scheduler_e2e_duration_seconds"
-          + " buckets");
+      throw new IllegalStateException("picker process /metrics has no " + name + " buckets");
     }
-    return new SchedulerHistogram(bounds.stream().mapToDouble(Double::doubleValue).toArray(),
+    return new Histogram(bounds.stream().mapToDouble(Double::doubleValue).toArray(),
         counts.stream().mapToLong(Double::longValue).toArray());
   }
 
   /**
    * Cumulative histogram buckets ({@code le} bounds in seconds, ascending, the last +Inf).
    */
-  public record SchedulerHistogram(double[] upperBoundsSeconds, long[] cumulativeCounts) {
+  public record Histogram(double[] upperBoundsSeconds, long[] cumulativeCounts) {
 
-    /** The decisions made since {@code earlier}. */
-    public SchedulerHistogram minus(SchedulerHistogram earlier) {
+    /** The observations made since {@code earlier}. */
+    public Histogram minus(Histogram earlier) {
       long[] c = cumulativeCounts.clone();
       for (int i = 0; i < c.length; i++) {
         c[i] -= earlier.cumulativeCounts[i];
       }
-      return new SchedulerHistogram(upperBoundsSeconds, c);
+      return new Histogram(upperBoundsSeconds, c);
     }
 
     public long count() {
@@ -172,7 +211,7 @@ public final class PickerProcess implements AutoCloseable {
 
     /**
      * The upper bound of the bucket holding the {@code p}-th percentile, in microseconds (a bound,
-     * not an interpolation: "p99 &lt;= 200 µs"); NaN without decisions.
+     * not an interpolation: "p99 &lt;= 200 µs"); NaN without observations.
      */
     public double percentileUpperBoundMicros(double p) {
       long n = count();

@@ -32,16 +32,16 @@ public final class RoutingRun {
    * @param requests requests per (policy, QPS) point
    * @param timeScale simulated seconds per real second
    * @param out directory for CSV and PNG files; null writes none
-   * @param pickerProcess run each point's picker in a child JVM ({@link PickerProcess}) rather than
-   *     in this one, so its added latency is measured apart from the simulator
+   * @param picker where each point's picker runs: in this JVM, or in a child JVM ({@link
+   *     PickerProcess}) so that its added latency is measured apart from the simulator
    */
   public record Options(Workload workload, List<EngineProfile> engines, List<Policy> policies, List<Double> qps,
-      int requests, double timeScale, long seed, Path out, Duration scrapeInterval, boolean pickerProcess) {
+      int requests, double timeScale, long seed, Path out, Duration scrapeInterval, PickerPlacement picker) {
 
     /** The picker in this JVM. */
     public Options(Workload workload, List<EngineProfile> engines, List<Policy> policies, List<Double> qps,
         int requests, double timeScale, long seed, Path out, Duration scrapeInterval) {
-      this(workload, engines, policies, qps, requests, timeScale, seed, out, scrapeInterval, false);
+      this(workload, engines, policies, qps, requests, timeScale, seed, out, scrapeInterval, PickerPlacement.IN_PROCESS);
     }
 
     public Options {
@@ -110,7 +110,12 @@ public final class RoutingRun {
     }
     log.println();
     log.println("workload " + options.workload().name() + ", " + options.engines().size() + " engines, "
-        + options.requests() + " requests per point, time x" + options.timeScale() + " (figures in simulated time)");
+        + options.requests() + " requests per point, time x" + options.timeScale() + " (figures in simulated time), picker "
+        + switch (options.picker()) {
+          case IN_PROCESS -> "in this JVM";
+          case CHILD -> "in a child JVM";
+          case CHILD_REALTIME -> "in a child JVM under chrt --rr " + PickerProcess.REALTIME_PRIORITY;
+        });
     log.println(Summary.header());
     for (Summary s : summaries) {
       log.println(s.row());
@@ -121,20 +126,31 @@ public final class RoutingRun {
     return summaries;
   }
 
+  /**
+   * Requests of the measured workload's shape that a fresh picker process routes before a point is
+   * timed (answered by the gateway, not the engines; see {@link Gateway#warmUpPicker}). Warmed with
+   * small prompts instead, the picker was still compiling its long-prompt path in the first seconds
+   * of a point (in one 66 QPS run, 7 of the 10 requests it held over 1 ms came in its first 3 s).
+   */
+  static final int PICKER_WARM_UP_REQUESTS = 2000;
+  /** Mixed into the seed of the warm-up requests, so that they share no prompt text with the measured ones. */
+  static final long WARM_UP_SEED = 0x5741524DL;
+
   private List<Outcome> runPoint(Policy policy, double qps, List<WorkItem> items, List<Summary> summaries)
       throws Exception {
     SimClock clock = SimClock.startingNow(options.timeScale());
     try (Fleet fleet = Fleet.start(options.engines(), clock, policy, options.scrapeInterval(),
-            options.pickerProcess());
+            options.picker());
         Gateway gateway = new Gateway(fleet.extProcPort(), fleet.engines(), clock)) {
       fleet.awaitReady(Duration.ofSeconds(20));
       gateway.warmUp(20);
       if (fleet.pickerProcess() != null) {
         // A fresh child JVM has compiled nothing yet (this one has: the throwaway point).
-        gateway.warmUpRouted(options.engines().getFirst().model(), 2000, 8);
+        gateway.warmUpPicker(options.workload().generate(PICKER_WARM_UP_REQUESTS, options.seed() ^ WARM_UP_SEED), 8);
       }
-      PickerProcess.SchedulerHistogram schedulerBefore =
-          fleet.pickerProcess() != null ? fleet.pickerProcess().schedulerHistogram() : null;
+      PickerProcess picker = fleet.pickerProcess();
+      PickerProcess.Histogram schedulingBefore = picker != null ? picker.histogram(PickerProcess.SCHEDULER_E2E) : null;
+      PickerProcess.Histogram addedBefore = picker != null ? picker.histogram(PickerProcess.ADDED_LATENCY) : null;
       SplittableRandom arrivals = new SplittableRandom(options.seed() ^ 0x5DEECE66DL);
       List<CompletableFuture<Outcome>> pending = new ArrayList<>(items.size());
       long start = System.nanoTime();
@@ -180,18 +196,19 @@ public final class RoutingRun {
       }
       Summary s = Summary.of(options.workload().name(), policy.name(), qps, outcomes,
           fleet.engines().stream().map(SimEngine::name).toList(), queried == 0 ? 0 : (double) hits / queried);
-      if (schedulerBefore != null) {
-        PickerProcess.SchedulerHistogram decisions = fleet.pickerProcess().schedulerHistogram().minus(schedulerBefore);
-        s = s.withScheduler(decisions.percentileUpperBoundMicros(50), decisions.percentileUpperBoundMicros(99));
+      if (picker != null) {
+        PickerProcess.Histogram addedH = picker.histogram(PickerProcess.ADDED_LATENCY).minus(addedBefore);
+        s = s.withPickerSide(picker.histogram(PickerProcess.SCHEDULER_E2E).minus(schedulingBefore), addedH);
       }
       summaries.add(s);
       log.printf(Locale.ROOT, "  %s: done, ttft p90 %.3fs, e2e p90 %.2fs, %.1f out tok/s, prefix hits %.0f%%, "
               + "requests per endpoint %s%s%s%n", label, s.ttftP90(), s.e2eP90(), s.outputTokensPerSecond(),
           s.prefixHitRate() * 100, s.requestsByEndpoint(), policy.usesPicker() ? String.format(Locale.ROOT,
-              ", picker added p50 %.0f µs p99 %.0f µs real%s", s.pickerP50Micros(), s.pickerP99Micros(),
-              Double.isNaN(s.schedulerP99BoundMicros()) ? "" : String.format(Locale.ROOT,
-                  " (its own scheduling p50 <= %.0f µs, p99 <= %.0f µs)", s.schedulerP50BoundMicros(),
-                  s.schedulerP99BoundMicros())) : "",
+              ", ext_proc round trip at the gateway p50 %.0f µs p99 %.0f µs real%s", s.pickerP50Micros(),
+              s.pickerP99Micros(), Double.isNaN(s.addedP99BoundMicros()) ? "" : String.format(Locale.ROOT,
+                  "; picker-side added latency p50 <= %.0f µs, p99 <= %.0f µs (scheduling p50 <= %.0f µs,"
+                      + " p99 <= %.0f µs)", s.addedP50BoundMicros(), s.addedP99BoundMicros(),
+                  s.schedulerP50BoundMicros(), s.schedulerP99BoundMicros())) : "",
           s.errors() > 0 ? ", " + s.errors() + " errors, first: " + s.firstError() : "");
       return outcomes;
     }
@@ -215,13 +232,13 @@ public final class RoutingRun {
     List<String> rows = new ArrayList<>();
     rows.add("workload,policy,qps,requests,errors,ttft_p50_s,ttft_p90_s,ttft_p99_s,e2e_p90_s,e2e_p99_s,itl_p50_s,"
         + "output_tokens_per_s,prefix_hit_rate,load_spread_cv,picker_p50_us,picker_p99_us,scheduler_p50_le_us,"
-        + "scheduler_p99_le_us");
+        + "scheduler_p99_le_us,added_p50_le_us,added_p99_le_us");
     for (Summary s : summaries) {
       rows.add(String.join(",", w, s.policy(), num(s.qps()), Integer.toString(s.requests()),
           Integer.toString(s.errors()), num(s.ttftP50()), num(s.ttftP90()), num(s.ttftP99()), num(s.e2eP90()),
           num(s.e2eP99()), num(s.itlP50()), num(s.outputTokensPerSecond()), num(s.prefixHitRate()),
           num(s.loadSpread()), num(s.pickerP50Micros()), num(s.pickerP99Micros()), num(s.schedulerP50BoundMicros()),
-          num(s.schedulerP99BoundMicros())));
+          num(s.schedulerP99BoundMicros()), num(s.addedP50BoundMicros()), num(s.addedP99BoundMicros())));
     }
     Files.write(options.out().resolve(w + "-summary.csv"), rows);
     for (Path chart : Charts.write(options.out(), w, summaries)) {

@@ -16,6 +16,9 @@ import java.util.TreeMap;
  * @param schedulerP50BoundMicros with the picker in a child JVM: the upper bound of the bucket of the
  *     picker's own {@code inference_extension_scheduler_e2e_duration_seconds} holding the median
  *     decision; NaN otherwise
+ * @param addedP50BoundMicros with the picker in a child JVM: likewise for its {@code
+ *     loadfuse_picker_added_latency_seconds}, the time it held each routed request (from reading the
+ *     message that completed the request to handing its answer to the transport); NaN otherwise
  * @param requestsByEndpoint where the requests went
  */
 public record Summary(
@@ -37,6 +40,8 @@ public record Summary(
     double pickerP99Micros,
     double schedulerP50BoundMicros,
     double schedulerP99BoundMicros,
+    double addedP50BoundMicros,
+    double addedP99BoundMicros,
     Map<String, Integer> requestsByEndpoint,
     String firstError) {
 
@@ -59,14 +64,15 @@ public record Summary(
     return new Summary(workload, policy, qps, outcomes.size(), outcomes.size() - ok.size(), pct(ttft, 50),
         pct(ttft, 90), pct(ttft, 99), pct(e2e, 90), pct(e2e, 99), pct(itl, 50),
         last > first ? tokens / (last - first) : 0, prefixHitRate, mean == 0 ? 0 : Math.sqrt(var) / mean,
-        pct(picker, 50), pct(picker, 99), Double.NaN, Double.NaN, by, firstError);
+        pct(picker, 50), pct(picker, 99), Double.NaN, Double.NaN, Double.NaN, Double.NaN, by, firstError);
   }
 
-  /** This summary with the picker's own scheduling-time bounds (from its histogram). */
-  Summary withScheduler(double p50BoundMicros, double p99BoundMicros) {
+  /** This summary with the bounds of the picker's own histograms of this point's requests. */
+  Summary withPickerSide(PickerProcess.Histogram scheduling, PickerProcess.Histogram added) {
     return new Summary(workload, policy, qps, requests, errors, ttftP50, ttftP90, ttftP99, e2eP90, e2eP99, itlP50,
-        outputTokensPerSecond, prefixHitRate, loadSpread, pickerP50Micros, pickerP99Micros, p50BoundMicros,
-        p99BoundMicros, requestsByEndpoint, firstError);
+        outputTokensPerSecond, prefixHitRate, loadSpread, pickerP50Micros, pickerP99Micros,
+        scheduling.percentileUpperBoundMicros(50), scheduling.percentileUpperBoundMicros(99),
+        added.percentileUpperBoundMicros(50), added.percentileUpperBoundMicros(99), requestsByEndpoint, firstError);
   }
 
   static double pct(double[] sorted, double p) {
@@ -78,16 +84,17 @@ public record Summary(
   }
 
   static String header() {
-    return String.format("%-18s %6s %5s %4s %9s %9s %9s %9s %9s %8s %9s %7s %9s %22s",
+    return String.format("%-18s %6s %5s %4s %9s %9s %9s %9s %9s %8s %9s %7s %9s %22s %18s",
         "policy", "qps", "reqs", "err", "ttft p50", "ttft p90", "ttft p99", "e2e p90", "e2e p99", "itl p50",
-        "out tok/s", "prefix", "spread cv", "picker p50/p99 (real)");
+        "out tok/s", "prefix", "spread cv", "picker p50/p99 (real)", "picker-side p99");
   }
 
   String row() {
-    return String.format(java.util.Locale.ROOT, "%-18s %6.2f %5d %4d %8.3fs %8.3fs %8.3fs %8.2fs %8.2fs %6.1fms %9.1f %6.1f%% %9.2f %22s",
+    return String.format(java.util.Locale.ROOT, "%-18s %6.2f %5d %4d %8.3fs %8.3fs %8.3fs %8.2fs %8.2fs %6.1fms %9.1f %6.1f%% %9.2f %22s %18s",
         policy, qps, requests, errors, ttftP50, ttftP90, ttftP99, e2eP90, e2eP99, itlP50 * 1000, outputTokensPerSecond,
         prefixHitRate * 100, loadSpread, pickerP99Micros > 0 ? String.format(java.util.Locale.ROOT, "%.0f/%.0f µs",
-            pickerP50Micros, pickerP99Micros) : "-");
+            pickerP50Micros, pickerP99Micros) : "-",
+        Double.isNaN(addedP99BoundMicros) ? "-" : String.format(java.util.Locale.ROOT, "<= %.0f µs", addedP99BoundMicros));
   }
 
   @Override

@@ -28,7 +28,7 @@ class RoutingBenchmarkTest {
     assertThatThrownBy(() -> RoutingBenchmark.parse(new String[] {"--speed", "1"}))
         .hasMessageStartingWith("--speed: unknown argument");
     assertThatThrownBy(() -> RoutingBenchmark.parse(new String[] {"--picker-process", "yes"}))
-        .hasMessage("--picker-process: yes (expected: true or false)");
+        .hasMessage("--picker-process: yes (expected: true, false or realtime)");
   }
 
   @Test
@@ -36,8 +36,9 @@ class RoutingBenchmarkTest {
     RoutingRun.Options o = RoutingBenchmark.parse(new String[0]);
     assertThat(o.engines()).hasSize(8);
     assertThat(o.policies()).extracting(Policy::name).containsExactlyElementsOf(Policy.NAMES);
-    assertThat(o.pickerProcess()).isFalse();
-    assertThat(RoutingBenchmark.parse(new String[] {"--picker-process", "true"}).pickerProcess()).isTrue();
+    assertThat(o.picker()).isEqualTo(PickerPlacement.IN_PROCESS);
+    assertThat(RoutingBenchmark.parse(new String[] {"--picker-process", "true"}).picker())
+        .isEqualTo(PickerPlacement.CHILD);
   }
 
   @Test
