@@ -103,6 +103,14 @@ public final class Fleet implements AutoCloseable {
     return pickerProcess;
   }
 
+  /**
+   * The picker's {@code /metrics} page, wherever it runs (its histograms give its own view of each
+   * point); null when the policy uses no picker.
+   */
+  public String pickerMetricsText() throws java.io.IOException, InterruptedException {
+    return pickerProcess != null ? pickerProcess.metricsText() : picker != null ? picker.metrics().scrape() : null;
+  }
+
   /** Waits until the sidecar has published a vector of every engine (the picker can route). */
   public void awaitReady(Duration timeout) throws InterruptedException, IOException {
     if (pickerProcess != null) {

@@ -36,10 +36,6 @@ public final class PickerProcess implements AutoCloseable {
 
   private static final Pattern SERVING =
       Pattern.compile("ext_proc on :(\\d+), health on :(\\d+), metrics on :(\\d+)");
-  /** The picker's own time per scheduling decision. */
-  public static final String SCHEDULER_E2E = "inference_extension_scheduler_e2e_duration_seconds";
-  /** The picker's hold of each routed request, from the message that completed it to its answer. */
-  public static final String ADDED_LATENCY = "loadfuse_picker_added_latency_seconds";
 
   private final Process process;
   private final int grpcPort;
@@ -172,60 +168,9 @@ public final class PickerProcess implements AutoCloseable {
         + " engine samples after " + timeout);
   }
 
-  /** The cumulative counts of the picker's histogram {@code name} (e.g. {@link #ADDED_LATENCY}), as it exports it. */
-  public Histogram histogram(String name) throws IOException, InterruptedException {
-    Pattern bucket = Pattern.compile("^" + Pattern.quote(name) + "_bucket\\{le=\"([^\"]+)\"[^}]*\\} ([0-9.eE+]+)$");
-    List<Double> bounds = new ArrayList<>();
-    List<Double> counts = new ArrayList<>();
-    for (String line : get("/metrics").split("\n")) {
-      Matcher m = bucket.matcher(line);
-      if (m.matches()) {
-        bounds.add(m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1)));
-        counts.add(Double.parseDouble(m.group(2)));
-      }
-    }
-    if (bounds.isEmpty()) {
-      throw new IllegalStateException("picker process /metrics has no " + name + " buckets");
-    }
-    return new Histogram(bounds.stream().mapToDouble(Double::doubleValue).toArray(),
-        counts.stream().mapToLong(Double::longValue).toArray());
-  }
-
-  /**
-   * Cumulative histogram buckets ({@code le} bounds in seconds, ascending, the last +Inf).
-   */
-  public record Histogram(double[] upperBoundsSeconds, long[] cumulativeCounts) {
-
-    /** The observations made since {@code earlier}. */
-    public Histogram minus(Histogram earlier) {
-      long[] c = cumulativeCounts.clone();
-      for (int i = 0; i < c.length; i++) {
-        c[i] -= earlier.cumulativeCounts[i];
-      }
-      return new Histogram(upperBoundsSeconds, c);
-    }
-
-    public long count() {
-      return cumulativeCounts[cumulativeCounts.length - 1];
-    }
-
-    /**
-     * The upper bound of the bucket holding the {@code p}-th percentile, in microseconds (a bound,
-     * not an interpolation: "p99 &lt;= 200 µs"); NaN without observations.
-     */
-    public double percentileUpperBoundMicros(double p) {
-      long n = count();
-      if (n == 0) {
-        return Double.NaN;
-      }
-      long rank = (long) Math.ceil(p / 100.0 * n);
-      for (int i = 0; i < cumulativeCounts.length; i++) {
-        if (cumulativeCounts[i] >= rank) {
-          return upperBoundsSeconds[i] * 1e6;
-        }
-      }
-      return Double.POSITIVE_INFINITY;
-    }
+  /** The picker's {@code /metrics} page. */
+  public String metricsText() throws IOException, InterruptedException {
+    return get("/metrics");
   }
 
   private String get(String path) throws IOException, InterruptedException {

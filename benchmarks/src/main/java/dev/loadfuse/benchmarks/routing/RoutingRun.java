@@ -148,9 +148,7 @@ public final class RoutingRun {
         // A fresh child JVM has compiled nothing yet (this one has: the throwaway point).
         gateway.warmUpPicker(options.workload().generate(PICKER_WARM_UP_REQUESTS, options.seed() ^ WARM_UP_SEED), 8);
       }
-      PickerProcess picker = fleet.pickerProcess();
-      PickerProcess.Histogram schedulingBefore = picker != null ? picker.histogram(PickerProcess.SCHEDULER_E2E) : null;
-      PickerProcess.Histogram addedBefore = picker != null ? picker.histogram(PickerProcess.ADDED_LATENCY) : null;
+      String metricsBefore = fleet.pickerMetricsText();
       SplittableRandom arrivals = new SplittableRandom(options.seed() ^ 0x5DEECE66DL);
       List<CompletableFuture<Outcome>> pending = new ArrayList<>(items.size());
       long start = System.nanoTime();
@@ -196,9 +194,10 @@ public final class RoutingRun {
       }
       Summary s = Summary.of(options.workload().name(), policy.name(), qps, outcomes,
           fleet.engines().stream().map(SimEngine::name).toList(), queried == 0 ? 0 : (double) hits / queried);
-      if (picker != null) {
-        PickerProcess.Histogram addedH = picker.histogram(PickerProcess.ADDED_LATENCY).minus(addedBefore);
-        s = s.withPickerSide(picker.histogram(PickerProcess.SCHEDULER_E2E).minus(schedulingBefore), addedH);
+      if (metricsBefore != null) {
+        String metricsAfter = fleet.pickerMetricsText();
+        s = s.withPickerSide(pointOnly(metricsBefore, metricsAfter, PickerHistogram.SCHEDULER_E2E),
+            pointOnly(metricsBefore, metricsAfter, PickerHistogram.ADDED_LATENCY));
       }
       summaries.add(s);
       log.printf(Locale.ROOT, "  %s: done, ttft p90 %.3fs, e2e p90 %.2fs, %.1f out tok/s, prefix hits %.0f%%, "
@@ -212,6 +211,10 @@ public final class RoutingRun {
           s.errors() > 0 ? ", " + s.errors() + " errors, first: " + s.firstError() : "");
       return outcomes;
     }
+  }
+
+  private static PickerHistogram pointOnly(String before, String after, String name) {
+    return PickerHistogram.parse(after, name).minus(PickerHistogram.parse(before, name));
   }
 
   private void progress(String label, List<CompletableFuture<Outcome>> pending, int total, Fleet fleet) {

@@ -13,12 +13,12 @@ import java.util.TreeMap;
  * @param loadSpread coefficient of variation of requests per endpoint (0 = perfectly even)
  * @param pickerP50Micros real µs from the first ext_proc message to the routed body back, as the
  *     gateway saw it (0 without a picker)
- * @param schedulerP50BoundMicros with the picker in a child JVM: the upper bound of the bucket of the
- *     picker's own {@code inference_extension_scheduler_e2e_duration_seconds} holding the median
- *     decision; NaN otherwise
- * @param addedP50BoundMicros with the picker in a child JVM: likewise for its {@code
- *     loadfuse_picker_added_latency_seconds}, the time it held each routed request (from reading the
- *     message that completed the request to handing its answer to the transport); NaN otherwise
+ * @param schedulerP50BoundMicros the upper bound of the bucket of the picker's own {@code
+ *     inference_extension_scheduler_e2e_duration_seconds} holding the point's median decision; NaN
+ *     without a picker
+ * @param addedP50BoundMicros likewise for its {@code loadfuse_picker_added_latency_seconds}, the
+ *     time it held each routed request (from reading the message that completed the request to
+ *     handing its answer to the transport); NaN without a picker
  * @param requestsByEndpoint where the requests went
  */
 public record Summary(
@@ -68,7 +68,7 @@ public record Summary(
   }
 
   /** This summary with the bounds of the picker's own histograms of this point's requests. */
-  Summary withPickerSide(PickerProcess.Histogram scheduling, PickerProcess.Histogram added) {
+  Summary withPickerSide(PickerHistogram scheduling, PickerHistogram added) {
     return new Summary(workload, policy, qps, requests, errors, ttftP50, ttftP90, ttftP99, e2eP90, e2eP99, itlP50,
         outputTokensPerSecond, prefixHitRate, loadSpread, pickerP50Micros, pickerP99Micros,
         scheduling.percentileUpperBoundMicros(50), scheduling.percentileUpperBoundMicros(99),

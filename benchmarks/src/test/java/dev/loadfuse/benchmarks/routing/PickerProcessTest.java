@@ -35,8 +35,7 @@ class PickerProcessTest {
       // the gateway answered the warm-up itself: the engines saw none of it
       assertThat(fleet.engines()).allSatisfy(e -> assertThat(e.snapshot().promptTokensTotal()).isZero());
       PickerProcess picker = fleet.pickerProcess();
-      PickerProcess.Histogram decisionsBefore = picker.histogram(PickerProcess.SCHEDULER_E2E);
-      PickerProcess.Histogram addedBefore = picker.histogram(PickerProcess.ADDED_LATENCY);
+      String before = picker.metricsText();
       List<WorkItem> items = workload.generate(12, 1);
       List<CompletableFuture<Outcome>> pending = new ArrayList<>();
       for (int i = 0; i < items.size(); i++) {
@@ -49,10 +48,13 @@ class PickerProcessTest {
         assertThat(o.outputTokens()).isPositive();
         assertThat(o.pickerMicros()).isPositive();
       }
-      PickerProcess.Histogram decisions = picker.histogram(PickerProcess.SCHEDULER_E2E).minus(decisionsBefore);
+      String after = picker.metricsText();
+      PickerHistogram decisions = PickerHistogram.parse(after, PickerHistogram.SCHEDULER_E2E)
+          .minus(PickerHistogram.parse(before, PickerHistogram.SCHEDULER_E2E));
       assertThat(decisions.count()).isEqualTo(items.size());
       assertThat(decisions.percentileUpperBoundMicros(99)).isPositive();
-      PickerProcess.Histogram added = picker.histogram(PickerProcess.ADDED_LATENCY).minus(addedBefore);
+      PickerHistogram added = PickerHistogram.parse(after, PickerHistogram.ADDED_LATENCY)
+          .minus(PickerHistogram.parse(before, PickerHistogram.ADDED_LATENCY));
       assertThat(added.count()).isEqualTo(items.size());
       assertThat(added.percentileUpperBoundMicros(99)).isPositive();
     }
@@ -60,7 +62,7 @@ class PickerProcessTest {
 
   @Test
   void histogramPercentile_isTheUpperBoundOfItsBucket() {
-    var h = new PickerProcess.Histogram(new double[] {0.0001, 0.001, Double.POSITIVE_INFINITY},
+    var h = new PickerHistogram(new double[] {0.0001, 0.001, Double.POSITIVE_INFINITY},
         new long[] {90, 99, 100});
     assertThat(h.percentileUpperBoundMicros(50)).isEqualTo(100, org.assertj.core.data.Offset.offset(1e-9));
     assertThat(h.percentileUpperBoundMicros(99)).isEqualTo(1000, org.assertj.core.data.Offset.offset(1e-9));
@@ -91,5 +93,23 @@ class PickerProcessTest {
       assertThat(o.error()).isEmpty();
       assertThat(o.endpoint()).startsWith("vllm-v1-");
     }
+  }
+
+  @Test
+  void histogram_isReadByName_fromTheExposition() {
+    String page = """
+        # TYPE loadfuse_picker_added_latency_seconds histogram
+        loadfuse_picker_added_latency_seconds_bucket{le="1.0E-4"} 3
+        loadfuse_picker_added_latency_seconds_bucket{le="0.001"} 9
+        loadfuse_picker_added_latency_seconds_bucket{le="+Inf"} 10
+        loadfuse_picker_added_latency_seconds_count 10
+        loadfuse_picker_added_latency_seconds_bucket_other{le="1.0"} 99
+        """;
+    PickerHistogram h = PickerHistogram.parse(page, PickerHistogram.ADDED_LATENCY);
+    assertThat(h.cumulativeCounts()).containsExactly(3, 9, 10);
+    assertThat(h.percentileUpperBoundMicros(50)).isEqualTo(1000, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(h.percentileUpperBoundMicros(99)).isInfinite();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PickerHistogram.parse(page, PickerHistogram.SCHEDULER_E2E))
+        .hasMessage("the picker's /metrics has no inference_extension_scheduler_e2e_duration_seconds buckets");
   }
 }

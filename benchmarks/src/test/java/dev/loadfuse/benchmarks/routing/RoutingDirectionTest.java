@@ -30,6 +30,9 @@ class RoutingDirectionTest {
       assertThat(s.prefixHitRate()).isBetween(0.0, 1.0);
       if (!s.policy().equals("round-robin")) {
         assertThat(s.pickerP99Micros()).as("the picker was asked").isPositive();
+        assertThat(s.addedP99BoundMicros()).as("the picker's own view of its added latency").isPositive();
+      } else {
+        assertThat(s.addedP99BoundMicros()).as("no picker").isNaN();
       }
     }
     return out;
