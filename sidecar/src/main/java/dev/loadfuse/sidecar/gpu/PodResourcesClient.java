@@ -203,7 +203,8 @@ public final class PodResourcesClient implements AutoCloseable {
     return i > 0 ? id.substring(0, i) : id;
   }
 
-  private PodResourcesException describe(Throwable t) {
+  /** The error a user reads for a failed call: what went wrong, on which socket, and what to check. */
+  PodResourcesException describe(Throwable t) {
     Status status = Status.fromThrowable(t);
     String target = options.target();
     String desc = status.getDescription() == null ? "" : status.getDescription();
@@ -218,6 +219,10 @@ public final class PodResourcesClient implements AutoCloseable {
               hint = " (is /var/lib/kubelet/pod-resources mounted into this pod, and the path right?)";
             } else if (reason.contains("Permission denied")) {
               hint = " (the sidecar needs read and write access to the socket: run it as root)";
+            } else if (reason.contains("GOAWAY")) {
+              // The kubelet closed the connection as the call went out (it stopped or restarted).
+              reason = "the kubelet closed the connection (" + reason.replace('\n', ' ') + ")";
+              hint = " (kubelet restarting? the next refresh reconnects)";
             }
             yield "podresources: cannot reach " + target + ": " + reason + hint;
           }

@@ -138,8 +138,21 @@ class PodResourcesClientTest {
     assertThat(failure())
         .isInstanceOf(PodResourcesException.class)
         .hasMessageStartingWith("podresources: cannot reach unix://" + socket + ": ")
-        // Which of the two the kernel reports depends on timing (connect vs first write).
-        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("Connection refused", "Broken pipe"));
+        // Which one is reported depends on timing: the connect is refused, the first write finds the
+        // socket gone, or the call went out on the old connection as the kubelet's GOAWAY arrived.
+        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("Connection refused", "Broken pipe",
+            "the kubelet closed the connection ("));
+  }
+
+  @Test
+  void kubeletClosingTheConnectionAsTheCallGoesOut_isNamed() throws Exception {
+    Files.createFile(socket);
+    var goaway = io.grpc.Status.UNAVAILABLE.withDescription(
+        "Abrupt GOAWAY closed unsent stream. HTTP/2 error code: NO_ERROR\nstream id: 5, GOAWAY Last-Stream-ID:3");
+    assertThat(client.describe(goaway.asRuntimeException()))
+        .hasMessage("podresources: cannot reach unix://" + socket + ": the kubelet closed the connection (Abrupt"
+            + " GOAWAY closed unsent stream. HTTP/2 error code: NO_ERROR stream id: 5, GOAWAY Last-Stream-ID:3)"
+            + " (kubelet restarting? the next refresh reconnects)");
   }
 
   @Test
