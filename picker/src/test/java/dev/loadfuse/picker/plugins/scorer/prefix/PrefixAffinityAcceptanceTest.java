@@ -49,7 +49,12 @@ class PrefixAffinityAcceptanceTest {
 
   /** Sends one chat request through the picker, completes it, and returns the chosen endpoint. */
   static String route(PickerFixture picker, String body) {
-    try (EnvoyStream s = picker.stream()) {
+    return route(picker.stream(), body);
+  }
+
+  /** As {@link #route(PickerFixture, String)}, on {@code stream} (closed here). */
+  static String route(EnvoyStream stream, String body) {
+    try (EnvoyStream s = stream) {
       s.send(EnvoyStream.post("/v1/chat/completions")).send(EnvoyStream.requestBody(body, true));
       ProcessingResponse r = s.next();
       String to = EnvoyStream.setHeader(r.getRequestHeaders().getResponse().getHeaderMutation(),

@@ -14,7 +14,6 @@ import dev.loadfuse.sidecar.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.cluster.ClusteredVertx;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.net.ServerSocket;
@@ -39,17 +38,7 @@ class TwoReplicaPrefixSharingTest {
   }
 
   private static String route(ManagedChannel channel, String question) {
-    try (EnvoyStream s = new EnvoyStream(channel)) {
-      s.send(EnvoyStream.post("/v1/chat/completions")).send(EnvoyStream.requestBody(
-          PrefixAffinityAcceptanceTest.chat(question), true));
-      ProcessingResponse r = s.next();
-      String to = EnvoyStream.setHeader(r.getRequestHeaders().getResponse().getHeaderMutation(),
-          "x-gateway-destination-endpoint");
-      s.untilRequestBodyEnd();
-      s.send(EnvoyStream.responseHeaders(true, ":status", "200"));
-      s.next();
-      return to;
-    }
+    return PrefixAffinityAcceptanceTest.route(new EnvoyStream(channel), PrefixAffinityAcceptanceTest.chat(question));
   }
 
   private static PrefixCacheScorer scorerOf(PickerServer p) {
@@ -127,19 +116,10 @@ class TwoReplicaPrefixSharingTest {
 
   /** A chat with a system prompt unlike {@link PrefixAffinityAcceptanceTest#SYSTEM}. */
   private static String routeOther(ManagedChannel channel, String question) {
-    try (EnvoyStream s = new EnvoyStream(channel)) {
-      String body = "{\"model\":\"llama\",\"messages\":[{\"role\":\"system\",\"content\":\""
-          + "You translate legal documents into plain English. ".repeat(50)
-          + "\"},{\"role\":\"user\",\"content\":\"" + question + "\"}]}";
-      s.send(EnvoyStream.post("/v1/chat/completions")).send(EnvoyStream.requestBody(body, true));
-      ProcessingResponse r = s.next();
-      String to = EnvoyStream.setHeader(r.getRequestHeaders().getResponse().getHeaderMutation(),
-          "x-gateway-destination-endpoint");
-      s.untilRequestBodyEnd();
-      s.send(EnvoyStream.responseHeaders(true, ":status", "200"));
-      s.next();
-      return to;
-    }
+    String body = "{\"model\":\"llama\",\"messages\":[{\"role\":\"system\",\"content\":\""
+        + "You translate legal documents into plain English. ".repeat(50)
+        + "\"},{\"role\":\"user\",\"content\":\"" + question + "\"}]}";
+    return PrefixAffinityAcceptanceTest.route(new EnvoyStream(channel), body);
   }
 
   private static PickerSettings settings(Path file) {
