@@ -1,5 +1,7 @@
 package dev.loadfuse.benchmarks.picker;
 
+import dev.loadfuse.picker.candidate.Candidates;
+import dev.loadfuse.picker.candidate.StalenessPolicy;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.metrics.PickerMetrics;
 import dev.loadfuse.picker.plugins.InTreePlugins;
@@ -67,6 +69,7 @@ public class SchedulingBenchmark {
   public boolean observed;
 
   private Scheduler scheduler;
+  private final StalenessPolicy staleness = new StalenessPolicy(2_000);
   private EndpointState[] candidates;
   private SchedulingRequest request;
 
@@ -91,7 +94,9 @@ public class SchedulingBenchmark {
 
   @Benchmark
   public SchedulingResult decide() {
-    SchedulingCycle cycle = new SchedulingCycle(request, System.currentTimeMillis(), 2_000, null);
-    return scheduler.schedule(cycle, candidates, candidates.length);
+    long now = System.currentTimeMillis();
+    Candidates c = staleness.views(candidates, candidates.length, now);
+    SchedulingCycle cycle = new SchedulingCycle(request, now, null);
+    return scheduler.schedule(cycle, c.views(), c.count());
   }
 }

@@ -8,24 +8,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One endpoint as the scheduler sees it: who it is, its latest {@link LoadVector}, and the
- * picker's own count of requests it sent there.
+ * One endpoint in the datastore: who it is, its latest {@link LoadVector}, and the picker's own
+ * count of requests it sent there. Plugins never see it: each scheduling cycle reads it once into
+ * an immutable {@code candidate.EndpointView} ({@code candidate.StalenessPolicy}), and only the
+ * routing stage counts a picked request against it ({@link #acquire(long)}).
  *
- * <p><b>Effective load.</b> An engine's counts lag behind the picker by up to one scrape interval:
- * a burst of requests picked between two scrapes would all go to the endpoint that looked
+ * <p><b>Unreflected picks.</b> An engine's counts lag behind the picker by up to one scrape
+ * interval: a burst of requests picked between two scrapes would all go to the endpoint that looked
  * emptiest. So the picker counts, per endpoint, the requests it picked since the current vector
- * arrived and that are still in flight ({@link #unreflected()}), and adds them to the engine's
- * counts ({@link #queueDepth}, {@link #runningDepth}). When a vector with a newer engine sample
- * arrives the count starts again from zero (the engine's numbers now include those requests). The
- * requests picked between the scrape and the vector's arrival (scrape time plus bus latency,
- * milliseconds) are dropped from the count; that error is small and self-correcting.
- *
- * <p><b>Absent metrics.</b> A metric is absent when the vector lacks it, when no vector arrived yet,
- * or when the engine sample is older than the staleness threshold. Then {@link #queueDepth} and
- * {@link #runningDepth} fall back to the picker's own in-flight count for the endpoint (what it
- * knows it sent there and has not seen finish), and {@link #kvCacheUsage} is {@code NaN}, which
- * the KV-cache scorer maps to the neutral 0.5. An endpoint whose scrapes fail thus keeps getting
- * traffic in proportion to how fast it completes it, rather than all or nothing.
+ * arrived and that are still in flight ({@link #unreflected()}); the views add them to the engine's
+ * counts. When a vector with a newer engine sample arrives the count starts again from zero (the
+ * engine's numbers now include those requests). The requests picked between the scrape and the
+ * vector's arrival (scrape time plus bus latency, milliseconds) are dropped from the count; that
+ * error is small and self-correcting.
  *
  * <p><b>Threading.</b> Read by every event loop during scheduling and written by the bus consumer:
  * the vector is a volatile reference, the counters are atomics. Counters are clamped at zero when
@@ -87,12 +82,6 @@ public final class EndpointState {
     }
   }
 
-  /** True when the vector has an engine sample no older than {@code staleAfterMillis}. */
-  public boolean fresh(long nowMillis, long staleAfterMillis) {
-    LoadVector v = vector;
-    return v != null && v.engineSampledAtMillis() > 0 && nowMillis - v.engineSampledAtMillis() <= staleAfterMillis;
-  }
-
   /** Requests the picker sent here that have not finished. */
   public int inFlight() {
     return Math.max(0, inFlight.get());
@@ -101,33 +90,6 @@ public final class EndpointState {
   /** Requests picked since the current vector arrived that are still in flight. */
   public int unreflected() {
     return Math.max(0, unreflected.get());
-  }
-
-  /** The engine's waiting count, NaN when absent or stale. */
-  public double waitingRequests(long nowMillis, long staleAfterMillis) {
-    return fresh(nowMillis, staleAfterMillis) ? vector.waitingRequests() : Double.NaN;
-  }
-
-  /** The engine's running count, NaN when absent or stale. */
-  public double runningRequests(long nowMillis, long staleAfterMillis) {
-    return fresh(nowMillis, staleAfterMillis) ? vector.runningRequests() : Double.NaN;
-  }
-
-  /** KV-cache usage in [0, 1], NaN when absent or stale. */
-  public double kvCacheUsage(long nowMillis, long staleAfterMillis) {
-    return fresh(nowMillis, staleAfterMillis) ? vector.kvCacheUsage() : Double.NaN;
-  }
-
-  /** Waiting requests plus unreflected picks; the in-flight count when waiting is absent. */
-  public double queueDepth(long nowMillis, long staleAfterMillis) {
-    double w = waitingRequests(nowMillis, staleAfterMillis);
-    return Double.isNaN(w) ? inFlight() : w + unreflected();
-  }
-
-  /** Running requests plus unreflected picks; the in-flight count when running is absent. */
-  public double runningDepth(long nowMillis, long staleAfterMillis) {
-    double r = runningRequests(nowMillis, staleAfterMillis);
-    return Double.isNaN(r) ? inFlight() : r + unreflected();
   }
 
   /** Estimated prompt tokens of the requests in flight here (see {@link #acquire(long)}). */
