@@ -36,7 +36,7 @@ public record Candidates(EndpointState[] states, EndpointView[] views, boolean f
   /** True when none of the candidates has ever had an engine sample (start-up, new endpoints). */
   public boolean neverMeasured() {
     for (EndpointView v : views) {
-      if (v.engineAgeMillis() != Long.MAX_VALUE) {
+      if (v.everMeasured()) {
         return false;
       }
     }

@@ -2,7 +2,6 @@ package dev.loadfuse.picker.candidate;
 
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.sidecar.api.LoadVector;
-import java.util.List;
 
 /**
  * The one rule for when an endpoint's data counts: an engine sample or GPU reading older than
@@ -13,6 +12,10 @@ import java.util.List;
  * scraped yet), failing closed would halt the pool while the model servers are most likely fine.
  * The views are then built with the last known values (engine numbers and GPU readings whatever
  * their age) plus the picker's own in-flight picks, and {@link Candidates#failOpen()} says so.
+ *
+ * <p><b>Cost.</b> A cycle allocates the views array; each view is reused from the previous cycle
+ * while the endpoint's vector, labels, counters and freshness verdicts are unchanged (the picks and
+ * releases of the requests in flight change a few per decision; a new vector, its endpoint's).
  *
  * <p>Immutable and thread-safe.
  */
@@ -52,47 +55,37 @@ public final class StalenessPolicy {
    * known values when every candidate is stale (fail-open).
    */
   public Candidates views(EndpointState[] states, int count, long nowMillis) {
+    boolean failOpen = allStale(states, count, nowMillis);
+    long threshold = failOpen ? Long.MAX_VALUE : staleAfterMillis;
     EndpointView[] views = new EndpointView[count];
-    boolean anyFresh = false;
     for (int i = 0; i < count; i++) {
-      views[i] = view(states[i], nowMillis, staleAfterMillis);
-      anyFresh |= views[i].engineFresh();
-    }
-    boolean failOpen = !anyFresh && count > 0;
-    if (failOpen) {
-      // Rare (an outage): build again with the last known values rather than check twice per cycle.
-      for (int i = 0; i < count; i++) {
-        views[i] = view(states[i], nowMillis, Long.MAX_VALUE);
-      }
+      views[i] = view(states[i], nowMillis, threshold);
     }
     return new Candidates(states, views, failOpen);
   }
 
   private static EndpointView view(EndpointState s, long nowMillis, long staleAfter) {
-    LoadVector v = s.vector();
-    int inFlight = s.inFlight();
-    int unreflected = s.unreflected();
-    long tokens = s.inFlightTokens();
-    if (v == null) {
-      return new EndpointView(s.id(), s.hostPort(), s.labels(), Double.NaN, Double.NaN, Double.NaN, null, -1, -1,
-          inFlight, inFlight, List.of(), false, false, false, Long.MAX_VALUE, inFlight, tokens, false);
+    int version = s.version(); // first: what is read after it is at least that new
+    if (s.lastView() instanceof EndpointView last && last.version == version
+        && last.engineFresh() == fresh(last.engineSampledAtMillis, nowMillis, staleAfter)
+        && last.gpuFresh() == fresh(last.gpuSampledAtMillis, nowMillis, staleAfter)) {
+      return last; // same vector, labels and counters (the version says so), same verdicts
     }
-    boolean engine = engineFresh(v, nowMillis, staleAfter);
-    double waiting = engine ? v.waitingRequests() : Double.NaN;
-    double running = engine ? v.runningRequests() : Double.NaN;
-    long gpuAt = v.gpuSampledAtMillis();
-    boolean gpu = gpuAt > 0 && nowMillis - gpuAt <= staleAfter;
-    long sampledAt = v.engineSampledAtMillis();
-    return new EndpointView(s.id(), s.hostPort(), s.labels(),
-        waiting, running, engine ? v.kvCacheUsage() : Double.NaN, engine ? v.lora() : null,
-        v.cacheBlockSize(), v.numGpuBlocks(),
-        Double.isNaN(waiting) ? inFlight : waiting + unreflected,
-        Double.isNaN(running) ? inFlight : running + unreflected,
-        gpu ? v.gpus() : List.of(), v.gpuLost(), engine, gpu,
-        sampledAt > 0 ? nowMillis - sampledAt : Long.MAX_VALUE, inFlight, tokens, v.healthy());
+    LoadVector v = s.vector();
+    EndpointView view = new EndpointView(s.id(), s.hostPort(), version, s.labels(), v,
+        v != null && fresh(v.engineSampledAtMillis(), nowMillis, staleAfter),
+        v != null && fresh(v.gpuSampledAtMillis(), nowMillis, staleAfter),
+        s.inFlight(), s.unreflected(), s.inFlightTokens());
+    s.lastView(view);
+    return view;
   }
 
   private static boolean engineFresh(LoadVector v, long nowMillis, long staleAfter) {
-    return v != null && v.engineSampledAtMillis() > 0 && nowMillis - v.engineSampledAtMillis() <= staleAfter;
+    return v != null && fresh(v.engineSampledAtMillis(), nowMillis, staleAfter);
+  }
+
+  /** A sample taken at {@code sampledAtMillis} (0: never) is no older than {@code staleAfter}. */
+  private static boolean fresh(long sampledAtMillis, long nowMillis, long staleAfter) {
+    return sampledAtMillis > 0 && nowMillis - sampledAtMillis <= staleAfter;
   }
 }

@@ -53,7 +53,7 @@ class StalenessPolicyTest {
     assertThat(e.inFlight()).isEqualTo(2);
     assertThat(e.inFlightTokens()).isEqualTo(40);
     assertThat(e.engineFresh()).isTrue();
-    assertThat(e.engineAgeMillis()).isEqualTo(10);
+    assertThat(e.engineAgeMillis(NOW)).isEqualTo(10);
     assertThat(e.healthy()).isTrue();
     assertThat(c.stateOf(e)).isSameAs(s);
   }
@@ -74,7 +74,7 @@ class StalenessPolicyTest {
     assertThat(n.runningDepth()).isEqualTo(2);
     assertThat(n.kvCacheUsage()).isNaN();
     assertThat(n.engineFresh()).isFalse();
-    assertThat(n.engineAgeMillis()).isEqualTo(Long.MAX_VALUE);
+    assertThat(n.engineAgeMillis(NOW)).isEqualTo(Long.MAX_VALUE);
     assertThat(n.healthy()).isFalse();
 
     EndpointView s = c.views()[1];
@@ -82,7 +82,7 @@ class StalenessPolicyTest {
     assertThat(s.waitingRequests()).isNaN();
     assertThat(s.kvCacheUsage()).isNaN();
     assertThat(s.queueDepth()).isZero();
-    assertThat(s.engineAgeMillis()).isEqualTo(STALE_MS + 1);
+    assertThat(s.engineAgeMillis(NOW)).isEqualTo(STALE_MS + 1);
 
     EndpointView w = c.views()[2];
     assertThat(w.queueDepth()).isEqualTo(1);
@@ -115,7 +115,7 @@ class StalenessPolicyTest {
     assertThat(s.kvCacheUsage()).isEqualTo(0.3);
     assertThat(s.gpuFresh()).isTrue();
     assertThat(s.gpus()).hasSize(1);
-    assertThat(s.engineAgeMillis()).isEqualTo(60_000);
+    assertThat(s.engineAgeMillis(NOW)).isEqualTo(60_000);
     assertThat(c.views()[1].engineFresh()).isFalse();
     assertThat(c.views()[1].queueDepth()).isZero();
   }
@@ -149,11 +149,38 @@ class StalenessPolicyTest {
   }
 
   @Test
-  void stateOf_aViewOfAnotherCycle_isRefused() {
-    EndpointState s = endpoint(0, 0, 0, 0);
-    Candidates a = policy.views(new EndpointState[] {s}, 1, NOW);
-    Candidates b = policy.views(new EndpointState[] {s}, 1, NOW);
-    assertThatThrownBy(() -> a.stateOf(b.views()[0])).hasMessage("ep-0@10.0.0.1:8000 is not a view of this cycle");
+  void aView_isReusedWhileNothingItShowsChanges_andRebuiltWhenSomethingDoes() {
+    EndpointState s = endpoint(0, 3, 0, 0.1);
+    EndpointState other = endpoint(1, 0, 0, 0);
+    EndpointState[] both = {s, other};
+    EndpointView first = policy.views(both, 2, NOW).views()[0];
+    EndpointView same = policy.views(both, 2, NOW + 1_000).views()[0];
+    assertThat(same).isSameAs(first);
+    assertThat(same.engineAgeMillis(NOW + 1_000)).isEqualTo(1_000); // the age follows the cycle's clock
+
+    var picked = s.acquire(8); // a pick: counters changed
+    EndpointView afterPick = policy.views(both, 2, NOW).views()[0];
+    assertThat(afterPick).isNotSameAs(first);
+    assertThat(afterPick.queueDepth()).isEqualTo(4);
+    assertThat(afterPick.inFlightTokens()).isEqualTo(8);
+    picked.release();
+    assertThat(policy.views(both, 2, NOW).views()[0].queueDepth()).isEqualTo(3);
+
+    s.update(vector(id(0), 5, 0, 0.1, NOW + 10)); // a new vector
+    assertThat(policy.views(both, 2, NOW + 10).views()[0].waitingRequests()).isEqualTo(5);
+
+    other.update(vector(id(1), 0, 0, 0, NOW + 5_000)); // keeps the cycle out of fail-open
+    EndpointView stale = policy.views(both, 2, NOW + 10 + STALE_MS + 1).views()[0]; // the verdict changed
+    assertThat(stale.engineFresh()).isFalse();
+    assertThat(stale.waitingRequests()).isNaN();
+    assertThat(stale.queueDepth()).isZero();
+  }
+
+  @Test
+  void stateOf_aViewOfAnotherEndpoint_isRefused() {
+    Candidates a = policy.views(new EndpointState[] {endpoint(0, 0, 0, 0)}, 1, NOW);
+    Candidates b = policy.views(new EndpointState[] {endpoint(1, 0, 0, 0)}, 1, NOW);
+    assertThatThrownBy(() -> a.stateOf(b.views()[0])).hasMessage("ep-1@10.0.0.2:8000 is not a view of this cycle");
   }
 
   @Test

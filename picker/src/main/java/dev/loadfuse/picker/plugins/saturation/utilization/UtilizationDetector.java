@@ -15,7 +15,7 @@ import java.time.Duration;
  * kvCacheUtilThreshold)}, where queue is the engine's waiting count plus the picker's picks not yet
  * reflected in it (see {@link EndpointView}) and kv its KV-cache usage (left out when the engine
  * does not report it). An endpoint whose engine sample is older than {@code
- * metricsStalenessThreshold} (applied to the view's {@link EndpointView#engineAgeMillis()}; a
+ * metricsStalenessThreshold} (applied to the view's {@link EndpointView#engineAgeMillis(long)}; a
  * sample older than the picker's {@code --metrics-staleness-threshold} is absent for every plugin,
  * so the shorter of the two applies) counts as 1.0, since a server too busy to answer its scrape
  * is often the saturated one. The pool's saturation is the mean over the candidates.
@@ -113,10 +113,11 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
       return 1.0;
     }
     boolean failOpen = cycle.failOpen();
+    long now = cycle.nowMillis();
     double sum = 0;
     for (int i = 0; i < count; i++) {
       EndpointView e = candidates[i];
-      double queue = queue(e, failOpen);
+      double queue = queue(e, now, failOpen);
       if (Double.isNaN(queue)) {
         sum += 1.0;
         continue;
@@ -134,6 +135,7 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
   @Override
   public int filter(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     boolean failOpen = cycle.failOpen();
+    long now = cycle.nowMillis();
     int kept = 0;
     int staleCount = 0;
     int queueCount = 0;
@@ -141,7 +143,7 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
     // First pass only counts, so that "every candidate over the limit" can keep the array intact.
     for (int i = 0; i < count; i++) {
       EndpointView e = candidates[i];
-      double queue = queue(e, failOpen);
+      double queue = queue(e, now, failOpen);
       if (Double.isNaN(queue)) {
         staleCount++;
       } else if (queue > maxQueue) {
@@ -164,7 +166,7 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
     int n = 0;
     for (int i = 0; i < count; i++) {
       EndpointView e = candidates[i];
-      double queue = queue(e, failOpen);
+      double queue = queue(e, now, failOpen);
       if (!Double.isNaN(queue) && queue <= maxQueue && !(e.kvCacheUsage() > maxKv)) {
         candidates[n++] = e;
       }
@@ -186,10 +188,11 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
    * or older than this detector's own threshold, unless failing open (then the view's fallback,
    * the in-flight count, where nothing was ever known).
    */
-  private double queue(EndpointView e, boolean failOpen) {
+  private double queue(EndpointView e, long nowMillis, boolean failOpen) {
     if (failOpen) {
       return e.queueDepth();
     }
-    return Double.isNaN(e.waitingRequests()) || e.engineAgeMillis() > stalenessMillis ? Double.NaN : e.queueDepth();
+    return Double.isNaN(e.waitingRequests()) || e.engineAgeMillis(nowMillis) > stalenessMillis ? Double.NaN
+        : e.queueDepth();
   }
 }
