@@ -10,7 +10,6 @@ import static dev.loadfuse.picker.testing.TestEndpoints.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.loadfuse.picker.PickerException;
-import dev.loadfuse.picker.admission.AdmissionGate;
 import dev.loadfuse.picker.admission.FailOpen;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
@@ -18,6 +17,7 @@ import dev.loadfuse.picker.metrics.PickerMetrics;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
+import dev.loadfuse.picker.testing.HoldingGate;
 import dev.loadfuse.picker.testing.TestClock;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
@@ -37,18 +37,6 @@ import org.junit.jupiter.api.Test;
 class ExtProcStreamTest {
 
   private static final String COMPLETION = "{\"model\":\"m\",\"prompt\":\"hello\"}";
-
-  /** Holds every request until the test lets it go; counts cancellations. */
-  private static final class HoldingGate implements AdmissionGate {
-    final List<Ticket> held = new ArrayList<>();
-    int cancelled;
-
-    @Override
-    public Wait enter(Ticket ticket) {
-      held.add(ticket);
-      return () -> cancelled++;
-    }
-  }
 
   /** What the stream answered, and whether it ended. */
   private static final class Recorded implements ExtProcStream.Sink {

@@ -15,7 +15,9 @@ import dev.loadfuse.picker.openai.Api;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
+import dev.loadfuse.picker.testing.HoldingGate;
 import dev.loadfuse.picker.testing.TestClock;
+import dev.loadfuse.picker.testing.TestConfigs;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
 import dev.loadfuse.sidecar.discovery.Endpoint;
@@ -29,17 +31,6 @@ import org.junit.jupiter.api.Test;
 
 /** Admission, the gate and scheduling on their own, over a real datastore and scheduler; no server. */
 class RequestRouterTest {
-
-  private static final String THREE_FALLBACKS = """
-      apiVersion: inference.networking.x-k8s.io/v1alpha1
-      kind: EndpointPickerConfig
-      plugins:
-      - type: queue-scorer
-      - {name: picker, type: max-score-picker, parameters: {maxNumOfEndpoints: 3}}
-      schedulingProfiles:
-      - name: default
-        plugins: [{pluginRef: queue-scorer}, {pluginRef: picker}]
-      """;
 
   private final TestClock clock = new TestClock(NOW);
   private final PickerMetrics metrics = new PickerMetrics();
@@ -132,7 +123,7 @@ class RequestRouterTest {
   @Test
   void fallbacks_areCommaJoined_primaryFirst_ipv6Bracketed_onlyThePrimaryCounted() {
     endpoints(new String[] {"10.0.0.1", "fd00::1", "10.0.0.3"}, 2, 0, 1);
-    Routed r = route(router(THREE_FALLBACKS, AdmissionGate.IMMEDIATE), request());
+    Routed r = route(router(TestConfigs.QUEUE_THREE_ENDPOINTS, AdmissionGate.IMMEDIATE), request());
     assertThat(r.destination()).isEqualTo("[fd00::1]:8000,10.0.0.3:8000,10.0.0.1:8000");
     assertThat(datastore.get("[fd00::1]:8000").inFlight()).isEqualTo(1);
     assertThat(datastore.get("10.0.0.3:8000").inFlight()).isZero();
@@ -214,18 +205,6 @@ class RequestRouterTest {
     assertThat(result.refused).isInstanceOfSatisfying(PickerException.class, e -> assertThat(e.code())
         .isEqualTo(PickerException.Code.RESOURCE_EXHAUSTED));
     assertThat(datastore.get("10.0.0.1:8000").inFlight()).isZero();
-  }
-
-  /** A gate that holds every request until the test lets it go. */
-  private static final class HoldingGate implements AdmissionGate {
-    final List<Ticket> held = new ArrayList<>();
-    int cancelled;
-
-    @Override
-    public Wait enter(Ticket ticket) {
-      held.add(ticket);
-      return () -> cancelled++;
-    }
   }
 
   @Test
