@@ -42,23 +42,32 @@ public final class EndpointView {
   private final boolean gpuLost;
   private final boolean engineFresh;
   private final boolean gpuFresh;
-  final long engineSampledAtMillis;
+  private final long engineSampledAtMillis;
   private final int inFlight;
   private final long inFlightTokens;
   private final boolean healthy;
-  /** The endpoint's version the view was built at: it holds while that and the verdicts do. */
+  // When the view holds: the endpoint's version it was built at, the threshold it was judged with,
+  // and the clock readings between which its two verdicts stay as they are.
   final int version;
-  final long gpuSampledAtMillis;
+  final long staleAfterMillis;
+  final long validFromMillis;
+  final long validUntilMillis;
 
   /**
    * Built by the policy from {@code source} (null before the first vector), the endpoint's labels
-   * and counters read after its {@code version}, and the two freshness verdicts.
+   * and counters read after its {@code version}, and the two freshness verdicts (judged with {@code
+   * staleAfterMillis}, and unchanged for clock readings in {@code [validFromMillis,
+   * validUntilMillis]}).
    */
   EndpointView(EndpointId id, String hostPort, int version, Map<String, String> labels, LoadVector source,
-      boolean engineFresh, boolean gpuFresh, int inFlight, int unreflected, long inFlightTokens) {
+      boolean engineFresh, boolean gpuFresh, long staleAfterMillis, long validFromMillis, long validUntilMillis,
+      int inFlight, int unreflected, long inFlightTokens) {
     this.id = id;
     this.hostPort = hostPort;
     this.version = version;
+    this.staleAfterMillis = staleAfterMillis;
+    this.validFromMillis = validFromMillis;
+    this.validUntilMillis = validUntilMillis;
     this.labels = labels;
     this.engineFresh = engineFresh;
     this.gpuFresh = gpuFresh;
@@ -76,7 +85,6 @@ public final class EndpointView {
     this.gpus = source != null && gpuFresh ? source.gpus() : List.of();
     this.gpuLost = source != null && source.gpuLost();
     this.engineSampledAtMillis = source == null ? 0 : source.engineSampledAtMillis();
-    this.gpuSampledAtMillis = source == null ? 0 : source.gpuSampledAtMillis();
     this.healthy = source != null && source.healthy();
   }
 

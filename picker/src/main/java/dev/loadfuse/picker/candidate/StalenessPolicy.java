@@ -65,16 +65,18 @@ public final class StalenessPolicy {
   }
 
   private static EndpointView view(EndpointState s, long nowMillis, long staleAfter) {
-    int version = s.version(); // first: what is read after it is at least that new
-    if (s.lastView() instanceof EndpointView last && last.version == version
-        && last.engineFresh() == fresh(last.engineSampledAtMillis, nowMillis, staleAfter)
-        && last.gpuFresh() == fresh(last.gpuSampledAtMillis, nowMillis, staleAfter)) {
+    if (s.lastView() instanceof EndpointView last && last.version == s.version() && last.staleAfterMillis == staleAfter
+        && nowMillis >= last.validFromMillis && nowMillis <= last.validUntilMillis) {
       return last; // same vector, labels and counters (the version says so), same verdicts
     }
+    int version = s.version(); // before the rest: what is read after it is at least that new
     LoadVector v = s.vector();
+    long engineAt = v == null ? 0 : v.engineSampledAtMillis();
+    long gpuAt = v == null ? 0 : v.gpuSampledAtMillis();
     EndpointView view = new EndpointView(s.id(), s.hostPort(), version, s.labels(), v,
-        v != null && fresh(v.engineSampledAtMillis(), nowMillis, staleAfter),
-        v != null && fresh(v.gpuSampledAtMillis(), nowMillis, staleAfter),
+        fresh(engineAt, nowMillis, staleAfter), fresh(gpuAt, nowMillis, staleAfter), staleAfter,
+        Math.max(turnsFreshAt(engineAt, nowMillis, staleAfter), turnsFreshAt(gpuAt, nowMillis, staleAfter)),
+        Math.min(turnsStaleAfter(engineAt, nowMillis, staleAfter), turnsStaleAfter(gpuAt, nowMillis, staleAfter)),
         s.inFlight(), s.unreflected(), s.inFlightTokens());
     s.lastView(view);
     return view;
@@ -87,5 +89,21 @@ public final class StalenessPolicy {
   /** A sample taken at {@code sampledAtMillis} (0: never) is no older than {@code staleAfter}. */
   private static boolean fresh(long sampledAtMillis, long nowMillis, long staleAfter) {
     return sampledAtMillis > 0 && nowMillis - sampledAtMillis <= staleAfter;
+  }
+
+  /** The last clock reading at which a sample fresh at {@code nowMillis} still is; MAX when it stays so. */
+  private static long turnsStaleAfter(long sampledAtMillis, long nowMillis, long staleAfter) {
+    if (!fresh(sampledAtMillis, nowMillis, staleAfter) || staleAfter > Long.MAX_VALUE - sampledAtMillis) {
+      return Long.MAX_VALUE; // never sampled, or stale already: stays so as the clock moves on
+    }
+    return sampledAtMillis + staleAfter;
+  }
+
+  /** The first clock reading at which a sample stale at {@code nowMillis} still is (a clock set back). */
+  private static long turnsFreshAt(long sampledAtMillis, long nowMillis, long staleAfter) {
+    if (sampledAtMillis <= 0 || fresh(sampledAtMillis, nowMillis, staleAfter)) {
+      return Long.MIN_VALUE; // never sampled, or fresh: stays so for any earlier reading
+    }
+    return sampledAtMillis + staleAfter + 1;
   }
 }

@@ -2,7 +2,6 @@ package dev.loadfuse.picker.scheduling;
 
 import dev.loadfuse.picker.PickerException;
 import dev.loadfuse.picker.candidate.EndpointView;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -94,10 +93,13 @@ public final class SchedulerProfile {
       throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
           "failed to find a target endpoint: picker " + picker.typedName() + " chose none (profile " + name + ")");
     }
-    List<EndpointView> targets = new ArrayList<>(k);
-    for (int i = 0; i < k; i++) {
-      targets.add(c[chosen[i]]);
+    if (k == 1) {
+      return new ProfileResult(name, List.of(c[chosen[0]]));
     }
-    return new ProfileResult(name, targets);
+    EndpointView[] targets = new EndpointView[k];
+    for (int i = 0; i < k; i++) {
+      targets[i] = c[chosen[i]];
+    }
+    return new ProfileResult(name, List.of(targets));
   }
 }

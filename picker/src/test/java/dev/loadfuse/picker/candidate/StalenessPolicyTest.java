@@ -174,6 +174,21 @@ class StalenessPolicyTest {
     assertThat(stale.engineFresh()).isFalse();
     assertThat(stale.waitingRequests()).isNaN();
     assertThat(stale.queueDepth()).isZero();
+
+    // A clock set back: the sample is fresh again at that reading.
+    assertThat(policy.views(both, 2, NOW + 20).views()[0].waitingRequests()).isEqualTo(5);
+  }
+
+  @Test
+  void aFailOpenView_isNotReusedOnceTheOutageEnds() {
+    EndpointState a = state(0, vector(id(0), 2, 0, 0, NOW - 60_000));
+    EndpointState b = state(1, vector(id(1), 0, 0, 0, NOW - 60_000));
+    EndpointState[] both = {a, b};
+    assertThat(policy.views(both, 2, NOW).views()[0].waitingRequests()).isEqualTo(2);
+    b.update(vector(id(1), 0, 0, 0, NOW)); // the outage ends; nothing of a changed
+    EndpointView afterOutage = policy.views(both, 2, NOW).views()[0];
+    assertThat(afterOutage.engineFresh()).isFalse();
+    assertThat(afterOutage.waitingRequests()).isNaN();
   }
 
   @Test
