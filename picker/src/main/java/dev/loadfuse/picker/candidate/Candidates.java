@@ -8,7 +8,8 @@ import dev.loadfuse.picker.datastore.EndpointState;
  * endpoint it picked ({@link #stateOf}).
  *
  * @param states the endpoints (not modified)
- * @param views their views, {@code views[i]} of {@code states[i]}
+ * @param views their views, {@code views[i]} of {@code states[i]}; shared with other cycles: never
+ *     written to (profiles work on a copy)
  * @param failOpen no candidate had a fresh engine sample: the views carry the last known values
  */
 public record Candidates(EndpointState[] states, EndpointView[] views, boolean failOpen) {

@@ -13,15 +13,19 @@ import dev.loadfuse.sidecar.api.LoadVector;
  * The views are then built with the last known values (engine numbers and GPU readings whatever
  * their age) plus the picker's own in-flight picks, and {@link Candidates#failOpen()} says so.
  *
- * <p><b>Cost.</b> A cycle allocates the views array; each view is reused from the previous cycle
- * while the endpoint's vector, labels, counters and freshness verdicts are unchanged (the picks and
- * releases of the requests in flight change a few per decision; a new vector, its endpoint's).
+ * <p><b>Cost.</b> Each view is reused from the previous cycle while the endpoint's vector, labels,
+ * counters and freshness verdicts are unchanged (the picks and releases of the requests in flight
+ * change a few per decision; a new vector, its endpoint's), and so is the previous cycle's array of
+ * views over the same endpoints, copied when some of its views changed. The arrays are therefore
+ * shared between cycles and must never be written to.
  *
- * <p>Immutable and thread-safe.
+ * <p>Thread-safe: the last array is a volatile reference to an array never written after it is
+ * published.
  */
 public final class StalenessPolicy {
 
   private final long staleAfterMillis;
+  private volatile Last last;
 
   /** @param staleAfterMillis data older than this is absent; >= 1 */
   public StalenessPolicy(long staleAfterMillis) {
@@ -57,12 +61,36 @@ public final class StalenessPolicy {
   public Candidates views(EndpointState[] states, int count, long nowMillis) {
     boolean failOpen = allStale(states, count, nowMillis);
     long threshold = failOpen ? Long.MAX_VALUE : staleAfterMillis;
-    EndpointView[] views = new EndpointView[count];
-    for (int i = 0; i < count; i++) {
-      views[i] = view(states[i], nowMillis, threshold);
+    Last previous = last;
+    EndpointView[] views;
+    if (previous != null && previous.states == states && previous.count == count && previous.threshold == threshold) {
+      // Mostly the same views as the previous cycle's over the same endpoints: copy its array
+      // (one bulk copy) at the first view that changed, and store only the changed ones.
+      EndpointView[] base = previous.views;
+      views = base;
+      for (int i = 0; i < count; i++) {
+        EndpointView v = view(states[i], nowMillis, threshold);
+        if (v != base[i]) {
+          if (views == base) {
+            views = base.clone();
+          }
+          views[i] = v;
+        }
+      }
+    } else {
+      views = new EndpointView[count];
+      for (int i = 0; i < count; i++) {
+        views[i] = view(states[i], nowMillis, threshold);
+      }
+    }
+    if (previous == null || views != previous.views) {
+      last = new Last(states, count, threshold, views);
     }
     return new Candidates(states, views, failOpen);
   }
+
+  /** The views array of the latest cycle, for the next one over the same endpoint array. */
+  private record Last(EndpointState[] states, int count, long threshold, EndpointView[] views) {}
 
   private static EndpointView view(EndpointState s, long nowMillis, long staleAfter) {
     if (s.lastView() instanceof EndpointView last && last.version == s.version() && last.staleAfterMillis == staleAfter

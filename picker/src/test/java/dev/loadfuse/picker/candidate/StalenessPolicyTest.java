@@ -180,6 +180,26 @@ class StalenessPolicyTest {
   }
 
   @Test
+  void theArrayOfViews_isReusedOverTheSameEndpoints_andCopiedNotWrittenWhenAViewChanges() {
+    EndpointState[] eps = {endpoint(0, 1, 0, 0), endpoint(1, 2, 0, 0), endpoint(2, 3, 0, 0)};
+    EndpointView[] first = policy.views(eps, 3, NOW).views();
+    assertThat(policy.views(eps, 3, NOW + 1).views()).isSameAs(first);
+
+    var picked = eps[1].acquire();
+    EndpointView[] second = policy.views(eps, 3, NOW + 2).views();
+    assertThat(second).isNotSameAs(first);
+    assertThat(second[0]).isSameAs(first[0]);
+    assertThat(second[2]).isSameAs(first[2]);
+    assertThat(second[1].queueDepth()).isEqualTo(3);
+    assertThat(first[1].queueDepth()).isEqualTo(2); // the earlier cycle's array is left as it was
+    picked.release();
+
+    EndpointState[] other = eps.clone(); // another array (e.g. a subset): its own views array
+    assertThat(policy.views(other, 3, NOW + 3).views()).isNotSameAs(second).containsExactly(
+        policy.views(eps, 3, NOW + 3).views());
+  }
+
+  @Test
   void aFailOpenView_isNotReusedOnceTheOutageEnds() {
     EndpointState a = state(0, vector(id(0), 2, 0, 0, NOW - 60_000));
     EndpointState b = state(1, vector(id(1), 0, 0, 0, NOW - 60_000));
