@@ -3,6 +3,7 @@ package dev.loadfuse.sidecar.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loadfuse.common.testing.Await;
 import dev.loadfuse.sidecar.api.LoadJson;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -274,7 +274,7 @@ class RunCommandTest {
                 queuedRequestsSpec: "some_other_metric"
                 bogus: 1
           """);
-      awaitTrue(() -> logged.stream().anyMatch(r -> r.getLevel() == Level.WARNING));
+      Await.until("a warning", WAIT, () -> logged.stream().anyMatch(r -> r.getLevel() == Level.WARNING));
       assertThat(logged.stream().filter(r -> r.getLevel() == Level.WARNING).map(LogRecord::getMessage))
           .containsExactly("config change rejected, keeping the previous engine mappings: " + config
               + ": engines.engineConfigs[0].bogus: unknown key (expected one of: name, queuedRequestsSpec, "
@@ -459,26 +459,11 @@ class RunCommandTest {
   }
 
   /** Polls /v1/load until {@code condition} holds (bounded), then returns it. */
-  private JsonNode awaitLoad(Predicate<JsonNode> condition) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      last = LoadJson.MAPPER.readTree(get("/v1/load"));
-      if (condition.test(last)) {
-        return last;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("condition not reached; last /v1/load: " + last + "; stderr: " + err);
-  }
-
-  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within " + WAIT.toSeconds() + " s");
-      }
-      Thread.sleep(10);
+  private JsonNode awaitLoad(Predicate<JsonNode> condition) {
+    try {
+      return Await.value("/v1/load", WAIT, () -> LoadJson.MAPPER.readTree(get("/v1/load")), condition);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; stderr: " + err, e);
     }
   }
 

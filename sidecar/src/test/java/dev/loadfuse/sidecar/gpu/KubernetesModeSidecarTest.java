@@ -3,6 +3,7 @@ package dev.loadfuse.sidecar.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.loadfuse.common.testing.Await;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.sidecar.SidecarVerticle;
@@ -31,7 +32,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -156,23 +156,11 @@ class KubernetesModeSidecarTest {
 
     // The pod is deleted: its endpoint leaves at once.
     client.pods().inNamespace(NS).withName("sglang-0").delete();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!sidecar.vectors().isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(sidecar.vectors()).isEmpty();
+    Await.until("the deleted pod's endpoint to leave", () -> sidecar.vectors().isEmpty());
   }
 
-  private static LoadVector await(SidecarVerticle sidecar, Predicate<LoadVector> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    Optional<LoadVector> found = Optional.empty();
-    while (System.nanoTime() < deadline) {
-      found = sidecar.vectors().stream().filter(condition).findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no vector matched within 20 s; vectors: " + sidecar.vectors());
+  private static LoadVector await(SidecarVerticle sidecar, Predicate<LoadVector> condition) {
+    return Await.value("a vector that matches", sidecar::vectors, vs -> vs.stream().anyMatch(condition))
+        .stream().filter(condition).findFirst().orElseThrow();
   }
 }
