@@ -9,7 +9,6 @@ import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.cluster.ClusteredVertx;
-import dev.loadfuse.sidecar.config.Durations;
 import dev.loadfuse.sidecar.config.SidecarConfig;
 import dev.loadfuse.sidecar.config.SidecarConfigSources;
 import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
@@ -405,10 +404,5 @@ final class RunCommand implements Callable<Integer> {
     }
     String m = c.getMessage();
     return m == null ? c.getClass().getSimpleName() : m;
-  }
-
-  @SuppressWarnings("unused")
-  private static String fmt(java.time.Duration d) {
-    return Durations.format(d);
   }
 }
