@@ -13,6 +13,7 @@ import dev.loadfuse.sidecar.discovery.Endpoint;
 import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
 import dev.loadfuse.sidecar.discovery.EndpointSet;
 import dev.loadfuse.sidecar.fusion.EndpointLoad;
+import dev.loadfuse.sidecar.fusion.PublishFilter;
 import dev.loadfuse.sidecar.gpu.GpuSampler;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import dev.loadfuse.sidecar.scrape.MetricsScraper;
@@ -20,7 +21,6 @@ import dev.loadfuse.sidecar.scrape.ScrapeFailure;
 import dev.loadfuse.sidecar.scrape.ScrapeListener;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import dev.loadfuse.sidecar.scrape.ScrapeScheduler;
-import dev.loadfuse.sidecar.scrape.ScrapeStatus;
 import dev.loadfuse.sidecar.scrape.ScrapeTarget;
 import dev.loadfuse.sidecar.tick.Ticker;
 import io.vertx.core.Future;
@@ -30,7 +30,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClientAgent;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -49,12 +48,15 @@ import java.util.logging.Logger;
  *
  * <p>Embeddable: the picker deploys this verticle in-process when it uses no remote sidecars.
  * All state lives on this verticle's context; {@link #vectors()} and {@link #ready()} may be read
- * from any thread. Vectors are published when they change and re-published at least every
+ * from any thread. A vector is published at once when something routing reads changed ({@link
+ * PublishFilter}: engine values, health, the GPU set and flags, or a GPU reading beyond its
+ * tolerance; never the energy counter or sample times alone), and re-published at least every
  * publish heartbeat, so consumers can tell a quiet endpoint from a stale one.
  */
 public final class SidecarVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger(SidecarVerticle.class.getName());
+  private static final PublishFilter PUBLISH_FILTER = PublishFilter.DEFAULTS;
 
   /** What the sidecar needs; build with {@link #builder}. */
   public record Settings(
@@ -128,19 +130,6 @@ public final class SidecarVerticle extends VerticleBase {
 
   public SidecarMetrics metrics() {
     return settings.metrics();
-  }
-
-  /** Scrape status of each endpoint, keyed by {@code pool/name}. Any thread (a copy). */
-  public Map<String, ScrapeStatus> scrapeStatus() {
-    Map<String, ScrapeStatus> out = new LinkedHashMap<>();
-    vertxContextSafeCopy().forEach((k, r) -> out.put(k, r.scraper.status()));
-    return out;
-  }
-
-  private Map<String, Runtime> vertxContextSafeCopy() {
-    synchronized (runtimes) {
-      return new LinkedHashMap<>(runtimes);
-    }
   }
 
   /**
@@ -312,9 +301,7 @@ public final class SidecarVerticle extends VerticleBase {
     });
     Runtime rt = new Runtime(load, scraper);
     holder[0] = rt;
-    synchronized (runtimes) {
-      runtimes.put(key, rt);
-    }
+    runtimes.put(key, rt);
     afterChange(rt);
     scraper.start();
   }
@@ -351,16 +338,14 @@ public final class SidecarVerticle extends VerticleBase {
     long now = System.currentTimeMillis();
     for (Runtime rt : runtimes.values()) {
       if (now - rt.lastPublishedAtMillis >= settings.publishHeartbeat().toMillis()) {
-        publish(rt, now);
+        publish(rt, now, SidecarMetrics.PublishReason.HEARTBEAT);
       }
     }
   }
 
   private void removeRuntime(String key, Runtime rt) {
     rt.scraper.stop();
-    synchronized (runtimes) {
-      runtimes.remove(key);
-    }
+    runtimes.remove(key);
     latest.remove(key);
     metrics().endpointRemoved(rt.load.vector().endpoint().pool(), rt.load.vector().endpoint().name());
   }
@@ -386,22 +371,25 @@ public final class SidecarVerticle extends VerticleBase {
     }
   }
 
-  /** Publishes the endpoint's vector if its load changed since the last publish. */
+  /**
+   * Publishes the endpoint's vector at once if it differs from the last published one in
+   * something routing reads ({@link PublishFilter}); otherwise the heartbeat publishes it.
+   */
   private void afterChange(Runtime rt) {
     LoadVector v = rt.load.vector();
     latest.put(key(rt.load.endpoint()), v);
     metrics().endpoint(v);
-    if (!v.sameLoadAs(rt.lastPublished)) {
-      publish(rt, System.currentTimeMillis());
+    if (PUBLISH_FILTER.shouldPublish(rt.lastPublished, v)) {
+      publish(rt, System.currentTimeMillis(), SidecarMetrics.PublishReason.CHANGE);
     }
   }
 
-  private void publish(Runtime rt, long now) {
+  private void publish(Runtime rt, long now, SidecarMetrics.PublishReason reason) {
     LoadVector v = rt.load.vector();
     rt.lastPublished = v;
     rt.lastPublishedAtMillis = now;
     vertx.eventBus().publish(LoadBus.LOAD.name(), v);
-    metrics().vectorPublished();
+    metrics().vectorPublished(reason);
   }
 
   private static boolean sameTarget(Endpoint a, Endpoint b) {
@@ -411,10 +399,5 @@ public final class SidecarVerticle extends VerticleBase {
 
   private static String key(Endpoint e) {
     return e.pool() + "/" + e.name();
-  }
-
-  /** Latest vectors for a view; unordered. */
-  Collection<LoadVector> latestVectors() {
-    return latest.values();
   }
 }

@@ -3,8 +3,12 @@ package dev.loadfuse.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loadfuse.common.testing.Await;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
+import dev.loadfuse.nvml.GpuProbe;
 import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.nvml.GpuSample;
+import dev.loadfuse.nvml.GpuSnapshot;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadJson;
 import dev.loadfuse.sidecar.api.LoadSnapshot;
@@ -12,6 +16,7 @@ import dev.loadfuse.sidecar.api.LoadVector;
 import dev.loadfuse.sidecar.discovery.file.FileDiscoveryOptions;
 import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.sidecar.http.SidecarHttpServer;
+import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
@@ -21,9 +26,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntUnaryOperator;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sidecar end to end: an endpoints file pointing at local HTTP servers that serve real
- * fixture pages of three engines, mock GPUs, and the HTTP API and event bus as a user sees them.
+ * fixture pages of three engines, mock GPUs, and the HTTP API and event bus as a user sees them;
+ * and what it publishes when, counted (never timed) with its own publication counters.
  */
 class SidecarVerticleTest {
 
@@ -143,28 +152,31 @@ class SidecarVerticleTest {
     return null;
   }
 
-  /** Polls /v1/load until {@code condition} holds (bounded: 15 s), then returns it. */
-  private JsonNode awaitLoad(int port, Predicate<JsonNode> condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      last = getJson(port, "/v1/load");
-      if (condition.test(last)) {
-        return last;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("condition not reached; last /v1/load: " + last);
+  /** Polls /v1/load until {@code condition} holds (bounded), then returns it. */
+  private JsonNode awaitLoad(int port, Predicate<JsonNode> condition) {
+    return Await.value("/v1/load", () -> getJson(port, "/v1/load"), condition);
   }
 
-  private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within 15 s");
-      }
-      Thread.sleep(10);
-    }
+  /**
+   * The value of {@code field} of {@code node}, failing when it is missing or JSON null: an absent
+   * metric must not pass for zero ({@code asLong()} of null is 0).
+   */
+  private static JsonNode present(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    assertThat(v).as("%s in %s", field, node).isNotNull();
+    assertThat(v.isNull()).as("%s is absent (null) in %s", field, node).isFalse();
+    return v;
+  }
+
+  /** The number in {@code field} of {@code node}, failing when it is missing, null or not a number. */
+  private static double number(JsonNode node, String field) {
+    JsonNode v = present(node, field);
+    assertThat(v.isNumber()).as("%s is a number in %s", field, node).isTrue();
+    return v.asDouble();
+  }
+
+  private static boolean scraped(LoadVector v) {
+    return v != null && v.engineSampledAtMillis() > 0;
   }
 
   @Test
@@ -182,43 +194,51 @@ class SidecarVerticleTest {
         && endpoint(l, "vllm-0").get("gpus").size() == 1);
 
     JsonNode v = endpoint(load, "vllm-0");
-    assertThat(v.get("engine").asText()).isEqualTo("vllm");
-    assertThat(v.get("address").asText()).isEqualTo("127.0.0.1");
-    assertThat(v.get("port").asInt()).isEqualTo(vllm);
-    assertThat(v.get("pool").asText()).isEqualTo("local-pool");
-    assertThat(v.get("waitingRequests").asLong()).isZero();
-    assertThat(v.get("runningRequests").asLong()).isZero();
-    assertThat(v.get("kvCacheUsage").asDouble()).isZero();
-    assertThat(v.get("cacheBlockSize").asLong()).isEqualTo(16);
-    assertThat(v.get("numGpuBlocks").asLong()).isEqualTo(81767);
-    assertThat(v.get("lora").get("maxLora").asInt()).isZero();
-    assertThat(v.get("healthy").asBoolean()).isTrue();
+    assertThat(present(v, "engine").asText()).isEqualTo("vllm");
+    assertThat(present(v, "address").asText()).isEqualTo("127.0.0.1");
+    assertThat(number(v, "port")).isEqualTo(vllm);
+    assertThat(present(v, "pool").asText()).isEqualTo("local-pool");
+    assertThat(number(v, "waitingRequests")).isEqualTo(0);
+    assertThat(number(v, "runningRequests")).isEqualTo(0);
+    assertThat(number(v, "kvCacheUsage")).isEqualTo(0);
+    assertThat(number(v, "cacheBlockSize")).isEqualTo(16);
+    assertThat(number(v, "numGpuBlocks")).isEqualTo(81767);
+    assertThat(number(v.get("lora"), "maxLora")).isEqualTo(0);
+    assertThat(present(v, "missingMetrics").toString()).isEqualTo("[]");
+    assertThat(present(v, "healthy").asBoolean()).isTrue();
     JsonNode gpu = v.get("gpus").get(0);
-    assertThat(gpu.get("uuid").asText()).isEqualTo(GPU_A);
-    assertThat(gpu.get("name").asText()).isEqualTo("NVIDIA H100 80GB HBM3");
-    assertThat(gpu.get("memoryUsedBytes").asLong()).isEqualTo(21474836480L);
-    assertThat(gpu.get("gpuUtilization").asDouble()).isEqualTo(0.5);
-    assertThat(gpu.get("temperatureC").asInt()).isEqualTo(60);
+    assertThat(present(gpu, "uuid").asText()).isEqualTo(GPU_A);
+    assertThat(present(gpu, "name").asText()).isEqualTo("NVIDIA H100 80GB HBM3");
+    assertThat(number(gpu, "memoryUsedBytes")).isEqualTo(21474836480L);
+    assertThat(number(gpu, "gpuUtilization")).isEqualTo(0.5);
+    assertThat(number(gpu, "temperatureC")).isEqualTo(60);
     assertThat(v.get("gpuSampleAgeMs").isNull()).isFalse();
 
     JsonNode s = endpoint(load, "sglang-0");
-    assertThat(s.get("engine").asText()).isEqualTo("sglang");
-    assertThat(s.get("waitingRequests").asLong()).isEqualTo(2826);
-    assertThat(s.get("runningRequests").asLong()).isEqualTo(162);
-    assertThat(s.get("kvCacheUsage").asDouble()).isEqualTo(0.28);
+    assertThat(present(s, "engine").asText()).isEqualTo("sglang");
+    assertThat(number(s, "waitingRequests")).isEqualTo(2826);
+    assertThat(number(s, "runningRequests")).isEqualTo(162);
+    assertThat(number(s, "kvCacheUsage")).isEqualTo(0.28);
+    // this page has no cache_config_info: the geometry is absent (null), and says so
+    assertThat(s.get("cacheBlockSize").isNull()).isTrue();
+    assertThat(s.get("numGpuBlocks").isNull()).isTrue();
+    assertThat(present(s, "missingMetrics").toString()).isEqualTo("[\"sglang:cache_config_info\"]");
+    assertThat(s.get("lora").isNull()).isTrue();
 
     JsonNode t = endpoint(load, "triton-0");
-    assertThat(t.get("engine").asText()).isEqualTo("triton-tensorrt-llm");
-    assertThat(t.get("waitingRequests").asLong()).isEqualTo(1);
-    assertThat(t.get("runningRequests").asLong()).isEqualTo(1);
-    assertThat(t.get("kvCacheUsage").asDouble()).isEqualTo(0.4875);
-    assertThat(t.get("cacheBlockSize").asLong()).isEqualTo(64);
-    assertThat(t.get("numGpuBlocks").asLong()).isEqualTo(6239);
-    assertThat(t.get("gpus").get(0).get("uuid").asText()).isEqualTo(GPU_B);
+    assertThat(present(t, "engine").asText()).isEqualTo("triton-tensorrt-llm");
+    assertThat(number(t, "waitingRequests")).isEqualTo(1);
+    assertThat(number(t, "runningRequests")).isEqualTo(1);
+    assertThat(number(t, "kvCacheUsage")).isEqualTo(0.4875);
+    assertThat(number(t, "cacheBlockSize")).isEqualTo(64);
+    assertThat(number(t, "numGpuBlocks")).isEqualTo(6239);
+    assertThat(present(t, "missingMetrics").toString()).isEqualTo("[]");
+    assertThat(present(t.get("gpus").get(0), "uuid").asText()).isEqualTo(GPU_B);
     assertThat(s.get("gpus").size()).isZero();
 
     // The same vectors went out on the event bus.
-    awaitTrue(() -> published.containsKey("sglang-0") && published.containsKey("triton-0"));
+    Await.until("engine samples of sglang-0 and triton-0 on the bus", () -> scraped(published.get("sglang-0"))
+        && scraped(published.get("triton-0")));
     assertThat(published.get("sglang-0").waitingRequests()).isEqualTo(2826);
     assertThat(published.get("triton-0").kvCacheUsage()).isEqualTo(0.4875);
 
@@ -233,7 +253,8 @@ class SidecarVerticleTest {
     String metrics = client.get(http, "127.0.0.1", "/metrics").send().await(10, TimeUnit.SECONDS).bodyAsString();
     assertThat(metrics)
         .contains("loadfuse_sidecar_scrape_duration_seconds_bucket{endpoint=\"vllm-0\"")
-        .contains("loadfuse_sidecar_published_vectors_total")
+        .contains("loadfuse_sidecar_published_vectors_total{reason=\"change\"}")
+        .contains("loadfuse_sidecar_published_vectors_total{reason=\"heartbeat\"}")
         .contains("DCGM_FI_DEV_GPU_UTIL{UUID=\"" + GPU_A + "\",gpu=\"0\",modelName=\"NVIDIA H100 80GB HBM3\"} 50.0")
         .contains("loadfuse_endpoint_waiting_requests{endpoint=\"sglang-0\",pool=\"local-pool\"} 2826.0");
   }
@@ -250,10 +271,10 @@ class SidecarVerticleTest {
     sglangStatus.set(503);
     JsonNode load = awaitLoad(http, l -> !endpoint(l, "sglang-0").get("healthy").asBoolean()
         && endpoint(l, "sglang-0").get("lastError").asText().startsWith("HTTP 503"));
-    assertThat(endpoint(load, "sglang-0").get("lastError").asText())
+    assertThat(present(endpoint(load, "sglang-0"), "lastError").asText())
         .isEqualTo("HTTP 503 from http://127.0.0.1:" + sglang + "/metrics");
     // The last good engine values stay visible, with a growing age.
-    assertThat(endpoint(load, "sglang-0").get("waitingRequests").asLong()).isEqualTo(2826);
+    assertThat(number(endpoint(load, "sglang-0"), "waitingRequests")).isEqualTo(2826);
 
     // Recovery: the endpoint answers again and is healthy again.
     sglangStatus.set(200);
@@ -264,14 +285,158 @@ class SidecarVerticleTest {
     // even though its engine still answers.
     load = awaitLoad(http, l -> endpoint(l, "triton-0").get("gpuLost").asBoolean());
     JsonNode t = endpoint(load, "triton-0");
-    assertThat(t.get("gpus").get(0).get("lost").asBoolean()).isTrue();
-    assertThat(t.get("healthy").asBoolean()).isFalse();
-    assertThat(t.get("lastError").asText())
+    assertThat(present(t.get("gpus").get(0), "lost").asBoolean()).isTrue();
+    assertThat(present(t, "healthy").asBoolean()).isFalse();
+    assertThat(present(t, "lastError").asText())
         .isEqualTo("GPU " + GPU_B + " is lost (NVML reports GPU_IS_LOST or RESET_REQUIRED)");
-    assertThat(endpoint(load, "vllm-0").get("gpuLost").asBoolean()).isFalse();
-    assertThat(endpoint(load, "vllm-0").get("healthy").asBoolean()).isTrue();
-    awaitTrue(() -> published.get("triton-0").gpuLost());
+    assertThat(present(endpoint(load, "vllm-0"), "gpuLost").asBoolean()).isFalse();
+    assertThat(present(endpoint(load, "vllm-0"), "healthy").asBoolean()).isTrue();
+    Await.until("triton-0's lost GPU on the bus", () -> published.get("triton-0").gpuLost());
     List<String> names = sidecar.vectors().stream().map(x -> x.endpoint().name()).toList();
     assertThat(names).containsExactly("sglang-0", "triton-0", "vllm-0");
+  }
+
+  // ---------------------------------------------------------------- what is published, and when
+
+  /**
+   * One GPU whose readings wobble every sample as a real one does under a steady load: temperature
+   * by 1 °C, power by 30 W, utilisation by 0.02, memory by 100 MiB, and the energy counter and the
+   * sample time grow; all within the publish tolerances. The test sets the temperature as a
+   * function of the sample number from a point on ({@link #temperature}).
+   */
+  private static final class JitteringGpu implements GpuProbe {
+    static final String UUID = "GPU-1b2c3d4e-0000-0000-0000-00000000000a";
+    final AtomicInteger samples = new AtomicInteger();
+    private volatile IntUnaryOperator temperature = k -> 60 + k % 2;
+    private final AtomicInteger sinceChange = new AtomicInteger();
+
+    /** From the next sample on, the {@code k}-th sample reads {@code temperatureAt(k)} °C. */
+    void temperature(IntUnaryOperator temperatureAt) {
+      sinceChange.set(0);
+      temperature = temperatureAt;
+    }
+
+    @Override
+    public GpuSnapshot sample() {
+      int i = samples.incrementAndGet();
+      int wobble = i % 2;
+      int celsius = temperature.applyAsInt(sinceChange.getAndIncrement());
+      GpuSample s = GpuSample.builder(UUID, 0).name("NVIDIA H100 80GB HBM3")
+          .memoryTotalBytes(80L << 30).memoryUsedBytes((60L << 30) + wobble * (100L << 20))
+          .memoryFreeBytes((20L << 30) - wobble * (100L << 20))
+          .gpuUtilization(0.9 + 0.02 * wobble).memoryUtilization(0.4 + 0.02 * wobble)
+          .powerWatts(450 + 30 * wobble).powerLimitWatts(700).temperatureC(celsius)
+          .throttleReasonBits(0).energyJoules(1.0e6 + 45.0 * i).migEnabled(false)
+          .sampledAtNanos(System.nanoTime()).build();
+      return GpuSnapshot.of(Optional.of("560.35.03"), s.sampledAtNanos(), List.of(s));
+    }
+
+    @Override
+    public String description() {
+      return "jittering test GPU";
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Vectors of vllm-0 in the order the bus delivered them. */
+  private final List<LoadVector> delivered = new CopyOnWriteArrayList<>();
+
+  /**
+   * One vLLM endpoint on {@link JitteringGpu}, its steady page served by a local HTTP server,
+   * GPUs sampled every 10 ms, the page scraped every 50 ms (with a generous timeout: a slow
+   * scrape on a busy machine would be a change of health, which this test does not mean).
+   */
+  private SidecarVerticle deployJittering(JitteringGpu gpu, Duration heartbeat) throws Exception {
+    int engine = serve(fixture("vllm-v0-aibrix-runtime-doc.prom"), null);
+    Path endpoints = Files.writeString(dir.resolve("one.yaml"), """
+        pool: {name: local-pool}
+        endpoints:
+          - name: vllm-0
+            address: 127.0.0.1
+            port: %d
+            labels: {inference.networking.k8s.io/engine-type: vllm}
+            gpus: [%s]
+        """.formatted(engine, JitteringGpu.UUID));
+    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
+        new FileEndpointDiscovery(endpoints), null, gpu, ModelServerMetricsConfig.defaults(),
+        ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(50)).withTimeout(Duration.ofSeconds(30)),
+        Duration.ofMillis(10), heartbeat, null));
+    LoadBus.install(vertx.eventBus());
+    vertx.eventBus().<LoadVector>consumer(LoadBus.LOAD.name(), m -> delivered.add(m.body()));
+    vertx.deployVerticle(sidecar).await(20, TimeUnit.SECONDS);
+    // Settled: the engine page and the GPU are both in a published vector.
+    Await.until("a vector with the engine sample and the GPU", () -> !delivered.isEmpty()
+        && scraped(delivered.getLast()) && !delivered.getLast().gpus().isEmpty());
+    return sidecar;
+  }
+
+  private static long published(SidecarVerticle sidecar, SidecarMetrics.PublishReason reason) {
+    return (long) sidecar.metrics().registry().get("loadfuse_sidecar_published_vectors")
+        .tag("reason", reason.label()).counter().count();
+  }
+
+  /** Waits until the bus has delivered every vector the sidecar counts as published. */
+  private void awaitDelivered(SidecarVerticle sidecar) {
+    Await.until("the bus delivers what the sidecar published", () -> delivered.size()
+        == published(sidecar, SidecarMetrics.PublishReason.CHANGE) + published(sidecar, SidecarMetrics.PublishReason.HEARTBEAT));
+  }
+
+  private static int temperature(LoadVector v) {
+    return v.gpus().getFirst().temperatureC().orElseThrow();
+  }
+
+  @Test
+  void jitteringGpu_steadyEngine_publishesAtTheHeartbeatRate_notTheSampleRate() throws Exception {
+    JitteringGpu gpu = new JitteringGpu();
+    SidecarVerticle sidecar = deployJittering(gpu, Duration.ofMillis(200));
+    long changes = published(sidecar, SidecarMetrics.PublishReason.CHANGE);
+    long heartbeats = published(sidecar, SidecarMetrics.PublishReason.HEARTBEAT);
+    int samples = gpu.samples.get();
+
+    // 60 samples at 10 ms: every one differs from the last (energy, time, and the wobble).
+    Await.until("60 more GPU samples", () -> gpu.samples.get() >= samples + 60);
+    awaitDelivered(sidecar);
+
+    assertThat(published(sidecar, SidecarMetrics.PublishReason.CHANGE))
+        .as("publications for a change, over 60 samples within tolerance").isEqualTo(changes);
+    // Samples are due 10 ms apart on the sidecar's own timer, so 60 of them span more than one
+    // 200 ms heartbeat of that timer: the quiet endpoint was re-published, by the heartbeat only.
+    long byHeartbeat = published(sidecar, SidecarMetrics.PublishReason.HEARTBEAT) - heartbeats;
+    assertThat(byHeartbeat).as("heartbeat publications").isPositive();
+    assertThat(delivered.size()).as("vectors on the bus").isEqualTo(changes + heartbeats + byHeartbeat);
+  }
+
+  @Test
+  void gpuValueBeyondItsTolerance_isPublishedAtOnce_andSlowDriftOnceItAddsUp() throws Exception {
+    JitteringGpu gpu = new JitteringGpu();
+    // a heartbeat that never comes during the test: every publication below is for a change
+    SidecarVerticle sidecar = deployJittering(gpu, Duration.ofHours(1));
+    long changes = published(sidecar, SidecarMetrics.PublishReason.CHANGE);
+    int samples = gpu.samples.get();
+    Await.until("30 more GPU samples", () -> gpu.samples.get() >= samples + 30);
+    awaitDelivered(sidecar);
+    int before = delivered.size();
+    assertThat(published(sidecar, SidecarMetrics.PublishReason.CHANGE)).as("jitter alone").isEqualTo(changes);
+
+    // A step of 10 °C: published by the next sample, not by a heartbeat.
+    gpu.temperature(k -> 70 + k % 2);
+    LoadVector hot = Await.value("a vector at 70 °C", () -> delivered.size() > before ? delivered.getLast() : null,
+        v -> v != null && temperature(v) >= 70);
+    assertThat(temperature(hot)).isEqualTo(70);
+    assertThat(delivered.size()).isEqualTo(before + 1);
+    int afterStep = gpu.samples.get();
+    Await.until("30 more GPU samples", () -> gpu.samples.get() >= afterStep + 30);
+    awaitDelivered(sidecar);
+    assertThat(delivered.size()).as("jitter around the new value").isEqualTo(before + 1);
+
+    // A drift of 1 °C per sample up to 80 °C: published each time it adds up to 2 °C.
+    gpu.temperature(k -> 70 + Math.min(k, 10));
+    Await.until("the drift published up to 80 °C", () -> temperature(delivered.getLast()) == 80);
+    awaitDelivered(sidecar);
+    assertThat(delivered.subList(before, delivered.size())).extracting(SidecarVerticleTest::temperature)
+        .containsExactly(70, 72, 74, 76, 78, 80);
+    assertThat(published(sidecar, SidecarMetrics.PublishReason.HEARTBEAT)).isZero();
   }
 }
