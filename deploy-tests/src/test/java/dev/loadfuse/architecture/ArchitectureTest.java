@@ -61,7 +61,7 @@ class ArchitectureTest {
   /**
    * Known exceptions, removed when issue 13 A/B merge: B moves endpoint discovery out of the
    * sidecar (module {@code discovery}, no Vert.x) and gives the picker an embedded-sidecar facade
-   * ({@code dev.loadfuse.sidecar.embedded}); A's options/settings work takes the duration parsing.
+   * ({@code dev.loadfuse.sidecar.embedded}) and a settings reader in common (durations, cluster options).
    */
   private static final Set<String> PICKER_TO_SIDECAR_INTERNALS = Set.of(
       "dev.loadfuse.picker.cli.PickerMain -> dev.loadfuse.sidecar.cluster.ClusterOptions",

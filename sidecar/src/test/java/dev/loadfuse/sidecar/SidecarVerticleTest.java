@@ -1,5 +1,12 @@
 package dev.loadfuse.sidecar;
 
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.GPU_A;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.GPU_B;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.endpoint;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.fixture;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.mockGpus;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.oneVllm;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.threeEngines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,7 +27,6 @@ import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,9 +51,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SidecarVerticleTest {
 
-  private static final String GPU_A = "GPU-1b2c3d4e-0000-0000-0000-000000000001";
-  private static final String GPU_B = "GPU-1b2c3d4e-0000-0000-0000-000000000002";
-
   @TempDir Path dir;
   private Vertx vertx;
   private WebClient client;
@@ -65,13 +68,6 @@ class SidecarVerticleTest {
     vertx.close().await(20, TimeUnit.SECONDS);
   }
 
-  private static byte[] fixture(String name) throws Exception {
-    try (InputStream in = SidecarVerticleTest.class.getResourceAsStream("/fixtures/metrics/" + name)) {
-      assertThat(in).as("fixture " + name).isNotNull();
-      return in.readAllBytes();
-    }
-  }
-
   private int serve(byte[] page, AtomicInteger status) throws Exception {
     return vertx.createHttpServer()
         .requestHandler(req -> {
@@ -82,47 +78,8 @@ class SidecarVerticleTest {
   }
 
   private SidecarVerticle deploy(int vllm, int sglang, int triton) throws Exception {
-    Path endpoints = dir.resolve("endpoints.yaml");
-    Files.writeString(endpoints, """
-        pool:
-          name: local-pool
-        endpoints:
-          - name: vllm-0
-            address: 127.0.0.1
-            port: %d
-            labels:
-              inference.networking.k8s.io/engine-type: vllm
-            gpus: [%s]
-          - name: sglang-0
-            address: 127.0.0.1
-            port: %d
-            labels:
-              inference.networking.k8s.io/engine-type: sglang
-          - name: triton-0
-            address: 127.0.0.1
-            port: %d
-            labels:
-              inference.networking.k8s.io/engine-type: trt-llm
-            gpus: [%s]
-        """.formatted(vllm, GPU_A, sglang, triton, GPU_B));
-    Path gpus = dir.resolve("gpus.yaml");
-    Files.writeString(gpus, """
-        driverVersion: "560.35.03"
-        gpus:
-          - uuid: %s
-            name: NVIDIA H100 80GB HBM3
-            memoryTotalBytes: 85899345920
-            memoryUsedBytes: 21474836480
-            gpuUtilization: 0.5
-            temperatureC: 60
-          - uuid: %s
-            name: NVIDIA H100 80GB HBM3
-            memoryTotalBytes: 85899345920
-            memoryUsedBytes: 1073741824
-            gpuUtilization: 0.1
-            faults:
-              - lost: {afterSamples: 3}
-        """.formatted(GPU_A, GPU_B));
+    Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"), threeEngines(vllm, sglang, triton));
+    Path gpus = Files.writeString(dir.resolve("gpus.yaml"), mockGpus(true));
     SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
         new FileEndpointDiscovery(endpoints, FileDiscoveryOptions.DEFAULTS.withPollInterval(Duration.ofMillis(100))),
         null,
@@ -141,15 +98,6 @@ class SidecarVerticleTest {
   private JsonNode getJson(int port, String path) throws Exception {
     String body = client.get(port, "127.0.0.1", path).send().await(10, TimeUnit.SECONDS).bodyAsString();
     return LoadJson.MAPPER.readTree(body);
-  }
-
-  private JsonNode endpoint(JsonNode load, String name) {
-    for (JsonNode e : load.get("endpoints")) {
-      if (e.get("name").asText().equals(name)) {
-        return e;
-      }
-    }
-    return null;
   }
 
   /** Polls /v1/load until {@code condition} holds (bounded), then returns it. */
@@ -350,15 +298,7 @@ class SidecarVerticleTest {
    */
   private SidecarVerticle deployJittering(JitteringGpu gpu, Duration heartbeat) throws Exception {
     int engine = serve(fixture("vllm-v0-aibrix-runtime-doc.prom"), null);
-    Path endpoints = Files.writeString(dir.resolve("one.yaml"), """
-        pool: {name: local-pool}
-        endpoints:
-          - name: vllm-0
-            address: 127.0.0.1
-            port: %d
-            labels: {inference.networking.k8s.io/engine-type: vllm}
-            gpus: [%s]
-        """.formatted(engine, JitteringGpu.UUID));
+    Path endpoints = Files.writeString(dir.resolve("one.yaml"), oneVllm(engine, JitteringGpu.UUID));
     SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
         new FileEndpointDiscovery(endpoints), null, gpu, ModelServerMetricsConfig.defaults(),
         ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(50)).withTimeout(Duration.ofSeconds(30)),

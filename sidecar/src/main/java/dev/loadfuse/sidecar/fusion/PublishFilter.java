@@ -223,25 +223,21 @@ public record PublishFilter(
     return null; // energyJoules and sampledAtNanos never count
   }
 
-  /** Present on one side only, or moved by at least {@code step}. */
   private static boolean moved(OptionalDouble a, OptionalDouble b, double step) {
-    if (a.isPresent() != b.isPresent()) {
-      return true;
-    }
-    return a.isPresent() && Math.abs(a.getAsDouble() - b.getAsDouble()) >= step - EPSILON;
+    return moved(a.isPresent(), b.isPresent(), a.orElse(0), b.orElse(0), step);
   }
 
   private static boolean moved(OptionalLong a, OptionalLong b, long step) {
-    if (a.isPresent() != b.isPresent()) {
-      return true;
-    }
-    return a.isPresent() && Math.abs(a.getAsLong() - b.getAsLong()) >= step;
+    // bytes stay far below 2^53: exact as doubles
+    return moved(a.isPresent(), b.isPresent(), a.orElse(0), b.orElse(0), step);
   }
 
   private static boolean moved(OptionalInt a, OptionalInt b, int step) {
-    if (a.isPresent() != b.isPresent()) {
-      return true;
-    }
-    return a.isPresent() && Math.abs(a.getAsInt() - b.getAsInt()) >= step;
+    return moved(a.isPresent(), b.isPresent(), a.orElse(0), b.orElse(0), step);
+  }
+
+  /** Present on one side only, or moved by at least {@code step}. */
+  private static boolean moved(boolean hasA, boolean hasB, double a, double b, double step) {
+    return hasA != hasB || hasA && Math.abs(a - b) >= step - EPSILON;
   }
 }

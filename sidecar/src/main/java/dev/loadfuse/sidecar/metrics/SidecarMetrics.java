@@ -30,17 +30,12 @@ public final class SidecarMetrics {
 
   /** Why a vector went out: something routing reads changed, or the heartbeat came round. */
   public enum PublishReason {
-    CHANGE("change"),
-    HEARTBEAT("heartbeat");
+    CHANGE,
+    HEARTBEAT;
 
-    private final String label;
-
-    PublishReason(String label) {
-      this.label = label;
-    }
-
+    /** The {@code reason} label value: {@code change}, {@code heartbeat}. */
     public String label() {
-      return label;
+      return name().toLowerCase(java.util.Locale.ROOT);
     }
   }
 

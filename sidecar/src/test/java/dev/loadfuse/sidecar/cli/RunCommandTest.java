@@ -1,10 +1,15 @@
 package dev.loadfuse.sidecar.cli;
 
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.GPU_A;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.GPU_B;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.endpoint;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loadfuse.common.testing.Await;
 import dev.loadfuse.sidecar.api.LoadJson;
+import dev.loadfuse.sidecar.testing.SidecarTestFiles;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.WebClient;
@@ -45,8 +50,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class RunCommandTest {
 
-  private static final String GPU_A = "GPU-1b2c3d4e-0000-0000-0000-000000000001";
-  private static final String GPU_B = "GPU-1b2c3d4e-0000-0000-0000-000000000002";
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @TempDir Path dir;
@@ -161,25 +164,8 @@ class RunCommandTest {
     int vllm = serve(fixture("vllm-v0-aibrix-runtime-doc.prom"));
     int sglang = serve(fixture("sglang-docs-production-metrics.prom"));
     int triton = serve(fixture("triton-trtllm-backend-readme-ifb-2025.prom"));
-    Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"), """
-        pool:
-          name: local-pool
-        endpoints:
-          - name: vllm-0
-            address: 127.0.0.1
-            port: %d
-            labels: {inference.networking.k8s.io/engine-type: vllm}
-            gpus: [%s]
-          - name: sglang-0
-            address: 127.0.0.1
-            port: %d
-            labels: {inference.networking.k8s.io/engine-type: sglang}
-          - name: triton-0
-            address: 127.0.0.1
-            port: %d
-            labels: {inference.networking.k8s.io/engine-type: trt-llm}
-            gpus: [%s]
-        """.formatted(vllm, GPU_A, sglang, triton, GPU_B));
+    Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"),
+        SidecarTestFiles.threeEngines(vllm, sglang, triton));
     Path gpus = mockGpus();
 
     running = start(Map.of(), "run", "--endpoints-file", endpoints.toString(), "--mock-gpus", gpus.toString(),
@@ -399,45 +385,13 @@ class RunCommandTest {
   }
 
   private static String endpointsYaml(int port, List<Integer> gpuIndexes) {
-    StringBuilder gpus = new StringBuilder();
-    for (int i : gpuIndexes) {
-      gpus.append(gpus.isEmpty() ? "" : ", ").append(i == 0 ? GPU_A : GPU_B);
-    }
-    return """
-        pool:
-          name: local-pool
-        endpoints:
-          - name: vllm-0
-            address: 127.0.0.1
-            port: %d
-            gpus: [%s]
-        """.formatted(port, gpus);
+    return SidecarTestFiles.oneVllm(port, gpuIndexes.stream().map(i -> i == 0 ? GPU_A : GPU_B).toArray(String[]::new));
   }
 
   private Path mockGpus() throws IOException {
-    return Files.writeString(dir.resolve("gpus.yaml"), """
-        driverVersion: "560.35.03"
-        gpus:
-          - uuid: %s
-            name: NVIDIA H100 80GB HBM3
-            memoryTotalBytes: 85899345920
-            memoryUsedBytes: 21474836480
-            gpuUtilization: 0.5
-            temperatureC: 60
-          - uuid: %s
-            name: NVIDIA H100 80GB HBM3
-            memoryTotalBytes: 85899345920
-            memoryUsedBytes: 1073741824
-            gpuUtilization: 0.1
-        """.formatted(GPU_A, GPU_B));
+    return Files.writeString(dir.resolve("gpus.yaml"), SidecarTestFiles.mockGpus(false));
   }
 
-  private static byte[] fixture(String name) throws IOException {
-    try (InputStream in = RunCommandTest.class.getResourceAsStream("/fixtures/metrics/" + name)) {
-      assertThat(in).as("fixture " + name).isNotNull();
-      return in.readAllBytes();
-    }
-  }
 
   private int serve(byte[] page) throws Exception {
     return vertx.createHttpServer()
@@ -447,15 +401,6 @@ class RunCommandTest {
 
   private String get(String path) throws Exception {
     return client.get(running.port, "127.0.0.1", path).send().await(10, TimeUnit.SECONDS).bodyAsString();
-  }
-
-  private static JsonNode endpoint(JsonNode load, String name) {
-    for (JsonNode e : load.get("endpoints")) {
-      if (e.get("name").asText().equals(name)) {
-        return e;
-      }
-    }
-    return null;
   }
 
   /** Polls /v1/load until {@code condition} holds (bounded), then returns it. */
