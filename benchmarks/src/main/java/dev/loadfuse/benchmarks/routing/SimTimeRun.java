@@ -1,5 +1,6 @@
 package dev.loadfuse.benchmarks.routing;
 
+import com.google.protobuf.ByteString;
 import dev.loadfuse.benchmarks.sim.CompletionRequest;
 import dev.loadfuse.benchmarks.sim.EngineModel;
 import dev.loadfuse.benchmarks.sim.EngineProfile;
@@ -25,14 +26,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * Routing-quality runs on simulated time, for checks of direction (does a policy beat another?)
@@ -287,7 +291,7 @@ public final class SimTimeRun {
     private final Path endpointsFile;
     private final SimTimeFleet fleet;
     /** Streams whose response ended, whose reply the next pick waits for. */
-    private final java.util.Queue<Exchange> finished = new java.util.ArrayDeque<>();
+    private final Queue<Exchange> finished = new ArrayDeque<>();
 
     private SimPicker(Vertx vertx, PickerServer picker, ManagedChannel channel, Path endpointsFile, SimTimeFleet fleet) {
       this.vertx = vertx;
@@ -368,7 +372,7 @@ public final class SimTimeRun {
       x.out.onNext(ExtProcMessages.requestHeaders(item, "sim-" + index, body.length));
       x.out.onNext(ExtProcMessages.requestBody(body));
       String destination = null;
-      com.google.protobuf.ByteString routed = com.google.protobuf.ByteString.EMPTY;
+      ByteString routed = ByteString.EMPTY;
       while (true) {
         ProcessingResponse r = x.next();
         if (r.hasImmediateResponse()) {
@@ -400,10 +404,10 @@ public final class SimTimeRun {
     static final class Exchange implements StreamObserver<ProcessingResponse> {
       private static final ProcessingResponse ENDED = ProcessingResponse.getDefaultInstance();
       private final BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-      private final java.util.Queue<Exchange> finished;
+      private final Queue<Exchange> finished;
       StreamObserver<ProcessingRequest> out;
 
-      Exchange(java.util.Queue<Exchange> finished) {
+      Exchange(Queue<Exchange> finished) {
         this.finished = finished;
       }
 
@@ -457,7 +461,7 @@ public final class SimTimeRun {
       }
     }
 
-    private void await(String what, java.util.function.BooleanSupplier condition) {
+    private void await(String what, BooleanSupplier condition) {
       long deadline = System.nanoTime() + PICKER_WAIT.toNanos();
       while (!condition.getAsBoolean()) {
         if (System.nanoTime() - deadline > 0) {
