@@ -255,20 +255,26 @@ class SidecarVerticleTest {
   private static final class JitteringGpu implements GpuProbe {
     static final String UUID = "GPU-1b2c3d4e-0000-0000-0000-00000000000a";
     final AtomicInteger samples = new AtomicInteger();
-    private volatile IntUnaryOperator temperature = k -> 60 + k % 2;
-    private final AtomicInteger sinceChange = new AtomicInteger();
+    private volatile Temperature temperature = new Temperature(k -> 60 + k % 2);
+
+    /** The temperature as a function of the samples taken since it was set. */
+    private record Temperature(IntUnaryOperator at, AtomicInteger taken) {
+      Temperature(IntUnaryOperator at) {
+        this(at, new AtomicInteger());
+      }
+    }
 
     /** From the next sample on, the {@code k}-th sample reads {@code temperatureAt(k)} °C. */
     void temperature(IntUnaryOperator temperatureAt) {
-      sinceChange.set(0);
-      temperature = temperatureAt;
+      temperature = new Temperature(temperatureAt);
     }
 
     @Override
     public GpuSnapshot sample() {
       int i = samples.incrementAndGet();
       int wobble = i % 2;
-      int celsius = temperature.applyAsInt(sinceChange.getAndIncrement());
+      Temperature t = temperature;
+      int celsius = t.at().applyAsInt(t.taken().getAndIncrement());
       GpuSample s = GpuSample.builder(UUID, 0).name("NVIDIA H100 80GB HBM3")
           .memoryTotalBytes(80L << 30).memoryUsedBytes((60L << 30) + wobble * (100L << 20))
           .memoryFreeBytes((20L << 30) - wobble * (100L << 20))
