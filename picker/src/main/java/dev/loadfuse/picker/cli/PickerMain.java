@@ -12,7 +12,7 @@ import dev.loadfuse.picker.server.PickerServer;
 import dev.loadfuse.picker.server.PickerSettings;
 import dev.loadfuse.sidecar.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.cluster.ClusteredVertx;
-import dev.loadfuse.sidecar.config.Durations;
+import dev.loadfuse.common.settings.Durations;
 import dev.loadfuse.sidecar.discovery.kubernetes.InferencePoolSpec;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;

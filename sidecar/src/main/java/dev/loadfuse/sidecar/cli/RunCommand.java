@@ -9,7 +9,7 @@ import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.cluster.ClusteredVertx;
-import dev.loadfuse.sidecar.config.Durations;
+import dev.loadfuse.common.settings.Durations;
 import dev.loadfuse.sidecar.config.SidecarConfig;
 import dev.loadfuse.sidecar.config.SidecarConfigSources;
 import dev.loadfuse.sidecar.discovery.EndpointDiscovery;

@@ -1,5 +1,6 @@
 package dev.loadfuse.sidecar.config;
 
+import dev.loadfuse.common.settings.Durations;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;

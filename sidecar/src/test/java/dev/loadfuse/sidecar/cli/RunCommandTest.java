@@ -103,7 +103,7 @@ class RunCommandTest {
   @CsvSource(delimiterString = " => ", textBlock = """
       run --endpoints-file {dir}/ok.yaml --config-file {dir}/unknown-key.yaml => run: unknown configuration key "bogus" (known: cluster, clusterHost, clusterMembers, clusterPort, clusterService, endpointsFile, engines, gpuProbe, gpuSampleInterval, httpHost, httpPort, maxPageBytes, mockGpus, namespace, nodeName, nvmlLibrary, podResourcesSocket, publishHeartbeat, scrapeInterval, scrapeTimeout)
       run --endpoints-file {dir}/ok.yaml --config-file {dir}/missing-config.yaml => run: config file {dir}/missing-config.yaml: not found
-      run --endpoints-file {dir}/ok.yaml --scrape-interval fast => run: scrapeInterval: invalid duration "fast" (expected a number and a unit: ns, us, ms, s, m, h)
+      run --endpoints-file {dir}/ok.yaml --scrape-interval fast => run: scrapeInterval: "fast" (expected: a number and a unit: ns, us, ms, s, m or h, e.g. 50ms)
       run --endpoints-file {dir}/ok.yaml --gpu-probe banana => run: gpuProbe: "banana" (expected one of: auto, nvml, mock, none)
       run --endpoints-file {dir}/ok.yaml --gpu-probe mock => run: gpuProbe: mock needs mockGpus (a mock GPU file)
       run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/missing-gpus.yaml => run: {dir}/missing-gpus.yaml: cannot read (NoSuchFileException: {dir}/missing-gpus.yaml)

@@ -121,7 +121,7 @@ public final class Parameters {
     }
     java.time.Duration d;
     try {
-      d = dev.loadfuse.sidecar.config.Durations.parse(path(key), v.textValue());
+      d = dev.loadfuse.common.settings.Durations.parse(path(key), v.textValue());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

@@ -1,19 +1,25 @@
-package dev.loadfuse.sidecar.config;
+package dev.loadfuse.common.settings;
 
 import java.time.Duration;
 
-/** Parses durations as users write them in flags and files: {@code 50ms}, {@code 1s}, {@code 2m}, {@code 250us}. */
+/**
+ * Durations as users write them in flags and files: a number and a unit, {@code 250us}, {@code
+ * 50ms}, {@code 1.5s}, {@code 2m}, {@code 1h}. {@link #format} writes the shortest exact text back.
+ */
 public final class Durations {
+
+  /** What a duration looks like, for {@code (expected: ...)} in messages. */
+  public static final String EXPECTED = "a number and a unit: ns, us, ms, s, m or h, e.g. 50ms";
 
   private Durations() {}
 
   /**
-   * @param what the flag or path, quoted in the error
-   * @throws IllegalArgumentException naming {@code what} and the text
+   * @param what the flag or path, named in the error
+   * @throws IllegalArgumentException {@code what: "fast" (expected: a number and a unit: ...)}
    */
   public static Duration parse(String what, String text) {
     if (text == null || text.isBlank()) {
-      throw new IllegalArgumentException(what + ": missing duration (expected e.g. 50ms, 1s, 2m)");
+      throw bad(what, text);
     }
     String s = text.trim();
     int i = 0;
@@ -44,7 +50,8 @@ public final class Durations {
   public static String format(Duration d) {
     long nanos = d.toNanos();
     if (nanos % 1_000_000_000L == 0) {
-      return nanos / 1_000_000_000L + "s";
+      long s = nanos / 1_000_000_000L;
+      return s != 0 && s % 3600 == 0 ? s / 3600 + "h" : s != 0 && s % 60 == 0 ? s / 60 + "m" : s + "s";
     }
     if (nanos % 1_000_000L == 0) {
       return nanos / 1_000_000L + "ms";
@@ -56,7 +63,8 @@ public final class Durations {
   }
 
   private static IllegalArgumentException bad(String what, String text) {
-    return new IllegalArgumentException(
-        what + ": invalid duration \"" + text + "\" (expected a number and a unit: ns, us, ms, s, m, h)");
+    String shown = text == null ? "nothing" : SettingsNode.quote(text);
+    return new IllegalArgumentException((what == null || what.isEmpty() ? "" : what + ": ") + shown
+        + " (expected: " + EXPECTED + ")");
   }
 }
