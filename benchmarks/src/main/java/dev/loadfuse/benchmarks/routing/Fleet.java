@@ -8,7 +8,7 @@ import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.picker.server.PickerServer;
 import dev.loadfuse.picker.server.PickerSettings;
 import dev.loadfuse.sidecar.SidecarVerticle;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.vertx.core.Vertx;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.loadfuse.picker.cli;
 
 import dev.loadfuse.picker.extproc.ExtProcContext;
-import dev.loadfuse.picker.kubernetes.KubernetesOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.routing.ObjectsFile;
 import dev.loadfuse.picker.routing.RoutingObjects;
@@ -13,7 +13,7 @@ import dev.loadfuse.picker.server.PickerSettings;
 import dev.loadfuse.sidecar.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.cluster.ClusteredVertx;
 import dev.loadfuse.common.settings.Durations;
-import dev.loadfuse.sidecar.discovery.kubernetes.InferencePoolSpec;
+import dev.loadfuse.discovery.kubernetes.InferencePoolSpec;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.PrintWriter;
@@ -232,7 +232,7 @@ public final class PickerMain implements Callable<Integer> {
     if (configFile != null && configText != null) {
       throw new IllegalArgumentException("--config-file and --config-text: give one, not both");
     }
-    KubernetesOptions kubernetes = kubernetesOptions();
+    KubernetesDiscoveryOptions kubernetes = kubernetesOptions();
     if (endpointsFile == null && kubernetes == null && !remote) {
       throw new IllegalArgumentException("no endpoints: give --endpoints-file FILE (local mode), --pool-name NAME or"
           + " --endpoint-selector k=v --endpoint-target-ports PORT (Kubernetes mode), or --cluster"
@@ -257,7 +257,7 @@ public final class PickerMain implements Callable<Integer> {
   }
 
   /** The Kubernetes source the flags name, or null without {@code --pool-name}/{@code --endpoint-selector}. */
-  private KubernetesOptions kubernetesOptions() {
+  private KubernetesDiscoveryOptions kubernetesOptions() {
     boolean selector = endpointSelector != null || endpointTargetPorts != null;
     if (endpointsFile != null) {
       if (selector) {
@@ -291,7 +291,7 @@ public final class PickerMain implements Callable<Integer> {
       if (poolName.isBlank()) {
         throw new IllegalArgumentException("--pool-name: \"" + poolName + "\" (expected: an InferencePool name)");
       }
-      return KubernetesOptions.pool(namespace, poolName);
+      return KubernetesDiscoveryOptions.forPool(namespace, poolName);
     }
     if (endpointSelector == null) {
       throw new IllegalArgumentException("--endpoint-target-ports: needs --endpoint-selector");
@@ -299,7 +299,7 @@ public final class PickerMain implements Callable<Integer> {
     if (endpointTargetPorts == null) {
       throw new IllegalArgumentException("--endpoint-selector: needs --endpoint-target-ports");
     }
-    return KubernetesOptions.selector(namespace, labels(endpointSelector), ports(endpointTargetPorts));
+    return KubernetesDiscoveryOptions.forSelector(namespace, labels(endpointSelector), ports(endpointTargetPorts));
   }
 
   /** {@code k=v,k2=v2} (spaces around items allowed). */

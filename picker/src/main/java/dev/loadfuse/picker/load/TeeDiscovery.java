@@ -1,7 +1,7 @@
 package dev.loadfuse.picker.load;
 
-import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
+import dev.loadfuse.discovery.EndpointDiscovery;
+import dev.loadfuse.discovery.EndpointSet;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -33,7 +33,7 @@ public final class TeeDiscovery implements EndpointDiscovery {
       }
 
       @Override
-      public void onError(dev.loadfuse.sidecar.discovery.DiscoveryException error) {
+      public void onError(dev.loadfuse.discovery.DiscoveryException error) {
         if (listener != null) {
           listener.onError(error);
         }

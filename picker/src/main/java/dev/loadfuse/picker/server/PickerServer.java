@@ -6,7 +6,7 @@ import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
 import dev.loadfuse.picker.extproc.ExtProcService;
 import dev.loadfuse.picker.http.PickerHttp;
-import dev.loadfuse.picker.kubernetes.PoolDiscovery;
+import dev.loadfuse.discovery.kubernetes.KubernetesEndpointDiscovery;
 import dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher;
 import dev.loadfuse.picker.load.LoadFeed;
 import dev.loadfuse.picker.load.TeeDiscovery;
@@ -17,10 +17,10 @@ import dev.loadfuse.picker.plugins.scorer.prefix.PrefixPickSharing;
 import dev.loadfuse.picker.tls.CertificateFiles;
 import dev.loadfuse.picker.tls.SelfSignedCertificate;
 import dev.loadfuse.sidecar.SidecarVerticle;
-import dev.loadfuse.sidecar.discovery.DiscoveryException;
-import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.discovery.DiscoveryException;
+import dev.loadfuse.discovery.EndpointDiscovery;
+import dev.loadfuse.discovery.EndpointSet;
+import dev.loadfuse.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -155,7 +155,7 @@ public final class PickerServer implements AutoCloseable {
     if (settings.endpointsFile() != null) {
       discovery = new FileEndpointDiscovery(settings.endpointsFile());
     } else if (settings.kubernetes() != null) {
-      discovery = new PoolDiscovery(kubernetesClient(), settings.kubernetes());
+      discovery = new KubernetesEndpointDiscovery(kubernetesClient(), settings.kubernetes());
     } else {
       return Future.succeededFuture();
     }

@@ -1,7 +1,7 @@
 package dev.loadfuse.picker.server;
 
 import dev.loadfuse.picker.extproc.ExtProcContext;
-import dev.loadfuse.picker.kubernetes.KubernetesOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
 import dev.loadfuse.picker.routing.RoutingObjects;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import java.nio.file.Path;
@@ -47,7 +47,7 @@ public record PickerSettings(
     Duration certReloadInterval,
     int maxBodyBytes,
     int extProcServers,
-    KubernetesOptions kubernetes) {
+    KubernetesDiscoveryOptions kubernetes) {
 
   public static final int DEFAULT_GRPC_PORT = 9002;
   public static final int DEFAULT_GRPC_HEALTH_PORT = 9003;
@@ -96,7 +96,7 @@ public record PickerSettings(
   }
 
   /** Kubernetes mode with an in-process sidecar, the default ports, TLS off and one ext_proc server. */
-  public static PickerSettings kubernetes(PickerConfig config, KubernetesOptions kubernetes) {
+  public static PickerSettings kubernetes(PickerConfig config, KubernetesDiscoveryOptions kubernetes) {
     return new PickerSettings(null, DEFAULT_GRPC_PORT, DEFAULT_GRPC_HEALTH_PORT, DEFAULT_METRICS_PORT, config, null,
         null, false, null, null, null, false, null, null, 0, 1, kubernetes);
   }

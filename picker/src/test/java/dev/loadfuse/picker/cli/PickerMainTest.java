@@ -2,7 +2,7 @@ package dev.loadfuse.picker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loadfuse.picker.kubernetes.KubernetesOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -132,17 +132,17 @@ class PickerMainTest {
     PickerMain.commandLine(main, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
         .parseArgs("--pool-name", "vllm-pool");
     main.env = name -> null;
-    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesOptions.pool("default", "vllm-pool"));
+    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesDiscoveryOptions.forPool("default", "vllm-pool"));
     main.env = name -> name.equals("NAMESPACE") ? "from-env" : null;
-    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesOptions.pool("from-env", "vllm-pool"));
+    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesDiscoveryOptions.forPool("from-env", "vllm-pool"));
     main.poolNamespace = "llm";
-    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesOptions.pool("llm", "vllm-pool"));
+    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesDiscoveryOptions.forPool("llm", "vllm-pool"));
 
     PickerMain sel = new PickerMain();
     PickerMain.commandLine(sel, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
         .parseArgs("--endpoint-selector", " app=vllm , tier=gpu", "--endpoint-target-ports", "8000, 8001", "--pool-namespace", "llm");
-    KubernetesOptions k = sel.settings().kubernetes();
-    assertThat(k).isEqualTo(KubernetesOptions.selector("llm", Map.of("app", "vllm", "tier", "gpu"), List.of(8000, 8001)));
+    KubernetesDiscoveryOptions k = sel.settings().kubernetes();
+    assertThat(k).isEqualTo(KubernetesDiscoveryOptions.forSelector("llm", Map.of("app", "vllm", "tier", "gpu"), List.of(8000, 8001)));
     assertThat(k.describe()).isEqualTo("pods of namespace llm with app=vllm,tier=gpu on 8000,8001");
     assertThat(k.poolRef()).hasToString("llm/endpoint-selector");
   }

@@ -9,7 +9,7 @@ import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.FakeEngineServer;
 import dev.loadfuse.picker.testing.FakeEngineServer.Format;
 import dev.loadfuse.sidecar.SidecarVerticle;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;

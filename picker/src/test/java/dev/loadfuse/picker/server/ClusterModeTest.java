@@ -14,7 +14,7 @@ import dev.loadfuse.picker.testing.FakeEngineServer.Format;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.cluster.ClusteredVertx;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
