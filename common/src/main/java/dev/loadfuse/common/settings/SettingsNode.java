@@ -70,6 +70,15 @@ public final class SettingsNode {
     return new SettingsNode(new Doc(source == null ? "" : source, Map.of(), false, false, null), "", tree, null);
   }
 
+  /**
+   * A value inside a document already parsed, at {@code path} (for readers that walk a tree
+   * themselves and check one map's keys, e.g. {@code spec.rules[0]}).
+   */
+  public static SettingsNode of(String source, String path, JsonNode tree) {
+    return new SettingsNode(new Doc(source == null ? "" : source, Map.of(), false, false, null),
+        path == null ? "" : path, tree, null);
+  }
+
   static SettingsNode document(String source, JsonNode tree, Map<String, Integer> lines, boolean reportLines) {
     return new SettingsNode(new Doc(source == null ? "" : source, Map.copyOf(lines), reportLines, false, null), "",
         tree, null);
@@ -285,11 +294,10 @@ public final class SettingsNode {
     if (n.isMissing()) {
       throw n.fail("missing");
     }
-    String s = n.asString();
-    if (s.isBlank()) {
+    if (!n.value.isTextual() || n.value.textValue().isBlank()) {
       throw n.fail(n.describe() + " (expected: a non-empty string)");
     }
-    return s;
+    return n.value.textValue();
   }
 
   /** This value as a string (any string, possibly blank). */
@@ -453,8 +461,8 @@ public final class SettingsNode {
   }
 
   /**
-   * A list of non-blank strings, or a text of comma-separated items (blank items dropped); empty
-   * when missing.
+   * A list of non-blank strings (in a text layer: comma-separated items, blank items dropped);
+   * empty when missing.
    */
   public List<String> strings(String key) {
     return get(key).asStrings();
@@ -466,7 +474,7 @@ public final class SettingsNode {
       return List.of();
     }
     List<String> out = new ArrayList<>();
-    if (value.isTextual()) {
+    if (doc.textScalars() && value.isTextual()) {
       for (String s : value.textValue().split(",")) {
         if (!s.isBlank()) {
           out.add(s.trim());

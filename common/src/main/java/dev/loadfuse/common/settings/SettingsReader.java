@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.loadfuse.common.errors.Problems;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -62,8 +63,10 @@ public final class SettingsReader {
   /** The largest settings file read by default (every file of ours is far smaller). */
   public static final long DEFAULT_MAX_BYTES = 1 << 20;
 
+  // An empty plain scalar (`key:` with nothing after it) is null, as YAML 1.1 says; '' stays "".
   private static final YAMLFactory YAML = YAMLFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
       .build();
   private static final JsonFactory JSON = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)

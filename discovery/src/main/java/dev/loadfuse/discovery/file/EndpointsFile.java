@@ -1,34 +1,22 @@
 package dev.loadfuse.discovery.file;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.loadfuse.common.settings.SettingsException;
+import dev.loadfuse.common.settings.SettingsNode;
+import dev.loadfuse.common.settings.SettingsReader;
 import dev.loadfuse.discovery.DiscoveryException;
 import dev.loadfuse.discovery.Endpoint;
 import dev.loadfuse.discovery.EndpointSet;
 import dev.loadfuse.discovery.PoolRef;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads a static endpoints file (local mode), strictly.
@@ -47,10 +35,12 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *     gpus: [GPU-1b2c3d4e-...]    # optional: GPU/MIG UUIDs this endpoint uses
  * }</pre>
  *
- * <p>YAML, or JSON when the file name ends in {@code .json}. Unknown keys, duplicate keys, numbers
- * written as strings or fractions, and trailing documents are errors. Every error is a {@link
- * DiscoveryException} whose message starts with the file and names the entry, e.g. {@code
- * endpoints.yaml: endpoints[1] (vllm-1): port: 70000 (expected: [1, 65535])}.
+ * <p>YAML, or JSON when the file name ends in {@code .json}, read with the strict settings reader
+ * ({@link SettingsReader}): unknown keys ({@code endpoints.yaml: endpoints[0]: unknown key
+ * "lables" (known: name, address, ...) (line 7)}), duplicate keys, numbers written as strings or
+ * fractions, and trailing documents are errors. Every error is a {@link DiscoveryException} whose
+ * message starts with the file and names the entry, e.g. {@code endpoints.yaml: endpoints[1]
+ * (vllm-1): port: 70000 (expected: [1, 65535])}, and the line where the reader knows it.
  *
  * <p>Thread-safe (stateless).
  */
@@ -59,26 +49,14 @@ public final class EndpointsFile {
   /** Files larger than this are rejected rather than read. */
   public static final long MAX_SIZE_BYTES = 1 << 20;
 
-  private static final ObjectReader YAML = reader(YAMLMapper.builder());
-  private static final ObjectReader JSON = reader(JsonMapper.builder());
-  private static final Pattern DUPLICATE_FIELD = Pattern.compile("Duplicate field '(.*)'");
+  private static final SettingsReader READER =
+      SettingsReader.strict().reportLines(true).maxBytes(MAX_SIZE_BYTES);
+  private static final List<String> TOP_KEYS = List.of("pool", "endpoints");
+  private static final List<String> POOL_KEYS = List.of("name", "annotations");
+  private static final List<String> ENDPOINT_KEYS =
+      List.of("name", "address", "port", "labels", "metricsPath", "metricsPort", "gpus");
 
   private EndpointsFile() {}
-
-  private static ObjectReader reader(
-      com.fasterxml.jackson.databind.cfg.MapperBuilder<?, ?> builder) {
-    ObjectMapper mapper =
-        builder
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
-    return mapper.readerFor(FileDoc.class);
-  }
 
   /**
    * Reads and validates {@code file}.
@@ -106,8 +84,7 @@ public final class EndpointsFile {
   }
 
   static boolean isJson(Path file) {
-    Path name = file.getFileName();
-    return name != null && name.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json");
+    return SettingsReader.Format.of(file) == SettingsReader.Format.JSON;
   }
 
   /**
@@ -118,67 +95,78 @@ public final class EndpointsFile {
    * @throws DiscoveryException naming {@code source} and the offending entry
    */
   public static EndpointSet parse(String source, byte[] content, boolean json) {
-    FileDoc doc;
     try {
-      doc = (json ? JSON : YAML).readValue(content);
-    } catch (IOException e) {
-      throw new DiscoveryException(source + ": " + describe(e, json), e);
+      SettingsNode root = READER.parse(source, new String(content, StandardCharsets.UTF_8),
+          json ? SettingsReader.Format.JSON : SettingsReader.Format.YAML);
+      if (root.isMissing()) {
+        throw new DiscoveryException(source + ": empty document (expected: pool and endpoints)");
+      }
+      return validate(source, root);
+    } catch (SettingsException e) {
+      throw new DiscoveryException(e.getMessage(), e);
     }
-    if (doc == null) {
-      throw new DiscoveryException(source + ": empty document (expected: pool and endpoints)");
-    }
-    return validate(source, doc);
   }
 
-  private static EndpointSet validate(String source, FileDoc doc) {
-    if (doc.pool == null) {
+  private static EndpointSet validate(String source, SettingsNode root) {
+    root.requireMap("a map with pool and endpoints").keys(TOP_KEYS);
+    SettingsNode poolNode = root.get("pool");
+    if (poolNode.isMissing()) {
       throw new DiscoveryException(source + ": pool: missing");
     }
-    if (doc.pool.name == null || doc.pool.name.isBlank()) {
+    poolNode.requireMap("a map with name").keys(POOL_KEYS);
+    String poolName = poolNode.string("name", null);
+    if (poolName == null) {
       throw new DiscoveryException(source + ": pool.name: missing");
     }
-    if (doc.endpoints == null) {
+    SettingsNode list = root.get("endpoints");
+    if (list.isMissing()) {
       throw new DiscoveryException(
           source + ": endpoints: missing (write `endpoints: []` for none)");
     }
-    PoolRef pool = PoolRef.local(doc.pool.name);
-    Map<String, String> annotations;
-    try {
-      annotations = checkStrings("pool.annotations", doc.pool.annotations);
-    } catch (IllegalArgumentException e) {
-      throw new DiscoveryException(source + ": " + e.getMessage(), e);
-    }
-    List<Endpoint> out = new ArrayList<>(doc.endpoints.size());
+    PoolRef pool = PoolRef.local(poolName);
+    Map<String, String> annotations = strings(source + ": ", "pool.annotations", poolNode.get("annotations"));
+    List<Endpoint> out = new ArrayList<>(list.size());
     Map<String, Integer> firstIndex = new HashMap<>();
-    for (int i = 0; i < doc.endpoints.size(); i++) {
-      EndpointDoc e = doc.endpoints.get(i);
-      String at = "endpoints[" + i + "]";
-      if (e == null) {
+    for (SettingsNode e : list.elements()) {
+      String at = e.path();
+      if (e.isMissing()) {
         throw new DiscoveryException(source + ": " + at + ": empty entry");
       }
-      if (e.name == null || e.name.isBlank()) {
+      e.requireMap("a map with name, address and port").keys(ENDPOINT_KEYS);
+      String name = e.string("name", null);
+      if (name == null) {
         throw new DiscoveryException(source + ": " + at + ": name: missing");
       }
-      Integer first = firstIndex.putIfAbsent(e.name, i);
+      Integer first = firstIndex.putIfAbsent(name, firstIndex.size());
       if (first != null) {
         throw new DiscoveryException(
-            source + ": " + at + ": duplicate name \"" + e.name + "\" (first at endpoints[" + first + "])");
+            source + ": " + at + ": duplicate name \"" + name + "\" (first at endpoints[" + first + "])");
       }
-      String entry = source + ": " + at + " (" + e.name + "): ";
-      if (e.address == null) {
+      String entry = source + ": " + at + " (" + name + "): ";
+      if (e.get("address").isMissing()) {
         throw new DiscoveryException(entry + "address: missing");
       }
-      if (e.port == null) {
+      String address = e.get("address").asString();
+      if (e.get("port").isMissing()) {
         throw new DiscoveryException(entry + "port: missing");
       }
+      // Ranges are the endpoint's to check (its messages name the entry).
+      int port = e.get("port").asInt(Integer.MIN_VALUE, Integer.MAX_VALUE);
+      SettingsNode metricsPort = e.get("metricsPort");
+      SettingsNode metricsPath = e.get("metricsPath");
+      List<String> gpus = new ArrayList<>();
+      for (SettingsNode g : e.get("gpus").elements()) {
+        gpus.add(g.asString());
+      }
+      Map<String, String> labels = strings(entry, "labels", e.get("labels"));
       try {
         out.add(
-            Endpoint.builder(e.name, e.address, e.port, pool)
-                .labels(checkStrings("labels", e.labels))
+            Endpoint.builder(name, address, port, pool)
+                .labels(labels)
                 .poolAnnotations(annotations)
-                .metricsPath(e.metricsPath)
-                .metricsPort(e.metricsPort)
-                .gpus(e.gpus)
+                .metricsPath(metricsPath.isMissing() ? null : metricsPath.asString())
+                .metricsPort(metricsPort.isMissing() ? null : metricsPort.asInt(Integer.MIN_VALUE, Integer.MAX_VALUE))
+                .gpus(gpus)
                 .build());
       } catch (IllegalArgumentException ex) {
         throw new DiscoveryException(entry + ex.getMessage(), ex);
@@ -187,152 +175,21 @@ public final class EndpointsFile {
     return new EndpointSet(out);
   }
 
-  private static Map<String, String> checkStrings(String field, Map<String, String> map) {
-    if (map == null) {
+  /** A map of strings; a null value is named (an empty string is allowed). */
+  private static Map<String, String> strings(String where, String field, SettingsNode map) {
+    if (map.isMissing()) {
       return Map.of();
     }
-    for (Map.Entry<String, String> e : map.entrySet()) {
-      if (e.getValue() == null) {
-        throw new IllegalArgumentException(
-            field + "." + e.getKey() + ": null (expected: a string, possibly \"\")");
+    map.requireMap("a map of strings");
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String key : map.fieldNames()) {
+      SettingsNode v = map.get(key);
+      if (v.raw().isNull()) {
+        throw new DiscoveryException(where + field + "." + key
+            + ": null (expected: a string, possibly \"\")");
       }
+      out.put(key, v.asString());
     }
-    return map;
-  }
-
-  // Turns Jackson's messages into "path: problem (line L, column C)".
-  private static String describe(IOException e, boolean json) {
-    MarkedYAMLException yaml = cause(e, MarkedYAMLException.class);
-    if (yaml != null) {
-      String context = yaml.getContext() == null ? "" : yaml.getContext() + ": ";
-      var mark = yaml.getProblemMark();
-      return "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1)
-          + ": invalid YAML: " + context + yaml.getProblem();
-    }
-    if (!(e instanceof JacksonException je)) {
-      return "cannot read: " + e;
-    }
-    String where = where(je.getLocation());
-    String path = e instanceof JsonMappingException jm ? path(jm) : "";
-    String prefix = path.isEmpty() ? "" : path + ": ";
-    StreamReadException syntax = cause(e, StreamReadException.class);
-    if (syntax != null) {
-      String original = syntax.getOriginalMessage();
-      Matcher dup = DUPLICATE_FIELD.matcher(original == null ? "" : original);
-      if (dup.find()) {
-        return prefix + "duplicate key \"" + dup.group(1) + "\"" + where;
-      }
-      return "invalid " + (json ? "JSON" : "YAML") + where(syntax.getLocation()) + ": " + firstLine(original);
-    }
-    String original = je.getOriginalMessage();
-    if (e instanceof UnrecognizedPropertyException u) {
-      return prefix + "unknown key (expected one of: "
-          + String.join(", ", new TreeSet<>(u.getKnownPropertyIds().stream().map(String::valueOf).toList()))
-          + ")" + lineOnly(je.getLocation());
-    }
-    if (e instanceof MismatchedInputException m) {
-      if (original != null && original.startsWith("No content to map")) {
-        return "empty document (expected: pool and endpoints)";
-      }
-      if (original != null && original.startsWith("Trailing token")) {
-        return "more than one document" + where + " (expected: exactly one)";
-      }
-      Class<?> target = m.getTargetType();
-      if (target != null) {
-        return prefix + "expected " + kind(target) + where;
-      }
-    }
-    return prefix + firstLine(original) + where;
-  }
-
-  private static String kind(Class<?> target) {
-    if (target == Integer.class || target == int.class) {
-      return "an integer";
-    }
-    if (target == String.class) {
-      return "a string";
-    }
-    if (List.class.isAssignableFrom(target)) {
-      return "a list";
-    }
-    if (Map.class.isAssignableFrom(target) || target.getEnclosingClass() == EndpointsFile.class) {
-      return "a mapping";
-    }
-    return "a " + target.getSimpleName();
-  }
-
-  private static String where(JsonLocation loc) {
-    if (loc == null || loc.getLineNr() < 1) {
-      return "";
-    }
-    return " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
-  }
-
-  // For an unknown key Jackson's column points past the value, so only the line is reported.
-  private static String lineOnly(JsonLocation loc) {
-    return loc == null || loc.getLineNr() < 1 ? "" : " (line " + loc.getLineNr() + ")";
-  }
-
-  private static String path(JsonMappingException e) {
-    StringBuilder b = new StringBuilder();
-    for (JsonMappingException.Reference r : e.getPath()) {
-      if (r.getFieldName() != null) {
-        if (!b.isEmpty()) {
-          b.append('.');
-        }
-        b.append(r.getFieldName());
-      } else if (r.getIndex() >= 0) {
-        b.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return b.toString();
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    // Jackson appends the source and position, which the caller already reports.
-    for (String cut : new String[] {"\n", " (for ", " at [Source"}) {
-      int i = s.indexOf(cut);
-      if (i >= 0) {
-        s = s.substring(0, i);
-      }
-    }
-    return s;
-  }
-
-  private static <T extends Throwable> T cause(Throwable t, Class<T> type) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (type.isInstance(c)) {
-        return type.cast(c);
-      }
-      if (c.getCause() == c) {
-        break;
-      }
-    }
-    return null;
-  }
-
-  // Mutable classes rather than records: with a record (a creator) Jackson reports an unknown
-  // key at the end of the enclosing mapping instead of at the key.
-  private static final class FileDoc {
-    public PoolDoc pool;
-    public List<EndpointDoc> endpoints;
-  }
-
-  private static final class PoolDoc {
-    public String name;
-    public Map<String, String> annotations;
-  }
-
-  private static final class EndpointDoc {
-    public String name;
-    public String address;
-    public Integer port;
-    public Map<String, String> labels;
-    public String metricsPath;
-    public Integer metricsPort;
-    public List<String> gpus;
+    return out;
   }
 }

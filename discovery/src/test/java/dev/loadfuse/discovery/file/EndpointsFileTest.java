@@ -112,31 +112,31 @@ class EndpointsFileTest {
             "e.yaml: endpoints[0] (a): labels.k: null (expected: a string, possibly \"\")"),
         Arguments.of(
             HEAD + "  - name: a\n    address: h\n    port: 1\n    lables: {}\n",
-            "e.yaml: endpoints[0].lables: unknown key (expected one of: address, gpus, labels,"
-                + " metricsPath, metricsPort, name, port) (line 7)"),
+            "e.yaml: endpoints[0]: unknown key \"lables\" (known: name, address, port, labels,"
+                + " metricsPath, metricsPort, gpus) (line 7)"),
         Arguments.of(
             "pool:\n  name: p\n  namespace: ns\nendpoints: []\n",
-            "e.yaml: pool.namespace: unknown key (expected one of: annotations, name) (line 3)"),
+            "e.yaml: pool: unknown key \"namespace\" (known: name, annotations) (line 3)"),
         Arguments.of(
             HEAD + "  - name: a\n    address: h\n    port: \"8000\"\n",
-            "e.yaml: endpoints[0].port: expected an integer (line 6, column 11)"),
+            "e.yaml: endpoints[0].port: \"8000\" (expected: an integer) (line 6)"),
         Arguments.of(
             HEAD + "  - name: a\n    address: h\n    port: 8000.5\n",
-            "e.yaml: endpoints[0].port: expected an integer (line 6, column 11)"),
+            "e.yaml: endpoints[0].port: 8000.5 (expected: an integer) (line 6)"),
         Arguments.of(
             HEAD + "  - name: a\n    address: h\n    gpus: GPU-1\n    port: 1\n",
-            "e.yaml: endpoints[0].gpus: expected a list (line 6, column 11)"),
-        Arguments.of("pool: p\nendpoints: []\n", "e.yaml: pool: expected a mapping (line 1, column 7)"),
+            "e.yaml: endpoints[0].gpus: \"GPU-1\" (expected: a list) (line 6)"),
+        Arguments.of("pool: p\nendpoints: []\n", "e.yaml: pool: \"p\" (expected: a map with name) (line 1)"),
         Arguments.of(
             HEAD + "  - name: a\n    address: h\n    name: b\n",
-            "e.yaml: endpoints[0]: duplicate key \"name\" (line 6, column 9)"),
+            "e.yaml: endpoints[0]: duplicate key \"name\" (line 6)"),
         Arguments.of(
             "pool:\n  name: p\n bad: x\n",
-            "e.yaml: line 3, column 2: invalid YAML: while parsing a block mapping:"
+            "e.yaml: invalid YAML (line 3, column 2): while parsing a block mapping:"
                 + " expected <block end>, but found '<block mapping start>'"),
         Arguments.of(
             "pool: {name: p\nendpoints: []\n",
-            "e.yaml: line 2, column 10: invalid YAML: while parsing a flow mapping:"
+            "e.yaml: invalid YAML (line 2, column 10): while parsing a flow mapping:"
                 + " expected ',' or '}', but got :"),
         Arguments.of("", "e.yaml: empty document (expected: pool and endpoints)"),
         Arguments.of("# only a comment\n", "e.yaml: empty document (expected: pool and endpoints)"),

@@ -72,7 +72,7 @@ class PickerMainTest {
         Arguments.of(new String[] {"--endpoints-file", ep, "--secure-serving=false", "--cert-path", "/tmp"},
             "picker: --cert-path needs --secure-serving=true"),
         Arguments.of(new String[] {"--endpoints-file", ep, "--objects-file", dir.resolve("none.yaml").toString()},
-            "picker: " + dir.resolve("none.yaml") + ": no such file"),
+            "picker: " + dir.resolve("none.yaml") + ": cannot read: no such file"),
         Arguments.of(new String[] {"--endpoints-file", ep, "--grpc-port", "70000"},
             "picker: grpcPort: 70000 (expected: [0, 65535])"),
         Arguments.of(new String[] {"--cluster-members", "a:5701", "--cluster-service", "loadfuse-sidecar"},

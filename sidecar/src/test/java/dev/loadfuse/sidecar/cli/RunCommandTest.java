@@ -106,7 +106,7 @@ class RunCommandTest {
       run --endpoints-file {dir}/ok.yaml --scrape-interval fast => run: scrapeInterval: "fast" (expected: a number and a unit: ns, us, ms, s, m or h, e.g. 50ms)
       run --endpoints-file {dir}/ok.yaml --gpu-probe banana => run: gpuProbe: "banana" (expected one of: auto, nvml, mock, none)
       run --endpoints-file {dir}/ok.yaml --gpu-probe mock => run: gpuProbe: mock needs mockGpus (a mock GPU file)
-      run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/missing-gpus.yaml => run: {dir}/missing-gpus.yaml: cannot read (NoSuchFileException: {dir}/missing-gpus.yaml)
+      run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/missing-gpus.yaml => run: {dir}/missing-gpus.yaml: cannot read: no such file
       run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/gpus-invalid.yaml => run: {dir}/gpus-invalid.yaml: gpus[0]: name missing
       run --endpoints-file {dir}/duplicate.yaml --gpu-probe none => run: cannot start: {dir}/duplicate.yaml: endpoints[1]: duplicate name "vllm-0" (first at endpoints[0])
       run --endpoints-file {dir}/port.yaml --gpu-probe none => run: cannot start: {dir}/port.yaml: endpoints[0] (vllm-0): port: 70000 (expected: [1, 65535])
