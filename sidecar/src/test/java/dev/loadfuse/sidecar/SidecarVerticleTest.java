@@ -3,7 +3,6 @@ package dev.loadfuse.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadJson;
@@ -11,8 +10,6 @@ import dev.loadfuse.sidecar.api.LoadSnapshot;
 import dev.loadfuse.sidecar.api.LoadVector;
 import dev.loadfuse.discovery.file.FileDiscoveryOptions;
 import dev.loadfuse.discovery.file.FileEndpointDiscovery;
-import dev.loadfuse.sidecar.http.SidecarHttpServer;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import java.io.InputStream;
@@ -114,15 +111,15 @@ class SidecarVerticleTest {
             faults:
               - lost: {afterSamples: 3}
         """.formatted(GPU_A, GPU_B));
-    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-        new FileEndpointDiscovery(endpoints, FileDiscoveryOptions.DEFAULTS.withPollInterval(Duration.ofMillis(100))),
-        null,
-        GpuProbes.mock(gpus),
-        ModelServerMetricsConfig.defaults(),
-        ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(20)),
-        Duration.ofMillis(20),
-        Duration.ofMillis(100),
-        null));
+    // Its own HTTP API on an ephemeral loopback port (the tests read /v1/load there).
+    SidecarVerticle sidecar = new SidecarVerticle(new SidecarOptions()
+        .setDiscovery(new FileEndpointDiscovery(endpoints, FileDiscoveryOptions.DEFAULTS.withPollInterval(Duration.ofMillis(100))))
+        .setCustomGpuProbe(GpuProbes.mock(gpus))
+        .setScrapeInterval(Duration.ofMillis(20))
+        .setGpuSampleInterval(Duration.ofMillis(20))
+        .setPublishHeartbeat(Duration.ofMillis(100))
+        .setHttpHost("127.0.0.1")
+        .setHttpPort(0));
     LoadBus.install(vertx.eventBus());
     vertx.eventBus().<LoadVector>consumer(LoadBus.LOAD.name(), m -> published.put(m.body().endpoint().name(), m.body()));
     vertx.deployVerticle(sidecar).await(20, TimeUnit.SECONDS);
@@ -173,7 +170,7 @@ class SidecarVerticleTest {
     int sglang = serve(fixture("sglang-docs-production-metrics.prom"), null);
     int triton = serve(fixture("triton-trtllm-backend-readme-ifb-2025.prom"), null);
     SidecarVerticle sidecar = deploy(vllm, sglang, triton);
-    int http = SidecarHttpServer.start(vertx, sidecar, "127.0.0.1", 0).await(10, TimeUnit.SECONDS).actualPort();
+    int http = sidecar.httpPort();
 
     JsonNode load = awaitLoad(http, l -> l.get("endpoints").size() == 3
         && !endpoint(l, "vllm-0").get("engineSampleAgeMs").isNull()
@@ -244,7 +241,7 @@ class SidecarVerticleTest {
     int sglang = serve(fixture("sglang-docs-production-metrics.prom"), sglangStatus);
     int triton = serve(fixture("triton-trtllm-backend-readme-ifb-2025.prom"), null);
     SidecarVerticle sidecar = deploy(vllm, sglang, triton);
-    int http = SidecarHttpServer.start(vertx, sidecar, "127.0.0.1", 0).await(10, TimeUnit.SECONDS).actualPort();
+    int http = sidecar.httpPort();
 
     awaitLoad(http, l -> l.get("endpoints").size() == 3 && endpoint(l, "sglang-0").get("healthy").asBoolean());
     sglangStatus.set(503);

@@ -88,12 +88,12 @@ public final class SettingsNode {
    * Settings given as text, keyed by setting name (environment variables, command-line flags):
    * numbers, booleans and durations are parsed from the text, lists are comma-separated, and each
    * value is named in messages by {@code names} ({@code httpPort} → {@code LOADFUSE_HTTP_PORT} or
-   * {@code --http-port}). Blank values count as absent.
+   * {@code --http-port}). A null value counts as absent.
    */
   public static SettingsNode ofText(Map<String, String> values, Function<String, String> names) {
     ObjectNode o = NODES.objectNode();
     values.forEach((k, v) -> {
-      if (v != null && !v.isBlank()) {
+      if (v != null) {
         o.put(k, v);
       }
     });
@@ -128,6 +128,11 @@ public final class SettingsNode {
   /** The path of this value, {@code ""} at the root; e.g. {@code plugins[2].parameters}. */
   public String path() {
     return path;
+  }
+
+  /** What the document is called in messages (a file name, {@code --config-text}); {@code ""} when nothing. */
+  public String source() {
+    return doc.source();
   }
 
   /** The source and path, e.g. {@code picker.yaml: plugins[2]}; {@code ""} for a root without a source. */

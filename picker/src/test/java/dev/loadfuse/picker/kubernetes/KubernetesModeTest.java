@@ -22,7 +22,8 @@ import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
 import dev.loadfuse.discovery.kubernetes.KubernetesEndpointDiscovery;
 import dev.loadfuse.picker.server.PickerServer;
-import dev.loadfuse.picker.server.PickerSettings;
+import dev.loadfuse.nvml.GpuProbeKind;
+import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.FakeEngineServer;
@@ -102,9 +103,15 @@ class KubernetesModeTest {
 
   private PickerServer start(KubernetesDiscoveryOptions options, KubernetesClient client) throws Exception {
     vertx = Vertx.vertx();
-    PickerSettings settings = PickerSettings.kubernetes(new ConfigLoader(InTreePlugins.registry()).defaults(),
-            options.withResyncPeriod(java.time.Duration.ofSeconds(1)))
-        .withEphemeralPorts();
+    // Kubernetes mode with the in-process sidecar, TLS off, one ext_proc server, the shortest resync.
+    PickerOptions settings = new PickerOptions().setConfig(new ConfigLoader(InTreePlugins.registry()).defaults())
+        .setPoolNamespace(options.namespace()).setKubernetesResyncPeriod(java.time.Duration.ofSeconds(1))
+        .setSecureServing(false).setExtProcServers(1).setGpuProbe(GpuProbeKind.NONE).setEphemeralPorts();
+    if (options.selector() != null) {
+      settings.setEndpointSelector(options.selector()).setEndpointTargetPorts(options.targetPorts());
+    } else {
+      settings.setPoolName(options.poolName());
+    }
     picker = PickerServer.start(vertx, settings, client).await(30, TimeUnit.SECONDS);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", picker.grpcPort()).usePlaintext().build();
     return picker;

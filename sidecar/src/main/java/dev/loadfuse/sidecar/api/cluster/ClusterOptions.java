@@ -1,4 +1,4 @@
-package dev.loadfuse.sidecar.cluster;
+package dev.loadfuse.sidecar.api.cluster;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.loadfuse.sidecar.cluster;
+package dev.loadfuse.sidecar.api.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

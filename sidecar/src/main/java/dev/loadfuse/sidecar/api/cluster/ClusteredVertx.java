@@ -1,4 +1,4 @@
-package dev.loadfuse.sidecar.cluster;
+package dev.loadfuse.sidecar.api.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
