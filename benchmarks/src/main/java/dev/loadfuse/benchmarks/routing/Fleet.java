@@ -101,8 +101,10 @@ public final class Fleet implements AutoCloseable {
    */
   public String gpuSource() {
     if (picker != null) {
+      long withGpus = java.util.Arrays.stream(picker.datastore().all())
+          .filter(e -> e.vector() != null && !e.vector().gpus().isEmpty()).count();
       return "the picker's in-process sidecar in this process (pid " + ProcessHandle.current().pid() + "): "
-          + picker.gpuProbe();
+          + picker.gpuProbe() + "; GPU readings in the picker for " + withGpus + " of " + engines.size() + " endpoints";
     }
     return pickerProcess != null ? "nobody: the child-JVM picker's in-process sidecar has no GPU probe" : null;
   }

@@ -145,7 +145,8 @@ public final class RoutingRun {
             options.picker());
         Gateway gateway = new Gateway(fleet.extProcPort(), fleet.engines(), clock)) {
       fleet.awaitReady(Duration.ofSeconds(20));
-      if (fleet.gpuSource() != null && gpuSourceShown.add(policy.name())) {
+      // Once for each policy whose config has GPU plugins.
+      if (fleet.gpuSource() != null && policy.configText().contains("gpu-") && gpuSourceShown.add(policy.name())) {
         log.printf(Locale.ROOT, "  %s: GPUs read by %s%n", policy.name(), fleet.gpuSource());
       }
       gateway.warmUp(20);
