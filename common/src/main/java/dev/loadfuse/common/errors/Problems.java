@@ -85,6 +85,21 @@ public final class Problems {
     return null;
   }
 
+  /**
+   * The message of the deepest cause that has one ({@code ""} when none has), for a layer that
+   * adds its own context around the lowest-level reason (e.g. {@code Connection refused} under a
+   * gRPC status).
+   */
+  public static String deepestMessage(Throwable t) {
+    String m = "";
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c.getMessage() != null && !c.getMessage().isBlank()) {
+        m = c.getMessage();
+      }
+    }
+    return m;
+  }
+
   /** The deepest cause of {@code t}. */
   public static Throwable root(Throwable t) {
     Throwable c = t;
