@@ -1,33 +1,14 @@
 package dev.loadfuse.discovery;
 
+import dev.loadfuse.common.settings.SettingsNode;
+
 /** Validation helpers whose messages follow {@code field: value (expected: ...)}. */
 final class Checks {
 
   private Checks() {}
 
   static String quote(String s) {
-    if (s == null) {
-      return "null";
-    }
-    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\t' -> b.append("\\t");
-        case '\r' -> b.append("\\r");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.append('"').toString();
+    return SettingsNode.quote(s);
   }
 
   static String notBlank(String field, String value) {

@@ -1,10 +1,8 @@
 package dev.loadfuse.sidecar;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loadfuse.common.settings.ByteSizes;
 import dev.loadfuse.common.settings.Durations;
+import dev.loadfuse.common.settings.OptionChecks;
 import dev.loadfuse.common.settings.SettingsException;
 import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.discovery.EndpointDiscovery;
@@ -20,7 +18,6 @@ import dev.loadfuse.sidecar.gpu.PodResourcesOptions;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,8 +92,6 @@ public final class SidecarOptions {
   public static final Map<String, String> ENVIRONMENT_FALLBACKS = Map.of("nodeName", "NODE_NAME", "namespace",
       "POD_NAMESPACE");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private String endpointsFile;
   private String nodeName;
   private String namespace;
@@ -167,7 +162,7 @@ public final class SidecarOptions {
    * @throws EngineConfigException for an invalid {@code engines} section
    */
   public SidecarOptions(JsonObject json) {
-    this(read(SettingsNode.of("", tree(json))));
+    this(read(OptionChecks.json(json == null ? null : json.encode())));
   }
 
   /**
@@ -352,10 +347,7 @@ public final class SidecarOptions {
   }
 
   public SidecarOptions setHttpHost(String httpHost) {
-    if (httpHost == null || httpHost.isBlank()) {
-      throw new IllegalArgumentException("httpHost: " + SettingsNode.quote(httpHost) + " (expected: an address to bind)");
-    }
-    this.httpHost = httpHost;
+    this.httpHost = OptionChecks.notBlank("httpHost", httpHost, "an address to bind");
     return this;
   }
 
@@ -392,10 +384,7 @@ public final class SidecarOptions {
   }
 
   public SidecarOptions setMaxPageBytes(int maxPageBytes) {
-    if (maxPageBytes < 1) {
-      throw new IllegalArgumentException("maxPageBytes: " + maxPageBytes + " (expected: >= 1)");
-    }
-    this.maxPageBytes = maxPageBytes;
+    this.maxPageBytes = OptionChecks.atLeast("maxPageBytes", maxPageBytes, 1);
     return this;
   }
 
@@ -413,11 +402,7 @@ public final class SidecarOptions {
   }
 
   public SidecarOptions setPublishHeartbeat(Duration publishHeartbeat) {
-    Objects.requireNonNull(publishHeartbeat, "publishHeartbeat");
-    if (publishHeartbeat.compareTo(Duration.ofMillis(1)) < 0) {
-      throw new IllegalArgumentException("publishHeartbeat: " + Durations.format(publishHeartbeat) + " (expected: >= 1ms)");
-    }
-    this.publishHeartbeat = publishHeartbeat;
+    this.publishHeartbeat = OptionChecks.atLeast("publishHeartbeat", publishHeartbeat, Duration.ofMillis(1));
     return this;
   }
 
@@ -427,11 +412,7 @@ public final class SidecarOptions {
   }
 
   public SidecarOptions setPodResourcesSocket(String podResourcesSocket) {
-    if (podResourcesSocket == null || podResourcesSocket.isBlank()) {
-      throw new IllegalArgumentException("podResourcesSocket: " + SettingsNode.quote(podResourcesSocket)
-          + " (expected: a socket path)");
-    }
-    this.podResourcesSocket = podResourcesSocket;
+    this.podResourcesSocket = OptionChecks.notBlank("podResourcesSocket", podResourcesSocket, "a socket path");
     return this;
   }
 
@@ -502,7 +483,7 @@ public final class SidecarOptions {
       this.enginesConfig = ModelServerMetricsConfig.defaults();
       return this;
     }
-    this.enginesConfig = EngineConfigLoader.fromParameters(tree(engines), "engines");
+    this.enginesConfig = EngineConfigLoader.fromParameters(OptionChecks.json(engines.encode()).raw(), "engines");
     this.engines = engines.copy();
     return this;
   }
@@ -579,14 +560,6 @@ public final class SidecarOptions {
 
   // ---------------------------------------------------------------- helpers
 
-  static JsonNode tree(JsonObject json) {
-    try {
-      return JSON.readTree(json == null ? "{}" : json.encode());
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static void putIf(JsonObject j, String key, Object value) {
     if (value != null) {
       j.put(key, value);
@@ -601,16 +574,10 @@ public final class SidecarOptions {
   }
 
   private static int port(String name, int port) {
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(name + ": " + port + " (expected: [0, 65535])");
-    }
-    return port;
+    return OptionChecks.port(name, port);
   }
 
   private static Duration positive(String name, Duration d) {
-    if (d == null || d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(name + ": " + (d == null ? "null" : Durations.format(d)) + " (expected: > 0)");
-    }
-    return d;
+    return OptionChecks.positive(name, d);
   }
 }

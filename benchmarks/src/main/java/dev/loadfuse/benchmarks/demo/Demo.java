@@ -6,8 +6,8 @@ import dev.loadfuse.benchmarks.routing.Summary;
 import dev.loadfuse.benchmarks.routing.Workload;
 import dev.loadfuse.benchmarks.sim.EngineKind;
 import dev.loadfuse.benchmarks.sim.EngineProfile;
+import dev.loadfuse.picker.server.PickerOptions;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +35,7 @@ public final class Demo {
     }
     List<Policy> policies = Policy.NAMES.stream().map(Policy::named).toList();
     RoutingRun.Options options = new RoutingRun.Options(Workload.named("shared-prefix", base.model()), engines,
-        policies, List.of(4.0, 9.0), 80, 5, 1, out, Duration.ofMillis(50));
+        policies, List.of(4.0, 9.0), 80, 5, 1, out, PickerOptions.DEFAULT_REFRESH_METRICS_INTERVAL);
     System.out.printf(Locale.ROOT, """
         loadfuse demo: no GPU, no Kubernetes, everything in this process (pid %d).
           engines : 4 simulated model servers on loopback, /metrics as vLLM V1, vLLM V0, SGLang, Triton TRT-LLM

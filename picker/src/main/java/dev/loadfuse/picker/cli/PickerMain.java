@@ -1,6 +1,7 @@
 package dev.loadfuse.picker.cli;
 
 import dev.loadfuse.common.errors.Problems;
+import dev.loadfuse.common.settings.CommandLineFlags;
 import dev.loadfuse.common.settings.Durations;
 import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.common.settings.SettingsSources;
@@ -14,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -24,9 +24,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
@@ -258,20 +256,7 @@ public final class PickerMain implements Callable<Integer> {
   private SettingsNode settings() {
     return SettingsSources.stack(optionsFile,
         SettingsSources.environment(environment, PickerOptions.KEYS, Map.of()),
-        SettingsSources.flags(givenFlags()));
-  }
-
-  /** The flags given on the command line (not their defaults), keyed by the setting each one sets. */
-  private Map<String, String> givenFlags() {
-    ParseResult parsed = spec.commandLine().getParseResult();
-    Map<String, String> given = new LinkedHashMap<>();
-    for (OptionSpec option : spec.options()) {
-      String key = SettingsSources.keyOfFlag(option.longestName());
-      if (parsed.hasMatchedOption(option) && PickerOptions.KEYS.contains(key)) {
-        given.put(key, String.valueOf((Object) option.getValue()));
-      }
-    }
-    return given;
+        CommandLineFlags.given(spec, PickerOptions.KEYS));
   }
 
   private static Path path(String file) {

@@ -1,9 +1,8 @@
 package dev.loadfuse.picker.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loadfuse.common.settings.ByteSizes;
 import dev.loadfuse.common.settings.Durations;
+import dev.loadfuse.common.settings.OptionChecks;
 import dev.loadfuse.common.settings.SettingsException;
 import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.discovery.kubernetes.InferencePoolSpec;
@@ -20,7 +19,6 @@ import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.embedded.EmbeddedSidecarOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,8 +79,6 @@ public final class PickerOptions {
       "refreshMetricsInterval", "metricsStalenessThreshold", "secureServing", "certPath", "certReloadInterval",
       "maxBodyBytes", "extProcServers", "gpuProbe", "mockGpus", "nvmlLibrary");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private String host = DEFAULT_HOST;
   private int grpcPort = DEFAULT_GRPC_PORT;
   private int grpcHealthPort = DEFAULT_GRPC_HEALTH_PORT;
@@ -132,7 +128,7 @@ public final class PickerOptions {
    * @throws SettingsException naming the key and the value
    */
   public PickerOptions(JsonObject json) {
-    copyFrom(read(SettingsNode.of("", tree(json))));
+    copyFrom(read(OptionChecks.json(json == null ? null : json.encode())));
   }
 
   private void copyFrom(PickerOptions o) {
@@ -393,10 +389,7 @@ public final class PickerOptions {
   }
 
   public PickerOptions setHost(String host) {
-    if (host == null || host.isBlank()) {
-      throw new IllegalArgumentException("host: " + SettingsNode.quote(host) + " (expected: an address to bind)");
-    }
-    this.host = host;
+    this.host = OptionChecks.notBlank("host", host, "an address to bind");
     return this;
   }
 
@@ -515,11 +508,7 @@ public final class PickerOptions {
   }
 
   public PickerOptions setKubernetesResyncPeriod(Duration period) {
-    if (period == null || period.compareTo(MIN_KUBERNETES_RESYNC_PERIOD) < 0) {
-      throw new IllegalArgumentException("kubernetesResyncPeriod: " + (period == null ? "null" : Durations.format(period))
-          + " (expected: >= " + Durations.format(MIN_KUBERNETES_RESYNC_PERIOD) + ")");
-    }
-    this.kubernetesResyncPeriod = period;
+    this.kubernetesResyncPeriod = OptionChecks.atLeast("kubernetesResyncPeriod", period, MIN_KUBERNETES_RESYNC_PERIOD);
     return this;
   }
 
@@ -622,10 +611,7 @@ public final class PickerOptions {
   }
 
   public PickerOptions setMaxBodyBytes(int maxBodyBytes) {
-    if (maxBodyBytes < 1) {
-      throw new IllegalArgumentException("maxBodyBytes: " + maxBodyBytes + " (expected: >= 1)");
-    }
-    this.maxBodyBytes = maxBodyBytes;
+    this.maxBodyBytes = OptionChecks.atLeast("maxBodyBytes", maxBodyBytes, 1);
     return this;
   }
 
@@ -787,14 +773,6 @@ public final class PickerOptions {
     return out;
   }
 
-  private static com.fasterxml.jackson.databind.JsonNode tree(JsonObject json) {
-    try {
-      return JSON.readTree(json == null ? "{}" : json.encode());
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static void putIf(JsonObject j, String key, Object value) {
     if (value != null) {
       j.put(key, value);
@@ -802,16 +780,10 @@ public final class PickerOptions {
   }
 
   private static int port(String name, int port) {
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(name + ": " + port + " (expected: [0, 65535])");
-    }
-    return port;
+    return OptionChecks.port(name, port);
   }
 
   private static Duration positive(String name, Duration d) {
-    if (d == null || d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(name + ": " + (d == null ? "null" : Durations.format(d)) + " (expected: > 0)");
-    }
-    return d;
+    return OptionChecks.positive(name, d);
   }
 }

@@ -12,15 +12,12 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,21 +55,13 @@ class LocalGpuAwareRoutingTest {
                faults: [{lost: {afterSamples: 0}}]}
           """);
 
-      PickerMain main = new PickerMain();
-      CompletableFuture<PickerServer> serving = new CompletableFuture<>();
-      main.onServing = serving::complete;
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() ->
-          PickerMain.commandLine(main, new PrintWriter(out, true), new PrintWriter(err, true)).execute(
-              "--endpoints-file", endpoints.toString(), "--mock-gpus", gpus.toString(),
-              "--config-file", EXAMPLES.resolve("epc-gpu-aware.yaml").toString(), "--secure-serving=false",
-              "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0",
-              "--refresh-metrics-interval", "20ms"));
-      PickerServer server = CompletableFuture.anyOf(serving, exit).thenApply(x -> serving.getNow(null)).get(60, TimeUnit.SECONDS);
-      assertThat(server).as("picker started; stderr: %s", err).isNotNull();
-      try {
-        assertThat(out.toString()).contains("4 endpoint(s) from " + endpoints, "in-process sidecar (GPUs: mock " + gpus + " (4 GPUs))");
+      try (RunningPicker picker = RunningPicker.start(
+          "--endpoints-file", endpoints.toString(), "--mock-gpus", gpus.toString(),
+          "--config-file", EXAMPLES.resolve("epc-gpu-aware.yaml").toString(), "--secure-serving=false",
+          "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0",
+          "--refresh-metrics-interval", "20ms")) {
+        PickerServer server = picker.server;
+        assertThat(picker.out.toString()).contains("4 endpoint(s) from " + endpoints, "in-process sidecar (GPUs: mock " + gpus + " (4 GPUs))");
         Await.until("GPU readings of every endpoint, the lost one out", () -> {
           int withGpus = 0;
           for (EndpointState s : server.datastore().all()) {
@@ -108,9 +97,6 @@ class LocalGpuAwareRoutingTest {
             "loadfuse_picker_endpoints_filtered_total{filter=\"gpu-health-filter\",filter_type=\"gpu-health-filter\",reason=\"throttled\"} 5.0",
             "loadfuse_picker_endpoints_filtered_total{filter=\"gpu-health-filter\",filter_type=\"gpu-health-filter\",reason=\"temperature\"} 5.0",
             "DCGM_FI_DEV_GPU_UTIL{");
-      } finally {
-        main.stopSignal.countDown();
-        assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
       }
     } finally {
       engines.close().await(20, TimeUnit.SECONDS);

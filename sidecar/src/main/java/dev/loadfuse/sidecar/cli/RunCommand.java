@@ -1,6 +1,7 @@
 package dev.loadfuse.sidecar.cli;
 
 import dev.loadfuse.common.errors.Problems;
+import dev.loadfuse.common.settings.CommandLineFlags;
 import dev.loadfuse.common.settings.Durations;
 import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.common.settings.SettingsReader;
@@ -18,7 +19,6 @@ import io.vertx.core.VertxOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -27,9 +27,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
@@ -188,20 +186,7 @@ final class RunCommand implements Callable<Integer> {
   private SettingsNode settings() {
     return SettingsSources.stack(configFile,
         SettingsSources.environment(environment, SidecarOptions.SCALAR_KEYS, SidecarOptions.ENVIRONMENT_FALLBACKS),
-        SettingsSources.flags(givenFlags()));
-  }
-
-  /** The flags given on the command line (not their defaults), keyed by the setting each one sets. */
-  private Map<String, String> givenFlags() {
-    ParseResult parsed = spec.commandLine().getParseResult();
-    Map<String, String> given = new LinkedHashMap<>();
-    for (OptionSpec option : spec.options()) {
-      String key = SettingsSources.keyOfFlag(option.longestName());
-      if (parsed.hasMatchedOption(option) && SidecarOptions.SCALAR_KEYS.contains(key)) {
-        given.put(key, String.valueOf((Object) option.getValue()));
-      }
-    }
-    return given;
+        CommandLineFlags.given(spec, SidecarOptions.SCALAR_KEYS));
   }
 
   private static Path path(String file) {

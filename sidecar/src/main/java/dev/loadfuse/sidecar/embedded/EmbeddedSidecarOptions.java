@@ -1,6 +1,6 @@
 package dev.loadfuse.sidecar.embedded;
 
-import dev.loadfuse.common.settings.Durations;
+import dev.loadfuse.common.settings.OptionChecks;
 import dev.loadfuse.discovery.EndpointDiscovery;
 import dev.loadfuse.discovery.EndpointSet;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
@@ -129,11 +129,7 @@ public final class EmbeddedSidecarOptions {
   }
 
   public EmbeddedSidecarOptions setScrapeInterval(Duration scrapeInterval) {
-    if (scrapeInterval == null || scrapeInterval.isZero() || scrapeInterval.isNegative()) {
-      throw new IllegalArgumentException("scrapeInterval: "
-          + (scrapeInterval == null ? "null" : Durations.format(scrapeInterval)) + " (expected: > 0)");
-    }
-    this.scrapeInterval = scrapeInterval;
+    this.scrapeInterval = OptionChecks.positive("scrapeInterval", scrapeInterval);
     return this;
   }
 
