@@ -172,6 +172,7 @@ public final class PickerMain implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     PickerOptions options;
     GpuProbe probe = null;
+    Logging.configure(verbosity);
     try {
       options = options();
       // Loaded now, so that a bad config or objects file stops the start with its own message.
@@ -186,7 +187,6 @@ public final class PickerMain implements Callable<Integer> {
       err.flush();
       return Problems.exitCode(e);
     }
-    Logging.configure(verbosity);
     Vertx vertx = null;
     PickerServer server = null;
     try {
