@@ -82,52 +82,17 @@ class ArchitectureTest {
 
   @Test
   void libraries_doNotDependOnTheApplications() {
+    check(rule(resideInAnyPackage("dev.loadfuse.engine..", "dev.loadfuse.nvml..", "dev.loadfuse.common..",
+            "dev.loadfuse.discovery.."), resideInAnyPackage("dev.loadfuse.sidecar..", "dev.loadfuse.picker..")), Set.of());
     check(rule(resideInAnyPackage("dev.loadfuse.engine..", "dev.loadfuse.nvml..", "dev.loadfuse.common.."),
-        resideInAnyPackage("dev.loadfuse.sidecar..", "dev.loadfuse.picker..", "dev.loadfuse.discovery..")), Set.of());
+        resideInAPackage("dev.loadfuse.discovery..")), Set.of());
   }
-
-  /**
-   * Known exceptions, removed when issue 13 A/B merge: B moves endpoint discovery out of the
-   * sidecar (module {@code discovery}, no Vert.x) and gives the picker an embedded-sidecar facade
-   * ({@code dev.loadfuse.sidecar.embedded}) and a settings reader in common (durations, cluster options).
-   */
-  private static final Set<String> PICKER_TO_SIDECAR_INTERNALS = Set.of(
-      "dev.loadfuse.picker.cli.PickerMain -> dev.loadfuse.sidecar.cluster.ClusterOptions",
-      "dev.loadfuse.picker.cli.PickerMain -> dev.loadfuse.sidecar.cluster.ClusteredVertx",
-      "dev.loadfuse.picker.cli.PickerMain -> dev.loadfuse.sidecar.config.Durations",
-      "dev.loadfuse.picker.datastore.Datastore -> dev.loadfuse.sidecar.discovery.Endpoint",
-      "dev.loadfuse.picker.datastore.Datastore -> dev.loadfuse.sidecar.discovery.EndpointSet",
-      "dev.loadfuse.picker.datastore.Datastore -> dev.loadfuse.sidecar.discovery.PoolRef",
-      "dev.loadfuse.picker.kubernetes.Informers -> dev.loadfuse.sidecar.discovery.DiscoveryException",
-      "dev.loadfuse.picker.kubernetes.Informers -> dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors",
-      "dev.loadfuse.picker.kubernetes.KubernetesOptions -> dev.loadfuse.sidecar.discovery.PoolRef",
-      "dev.loadfuse.picker.kubernetes.KubernetesOptions -> dev.loadfuse.sidecar.discovery.kubernetes.InferencePoolSpec",
-      "dev.loadfuse.picker.kubernetes.PoolDiscovery -> dev.loadfuse.sidecar.discovery.DiscoveryException",
-      "dev.loadfuse.picker.kubernetes.PoolDiscovery -> dev.loadfuse.sidecar.discovery.EndpointDiscovery",
-      "dev.loadfuse.picker.kubernetes.PoolDiscovery -> dev.loadfuse.sidecar.discovery.EndpointSet",
-      "dev.loadfuse.picker.kubernetes.PoolDiscovery -> dev.loadfuse.sidecar.discovery.SnapshotPublisher",
-      "dev.loadfuse.picker.kubernetes.PoolDiscovery -> dev.loadfuse.sidecar.discovery.kubernetes.InferencePoolSpec",
-      "dev.loadfuse.picker.kubernetes.PoolDiscovery -> dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors",
-      "dev.loadfuse.picker.kubernetes.PoolDiscovery -> dev.loadfuse.sidecar.discovery.kubernetes.PoolApi",
-      "dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher -> dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors",
-      "dev.loadfuse.picker.load.TeeDiscovery -> dev.loadfuse.sidecar.discovery.DiscoveryException",
-      "dev.loadfuse.picker.load.TeeDiscovery -> dev.loadfuse.sidecar.discovery.EndpointDiscovery",
-      "dev.loadfuse.picker.load.TeeDiscovery -> dev.loadfuse.sidecar.discovery.EndpointSet",
-      "dev.loadfuse.picker.scheduling.config.Parameters -> dev.loadfuse.sidecar.config.Durations",
-      "dev.loadfuse.picker.server.PickerServer -> dev.loadfuse.sidecar.SidecarVerticle",
-      "dev.loadfuse.picker.server.PickerServer -> dev.loadfuse.sidecar.discovery.DiscoveryException",
-      "dev.loadfuse.picker.server.PickerServer -> dev.loadfuse.sidecar.discovery.EndpointDiscovery",
-      "dev.loadfuse.picker.server.PickerServer -> dev.loadfuse.sidecar.discovery.EndpointSet",
-      "dev.loadfuse.picker.server.PickerServer -> dev.loadfuse.sidecar.discovery.PoolRef",
-      "dev.loadfuse.picker.server.PickerServer -> dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery",
-      "dev.loadfuse.picker.server.PickerServer -> dev.loadfuse.sidecar.metrics.SidecarMetrics",
-      "dev.loadfuse.picker.server.PickerServer -> dev.loadfuse.sidecar.scrape.ScrapeOptions");
 
   @Test
   void picker_usesTheSidecarOnlyThroughItsApiAndEmbeddedFacade() {
     check(rule(resideInAPackage("dev.loadfuse.picker.."), resideInAPackage("dev.loadfuse.sidecar..")
             .and(not(resideInAnyPackage("dev.loadfuse.sidecar.api..", "dev.loadfuse.sidecar.embedded..")))),
-        PICKER_TO_SIDECAR_INTERNALS);
+        Set.of());
   }
 
   /**

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loadfuse.picker.cli.PickerMain;
-import dev.loadfuse.sidecar.config.SidecarConfig;
-import dev.loadfuse.sidecar.config.SidecarConfigSources;
+import dev.loadfuse.common.settings.SettingsSources;
+import dev.loadfuse.sidecar.SidecarOptions;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -22,7 +22,6 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -120,17 +119,17 @@ class BaseManifestsTest {
   @Test
   void sidecarEnvironment_isAValidSidecarConfig_joiningTheHeadlessService() {
     Container c = sidecar().getSpec().getTemplate().getSpec().getContainers().getFirst();
-    JsonObject json = SidecarConfigSources.fromEnvironment(env(c));
-    SidecarConfig config = SidecarConfig.fromJson(json);
-    assertThat(config.nodeName()).isEqualTo("gpu-node-1");
-    assertThat(config.cluster()).isTrue();
-    assertThat(config.clusterHost()).isEqualTo("10.1.2.3");
+    SidecarOptions config = SidecarOptions.read(SettingsSources.environment(env(c), SidecarOptions.SCALAR_KEYS,
+        SidecarOptions.ENVIRONMENT_FALLBACKS));
+    assertThat(config.getNodeName()).isEqualTo("gpu-node-1");
+    assertThat(config.isCluster()).isTrue();
+    assertThat(config.getClusterHost()).isEqualTo("10.1.2.3");
 
-    Service headless = one(Service.class, config.clusterService());
+    Service headless = one(Service.class, config.getClusterService());
     assertThat(headless.getSpec().getClusterIP()).isEqualTo("None");
     assertThat(headless.getSpec().getPublishNotReadyAddresses()).isTrue();
     assertThat(sidecar().getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(headless.getSpec().getSelector());
-    assertThat(headless.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(config.clusterPort()));
+    assertThat(headless.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(config.getClusterPort()));
 
     // The sidecar's flags parse with the sidecar's own command line.
     List<String> args = c.getArgs();

@@ -1,20 +1,31 @@
 package dev.loadfuse.sidecar;
 
+import dev.loadfuse.common.errors.Problems;
+import dev.loadfuse.discovery.DiscoveryException;
+import dev.loadfuse.discovery.Endpoint;
+import dev.loadfuse.discovery.EndpointDiscovery;
+import dev.loadfuse.discovery.EndpointSet;
+import dev.loadfuse.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesEndpointDiscovery;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.nvml.GpuProbe;
+import dev.loadfuse.nvml.GpuProbeKind;
+import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.nvml.GpuSnapshot;
 import dev.loadfuse.nvml.NoGpuProbe;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadSnapshot;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.DiscoveryException;
-import dev.loadfuse.sidecar.discovery.Endpoint;
-import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
 import dev.loadfuse.sidecar.fusion.EndpointLoad;
 import dev.loadfuse.sidecar.fusion.PublishFilter;
 import dev.loadfuse.sidecar.gpu.GpuSampler;
+import dev.loadfuse.sidecar.gpu.PodGpus;
+import dev.loadfuse.sidecar.gpu.PodResourcesClient;
+import dev.loadfuse.sidecar.gpu.PodResourcesGpuAttribution;
+import dev.loadfuse.sidecar.gpu.PodResourcesOptions;
+import dev.loadfuse.sidecar.http.SidecarHttpServer;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import dev.loadfuse.sidecar.scrape.MetricsScraper;
 import dev.loadfuse.sidecar.scrape.ScrapeFailure;
@@ -23,19 +34,21 @@ import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import dev.loadfuse.sidecar.scrape.ScrapeScheduler;
 import dev.loadfuse.sidecar.scrape.ScrapeTarget;
 import dev.loadfuse.sidecar.tick.Ticker;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClientAgent;
-import java.time.Duration;
+import io.vertx.core.http.HttpServer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -44,11 +57,27 @@ import java.util.logging.Logger;
 
 /**
  * The sidecar: discovers endpoints, scrapes each one's metrics, samples the GPUs, fuses both into
- * one {@link LoadVector} per endpoint and publishes it on {@link LoadBus#LOAD}.
+ * one {@link LoadVector} per endpoint and publishes it on {@link LoadBus#LOAD}; serves {@code GET
+ * /v1/load}, {@code /metrics}, {@code /healthz} and {@code /readyz} unless {@link
+ * SidecarOptions#setHttp} turns that off.
  *
- * <p>Embeddable: the picker deploys this verticle in-process when it uses no remote sidecars.
- * All state lives on this verticle's context; {@link #vectors()} and {@link #ready()} may be read
- * from any thread. A vector is published at once when something routing reads changed ({@link
+ * <p><b>Embeddable in any Vert.x application</b>, configured by {@link SidecarOptions}:
+ *
+ * <pre>{@code
+ * vertx.deployVerticle(new SidecarVerticle(new SidecarOptions().setEndpointsFile("endpoints.yaml")));
+ * // by class name, with the JSON form of SidecarOptions as the deployment config:
+ * vertx.deployVerticle("dev.loadfuse.sidecar.SidecarVerticle", new DeploymentOptions().setConfig(json));
+ * // under Vert.x's launcher:
+ * //   java -cp sidecar.jar io.vertx.launcher.application.VertxApplication dev.loadfuse.sidecar.SidecarVerticle -conf sidecar.json
+ * }</pre>
+ *
+ * Deployed by class name (the public no-arg constructor), it reads {@link #config()}; when that
+ * names neither {@code gpuProbe} nor {@code mockGpus}, the probe is {@code nvml-or-mock}: NVML when
+ * a driver is present, else the built-in mock GPUs, with one log line. The picker deploys it
+ * in-process through {@code dev.loadfuse.sidecar.embedded.EmbeddedSidecar}.
+ *
+ * <p>All state lives on this verticle's context; {@link #vectors()} and {@link #ready()} may be
+ * read from any thread. A vector is published at once when something routing reads changed ({@link
  * PublishFilter}: engine values, health, the GPU set and flags, or a GPU reading beyond its
  * tolerance; never the energy counter or sample times alone), and re-published at least every
  * publish heartbeat, so consumers can tell a quiet endpoint from a stale one.
@@ -57,31 +86,19 @@ public final class SidecarVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger(SidecarVerticle.class.getName());
   private static final PublishFilter PUBLISH_FILTER = PublishFilter.DEFAULTS;
+  /** How often the kubelet is asked again which GPUs each pod holds (Kubernetes mode). */
+  private static final long POD_RESOURCES_REFRESH_MS = 2000;
 
-  /** What the sidecar needs; build with {@link #builder}. */
-  public record Settings(
-      EndpointDiscovery discovery,
-      UnaryOperator<EndpointSet> gpuAttribution,
-      GpuProbe gpuProbe,
-      ModelServerMetricsConfig engines,
-      ScrapeOptions scrape,
-      Duration gpuSampleInterval,
-      Duration publishHeartbeat,
-      SidecarMetrics metrics) {
-
-    public Settings {
-      Objects.requireNonNull(discovery, "discovery");
-      gpuAttribution = gpuAttribution == null ? UnaryOperator.identity() : gpuAttribution;
-      gpuProbe = gpuProbe == null ? new NoGpuProbe("no GPU probe configured") : gpuProbe;
-      engines = engines == null ? ModelServerMetricsConfig.defaults() : engines;
-      scrape = scrape == null ? ScrapeOptions.DEFAULTS : scrape;
-      gpuSampleInterval = gpuSampleInterval == null ? Duration.ofMillis(100) : gpuSampleInterval;
-      publishHeartbeat = publishHeartbeat == null ? Duration.ofMillis(100) : publishHeartbeat;
-      metrics = metrics == null ? new SidecarMetrics() : metrics;
-    }
-  }
-
-  private final Settings settings;
+  private SidecarOptions settings;
+  private ScrapeOptions scrape;
+  private SidecarMetrics metrics;
+  private EndpointDiscovery discovery;
+  private UnaryOperator<EndpointSet> gpuAttribution;
+  private GpuProbe gpuProbe;
+  private KubernetesClient kubernetesClient;
+  private PodResourcesGpuAttribution podGpus;
+  private long podGpusTimer = -1;
+  private HttpServer httpServer;
   private volatile ModelServerMetricsConfig engines;
   private final Map<String, Runtime> runtimes = new LinkedHashMap<>();
   private final Map<String, LoadVector> latest = new ConcurrentHashMap<>();
@@ -111,9 +128,17 @@ public final class SidecarVerticle extends VerticleBase {
     }
   }
 
-  public SidecarVerticle(Settings settings) {
-    this.settings = settings;
-    this.engines = settings.engines();
+  /**
+   * A sidecar configured by its deployment config ({@link #config()}, the JSON form of {@link
+   * SidecarOptions}): for deployment by class name and Vert.x's launcher.
+   */
+  public SidecarVerticle() {
+    this.settings = null;
+  }
+
+  /** A sidecar configured by {@code options} (copied). */
+  public SidecarVerticle(SidecarOptions options) {
+    this.settings = new SidecarOptions(options);
   }
 
   /** Latest vector of every endpoint, sorted by pool and name. Any thread. */
@@ -129,7 +154,24 @@ public final class SidecarVerticle extends VerticleBase {
   }
 
   public SidecarMetrics metrics() {
-    return settings.metrics();
+    return metrics;
+  }
+
+  /** What the GPUs are read with ({@link GpuProbe#description()}); null before start. */
+  public String gpuProbeDescription() {
+    GpuProbe p = gpuProbe;
+    return p == null ? null : p.description();
+  }
+
+  /** The HTTP API's actual port; -1 when it serves none (or before start). */
+  public int httpPort() {
+    HttpServer s = httpServer;
+    return s == null ? -1 : s.actualPort();
+  }
+
+  /** The options in force (after start: those read from the deployment config, if any). */
+  public SidecarOptions options() {
+    return settings;
   }
 
   /**
@@ -148,10 +190,21 @@ public final class SidecarVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    try {
+      if (settings == null) {
+        settings = fromConfig(config());
+      }
+      settings.validate();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    engines = settings.getEnginesConfig();
+    scrape = ScrapeOptions.of(settings);
+    metrics = settings.getMetrics() != null ? settings.getMetrics() : new SidecarMetrics();
     LoadBus.install(vertx.eventBus());
-    client = MetricsScraper.createClient(vertx, settings.scrape().timeout());
+    client = MetricsScraper.createClient(vertx, scrape.timeout());
     // One timer for scrapes, their deadlines, GPU samples and the publish heartbeat.
-    ticker = new Ticker(vertx, ScrapeScheduler.resolutionFor(settings.scrape().interval()));
+    ticker = new Ticker(vertx, ScrapeScheduler.resolutionFor(scrape.interval()));
     scheduler = new ScrapeScheduler(ticker, client);
     lastHeartbeatNanos = ticker.now();
     ticker.add(heartbeat);
@@ -166,26 +219,86 @@ public final class SidecarVerticle extends VerticleBase {
       }
     }));
 
-    if (settings.gpuProbe() instanceof NoGpuProbe) {
-      gpusProbed = true;
-    } else {
-      sampler = new GpuSampler(ticker, context, settings.gpuProbe(), settings.gpuSampleInterval(),
-          new GpuSampler.Listener() {
-            @Override
-            public void onSnapshot(GpuSnapshot snapshot, long atMillis) {
-              onGpus(snapshot, atMillis);
-            }
+    return openGpuProbe()
+        .compose(probe -> {
+          gpuProbe = probe;
+          startGpuSampler();
+          return startDiscovery();
+        })
+        .compose(v -> startHttp())
+        // A failed start is not followed by stop(): release what was taken (the probe, threads).
+        .recover(e -> stop().transform(ignored -> Future.failedFuture(e)));
+  }
 
-            @Override
-            public void onError(String message) {
-              onGpuError(message);
-            }
-          });
-      sampler.start();
+  /** The options of a verticle deployed by class name: its config, and {@code nvml-or-mock} when it names no probe. */
+  private static SidecarOptions fromConfig(io.vertx.core.json.JsonObject config) {
+    SidecarOptions options = new SidecarOptions(config);
+    if (!options.isGpuProbeSet() && options.getMockGpus() == null) {
+      options.setGpuProbe(GpuProbeKind.NVML_OR_MOCK);
     }
+    return options;
+  }
 
+  // Loading NVML or reading a mock file blocks: not on the event loop.
+  private Future<GpuProbe> openGpuProbe() {
+    if (settings.getCustomGpuProbe() != null) {
+      return Future.succeededFuture(settings.getCustomGpuProbe());
+    }
+    return vertx.executeBlocking(() -> GpuProbes.open(settings.getGpuProbe(),
+        settings.getMockGpus() == null ? null : Path.of(settings.getMockGpus()),
+        settings.getNvmlLibrary() == null ? null : Path.of(settings.getNvmlLibrary())));
+  }
+
+  private void startGpuSampler() {
+    if (gpuProbe instanceof NoGpuProbe) {
+      gpusProbed = true;
+      return;
+    }
+    sampler = new GpuSampler(ticker, context, gpuProbe, settings.getGpuSampleInterval(),
+        new GpuSampler.Listener() {
+          @Override
+          public void onSnapshot(GpuSnapshot snapshot, long atMillis) {
+            onGpus(snapshot, atMillis);
+          }
+
+          @Override
+          public void onError(String message) {
+            onGpuError(message);
+          }
+        });
+    sampler.start();
+  }
+
+  /**
+   * The endpoints: the given discovery, else the endpoints file, else this node's pods in
+   * Kubernetes (whose GPUs the kubelet's PodResources API names, asked again every 2 s).
+   */
+  private Future<Void> startDiscovery() {
+    gpuAttribution = settings.getGpuAttribution();
+    if (settings.getDiscovery() != null) {
+      discovery = settings.getDiscovery();
+    } else if (settings.getEndpointsFile() != null) {
+      discovery = new FileEndpointDiscovery(Path.of(settings.getEndpointsFile()));
+    } else {
+      KubernetesDiscoveryOptions k8s = KubernetesDiscoveryOptions.forNode(settings.getNodeName());
+      if (settings.getNamespace() != null) {
+        k8s = k8s.withNamespace(settings.getNamespace());
+      }
+      kubernetesClient = new KubernetesClientBuilder().build();
+      discovery = new KubernetesEndpointDiscovery(kubernetesClient, k8s);
+      if (gpuAttribution == null) {
+        podGpus = new PodResourcesGpuAttribution(new PodResourcesClient(
+            PodResourcesOptions.DEFAULTS.withSocket(Path.of(settings.getPodResourcesSocket()))));
+        gpuAttribution = podGpus::attribute;
+        refreshPodGpus();
+        podGpusTimer = vertx.setPeriodic(POD_RESOURCES_REFRESH_MS, id -> refreshPodGpus());
+      }
+    }
+    if (gpuAttribution == null) {
+      gpuAttribution = UnaryOperator.identity();
+    }
     Promise<Void> firstSet = Promise.promise();
-    settings.discovery().start(new EndpointDiscovery.Listener() {
+    discovery.start(new EndpointDiscovery.Listener() {
       @Override
       public void onEndpoints(EndpointSet endpoints) {
         context.runOnContext(v -> reconcile(endpoints));
@@ -193,13 +306,12 @@ public final class SidecarVerticle extends VerticleBase {
 
       @Override
       public void onError(DiscoveryException error) {
-        LOG.log(Level.WARNING, "endpoint discovery (" + settings.discovery().describe()
+        LOG.log(Level.WARNING, "endpoint discovery (" + discovery.describe()
             + "): " + error.getMessage() + "; keeping the last good endpoint set");
       }
     }).whenComplete((set, err) -> context.runOnContext(v -> {
       if (err != null) {
-        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
-        firstSet.tryFail(cause);
+        firstSet.tryFail(Problems.unwrap(err));
       } else {
         firstSet.tryComplete();
       }
@@ -207,9 +319,51 @@ public final class SidecarVerticle extends VerticleBase {
     return firstSet.future();
   }
 
+  private String lastPodGpusError;
+
+  /** Asks the kubelet again; endpoints are re-attributed when the pod → GPU map changed. */
+  private void refreshPodGpus() {
+    PodGpus before = podGpus.current();
+    podGpus.refresh().whenComplete((after, err) -> context.runOnContext(v -> {
+      if (err != null) {
+        String message = Problems.message(err);
+        if (!message.equals(lastPodGpusError)) {
+          LOG.warning("GPU attribution: " + message + "; keeping the last known pod GPUs");
+          lastPodGpusError = message;
+        }
+      } else {
+        lastPodGpusError = null;
+        if (!after.equals(before)) {
+          reattribute();
+        }
+      }
+    }));
+  }
+
+  private Future<Void> startHttp() {
+    if (!settings.isHttp()) {
+      return Future.succeededFuture();
+    }
+    String host = settings.getHttpHost();
+    int port = settings.getHttpPort();
+    return SidecarHttpServer.start(vertx, this, host, port).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(new IllegalStateException(
+            "cannot listen on " + host + ":" + port + ": " + Problems.message(ar.cause()), ar.cause()));
+      }
+      httpServer = ar.result();
+      return Future.succeededFuture();
+    });
+  }
+
   @Override
   public Future<?> stop() {
-    settings.discovery().close();
+    if (podGpusTimer >= 0) {
+      vertx.cancelTimer(podGpusTimer);
+    }
+    if (discovery != null) {
+      discovery.close();
+    }
     if (sampler != null) {
       sampler.stop();
     }
@@ -217,8 +371,16 @@ public final class SidecarVerticle extends VerticleBase {
     ticker.close();
     consumers.forEach(MessageConsumer::unregister);
     client.close();
-    settings.gpuProbe().close();
-    return Future.succeededFuture();
+    if (gpuProbe != null) {
+      gpuProbe.close();
+    }
+    if (podGpus != null) {
+      podGpus.close();
+    }
+    if (kubernetesClient != null) {
+      kubernetesClient.close();
+    }
+    return httpServer == null ? Future.succeededFuture() : httpServer.close();
   }
 
   /**
@@ -237,7 +399,7 @@ public final class SidecarVerticle extends VerticleBase {
     lastDiscovered = discoveredSet;
     EndpointSet endpoints;
     try {
-      endpoints = settings.gpuAttribution().apply(discoveredSet);
+      endpoints = gpuAttribution.apply(discoveredSet);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "GPU attribution failed: " + e.getMessage() + "; endpoints keep their previous GPUs");
       endpoints = discoveredSet;
@@ -270,7 +432,7 @@ public final class SidecarVerticle extends VerticleBase {
   }
 
   private void addRuntime(String key, Endpoint e) {
-    EndpointLoad load = new EndpointLoad(e, engines, settings.scrape().maxBodyBytes());
+    EndpointLoad load = new EndpointLoad(e, engines, scrape.maxBodyBytes());
     if (lastGpus != null) {
       load.onGpus(lastGpus, lastGpusAtMillis);
     } else if (gpuError != null) {
@@ -278,7 +440,7 @@ public final class SidecarVerticle extends VerticleBase {
     }
     Runtime[] holder = new Runtime[1];
     ScrapeTarget target = new ScrapeTarget(e.address(), e.metricsPort(), e.metricsPath());
-    MetricsScraper scraper = scheduler.scraper(target, settings.scrape(), new ScrapeListener() {
+    MetricsScraper scraper = scheduler.scraper(target, scrape, new ScrapeListener() {
       @Override
       public void onPage(byte[] page, int length, long scrapedAtMillis, long durationNanos) {
         Runtime rt = holder[0];
@@ -331,13 +493,13 @@ public final class SidecarVerticle extends VerticleBase {
   };
 
   private long heartbeatNanos() {
-    return Math.max(1, settings.publishHeartbeat().toMillis()) * 1_000_000;
+    return Math.max(1, settings.getPublishHeartbeat().toMillis()) * 1_000_000;
   }
 
   private void heartbeat() {
     long now = System.currentTimeMillis();
     for (Runtime rt : runtimes.values()) {
-      if (now - rt.lastPublishedAtMillis >= settings.publishHeartbeat().toMillis()) {
+      if (now - rt.lastPublishedAtMillis >= settings.getPublishHeartbeat().toMillis()) {
         publish(rt, now, SidecarMetrics.PublishReason.HEARTBEAT);
       }
     }

@@ -11,7 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loadfuse.common.testing.Await;
-import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.nvml.GpuProbe;
 import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.nvml.GpuSample;
@@ -20,11 +19,9 @@ import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadJson;
 import dev.loadfuse.sidecar.api.LoadSnapshot;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.file.FileDiscoveryOptions;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
-import dev.loadfuse.sidecar.http.SidecarHttpServer;
+import dev.loadfuse.discovery.file.FileDiscoveryOptions;
+import dev.loadfuse.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Files;
@@ -80,15 +77,15 @@ class SidecarVerticleTest {
   private SidecarVerticle deploy(int vllm, int sglang, int triton) throws Exception {
     Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"), threeEngines(vllm, sglang, triton));
     Path gpus = Files.writeString(dir.resolve("gpus.yaml"), mockGpus(true));
-    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-        new FileEndpointDiscovery(endpoints, FileDiscoveryOptions.DEFAULTS.withPollInterval(Duration.ofMillis(100))),
-        null,
-        GpuProbes.mock(gpus),
-        ModelServerMetricsConfig.defaults(),
-        ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(20)),
-        Duration.ofMillis(20),
-        Duration.ofMillis(100),
-        null));
+    // Its own HTTP API on an ephemeral loopback port (the tests read /v1/load there).
+    SidecarVerticle sidecar = new SidecarVerticle(new SidecarOptions()
+        .setDiscovery(new FileEndpointDiscovery(endpoints, FileDiscoveryOptions.DEFAULTS.withPollInterval(Duration.ofMillis(100))))
+        .setCustomGpuProbe(GpuProbes.mock(gpus))
+        .setScrapeInterval(Duration.ofMillis(20))
+        .setGpuSampleInterval(Duration.ofMillis(20))
+        .setPublishHeartbeat(Duration.ofMillis(100))
+        .setHttpHost("127.0.0.1")
+        .setHttpPort(0));
     LoadBus.install(vertx.eventBus());
     vertx.eventBus().<LoadVector>consumer(LoadBus.LOAD.name(), m -> published.put(m.body().endpoint().name(), m.body()));
     vertx.deployVerticle(sidecar).await(20, TimeUnit.SECONDS);
@@ -133,7 +130,7 @@ class SidecarVerticleTest {
     int sglang = serve(fixture("sglang-docs-production-metrics.prom"), null);
     int triton = serve(fixture("triton-trtllm-backend-readme-ifb-2025.prom"), null);
     SidecarVerticle sidecar = deploy(vllm, sglang, triton);
-    int http = SidecarHttpServer.start(vertx, sidecar, "127.0.0.1", 0).await(10, TimeUnit.SECONDS).actualPort();
+    int http = sidecar.httpPort();
 
     JsonNode load = awaitLoad(http, l -> l.get("endpoints").size() == 3
         && !endpoint(l, "vllm-0").get("engineSampleAgeMs").isNull()
@@ -213,7 +210,7 @@ class SidecarVerticleTest {
     int sglang = serve(fixture("sglang-docs-production-metrics.prom"), sglangStatus);
     int triton = serve(fixture("triton-trtllm-backend-readme-ifb-2025.prom"), null);
     SidecarVerticle sidecar = deploy(vllm, sglang, triton);
-    int http = SidecarHttpServer.start(vertx, sidecar, "127.0.0.1", 0).await(10, TimeUnit.SECONDS).actualPort();
+    int http = sidecar.httpPort();
 
     awaitLoad(http, l -> l.get("endpoints").size() == 3 && endpoint(l, "sglang-0").get("healthy").asBoolean());
     sglangStatus.set(503);
@@ -305,10 +302,14 @@ class SidecarVerticleTest {
   private SidecarVerticle deployJittering(JitteringGpu gpu, Duration heartbeat) throws Exception {
     int engine = serve(fixture("vllm-v0-aibrix-runtime-doc.prom"), null);
     Path endpoints = Files.writeString(dir.resolve("one.yaml"), oneVllm(engine, JitteringGpu.UUID));
-    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-        new FileEndpointDiscovery(endpoints), null, gpu, ModelServerMetricsConfig.defaults(),
-        ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(50)).withTimeout(Duration.ofSeconds(30)),
-        Duration.ofMillis(10), heartbeat, null));
+    SidecarVerticle sidecar = new SidecarVerticle(new SidecarOptions()
+        .setDiscovery(new FileEndpointDiscovery(endpoints))
+        .setCustomGpuProbe(gpu)
+        .setScrapeInterval(Duration.ofMillis(50))
+        .setScrapeTimeout(Duration.ofSeconds(30))
+        .setGpuSampleInterval(Duration.ofMillis(10))
+        .setPublishHeartbeat(heartbeat)
+        .setHttp(false));
     LoadBus.install(vertx.eventBus());
     vertx.eventBus().<LoadVector>consumer(LoadBus.LOAD.name(), m -> delivered.add(m.body()));
     vertx.deployVerticle(sidecar).await(20, TimeUnit.SECONDS);

@@ -11,7 +11,7 @@ import dev.loadfuse.engine.EngineSample;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.picker.server.PickerServer;
-import dev.loadfuse.picker.server.PickerSettings;
+import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
@@ -319,9 +319,10 @@ public final class SimTimeRun {
         // Vectors only from this simulation (remote-sidecar mode on a local bus); staleness out of
         // reach (freshness is simulated); one ext_proc server, so every stream is handled in the
         // order its messages arrive on the one connection.
-        PickerSettings settings = new PickerSettings("127.0.0.1", 0, 0, 0, policy.pickerConfig(), null, endpoints,
-            true, POOL, null, Duration.ofDays(1), false, null, null, 0, 1);
-        PickerServer picker = PickerServer.start(vertx, settings).await(30, TimeUnit.SECONDS);
+        PickerOptions options = new PickerOptions().setHost("127.0.0.1").setEphemeralPorts()
+            .setConfig(policy.pickerConfig()).setEndpointsFile(endpoints.toString()).setCluster(true).setPoolName(POOL)
+            .setMetricsStalenessThreshold(Duration.ofDays(1)).setSecureServing(false).setExtProcServers(1);
+        PickerServer picker = PickerServer.start(vertx, options).await(30, TimeUnit.SECONDS);
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", picker.grpcPort()).usePlaintext()
             .directExecutor().disableRetry().build();
         SimPicker p = new SimPicker(vertx, picker, channel, endpoints, fleet);

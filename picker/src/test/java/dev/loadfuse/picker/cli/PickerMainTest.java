@@ -2,7 +2,7 @@ package dev.loadfuse.picker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loadfuse.picker.kubernetes.KubernetesOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -72,14 +72,22 @@ class PickerMainTest {
         Arguments.of(new String[] {"--endpoints-file", ep, "--secure-serving=false", "--cert-path", "/tmp"},
             "picker: --cert-path needs --secure-serving=true"),
         Arguments.of(new String[] {"--endpoints-file", ep, "--objects-file", dir.resolve("none.yaml").toString()},
-            "picker: " + dir.resolve("none.yaml") + ": no such file"),
+            "picker: " + dir.resolve("none.yaml") + ": cannot read: no such file"),
         Arguments.of(new String[] {"--endpoints-file", ep, "--grpc-port", "70000"},
-            "picker: grpcPort: 70000 (expected: [0, 65535])"),
+            "picker: --grpc-port: 70000 (expected: [0, 65535])"),
         Arguments.of(new String[] {"--cluster-members", "a:5701", "--cluster-service", "loadfuse-sidecar"},
             "picker: --cluster-members and --cluster-service: give one (a member list, or the headless Service whose pods are the members)"),
         Arguments.of(new String[] {"--cluster-service", " "},
             "picker: --cluster-service: \" \" (expected: a Service name)"),
         Arguments.of(new String[] {"--no-such-flag"}, "picker: Unknown option: '--no-such-flag'"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--gpu-probe", "cuda"},
+            "picker: --gpu-probe: \"cuda\" (expected: one of auto, nvml, mock, none, nvml-or-mock)"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--mock-gpus", dir.resolve("no-gpus.yaml").toString()},
+            "picker: " + dir.resolve("no-gpus.yaml") + ": cannot read: no such file"),
+        Arguments.of(new String[] {"--cluster-members", "a:5701", "--mock-gpus", "g.yaml"},
+            "picker: --gpu-probe, --mock-gpus, --nvml-library: only with the in-process sidecar"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--options-file", dir.resolve("no-options.yaml").toString()},
+            "picker: " + dir.resolve("no-options.yaml") + ": cannot read: no such file"),
         Arguments.of(new String[] {"--endpoints-file", dir.resolve("missing.yaml").toString(), "--secure-serving=false",
             "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0"},
             "picker: cannot start: " + dir.resolve("missing.yaml") + ": cannot read: no such file"));
@@ -96,26 +104,43 @@ class PickerMainTest {
   }
 
   @Test
+  void nvmlDemanded_butAbsent_exit3NamingWhatWasTried_asSidecarRunDoes() throws Exception {
+    StringWriter err = new StringWriter();
+    int code = PickerMain.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "--endpoints-file",
+        endpoints().toString(), "--gpu-probe", "nvml", "--nvml-library", "/nonexistent/libnvidia-ml.so.1");
+    assertThat(code).isEqualTo(PickerMain.EXIT_UNAVAILABLE);
+    assertThat(err.toString()).isEqualTo("picker: NVML unavailable: cannot load /nonexistent/libnvidia-ml.so.1 (no such file)\n");
+  }
+
+  @Test
   void help_listsTheReferenceFlags() {
     StringWriter out = new StringWriter();
     assertThat(PickerMain.run(new PrintWriter(out), new PrintWriter(new StringWriter()), "--help")).isZero();
     assertThat(out.toString()).contains("--grpc-port", "--grpc-health-port", "--metrics-port", "--config-file",
         "--config-text", "--pool-name", "--pool-namespace", "--endpoint-selector", "--endpoint-target-ports",
         "--refresh-metrics-interval", "--metrics-staleness-threshold", "--secure-serving", "--cert-path", "-v",
-        "--endpoints-file", "--cluster", "--cluster-members", "--cluster-service");
+        "--endpoints-file", "--cluster", "--cluster-members", "--cluster-service", "--options-file", "--gpu-probe",
+        "--mock-gpus", "--nvml-library");
+  }
+
+  /** The options the flags (and {@code environment}) give, without starting anything. */
+  static dev.loadfuse.picker.server.PickerOptions options(Map<String, String> environment, String... args) {
+    PickerMain main = new PickerMain();
+    PickerMain.commandLine(main, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).parseArgs(args);
+    main.environment = environment;
+    return main.options();
   }
 
   @Test
   void clusterService_joinsThroughKubernetesDiscovery_inThePoolsNamespace() {
-    PickerMain main = new PickerMain();
-    PickerMain.commandLine(main, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
-        .parseArgs("--pool-name", "vllm-pool", "--cluster-service", "loadfuse-sidecar", "--cluster-host", "10.0.0.7");
-    main.env = name -> name.equals("NAMESPACE") ? "loadfuse" : null;
-    assertThat(main.settings().remoteSidecars()).isTrue();
-    assertThat(main.clusterOptions()).isEqualTo(
-        new dev.loadfuse.sidecar.cluster.ClusterOptions(List.of(), "10.0.0.7", 5701, "loadfuse-sidecar", "loadfuse", null));
-    main.poolNamespace = "llm";
-    assertThat(main.clusterOptions().kubernetesNamespace()).isEqualTo("llm");
+    String[] args = {"--pool-name", "vllm-pool", "--cluster-service", "loadfuse-sidecar", "--cluster-host", "10.0.0.7"};
+    var options = options(Map.of("NAMESPACE", "loadfuse"), args);
+    assertThat(options.remoteSidecars()).isTrue();
+    assertThat(options.clusterOptions()).isEqualTo(
+        new dev.loadfuse.sidecar.api.cluster.ClusterOptions(List.of(), "10.0.0.7", 5701, "loadfuse-sidecar", "loadfuse", null));
+    String[] withNamespace = java.util.stream.Stream.concat(java.util.Arrays.stream(args), Stream.of("--pool-namespace", "llm"))
+        .toArray(String[]::new);
+    assertThat(options(Map.of("NAMESPACE", "loadfuse"), withNamespace).clusterOptions().kubernetesNamespace()).isEqualTo("llm");
   }
 
   @Test
@@ -128,21 +153,18 @@ class PickerMainTest {
 
   @Test
   void kubernetesFlags_namespaceFromFlagElseEnvElseDefault() {
-    PickerMain main = new PickerMain();
-    PickerMain.commandLine(main, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
-        .parseArgs("--pool-name", "vllm-pool");
-    main.env = name -> null;
-    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesOptions.pool("default", "vllm-pool"));
-    main.env = name -> name.equals("NAMESPACE") ? "from-env" : null;
-    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesOptions.pool("from-env", "vllm-pool"));
-    main.poolNamespace = "llm";
-    assertThat(main.settings().kubernetes()).isEqualTo(KubernetesOptions.pool("llm", "vllm-pool"));
+    assertThat(options(Map.of(), "--pool-name", "vllm-pool").kubernetes())
+        .isEqualTo(KubernetesDiscoveryOptions.forPool("default", "vllm-pool"));
+    assertThat(options(Map.of("NAMESPACE", "from-env"), "--pool-name", "vllm-pool").kubernetes())
+        .isEqualTo(KubernetesDiscoveryOptions.forPool("from-env", "vllm-pool"));
+    assertThat(options(Map.of("NAMESPACE", "from-env", "LOADFUSE_POOL_NAMESPACE", "from-loadfuse-env"), "--pool-name",
+        "vllm-pool").kubernetes()).isEqualTo(KubernetesDiscoveryOptions.forPool("from-loadfuse-env", "vllm-pool"));
+    assertThat(options(Map.of("NAMESPACE", "from-env"), "--pool-name", "vllm-pool", "--pool-namespace", "llm").kubernetes())
+        .isEqualTo(KubernetesDiscoveryOptions.forPool("llm", "vllm-pool"));
 
-    PickerMain sel = new PickerMain();
-    PickerMain.commandLine(sel, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
-        .parseArgs("--endpoint-selector", " app=vllm , tier=gpu", "--endpoint-target-ports", "8000, 8001", "--pool-namespace", "llm");
-    KubernetesOptions k = sel.settings().kubernetes();
-    assertThat(k).isEqualTo(KubernetesOptions.selector("llm", Map.of("app", "vllm", "tier", "gpu"), List.of(8000, 8001)));
+    KubernetesDiscoveryOptions k = options(Map.of(), "--endpoint-selector", " app=vllm , tier=gpu", "--endpoint-target-ports",
+        "8000, 8001", "--pool-namespace", "llm").kubernetes();
+    assertThat(k).isEqualTo(KubernetesDiscoveryOptions.forSelector("llm", Map.of("app", "vllm", "tier", "gpu"), List.of(8000, 8001)));
     assertThat(k.describe()).isEqualTo("pods of namespace llm with app=vllm,tier=gpu on 8000,8001");
     assertThat(k.poolRef()).hasToString("llm/endpoint-selector");
   }

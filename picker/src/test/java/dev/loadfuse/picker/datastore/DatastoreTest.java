@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.Endpoint;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
-import dev.loadfuse.sidecar.discovery.PoolRef;
+import dev.loadfuse.discovery.Endpoint;
+import dev.loadfuse.discovery.EndpointSet;
+import dev.loadfuse.discovery.PoolRef;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;

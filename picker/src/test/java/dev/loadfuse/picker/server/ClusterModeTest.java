@@ -2,20 +2,17 @@ package dev.loadfuse.picker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
-import dev.loadfuse.picker.plugins.InTreePlugins;
-import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.FakeEngineServer;
 import dev.loadfuse.picker.testing.FakeEngineServer.Format;
+import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
-import dev.loadfuse.sidecar.cluster.ClusterOptions;
-import dev.loadfuse.sidecar.cluster.ClusteredVertx;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
@@ -53,14 +50,15 @@ class ClusterModeTest {
       FakeEngineServer engine = FakeEngineServer.start(sidecarNode, Format.SGLANG).load(3, 1, 0.5);
       Path file = dir.resolve("endpoints.yaml");
       Files.writeString(file, "pool: {name: node-a}\nendpoints:\n" + engine.endpointEntry("sglang-0"));
-      sidecarNode.deployVerticle(new SidecarVerticle(new SidecarVerticle.Settings(new FileEndpointDiscovery(file), null,
-          GpuProbes.none("test"), null, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(20)), null, null, null)))
+      // The sidecar of another node, as sidecar.jar run deploys it (without its HTTP API).
+      sidecarNode.deployVerticle(new SidecarVerticle(new SidecarOptions().setEndpointsFile(file.toString())
+          .setGpuProbe(GpuProbeKind.NONE).setScrapeInterval(Duration.ofMillis(20)).setHttp(false)))
           .await(30, TimeUnit.SECONDS);
 
       pickerNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
-      PickerSettings settings = new PickerSettings("127.0.0.1", 0, 0, 0, new ConfigLoader(InTreePlugins.registry()).defaults(),
-          null, null, true, null, null, null, false, null, null, 0, 1);
+      PickerOptions settings = new PickerOptions().setCluster(true).setSecureServing(false).setExtProcServers(1)
+          .setEphemeralPorts();
       picker = PickerServer.start(pickerNode, settings).await(60, TimeUnit.SECONDS);
       Datastore ds = picker.datastore();
       assertThat(ds.mode()).isEqualTo(Datastore.Mode.VECTORS);

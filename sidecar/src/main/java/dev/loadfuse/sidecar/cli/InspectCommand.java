@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loadfuse.common.errors.Problems;
 import dev.loadfuse.engine.EngineMetricsExtractor;
 import dev.loadfuse.engine.EngineSample;
 import dev.loadfuse.engine.LoraInfo;
@@ -14,6 +15,7 @@ import dev.loadfuse.engine.config.EngineConfigLoader;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.engine.prometheus.PageBuffer;
 import dev.loadfuse.engine.prometheus.PageTooLargeException;
+import dev.loadfuse.engine.prometheus.PrometheusTextParser;
 import dev.loadfuse.engine.prometheus.ParseError;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,8 +102,8 @@ final class InspectCommand implements Callable<Integer> {
   @Option(
       names = "--max-page-bytes",
       paramLabel = "BYTES",
-      defaultValue = "16777216",
-      description = "Reject larger pages (default: ${DEFAULT-VALUE}, 16 MiB).")
+      defaultValue = "" + PrometheusTextParser.DEFAULT_MAX_PAGE_BYTES,
+      description = "Reject larger pages (default: ${DEFAULT-VALUE}, 16 MiB, the sidecar's limit).")
   private int maxPageBytes;
 
   @Parameters(
@@ -238,11 +240,7 @@ final class InspectCommand implements Callable<Integer> {
 
   private static String describe(IOException e) {
     // HttpClient wraps the useful exception (unknown host, reset) with a null message.
-    Throwable t = e;
-    while (t.getMessage() == null && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    return Problems.message(e);
   }
 
   static ObjectNode toJson(EngineSample s) {

@@ -9,7 +9,7 @@ import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.nvml.GpuSnapshot;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.Endpoint;
+import dev.loadfuse.discovery.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

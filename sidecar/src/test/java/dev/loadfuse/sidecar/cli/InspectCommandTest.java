@@ -304,7 +304,7 @@ class InspectCommandTest {
     Path epc = dir.resolve("absent.yaml");
     assertThat(run("inspect", "--config-file", epc.toString(), fixture("vllm-v0-aibrix-runtime-doc.prom")))
         .isEqualTo(SidecarMain.EXIT_USAGE);
-    assertUsageError(epc + ": no such file");
+    assertUsageError(epc + ": cannot read: no such file");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -104,17 +104,17 @@ class RunCommandTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiterString = " => ", textBlock = """
-      run --endpoints-file {dir}/ok.yaml --config-file {dir}/unknown-key.yaml => run: unknown configuration key "bogus" (known: cluster, clusterHost, clusterMembers, clusterPort, clusterService, endpointsFile, engines, gpuProbe, gpuSampleInterval, httpHost, httpPort, maxPageBytes, mockGpus, namespace, nodeName, nvmlLibrary, podResourcesSocket, publishHeartbeat, scrapeInterval, scrapeTimeout)
-      run --endpoints-file {dir}/ok.yaml --config-file {dir}/missing-config.yaml => run: config file {dir}/missing-config.yaml: not found
-      run --endpoints-file {dir}/ok.yaml --scrape-interval fast => run: scrapeInterval: invalid duration "fast" (expected a number and a unit: ns, us, ms, s, m, h)
-      run --endpoints-file {dir}/ok.yaml --gpu-probe banana => run: gpuProbe: "banana" (expected one of: auto, nvml, mock, none)
+      run --endpoints-file {dir}/ok.yaml --config-file {dir}/unknown-key.yaml => run: {dir}/unknown-key.yaml: unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterService, engines)
+      run --endpoints-file {dir}/ok.yaml --config-file {dir}/missing-config.yaml => run: {dir}/missing-config.yaml: cannot read: no such file
+      run --endpoints-file {dir}/ok.yaml --scrape-interval fast => run: --scrape-interval: "fast" (expected: a number and a unit: ns, us, ms, s, m or h, e.g. 50ms)
+      run --endpoints-file {dir}/ok.yaml --gpu-probe banana => run: --gpu-probe: "banana" (expected: one of auto, nvml, mock, none, nvml-or-mock)
       run --endpoints-file {dir}/ok.yaml --gpu-probe mock => run: gpuProbe: mock needs mockGpus (a mock GPU file)
-      run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/missing-gpus.yaml => run: {dir}/missing-gpus.yaml: cannot read (NoSuchFileException: {dir}/missing-gpus.yaml)
+      run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/missing-gpus.yaml => run: {dir}/missing-gpus.yaml: cannot read: no such file
       run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/gpus-invalid.yaml => run: {dir}/gpus-invalid.yaml: gpus[0]: name missing
       run --endpoints-file {dir}/duplicate.yaml --gpu-probe none => run: cannot start: {dir}/duplicate.yaml: endpoints[1]: duplicate name "vllm-0" (first at endpoints[0])
       run --endpoints-file {dir}/port.yaml --gpu-probe none => run: cannot start: {dir}/port.yaml: endpoints[0] (vllm-0): port: 70000 (expected: [1, 65535])
       run --endpoints-file {dir}/missing.yaml --gpu-probe none => run: cannot start: {dir}/missing.yaml: cannot read: no such file
-      run --endpoints-file {dir}/ok.yaml --gpu-probe none --config-file {dir}/engines-key.yaml => run: {dir}/engines-key.yaml: engines.engineConfigs[0].bogus: unknown key (expected one of: name, queuedRequestsSpec, runningRequestsSpec, kvUsageSpec, loraSpec, cacheInfoSpec, cacheBlockSizeLabelName, cacheNumBlocksLabelName, cacheBlockSizeSpec, cacheNumBlocksSpec, queuedRequestsFallbackSpec, runningRequestsFallbackSpec, kvUsageFallbackSpec, kvUsedBlocksSpec, kvTotalBlocksSpec)
+      run --endpoints-file {dir}/ok.yaml --gpu-probe none --config-file {dir}/engines-key.yaml => run: {dir}/engines-key.yaml: engines.engineConfigs[0]: unknown key "bogus" (known: name, queuedRequestsSpec, runningRequestsSpec, kvUsageSpec, loraSpec, cacheInfoSpec, cacheBlockSizeLabelName, cacheNumBlocksLabelName, cacheBlockSizeSpec, cacheNumBlocksSpec, queuedRequestsFallbackSpec, runningRequestsFallbackSpec, kvUsageFallbackSpec, kvUsedBlocksSpec, kvTotalBlocksSpec)
       run --endpoints-file {dir}/ok.yaml --gpu-probe none --config-file {dir}/engines-spec.yaml => run: {dir}/engines-spec.yaml: engines.engineConfigs[0].queuedRequestsSpec: invalid metric spec "vllm:x{a=" at position 9: unterminated label matcher
       run --endpoints-file {dir}/ok.yaml --http-port many => run: Invalid value for option '--http-port': 'many' is not an int
       run --endpoints-file {dir}/ok.yaml --frobnicate => run: Unknown option: '--frobnicate'
@@ -153,7 +153,8 @@ class RunCommandTest {
           "--http-host", "127.0.0.1", "--http-port", String.valueOf(taken.getLocalPort()));
 
       assertThat(exit).isEqualTo(SidecarMain.EXIT_USAGE);
-      assertThat(err.toString()).isEqualTo("run: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": Address already in use\n");
+      assertThat(err.toString()).isEqualTo("run: cannot start: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+          + ": Address already in use\n");
     }
   }
 
@@ -263,7 +264,7 @@ class RunCommandTest {
       Await.until("a warning", WAIT, () -> logged.stream().anyMatch(r -> r.getLevel() == Level.WARNING));
       assertThat(logged.stream().filter(r -> r.getLevel() == Level.WARNING).map(LogRecord::getMessage))
           .containsExactly("config change rejected, keeping the previous engine mappings: " + config
-              + ": engines.engineConfigs[0].bogus: unknown key (expected one of: name, queuedRequestsSpec, "
+              + ": engines.engineConfigs[0]: unknown key \"bogus\" (known: name, queuedRequestsSpec, "
               + "runningRequestsSpec, kvUsageSpec, loraSpec, cacheInfoSpec, cacheBlockSizeLabelName, "
               + "cacheNumBlocksLabelName, cacheBlockSizeSpec, cacheNumBlocksSpec, queuedRequestsFallbackSpec, "
               + "runningRequestsFallbackSpec, kvUsageFallbackSpec, kvUsedBlocksSpec, kvTotalBlocksSpec)");

@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.loadfuse.common.testing.Await;
-import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesDiscoveryOptions;
-import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesEndpointDiscovery;
-import dev.loadfuse.sidecar.discovery.kubernetes.PoolApi;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesEndpointDiscovery;
+import dev.loadfuse.discovery.kubernetes.PoolApi;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -136,13 +135,13 @@ class KubernetesModeSidecarTest {
             name: NVIDIA L4
             gpuUtilization: 0.25
         """.formatted(GPU));
-    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-        new KubernetesEndpointDiscovery(client, KubernetesDiscoveryOptions.forNode(NODE).withNodeFieldSelector(false)),
-        attribution::attribute,
-        GpuProbes.mock(gpus),
-        ModelServerMetricsConfig.defaults(),
-        ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(20)),
-        Duration.ofMillis(20), Duration.ofMillis(100), null));
+    SidecarVerticle sidecar = new SidecarVerticle(new SidecarOptions()
+        .setDiscovery(new KubernetesEndpointDiscovery(client, KubernetesDiscoveryOptions.forNode(NODE).withNodeFieldSelector(false)))
+        .setGpuAttribution(attribution::attribute)
+        .setCustomGpuProbe(GpuProbes.mock(gpus))
+        .setScrapeInterval(Duration.ofMillis(20))
+        .setGpuSampleInterval(Duration.ofMillis(20))
+        .setHttp(false));
     vertx.deployVerticle(sidecar).await(30, TimeUnit.SECONDS);
 
     LoadVector v = await(sidecar, x -> x.engineSampledAtMillis() > 0 && !x.gpus().isEmpty());

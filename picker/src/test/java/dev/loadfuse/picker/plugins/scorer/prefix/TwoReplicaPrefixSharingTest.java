@@ -6,12 +6,13 @@ import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.picker.server.PickerServer;
-import dev.loadfuse.picker.server.PickerSettings;
+import dev.loadfuse.nvml.GpuProbeKind;
+import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.PickerFixture;
-import dev.loadfuse.sidecar.cluster.ClusterOptions;
-import dev.loadfuse.sidecar.cluster.ClusteredVertx;
+import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
@@ -42,7 +43,7 @@ class TwoReplicaPrefixSharingTest {
   }
 
   private static PrefixCacheScorer scorerOf(PickerServer p) {
-    return (PrefixCacheScorer) p.settings().config().plugins().stream()
+    return (PrefixCacheScorer) p.config().plugins().stream()
         .filter(PrefixCacheScorer.class::isInstance).findFirst().orElseThrow();
   }
 
@@ -122,8 +123,9 @@ class TwoReplicaPrefixSharingTest {
     return PrefixAffinityAcceptanceTest.route(new EnvoyStream(channel), body);
   }
 
-  private static PickerSettings settings(Path file) {
+  private static PickerOptions settings(Path file) {
     PickerConfig config = new ConfigLoader(InTreePlugins.registry()).load(PrefixAffinityAcceptanceTest.CONFIG, "test config");
-    return PickerSettings.local(config, file).withEphemeralPorts();
+    return new PickerOptions().setEndpointsFile(file.toString()).setConfig(config).setSecureServing(false)
+        .setExtProcServers(1).setGpuProbe(GpuProbeKind.NONE).setEphemeralPorts();
   }
 }

@@ -1,0 +1,82 @@
+package dev.loadfuse.sidecar.api.cluster;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a sidecar or picker joins the clustered event bus (Hazelcast).
+ *
+ * <p>Member discovery: an explicit TCP member list ({@code --cluster-members host:port,...}) for
+ * local runs; otherwise, inside Kubernetes, the Hazelcast Kubernetes discovery of the pods behind
+ * {@link #kubernetesServiceName()} (needs RBAC to read endpoints); otherwise multicast is never
+ * used (it is blocked on most clusters and would silently split the cluster).
+ *
+ * @param members {@code host:port} Hazelcast members to join; empty in Kubernetes mode
+ * @param host address this member binds and advertises, null for auto-detection
+ * @param port Hazelcast member port (0 = pick a free one)
+ * @param kubernetesServiceName headless Service whose endpoints are the cluster members
+ * @param kubernetesNamespace namespace of that Service, null for the pod's own
+ * @param clusterName Hazelcast cluster name; members with other names never join
+ */
+public record ClusterOptions(
+    List<String> members,
+    String host,
+    int port,
+    String kubernetesServiceName,
+    String kubernetesNamespace,
+    String clusterName) {
+
+  public static final int DEFAULT_PORT = 5701;
+  public static final String DEFAULT_CLUSTER_NAME = "loadfuse";
+
+  public ClusterOptions {
+    members = List.copyOf(members == null ? List.of() : members);
+    for (int i = 0; i < members.size(); i++) {
+      parseMember(members.get(i), "members[" + i + "]");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port: " + port + " (expected: [0, 65535])");
+    }
+    if (members.isEmpty() && (kubernetesServiceName == null || kubernetesServiceName.isBlank())) {
+      throw new IllegalArgumentException(
+          "cluster: no members to join (give --cluster-members host:port,... or a Kubernetes service name)");
+    }
+    if (clusterName == null || clusterName.isBlank()) {
+      clusterName = DEFAULT_CLUSTER_NAME;
+    }
+  }
+
+  /** Parses {@code host:port,host:port}; blanks are ignored. */
+  public static ClusterOptions ofMembers(String commaSeparated, String host, int port) {
+    List<String> list = new ArrayList<>();
+    for (String s : commaSeparated.split(",")) {
+      if (!s.isBlank()) {
+        list.add(s.trim());
+      }
+    }
+    return new ClusterOptions(list, host, port, null, null, DEFAULT_CLUSTER_NAME);
+  }
+
+  static HostPort parseMember(String member, String path) {
+    int colon = member.lastIndexOf(':');
+    if (colon <= 0 || colon == member.length() - 1) {
+      throw new IllegalArgumentException(path + ": \"" + member + "\" (expected: host:port)");
+    }
+    String host = member.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(member.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(path + ": \"" + member + "\" (expected: host:port)");
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException(path + ": \"" + member + "\" (port expected in [1, 65535])");
+    }
+    return new HostPort(host, port);
+  }
+
+  record HostPort(String host, int port) {}
+}
