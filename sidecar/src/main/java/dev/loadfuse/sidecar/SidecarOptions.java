@@ -5,6 +5,7 @@ import dev.loadfuse.common.settings.Durations;
 import dev.loadfuse.common.settings.OptionChecks;
 import dev.loadfuse.common.settings.SettingsException;
 import dev.loadfuse.common.settings.SettingsNode;
+import dev.loadfuse.common.settings.SettingsReader;
 import dev.loadfuse.discovery.EndpointDiscovery;
 import dev.loadfuse.discovery.EndpointSet;
 import dev.loadfuse.engine.config.EngineConfigException;
@@ -75,6 +76,10 @@ public final class SidecarOptions {
   /** Unchanged vectors are re-published this often, so that consumers can tell fresh from stale. */
   public static final Duration DEFAULT_PUBLISH_HEARTBEAT = Duration.ofMillis(100);
   public static final GpuProbeKind DEFAULT_GPU_PROBE = GpuProbeKind.AUTO;
+  /** The largest settings file read ({@code sidecar.jar run --config-file}, also when re-read for engines). */
+  public static final long MAX_FILE_BYTES = 1 << 20;
+  /** Reads the settings file: strict, at most {@link #MAX_FILE_BYTES}. */
+  public static final SettingsReader FILE_READER = SettingsReader.strict().limit(MAX_FILE_BYTES, "a sidecar settings file");
 
   /** The JSON keys, in the order messages list them. */
   public static final List<String> KEYS = List.of(

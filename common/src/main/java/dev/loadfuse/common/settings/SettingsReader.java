@@ -62,6 +62,8 @@ public final class SettingsReader {
 
   /** The largest settings file read by default (every file of ours is far smaller). */
   public static final long DEFAULT_MAX_BYTES = 1 << 20;
+  /** What a file read without {@link #limit} is called in the size message. */
+  public static final String DEFAULT_WHAT = "a settings file";
 
   // An empty plain scalar (`key:` with nothing after it) is null, as YAML 1.1 says; '' stays "".
   private static final YAMLFactory YAML = YAMLFactory.builder()
@@ -76,28 +78,39 @@ public final class SettingsReader {
 
   private final boolean reportLines;
   private final long maxBytes;
+  private final String what;
 
-  private SettingsReader(boolean reportLines, long maxBytes) {
+  private SettingsReader(boolean reportLines, long maxBytes, String what) {
     this.reportLines = reportLines;
     this.maxBytes = maxBytes;
+    this.what = what;
   }
 
   /** A reader without line numbers in its value messages, for files up to {@link #DEFAULT_MAX_BYTES}. */
   public static SettingsReader strict() {
-    return new SettingsReader(false, DEFAULT_MAX_BYTES);
+    return new SettingsReader(false, DEFAULT_MAX_BYTES, DEFAULT_WHAT);
   }
 
   /** Whether messages about values end with {@code (line N)}. */
   public SettingsReader reportLines(boolean report) {
-    return new SettingsReader(report, maxBytes);
+    return new SettingsReader(report, maxBytes, what);
   }
 
-  /** Files larger than this are refused without being read. */
-  public SettingsReader maxBytes(long bytes) {
+  /**
+   * Files larger than {@code bytes} are refused, before reading when their size is known and while
+   * reading otherwise ({@link BoundedFiles}); the message calls the file {@code what}: {@code
+   * picker.yaml: 104857600 bytes, larger than the 4 MiB limit for an EndpointPickerConfig}.
+   */
+  public SettingsReader limit(long bytes, String what) {
     if (bytes < 1) {
       throw new IllegalArgumentException("maxBytes: " + bytes + " (expected: >= 1)");
     }
-    return new SettingsReader(reportLines, bytes);
+    return new SettingsReader(reportLines, bytes, what);
+  }
+
+  /** The size limit of the files this reader reads. */
+  public long maxBytes() {
+    return maxBytes;
   }
 
   /**
@@ -111,24 +124,13 @@ public final class SettingsReader {
   }
 
   /**
-   * The text of {@code file}, at most {@link #maxBytes(long)} bytes.
+   * The text of {@code file}, at most {@link #maxBytes()} bytes ({@link BoundedFiles}).
    *
-   * @throws SettingsException {@code FILE: cannot read: no such file}, {@code FILE: N bytes
-   *     (expected: at most M)} or {@code FILE: cannot read: ...}
+   * @throws SettingsException {@code FILE: cannot read: no such file}, {@code FILE: N bytes,
+   *     larger than the 1 MiB limit for a settings file} or {@code FILE: cannot read: ...}
    */
   public String readText(Path file) {
-    try {
-      long size = Files.size(file);
-      if (size > maxBytes) {
-        throw new SettingsException(file + ": " + size + " bytes (expected: at most " + maxBytes + ")");
-      }
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new SettingsException(file + ": cannot read: no such file", e);
-    } catch (IOException e) {
-      throw new SettingsException(file + ": cannot read: " + e.getClass().getSimpleName()
-          + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
-    }
+    return BoundedFiles.readString(file, maxBytes, what);
   }
 
   /**

@@ -91,9 +91,17 @@ public final class SettingsSources {
    * @param file the settings file (YAML, or JSON for {@code *.json}); null for none
    */
   public static SettingsNode stack(Path file, SettingsNode environment, SettingsNode flags) {
+    return stack(SettingsReader.strict(), file, environment, flags);
+  }
+
+  /**
+   * {@link #stack(Path, SettingsNode, SettingsNode)} reading the file with {@code reader} (its
+   * size limit and the name the size message gives the file).
+   */
+  public static SettingsNode stack(SettingsReader reader, Path file, SettingsNode environment, SettingsNode flags) {
     List<SettingsNode> layers = new ArrayList<>();
     if (file != null) {
-      SettingsNode fromFile = SettingsReader.strict().read(file);
+      SettingsNode fromFile = reader.read(file);
       if (!fromFile.isMissing()) {
         fromFile.requireMap("a map of settings");
         layers.add(fromFile);

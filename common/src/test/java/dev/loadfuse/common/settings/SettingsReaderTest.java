@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.loadfuse.common.settings.SettingsReader.Format;
+import dev.loadfuse.common.testing.LargeFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -44,8 +45,10 @@ class SettingsReaderTest {
   @Test
   void files_areBoundedAndNamed(@TempDir Path dir) throws Exception {
     Path big = Files.writeString(dir.resolve("big.yaml"), "a: " + "x".repeat(100) + "\n");
-    assertThatThrownBy(() -> SettingsReader.strict().maxBytes(50).read(big))
-        .hasMessage(big + ": 104 bytes (expected: at most 50)");
+    assertThatThrownBy(() -> SettingsReader.strict().limit(50, "a test file").read(big))
+        .hasMessage(big + ": 104 bytes, larger than the 50 bytes limit for a test file");
+    assertThatThrownBy(() -> SettingsReader.strict().read(LargeFiles.sparse(dir.resolve("huge.yaml"), 100L << 20)))
+        .hasMessage(dir.resolve("huge.yaml") + ": 104857600 bytes, larger than the 1 MiB limit for a settings file");
     assertThatThrownBy(() -> SettingsReader.strict().read(dir.resolve("none.yaml")))
         .hasMessage(dir.resolve("none.yaml") + ": cannot read: no such file");
     Path json = Files.writeString(dir.resolve("s.JSON"), "{\"a\": [1, 2]}");

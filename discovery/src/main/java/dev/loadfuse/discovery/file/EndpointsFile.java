@@ -1,5 +1,6 @@
 package dev.loadfuse.discovery.file;
 
+import dev.loadfuse.common.settings.BoundedFiles;
 import dev.loadfuse.common.settings.SettingsException;
 import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.common.settings.SettingsReader;
@@ -7,10 +8,7 @@ import dev.loadfuse.discovery.DiscoveryException;
 import dev.loadfuse.discovery.Endpoint;
 import dev.loadfuse.discovery.EndpointSet;
 import dev.loadfuse.discovery.PoolRef;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,11 +44,13 @@ import java.util.Map;
  */
 public final class EndpointsFile {
 
-  /** Files larger than this are rejected rather than read. */
+  /** Files larger than this are rejected rather than read (before reading, or while reading a pipe). */
   public static final long MAX_SIZE_BYTES = 1 << 20;
+  /** What the size message calls the file. */
+  static final String WHAT = "an endpoints file";
 
   private static final SettingsReader READER =
-      SettingsReader.strict().reportLines(true).maxBytes(MAX_SIZE_BYTES);
+      SettingsReader.strict().reportLines(true).limit(MAX_SIZE_BYTES, WHAT);
   private static final List<String> TOP_KEYS = List.of("pool", "endpoints");
   private static final List<String> POOL_KEYS = List.of("name", "annotations");
   private static final List<String> ENDPOINT_KEYS =
@@ -67,19 +67,12 @@ public final class EndpointsFile {
     return parse(file.toString(), read(file), isJson(file));
   }
 
-  /** Reads {@code file}'s bytes, at most {@link #MAX_SIZE_BYTES}. */
+  /** Reads {@code file}'s bytes, at most {@link #MAX_SIZE_BYTES} ({@link BoundedFiles}). */
   static byte[] read(Path file) {
     try {
-      long size = Files.size(file);
-      if (size > MAX_SIZE_BYTES) {
-        throw new DiscoveryException(
-            file + ": " + size + " bytes (expected: at most " + MAX_SIZE_BYTES + ")");
-      }
-      return Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new DiscoveryException(file + ": cannot read: no such file", e);
-    } catch (IOException e) {
-      throw new DiscoveryException(file + ": cannot read: " + e, e);
+      return BoundedFiles.read(file, MAX_SIZE_BYTES, WHAT);
+    } catch (SettingsException e) {
+      throw new DiscoveryException(e.getMessage(), e);
     }
   }
 

@@ -181,6 +181,13 @@ class EndpointsFileTest {
     Files.write(f, new byte[(int) EndpointsFile.MAX_SIZE_BYTES + 1]);
     assertThatThrownBy(() -> EndpointsFile.load(f))
         .isInstanceOf(DiscoveryException.class)
-        .hasMessage(f + ": 1048577 bytes (expected: at most 1048576)");
+        .hasMessage(f + ": 1048577 bytes, larger than the 1 MiB limit for an endpoints file");
+  }
+  @Test
+  void endlessFile_stoppedAtTheLimit() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(Path.of("/dev/zero")), "no /dev/zero");
+    assertThatThrownBy(() -> EndpointsFile.load(Path.of("/dev/zero")))
+        .isInstanceOf(DiscoveryException.class)
+        .hasMessage("/dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for an endpoints file");
   }
 }

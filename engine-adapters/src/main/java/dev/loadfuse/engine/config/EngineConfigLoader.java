@@ -104,6 +104,9 @@ public final class EngineConfigLoader {
     return fromParametersNode(readTree(yamlOrJson), "");
   }
 
+  /** The largest EndpointPickerConfig file read (the picker's own limit, {@code PickerOptions}). */
+  public static final long MAX_ENDPOINT_PICKER_CONFIG_BYTES = 4 << 20;
+
   /**
    * Reads the metrics plugin's parameters from an EndpointPickerConfig file.
    *
@@ -112,7 +115,7 @@ public final class EngineConfigLoader {
   public static ModelServerMetricsConfig fromEndpointPickerConfig(Path file) {
     String text;
     try {
-      text = SettingsReader.strict().readText(file);
+      text = SettingsReader.strict().limit(MAX_ENDPOINT_PICKER_CONFIG_BYTES, "an EndpointPickerConfig").readText(file);
     } catch (SettingsException e) {
       throw new EngineConfigException(e.getMessage(), e);
     }

@@ -35,6 +35,9 @@ final class MockConfigParser {
   private static final String REASON_NAMES =
       Arrays.stream(ThrottleReason.values()).map(ThrottleReason::nvmlName).collect(Collectors.joining(", "));
 
+  /** The largest mock GPU file read (a file describing 64 GPUs is ~20 KiB). */
+  static final long MAX_FILE_BYTES = 1 << 20;
+
   private final String source;
 
   private MockConfigParser(String source) {
@@ -44,7 +47,7 @@ final class MockConfigParser {
   static MockGpuConfig load(Path file) {
     SettingsNode root;
     try {
-      root = SettingsReader.strict().read(file);
+      root = SettingsReader.strict().limit(MAX_FILE_BYTES, "a mock GPU file").read(file);
     } catch (SettingsException e) {
       throw new MockConfigException(e.getMessage(), e);
     }

@@ -142,6 +142,20 @@ class MockGpuConfigTest {
   }
 
   @Test
+  void oversizedAndEndlessFiles_refusedNamingTheLimit(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path big = dir.resolve("big.yaml");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(100L << 20); // sparse: no disk blocks
+    }
+    assertThatThrownBy(() -> MockGpuConfig.load(big))
+        .isInstanceOf(MockConfigException.class)
+        .hasMessage(big + ": 104857600 bytes, larger than the 1 MiB limit for a mock GPU file");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(Path.of("/dev/zero")), "no /dev/zero");
+    assertThatThrownBy(() -> MockGpuConfig.load(Path.of("/dev/zero")))
+        .hasMessage("/dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for a mock GPU file");
+  }
+
+  @Test
   void missingFile_errorNamesTheFile() {
     Path file = Path.of("/nonexistent/gpus.yaml");
 

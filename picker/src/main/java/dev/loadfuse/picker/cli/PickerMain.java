@@ -254,7 +254,7 @@ public final class PickerMain implements Callable<Integer> {
   }
 
   private SettingsNode settings() {
-    return SettingsSources.stack(optionsFile,
+    return SettingsSources.stack(PickerOptions.OPTIONS_FILE_READER, optionsFile,
         SettingsSources.environment(environment, PickerOptions.KEYS, Map.of()),
         CommandLineFlags.given(spec, PickerOptions.KEYS));
   }

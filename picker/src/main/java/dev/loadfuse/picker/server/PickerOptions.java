@@ -1,12 +1,15 @@
 package dev.loadfuse.picker.server;
 
+import dev.loadfuse.common.settings.BoundedFiles;
 import dev.loadfuse.common.settings.ByteSizes;
 import dev.loadfuse.common.settings.Durations;
 import dev.loadfuse.common.settings.OptionChecks;
 import dev.loadfuse.common.settings.SettingsException;
 import dev.loadfuse.common.settings.SettingsNode;
+import dev.loadfuse.common.settings.SettingsReader;
 import dev.loadfuse.discovery.kubernetes.InferencePoolSpec;
 import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
+import dev.loadfuse.engine.config.EngineConfigLoader;
 import dev.loadfuse.nvml.GpuProbe;
 import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.picker.extproc.ExtProcContext;
@@ -70,6 +73,15 @@ public final class PickerOptions {
   public static final Duration MIN_KUBERNETES_RESYNC_PERIOD = Duration.ofSeconds(1);
   /** The in-process sidecar's probe: NVML when it loads, else none (mock with {@code mockGpus}). */
   public static final GpuProbeKind DEFAULT_GPU_PROBE = EmbeddedSidecarOptions.DEFAULT_GPU_PROBE;
+  /** The largest options file read ({@code --options-file}). */
+  public static final long MAX_OPTIONS_FILE_BYTES = 1 << 20;
+  /** Reads the options file: strict, at most {@link #MAX_OPTIONS_FILE_BYTES}. */
+  public static final SettingsReader OPTIONS_FILE_READER =
+      SettingsReader.strict().limit(MAX_OPTIONS_FILE_BYTES, "a picker options file");
+  /** The largest EndpointPickerConfig read ({@code --config-file}); the reference's largest examples are ~4 KiB. */
+  public static final long MAX_CONFIG_FILE_BYTES = EngineConfigLoader.MAX_ENDPOINT_PICKER_CONFIG_BYTES;
+  /** The largest routing objects file read ({@code --objects-file}): thousands of objectives and rewrites. */
+  public static final long MAX_OBJECTS_FILE_BYTES = 4 << 20;
 
   /** The JSON keys, in the order messages list them. */
   public static final List<String> KEYS = List.of(
@@ -369,7 +381,7 @@ public final class PickerOptions {
       return config;
     }
     ConfigLoader loader = new ConfigLoader(InTreePlugins.registry());
-    return configFile != null ? loader.loadFile(Path.of(configFile))
+    return configFile != null ? loader.load(readBounded(configFile, MAX_CONFIG_FILE_BYTES, "an EndpointPickerConfig"), configFile)
         : configText != null ? loader.load(configText, "--config-text") : loader.defaults();
   }
 
@@ -378,7 +390,14 @@ public final class PickerOptions {
     if (routing != null) {
       return routing;
     }
-    return objectsFile != null ? ObjectsFile.load(Path.of(objectsFile), poolName) : RoutingObjects.NONE;
+    return objectsFile != null
+        ? ObjectsFile.parse(readBounded(objectsFile, MAX_OBJECTS_FILE_BYTES, "a routing objects file"), objectsFile, poolName)
+        : RoutingObjects.NONE;
+  }
+
+  /** A file's text, refused beyond {@code maxBytes} before and while reading (a pipe, {@code /dev/zero}). */
+  private static String readBounded(String file, long maxBytes, String what) {
+    return BoundedFiles.readString(Path.of(file), maxBytes, what);
   }
 
   // ---------------------------------------------------------------- getters and setters

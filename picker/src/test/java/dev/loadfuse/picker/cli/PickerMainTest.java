@@ -2,6 +2,7 @@ package dev.loadfuse.picker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.common.testing.LargeFiles;
 import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -101,6 +102,40 @@ class PickerMainTest {
     int code = PickerMain.run(new PrintWriter(out), new PrintWriter(err), args);
     assertThat(code).isEqualTo(PickerMain.EXIT_USAGE);
     assertThat(err.toString()).startsWith(message);
+  }
+
+  /** A config, objects, options, mock GPU or endpoints file too large, or endless: one line, exit 2, nothing read past the limit. */
+  static Stream<Arguments> oversizedFiles() throws Exception {
+    String ep = endpoints().toString();
+    Path huge = LargeFiles.sparse(dir.resolve("huge.yaml"), 100L << 20);
+    String zero = "/dev/zero";
+    return Stream.of(
+        Arguments.of(new String[] {"--endpoints-file", ep, "--config-file", huge.toString()},
+            huge + ": 104857600 bytes, larger than the 4 MiB limit for an EndpointPickerConfig"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--config-file", zero},
+            zero + ": more than 4194304 bytes (still growing when read), larger than the 4 MiB limit for an EndpointPickerConfig"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--objects-file", huge.toString()},
+            huge + ": 104857600 bytes, larger than the 4 MiB limit for a routing objects file"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--objects-file", zero},
+            zero + ": more than 4194304 bytes (still growing when read), larger than the 4 MiB limit for a routing objects file"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--options-file", huge.toString()},
+            huge + ": 104857600 bytes, larger than the 1 MiB limit for a picker options file"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--options-file", zero},
+            zero + ": more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for a picker options file"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--mock-gpus", zero},
+            zero + ": more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for a mock GPU file"),
+        Arguments.of(new String[] {"--endpoints-file", huge.toString(), "--secure-serving=false", "--grpc-port", "0",
+            "--grpc-health-port", "0", "--metrics-port", "0"},
+            "cannot start: " + huge + ": 104857600 bytes, larger than the 1 MiB limit for an endpoints file"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("oversizedFiles")
+  void oversizedOrEndlessFiles_exit2_withOneLine(String[] args, String message) {
+    StringWriter err = new StringWriter();
+    int code = PickerMain.run(new PrintWriter(new StringWriter()), new PrintWriter(err), args);
+    assertThat(err.toString()).isEqualTo("picker: " + message + "\n");
+    assertThat(code).isEqualTo(PickerMain.EXIT_USAGE);
   }
 
   @Test

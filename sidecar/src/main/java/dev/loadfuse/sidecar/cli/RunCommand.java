@@ -6,8 +6,6 @@ import dev.loadfuse.common.settings.Durations;
 import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.common.settings.SettingsReader;
 import dev.loadfuse.common.settings.SettingsSources;
-import dev.loadfuse.engine.config.EngineConfigLoader;
-import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.nvml.GpuProbe;
 import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.nvml.GpuProbes;
@@ -16,6 +14,7 @@ import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -184,7 +183,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private SettingsNode settings() {
-    return SettingsSources.stack(configFile,
+    return SettingsSources.stack(SidecarOptions.FILE_READER, configFile,
         SettingsSources.environment(environment, SidecarOptions.SCALAR_KEYS, SidecarOptions.ENVIRONMENT_FALLBACKS),
         CommandLineFlags.given(spec, SidecarOptions.SCALAR_KEYS));
   }
@@ -204,11 +203,13 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * Re-reads the settings file's engine mappings while running; a bad change keeps the old ones.
-   * Changes are judged against the section in force, so an edit made between the start and the
-   * first check is not lost. The file is read off the event loop.
+   * Re-reads the settings file's engine mappings while running; a bad change keeps the old ones,
+   * with one warning naming the file and what is wrong (a wrong type anywhere in the file, e.g.
+   * {@code engines: 5}, an unknown key, a syntax error, a file over the size limit). Changes are
+   * judged against the section in force, so an edit made between the start and the first check
+   * is not lost. The file is read off the event loop.
    */
-  private void watchEngines(Vertx vertx, SidecarVerticle sidecar, io.vertx.core.json.JsonObject applied) {
+  private void watchEngines(Vertx vertx, SidecarVerticle sidecar, JsonObject applied) {
     if (configFile == null) {
       return;
     }
@@ -221,30 +222,43 @@ final class RunCommand implements Callable<Integer> {
       }
       busy[0] = true;
       vertx.executeBlocking(() -> {
-        String text = SettingsReader.strict().readText(configFile);
+        String text = SidecarOptions.FILE_READER.readText(configFile);
         if (text.equals(lastRead[0])) {
           return null; // unchanged since the last look, good or bad: reported once
         }
         lastRead[0] = text;
-        SettingsNode section = SettingsReader.strict().parse("", text, SettingsReader.Format.of(configFile)).get("engines");
-        String json = section.isMissing() ? "{}" : new io.vertx.core.json.JsonObject(section.raw().toString()).encode();
+        SidecarOptions reread = reread(text);
+        JsonObject engines = reread.getEngines();
+        String json = engines == null ? "{}" : engines.encode();
         if (json.equals(inForce[0])) {
           return null;
         }
-        ModelServerMetricsConfig engines = section.isMissing() ? ModelServerMetricsConfig.defaults()
-            : EngineConfigLoader.fromParameters(section.raw(), section.path());
         inForce[0] = json;
-        return engines;
+        return reread.getEnginesConfig();
       }).onComplete(ar -> {
         busy[0] = false;
         if (ar.failed()) {
-          LOG.log(Level.WARNING, "config change rejected, keeping the previous engine mappings: " + configFile + ": "
-              + Problems.message(ar.cause()));
+          LOG.log(Level.WARNING, "config change rejected, keeping the previous engine mappings: "
+              + withFile(Problems.message(ar.cause())));
         } else if (ar.result() != null) {
           sidecar.updateEngines(ar.result());
           LOG.info("engine mappings reloaded from " + configFile + ": " + ar.result());
         }
       });
     });
+  }
+
+  /** The settings file read again as a whole, as strictly as at start (only its engines are applied). */
+  private SidecarOptions reread(String text) {
+    SettingsNode root = SidecarOptions.FILE_READER.parse(configFile.toString(), text, SettingsReader.Format.of(configFile));
+    if (root.isMissing()) {
+      return new SidecarOptions();
+    }
+    root.requireMap("a map of settings");
+    return SidecarOptions.read(root);
+  }
+
+  private String withFile(String message) {
+    return message.startsWith(configFile.toString()) ? message : configFile + ": " + message;
   }
 }

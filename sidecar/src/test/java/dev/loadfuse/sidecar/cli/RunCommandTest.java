@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loadfuse.common.testing.Await;
+import dev.loadfuse.common.testing.LargeFiles;
 import dev.loadfuse.sidecar.api.LoadJson;
 import dev.loadfuse.sidecar.testing.SidecarTestFiles;
 import io.vertx.core.Vertx;
@@ -90,6 +91,7 @@ class RunCommandTest {
               queuedRequestsSpec: "vllm:x{a="
         """);
     Files.writeString(dir.resolve("gpus-invalid.yaml"), "gpus: [{uuid: GPU-a}]\n");
+    LargeFiles.sparse(dir.resolve("huge.yaml"), 100L << 20);
   }
 
   @AfterEach
@@ -116,6 +118,12 @@ class RunCommandTest {
       run --endpoints-file {dir}/missing.yaml --gpu-probe none => run: cannot start: {dir}/missing.yaml: cannot read: no such file
       run --endpoints-file {dir}/ok.yaml --gpu-probe none --config-file {dir}/engines-key.yaml => run: {dir}/engines-key.yaml: engines.engineConfigs[0]: unknown key "bogus" (known: name, queuedRequestsSpec, runningRequestsSpec, kvUsageSpec, loraSpec, cacheInfoSpec, cacheBlockSizeLabelName, cacheNumBlocksLabelName, cacheBlockSizeSpec, cacheNumBlocksSpec, queuedRequestsFallbackSpec, runningRequestsFallbackSpec, kvUsageFallbackSpec, kvUsedBlocksSpec, kvTotalBlocksSpec)
       run --endpoints-file {dir}/ok.yaml --gpu-probe none --config-file {dir}/engines-spec.yaml => run: {dir}/engines-spec.yaml: engines.engineConfigs[0].queuedRequestsSpec: invalid metric spec "vllm:x{a=" at position 9: unterminated label matcher
+      run --endpoints-file {dir}/ok.yaml --config-file {dir}/huge.yaml => run: {dir}/huge.yaml: 104857600 bytes, larger than the 1 MiB limit for a sidecar settings file
+      run --endpoints-file {dir}/ok.yaml --config-file /dev/zero => run: /dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for a sidecar settings file
+      run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/huge.yaml => run: {dir}/huge.yaml: 104857600 bytes, larger than the 1 MiB limit for a mock GPU file
+      run --endpoints-file {dir}/ok.yaml --mock-gpus /dev/zero => run: /dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for a mock GPU file
+      run --endpoints-file {dir}/huge.yaml --gpu-probe none => run: cannot start: {dir}/huge.yaml: 104857600 bytes, larger than the 1 MiB limit for an endpoints file
+      run --endpoints-file /dev/zero --gpu-probe none => run: cannot start: /dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for an endpoints file
       run --endpoints-file {dir}/ok.yaml --http-port many => run: Invalid value for option '--http-port': 'many' is not an int
       run --endpoints-file {dir}/ok.yaml --frobnicate => run: Unknown option: '--frobnicate'
       """)
@@ -280,6 +288,68 @@ class RunCommandTest {
       running = null;
     } finally {
       runLog.removeHandler(capture);
+    }
+  }
+
+  @Test
+  void wrongTypesAndOversizedFiles_atRuntime_areRejectedWithOneWarningEach_andTheMappingStays() throws Exception {
+    byte[] page = (new String(fixture("vllm-v0-aibrix-runtime-doc.prom"), StandardCharsets.UTF_8)
+        + "# TYPE some_other_metric gauge\nsome_other_metric 42.0\n").getBytes(StandardCharsets.UTF_8);
+    Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"), endpointsYaml(serve(page), List.of()));
+    Path config = Files.writeString(dir.resolve("sidecar.yaml"),
+        "engines:\n  engineConfigs:\n    - {name: vllm, queuedRequestsSpec: some_other_metric}\n");
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Logger root = Logger.getLogger("");
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+          logged.add(r);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    root.addHandler(capture);
+    try {
+      running = start(Map.of(), "run", "--endpoints-file", endpoints.toString(), "--gpu-probe", "none",
+          "--config-file", config.toString(), "--http-host", "127.0.0.1", "--http-port", "0", "--scrape-interval", "20ms");
+      awaitLoad(l -> endpoint(l, "vllm-0").get("waitingRequests").asLong() == 42);
+      String prefix = "config change rejected, keeping the previous engine mappings: " + config + ": ";
+      List<String[]> versions = List.of(
+          new String[] {"engines: 5\n", "engines: 5 (expected: a map (engineLabelKey, defaultEngine, engineConfigs))"},
+          new String[] {"engines: {engineConfigs: 5}\n", "engines.engineConfigs: expected a list, got number 5"},
+          new String[] {"engines: {engineConfigs: [{name: vllm, queuedRequestsSpec: 5}]}\n",
+              "engines.engineConfigs[0].queuedRequestsSpec: expected a string, got number 5"},
+          new String[] {"engines: {defaultEngine: [vllm]}\n", "engines.defaultEngine: expected a string, got a list"},
+          new String[] {"httpPort: x\nengines: {}\n", "httpPort: \"x\" (expected: an integer)"},
+          new String[] {"- engines\n", "a list (expected: a map of settings)"});
+      for (int i = 0; i < versions.size(); i++) {
+        Files.writeString(config, versions.get(i)[0]);
+        int n = i + 1;
+        Await.until("warning " + n, WAIT, () -> logged.size() >= n);
+        assertThat(logged.get(i).getLevel()).isEqualTo(Level.WARNING);
+        assertThat(logged.get(i).getMessage()).isEqualTo(prefix + versions.get(i)[1]);
+      }
+      // A file grown past the limit: refused before it is read.
+      LargeFiles.sparse(config, 100L << 20);
+      Await.until("the size warning", WAIT, () -> logged.size() > versions.size());
+      assertThat(logged.getLast().getMessage()).isEqualTo(prefix
+          + "104857600 bytes, larger than the 1 MiB limit for a sidecar settings file");
+
+      long sampledBefore = System.currentTimeMillis();
+      JsonNode v = endpoint(awaitLoad(l -> endpoint(l, "vllm-0").get("engineSampleAgeMs").asLong()
+          < System.currentTimeMillis() - sampledBefore), "vllm-0");
+      assertThat(v.get("waitingRequests").asLong()).as("the first mapping is still in force").isEqualTo(42);
+      assertThat(logged).as("one warning per rejected version, nothing else").hasSize(versions.size() + 1);
+      assertThat(running.stop()).isEqualTo(SidecarMain.EXIT_OK);
+      running = null;
+    } finally {
+      root.removeHandler(capture);
     }
   }
 
