@@ -32,7 +32,7 @@ public final class PickerProcess implements AutoCloseable {
 
   /** JVM flags of the child: the container's (k8s/base/picker-deployment.yaml) with a fixed heap. */
   static final List<String> JVM_FLAGS =
-      List.of("-XX:-UsePerfData", "-Xms256m", "-Xmx512m", "--enable-native-access=ALL-UNNAMED");
+      List.of("-XX:-UsePerfData", "-Xms256m", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED");
 
   private static final Pattern SERVING =
       Pattern.compile("ext_proc on :(\\d+), health on :(\\d+), metrics on :(\\d+)");
