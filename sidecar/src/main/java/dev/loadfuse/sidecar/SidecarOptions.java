@@ -15,10 +15,12 @@ import dev.loadfuse.engine.prometheus.PrometheusTextParser;
 import dev.loadfuse.nvml.GpuProbe;
 import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
 import dev.loadfuse.sidecar.gpu.PodResourcesOptions;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,9 +50,12 @@ import java.util.function.UnaryOperator;
  *   "mockGpus": "mock-gpus.yaml", "nvmlLibrary": null,
  *   "http": true, "httpHost": "0.0.0.0", "httpPort": 9400,   // GET /v1/load, /metrics, /healthz, /readyz
  *   "scrapeInterval": "50ms", "scrapeTimeout": "1s", "maxPageBytes": "16Mi",
+ *   "scrapeFailureThreshold": 3,            // failed scrapes in a row before an endpoint is unhealthy
  *   "gpuSampleInterval": "100ms", "publishHeartbeat": "100ms",
  *   "podResourcesSocket": "/var/lib/kubelet/pod-resources/kubelet.sock",
  *   "cluster": false, "clusterMembers": [], "clusterHost": null, "clusterPort": 5701, "clusterService": null,
+ *   "clusterSecretFile": null,              // the cluster secret (required with cluster, unless clusterInsecure)
+ *   "clusterInsecure": false,               // a cluster without a secret: unauthenticated, unencrypted
  *   "engines": {"engineLabelKey": ..., "defaultEngine": ..., "engineConfigs": [...]}
  * }
  * }</pre>
@@ -72,6 +77,13 @@ public final class SidecarOptions {
   public static final Duration DEFAULT_SCRAPE_TIMEOUT = Duration.ofSeconds(1);
   /** A larger metrics page is refused: the metrics parser's own limit. */
   public static final int DEFAULT_MAX_PAGE_BYTES = PrometheusTextParser.DEFAULT_MAX_PAGE_BYTES;
+  /**
+   * Scrapes in a row that must fail before an endpoint is reported unhealthy. Each failure shows
+   * in {@code lastError} and {@code loadfuse_sidecar_scrape_errors_total} at once; one lost scrape
+   * (an engine that closes its connection, a busy node) does not drain an endpoint.
+   */
+  public static final int DEFAULT_SCRAPE_FAILURE_THRESHOLD = 3;
+  public static final int MAX_SCRAPE_FAILURE_THRESHOLD = 1000;
   public static final Duration DEFAULT_GPU_SAMPLE_INTERVAL = Duration.ofMillis(100);
   /** Unchanged vectors are re-published this often, so that consumers can tell fresh from stale. */
   public static final Duration DEFAULT_PUBLISH_HEARTBEAT = Duration.ofMillis(100);
@@ -84,8 +96,9 @@ public final class SidecarOptions {
   /** The JSON keys, in the order messages list them. */
   public static final List<String> KEYS = List.of(
       "endpointsFile", "nodeName", "namespace", "gpuProbe", "mockGpus", "nvmlLibrary", "http", "httpHost",
-      "httpPort", "scrapeInterval", "scrapeTimeout", "maxPageBytes", "gpuSampleInterval", "publishHeartbeat",
-      "podResourcesSocket", "cluster", "clusterMembers", "clusterHost", "clusterPort", "clusterService", "engines");
+      "httpPort", "scrapeInterval", "scrapeTimeout", "maxPageBytes", "scrapeFailureThreshold", "gpuSampleInterval", "publishHeartbeat",
+      "podResourcesSocket", "cluster", "clusterMembers", "clusterHost", "clusterPort", "clusterService",
+      "clusterSecretFile", "clusterInsecure", "engines");
 
   /** The keys an environment variable or a flag can set (not the {@code engines} structure). */
   public static final List<String> SCALAR_KEYS = KEYS.stream().filter(k -> !k.equals("engines")).toList();
@@ -109,6 +122,7 @@ public final class SidecarOptions {
   private Duration scrapeInterval = DEFAULT_SCRAPE_INTERVAL;
   private Duration scrapeTimeout = DEFAULT_SCRAPE_TIMEOUT;
   private int maxPageBytes = DEFAULT_MAX_PAGE_BYTES;
+  private int scrapeFailureThreshold = DEFAULT_SCRAPE_FAILURE_THRESHOLD;
   private Duration gpuSampleInterval = DEFAULT_GPU_SAMPLE_INTERVAL;
   private Duration publishHeartbeat = DEFAULT_PUBLISH_HEARTBEAT;
   private String podResourcesSocket = PodResourcesOptions.DEFAULT_SOCKET.toString();
@@ -117,6 +131,8 @@ public final class SidecarOptions {
   private String clusterHost;
   private int clusterPort = ClusterOptions.DEFAULT_PORT;
   private String clusterService;
+  private String clusterSecretFile;
+  private boolean clusterInsecure;
   private JsonObject engines;
   private ModelServerMetricsConfig enginesConfig = ModelServerMetricsConfig.defaults();
 
@@ -143,6 +159,7 @@ public final class SidecarOptions {
     scrapeInterval = other.scrapeInterval;
     scrapeTimeout = other.scrapeTimeout;
     maxPageBytes = other.maxPageBytes;
+    scrapeFailureThreshold = other.scrapeFailureThreshold;
     gpuSampleInterval = other.gpuSampleInterval;
     publishHeartbeat = other.publishHeartbeat;
     podResourcesSocket = other.podResourcesSocket;
@@ -151,6 +168,8 @@ public final class SidecarOptions {
     clusterHost = other.clusterHost;
     clusterPort = other.clusterPort;
     clusterService = other.clusterService;
+    clusterSecretFile = other.clusterSecretFile;
+    clusterInsecure = other.clusterInsecure;
     engines = other.engines == null ? null : other.engines.copy();
     enginesConfig = other.enginesConfig;
     discovery = other.discovery;
@@ -197,6 +216,8 @@ public final class SidecarOptions {
     o.scrapeInterval = node.duration("scrapeInterval", DEFAULT_SCRAPE_INTERVAL);
     o.scrapeTimeout = node.duration("scrapeTimeout", DEFAULT_SCRAPE_TIMEOUT);
     o.maxPageBytes = (int) node.bytes("maxPageBytes", DEFAULT_MAX_PAGE_BYTES, 1, Integer.MAX_VALUE);
+    o.scrapeFailureThreshold = node.integer("scrapeFailureThreshold", DEFAULT_SCRAPE_FAILURE_THRESHOLD, 1,
+        MAX_SCRAPE_FAILURE_THRESHOLD);
     o.gpuSampleInterval = node.duration("gpuSampleInterval", DEFAULT_GPU_SAMPLE_INTERVAL);
     o.publishHeartbeat = node.duration("publishHeartbeat", DEFAULT_PUBLISH_HEARTBEAT);
     if (o.publishHeartbeat.compareTo(Duration.ofMillis(1)) < 0) {
@@ -209,6 +230,8 @@ public final class SidecarOptions {
     o.clusterHost = node.string("clusterHost", null);
     o.clusterPort = node.integer("clusterPort", ClusterOptions.DEFAULT_PORT, 0, 65535);
     o.clusterService = node.string("clusterService", null);
+    o.clusterSecretFile = node.string("clusterSecretFile", null);
+    o.clusterInsecure = node.bool("clusterInsecure", false);
     SettingsNode engines = node.get("engines");
     if (!engines.isMissing()) {
       engines.requireMap("a map (engineLabelKey, defaultEngine, engineConfigs)");
@@ -242,6 +265,7 @@ public final class SidecarOptions {
     j.put("scrapeInterval", Durations.format(scrapeInterval));
     j.put("scrapeTimeout", Durations.format(scrapeTimeout));
     j.put("maxPageBytes", ByteSizes.format(maxPageBytes));
+    j.put("scrapeFailureThreshold", scrapeFailureThreshold);
     j.put("gpuSampleInterval", Durations.format(gpuSampleInterval));
     j.put("publishHeartbeat", Durations.format(publishHeartbeat));
     j.put("podResourcesSocket", podResourcesSocket);
@@ -250,6 +274,8 @@ public final class SidecarOptions {
     putIf(j, "clusterHost", clusterHost);
     j.put("clusterPort", clusterPort);
     putIf(j, "clusterService", clusterService);
+    putIf(j, "clusterSecretFile", clusterSecretFile);
+    j.put("clusterInsecure", clusterInsecure);
     if (engines != null) {
       j.put("engines", engines.copy());
     }
@@ -257,10 +283,15 @@ public final class SidecarOptions {
   }
 
   /**
-   * Cross-field checks, for what must hold before a sidecar starts: a source of endpoints, and a
-   * file for {@code gpuProbe: mock}.
+   * Cross-field checks, for what must hold before a sidecar starts: a source of endpoints, a file
+   * for {@code gpuProbe: mock}, and no cluster secret without a cluster.
    */
   public SidecarOptions validate() {
+    // A cluster without either is refused by clusterOptions(), which the programs that start the
+    // clustered Vert.x call; a verticle deployed on a Vert.x clustered by its owner needs neither.
+    if (!cluster && (clusterSecretFile != null || clusterInsecure)) {
+      throw new IllegalArgumentException("--cluster-secret-file, --cluster-insecure: only with --cluster");
+    }
     if (discovery == null && endpointsFile == null && nodeName == null) {
       throw new IllegalArgumentException("no endpoints source: give --endpoints-file for local use, or set NODE_NAME"
           + " (nodeName) to discover this node's pods in Kubernetes");
@@ -393,6 +424,20 @@ public final class SidecarOptions {
     return this;
   }
 
+  /** Failed scrapes in a row before an endpoint is reported unhealthy ({@link #DEFAULT_SCRAPE_FAILURE_THRESHOLD}). */
+  public int getScrapeFailureThreshold() {
+    return scrapeFailureThreshold;
+  }
+
+  public SidecarOptions setScrapeFailureThreshold(int scrapeFailureThreshold) {
+    this.scrapeFailureThreshold = OptionChecks.atLeast("scrapeFailureThreshold", scrapeFailureThreshold, 1);
+    if (scrapeFailureThreshold > MAX_SCRAPE_FAILURE_THRESHOLD) {
+      throw new IllegalArgumentException("scrapeFailureThreshold: " + scrapeFailureThreshold + " (expected: [1, "
+          + MAX_SCRAPE_FAILURE_THRESHOLD + "])");
+    }
+    return this;
+  }
+
   public Duration getGpuSampleInterval() {
     return gpuSampleInterval;
   }
@@ -466,9 +511,37 @@ public final class SidecarOptions {
     return this;
   }
 
-  /** How this sidecar joins the clustered bus, from the {@code cluster*} settings. */
+  /** The file holding the cluster secret ({@link ClusterSecret}); null without one. */
+  public String getClusterSecretFile() {
+    return clusterSecretFile;
+  }
+
+  public SidecarOptions setClusterSecretFile(String clusterSecretFile) {
+    this.clusterSecretFile = blankToNull("clusterSecretFile", clusterSecretFile);
+    return this;
+  }
+
+  /** Cluster without a secret: anyone who reaches a member can join and publish (a loud warning at start). */
+  public boolean isClusterInsecure() {
+    return clusterInsecure;
+  }
+
+  public SidecarOptions setClusterInsecure(boolean clusterInsecure) {
+    this.clusterInsecure = clusterInsecure;
+    return this;
+  }
+
+  /**
+   * How this sidecar joins the clustered bus, from the {@code cluster*} settings; reads the secret
+   * file.
+   *
+   * @throws IllegalArgumentException naming the secret file when it cannot be used, or saying
+   *     that a secret (or {@code clusterInsecure}) is needed
+   */
   public ClusterOptions clusterOptions() {
-    return new ClusterOptions(clusterMembers, clusterHost, clusterPort, clusterService, namespace, null);
+    ClusterSecret secret = clusterSecretFile == null ? null : ClusterSecret.read(Path.of(clusterSecretFile));
+    return new ClusterOptions(clusterMembers, clusterHost, clusterPort, clusterService, namespace, null, secret,
+        clusterInsecure);
   }
 
   /** The {@code engines} section as given; null when not given. */

@@ -15,9 +15,11 @@ import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.nvml.GpuSnapshot;
 import dev.loadfuse.nvml.NoGpuProbe;
+import dev.loadfuse.sidecar.api.BusCodecs;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadSnapshot;
 import dev.loadfuse.sidecar.api.LoadVector;
+import dev.loadfuse.sidecar.api.SnapshotRequest;
 import dev.loadfuse.sidecar.fusion.EndpointLoad;
 import dev.loadfuse.sidecar.fusion.PublishFilter;
 import dev.loadfuse.sidecar.gpu.GpuSampler;
@@ -201,7 +203,8 @@ public final class SidecarVerticle extends VerticleBase {
     engines = settings.getEnginesConfig();
     scrape = ScrapeOptions.of(settings);
     metrics = settings.getMetrics() != null ? settings.getMetrics() : new SidecarMetrics();
-    LoadBus.install(vertx.eventBus());
+    LoadBus.install(vertx);
+    BusCodecs.bindMetrics(vertx, metrics.registry());
     client = MetricsScraper.createClient(vertx, scrape.timeout());
     // One timer for scrapes, their deadlines, GPU samples and the publish heartbeat.
     ticker = new Ticker(vertx, ScrapeScheduler.resolutionFor(scrape.interval()));
@@ -211,9 +214,8 @@ public final class SidecarVerticle extends VerticleBase {
 
     consumers.add(vertx.eventBus().consumer(LoadBus.SNAPSHOT.name(), msg -> {
       LoadSnapshot snapshot = new LoadSnapshot(vectors());
-      String replyTo = msg.headers().get(LoadBus.REPLY_TO_HEADER);
-      if (replyTo != null) {
-        vertx.eventBus().send(replyTo, snapshot);
+      if (msg.body() instanceof SnapshotRequest request) {
+        vertx.eventBus().send(request.replyTo(), snapshot);
       } else if (msg.replyAddress() != null) {
         msg.reply(snapshot);
       }
@@ -432,7 +434,7 @@ public final class SidecarVerticle extends VerticleBase {
   }
 
   private void addRuntime(String key, Endpoint e) {
-    EndpointLoad load = new EndpointLoad(e, engines, scrape.maxBodyBytes());
+    EndpointLoad load = new EndpointLoad(e, engines, scrape.maxBodyBytes(), settings.getScrapeFailureThreshold());
     if (lastGpus != null) {
       load.onGpus(lastGpus, lastGpusAtMillis);
     } else if (gpuError != null) {
@@ -444,11 +446,11 @@ public final class SidecarVerticle extends VerticleBase {
       @Override
       public void onPage(byte[] page, int length, long scrapedAtMillis, long durationNanos) {
         Runtime rt = holder[0];
-        String problem = rt.load.onPage(page, length, scrapedAtMillis);
+        ScrapeFailure problem = rt.load.onPage(page, length, scrapedAtMillis);
         if (problem == null) {
           metrics().scrapeSucceeded(e.name(), durationNanos);
         } else {
-          metrics().scrapeFailed(e.name(), ScrapeFailure.Reason.PARSE.label(), durationNanos);
+          metrics().scrapeFailed(e.name(), problem.reason().label(), durationNanos);
         }
         afterChange(rt);
       }

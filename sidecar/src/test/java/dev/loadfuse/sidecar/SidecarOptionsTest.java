@@ -54,11 +54,13 @@ class SidecarOptionsTest {
       {"publishHeartbeat": "10us"}        => publishHeartbeat: 10us (expected: >= 1ms)
       {"maxPageBytes": 0}                 => maxPageBytes: 0 (expected: >= 1)
       {"maxPageBytes": "16MB"}            => maxPageBytes: "16MB" (expected: a byte count such as 16777216 or 16Mi)
+      {"scrapeFailureThreshold": 0}       => scrapeFailureThreshold: 0 (expected: [1, 1000])
+      {"clusterInsecure": "no"}           => clusterInsecure: "no" (expected: true or false)
       {"gpuProbe": "banana"}              => gpuProbe: "banana" (expected: one of auto, nvml, mock, none, nvml-or-mock)
       {"cluster": "yes"}                  => cluster: "yes" (expected: true or false)
       {"clusterMembers": [1]}             => clusterMembers[0]: 1 (expected: a non-empty string)
       {"engines": []}                     => engines: a list (expected: a map (engineLabelKey, defaultEngine, engineConfigs))
-      {"bogus": 1}                        => unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterService, engines)
+      {"bogus": 1}                        => unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, scrapeFailureThreshold, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterService, clusterSecretFile, clusterInsecure, engines)
       """)
   void badJson_namesTheKeyAndTheValue(String json, String message) {
     assertThatThrownBy(() -> new SidecarOptions(new JsonObject(json))).isInstanceOf(IllegalArgumentException.class)
@@ -99,9 +101,10 @@ class SidecarOptionsTest {
     JsonObject json = new JsonObject("""
         {"endpointsFile": "e.yaml", "nodeName": "node-a", "namespace": "llm", "gpuProbe": "nvml-or-mock",
          "mockGpus": "g.yaml", "nvmlLibrary": "/lib/libnvidia-ml.so.1", "http": false, "httpHost": "127.0.0.1",
-         "httpPort": 0, "scrapeInterval": "20ms", "scrapeTimeout": "2s", "maxPageBytes": "8Mi",
+         "httpPort": 0, "scrapeInterval": "20ms", "scrapeTimeout": "2s", "maxPageBytes": "8Mi", "scrapeFailureThreshold": 5,
          "gpuSampleInterval": "250ms", "publishHeartbeat": "1s", "podResourcesSocket": "/run/k.sock",
          "cluster": true, "clusterMembers": ["a:5701", "b:5701"], "clusterHost": "10.0.0.1", "clusterPort": 5702,
+         "clusterSecretFile": "/etc/loadfuse/cluster/secret", "clusterInsecure": false,
          "clusterService": "svc", "engines": {"defaultEngine": "sglang"}}
         """);
     SidecarOptions o = new SidecarOptions(json);

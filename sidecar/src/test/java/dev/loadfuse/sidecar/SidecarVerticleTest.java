@@ -86,7 +86,7 @@ class SidecarVerticleTest {
         .setPublishHeartbeat(Duration.ofMillis(100))
         .setHttpHost("127.0.0.1")
         .setHttpPort(0));
-    LoadBus.install(vertx.eventBus());
+    LoadBus.install(vertx);
     vertx.eventBus().<LoadVector>consumer(LoadBus.LOAD.name(), m -> published.put(m.body().endpoint().name(), m.body()));
     vertx.deployVerticle(sidecar).await(20, TimeUnit.SECONDS);
     return sidecar;
@@ -241,6 +241,60 @@ class SidecarVerticleTest {
     assertThat(names).containsExactly("sglang-0", "triton-0", "vllm-0");
   }
 
+  @Test
+  void pagesWithoutAnExpectedMetric_turnUnhealthy_namingTheEngineAndWhatThePageIs() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<byte[]> body = new java.util.concurrent.atomic.AtomicReference<>(
+        fixture("vllm-v0-aibrix-runtime-doc.prom"));
+    java.util.concurrent.atomic.AtomicReference<String> encoding = new java.util.concurrent.atomic.AtomicReference<>();
+    int vllm = vertx.createHttpServer().requestHandler(req -> {
+      if (encoding.get() != null) {
+        req.response().putHeader("Content-Encoding", encoding.get());
+      }
+      req.response().end(io.vertx.core.buffer.Buffer.buffer(body.get()));
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+    SidecarVerticle sidecar = deploy(vllm, serve(fixture("sglang-docs-production-metrics.prom"), null),
+        serve(fixture("triton-trtllm-backend-readme-ifb-2025.prom"), null));
+    int http = sidecar.httpPort();
+    awaitLoad(http, l -> l.get("endpoints").size() == 3 && endpoint(l, "vllm-0").get("healthy").asBoolean());
+    String expected = "vllm: none of the expected metrics found (vllm:num_requests_waiting, vllm:num_requests_running,"
+        + " vllm:kv_cache_usage_perc); ";
+
+    // An HTML login page (a proxy in front of the engine, or the wrong port).
+    body.set("<html><head><title>Sign in</title></head></html>\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    JsonNode v = endpoint(awaitLoad(http, l -> !endpoint(l, "vllm-0").get("healthy").asBoolean()), "vllm-0");
+    assertThat(present(v, "lastError").asText()).isEqualTo(expected
+        + "wrong engine type? the page has no metric samples; it starts \"<html><head><title>Sign in</title></head…\"");
+    assertThat(number(v, "waitingRequests")).as("the last good values stay").isEqualTo(0);
+
+    // A gzip body nobody asked for.
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+      z.write(fixture("vllm-v0-aibrix-runtime-doc.prom"));
+    }
+    encoding.set("gzip");
+    body.set(gz.toByteArray());
+    v = endpoint(awaitLoad(http, l -> endpoint(l, "vllm-0").get("lastError").asText().contains("gzip")), "vllm-0");
+    assertThat(present(v, "lastError").asText()).isEqualTo(expected + "the page is not text: gzip-compressed data (not asked for)");
+    assertThat(present(v, "healthy").asBoolean()).isFalse();
+
+    // 64 KiB of binary.
+    encoding.set(null);
+    byte[] binary = new byte[64 * 1024];
+    new java.util.Random(1).nextBytes(binary);
+    binary[0] = 'x';
+    body.set(binary);
+    v = endpoint(awaitLoad(http, l -> endpoint(l, "vllm-0").get("lastError").asText().contains("binary")), "vllm-0");
+    assertThat(present(v, "lastError").asText()).startsWith(expected + "the page is not text: binary (");
+    assertThat(present(v, "healthy").asBoolean()).isFalse();
+    String metrics = client.get(http, "127.0.0.1", "/metrics").send().await(10, TimeUnit.SECONDS).bodyAsString();
+    assertThat(metrics).contains("loadfuse_sidecar_scrape_errors_total{endpoint=\"vllm-0\",reason=\"no_metrics\"}");
+
+    // The real page again: healthy, no error.
+    body.set(fixture("vllm-v0-aibrix-runtime-doc.prom"));
+    v = endpoint(awaitLoad(http, l -> endpoint(l, "vllm-0").get("healthy").asBoolean()), "vllm-0");
+    assertThat(v.get("lastError").isNull()).isTrue();
+  }
+
   // ---------------------------------------------------------------- what is published, and when
 
   /**
@@ -310,7 +364,7 @@ class SidecarVerticleTest {
         .setGpuSampleInterval(Duration.ofMillis(10))
         .setPublishHeartbeat(heartbeat)
         .setHttp(false));
-    LoadBus.install(vertx.eventBus());
+    LoadBus.install(vertx);
     vertx.eventBus().<LoadVector>consumer(LoadBus.LOAD.name(), m -> delivered.add(m.body()));
     vertx.deployVerticle(sidecar).await(20, TimeUnit.SECONDS);
     // Settled: the engine page and the GPU are both in a published vector.

@@ -119,7 +119,7 @@ public final class ExtProcLoad {
   }
 
   private static void publishVectors(Vertx vertx, int n) {
-    LoadBus.install(vertx.eventBus());
+    LoadBus.install(vertx);
     SplittableRandom r = new SplittableRandom(3);
     List<LoadVector> vectors = new ArrayList<>();
     for (int i = 0; i < n; i++) {

@@ -88,7 +88,7 @@ public final class SidecarStalenessHarness {
 
     AtomicReference<Pending> pending = new AtomicReference<>();
     Map<String, LoadVector> latest = new ConcurrentHashMap<>();
-    LoadBus.install(vertx.eventBus());
+    LoadBus.install(vertx);
     vertx.eventBus().<LoadVector>consumer(LoadBus.LOAD.name(), m -> {
       long now = System.nanoTime();
       LoadVector v = m.body();

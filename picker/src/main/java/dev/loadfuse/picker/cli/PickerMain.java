@@ -142,6 +142,12 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: ${DEFAULT-VALUE}; 0 = any).")
   int clusterPort = ClusterOptions.DEFAULT_PORT;
 
+  @Option(names = "--cluster-secret-file", paramLabel = "FILE", description = "The cluster's shared secret, the sidecars' (at least 32 bytes; in Kubernetes a mounted Secret): members prove it to join, and every bus message is sealed with it. Required with --cluster unless --cluster-insecure.")
+  Path clusterSecretFile;
+
+  @Option(names = "--cluster-insecure", description = "Join a cluster without a secret: unauthenticated and unencrypted, for a test on one machine.")
+  boolean clusterInsecure;
+
   /** The environment; replaced in tests. */
   Map<String, String> environment = System.getenv();
   /** Stops the command without a signal (tests). */
@@ -171,12 +177,16 @@ public final class PickerMain implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     PickerOptions options;
+    ClusterOptions cluster = null;
     GpuProbe probe = null;
     Logging.configure(verbosity);
     try {
       options = options();
       // Loaded now, so that a bad config or objects file stops the start with its own message.
       options.setConfig(options.loadConfig()).setRouting(options.loadRouting());
+      if (options.remoteSidecars()) {
+        cluster = options.clusterOptions(); // reads the secret file: a bad one stops the start here
+      }
       if (!options.remoteSidecars()) {
         // As sidecar.jar run does: NVML demanded but absent is exit 3, a bad mock file exit 2.
         probe = GpuProbes.open(options.getGpuProbe(), path(options.getMockGpus()), path(options.getNvmlLibrary()));
@@ -190,8 +200,7 @@ public final class PickerMain implements Callable<Integer> {
     Vertx vertx = null;
     PickerServer server = null;
     try {
-      vertx = options.remoteSidecars()
-          ? ClusteredVertx.start(options.clusterOptions(), new VertxOptions()).await(60, TimeUnit.SECONDS)
+      vertx = cluster != null ? ClusteredVertx.start(cluster, new VertxOptions()).await(60, TimeUnit.SECONDS)
           : Vertx.vertx();
       try {
         server = PickerServer.start(vertx, options).await(60, TimeUnit.SECONDS);

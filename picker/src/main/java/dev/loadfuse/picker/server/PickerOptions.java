@@ -19,6 +19,7 @@ import dev.loadfuse.picker.routing.RoutingObjects;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
 import dev.loadfuse.sidecar.embedded.EmbeddedSidecarOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -88,6 +89,7 @@ public final class PickerOptions {
       "host", "grpcPort", "grpcHealthPort", "metricsPort", "configFile", "configText", "objectsFile",
       "endpointsFile", "poolName", "poolNamespace", "endpointSelector", "endpointTargetPorts",
       "kubernetesResyncPeriod", "cluster", "clusterMembers", "clusterService", "clusterHost", "clusterPort",
+      "clusterSecretFile", "clusterInsecure",
       "refreshMetricsInterval", "metricsStalenessThreshold", "secureServing", "certPath", "certReloadInterval",
       "maxBodyBytes", "extProcServers", "gpuProbe", "mockGpus", "nvmlLibrary");
 
@@ -109,6 +111,8 @@ public final class PickerOptions {
   private String clusterService;
   private String clusterHost;
   private int clusterPort = ClusterOptions.DEFAULT_PORT;
+  private String clusterSecretFile;
+  private boolean clusterInsecure;
   private Duration refreshMetricsInterval = DEFAULT_REFRESH_METRICS_INTERVAL;
   private Duration metricsStalenessThreshold = DEFAULT_METRICS_STALENESS_THRESHOLD;
   private boolean secureServing = DEFAULT_SECURE_SERVING;
@@ -162,6 +166,8 @@ public final class PickerOptions {
     clusterService = o.clusterService;
     clusterHost = o.clusterHost;
     clusterPort = o.clusterPort;
+    clusterSecretFile = o.clusterSecretFile;
+    clusterInsecure = o.clusterInsecure;
     refreshMetricsInterval = o.refreshMetricsInterval;
     metricsStalenessThreshold = o.metricsStalenessThreshold;
     secureServing = o.secureServing;
@@ -219,6 +225,8 @@ public final class PickerOptions {
     o.clusterService = node.string("clusterService", null);
     o.clusterHost = node.string("clusterHost", null);
     o.clusterPort = node.integer("clusterPort", ClusterOptions.DEFAULT_PORT, 0, 65535);
+    o.clusterSecretFile = node.string("clusterSecretFile", null);
+    o.clusterInsecure = node.bool("clusterInsecure", false);
     o.refreshMetricsInterval = node.duration("refreshMetricsInterval", DEFAULT_REFRESH_METRICS_INTERVAL);
     o.metricsStalenessThreshold = node.duration("metricsStalenessThreshold", DEFAULT_METRICS_STALENESS_THRESHOLD);
     o.secureServing = node.bool("secureServing", DEFAULT_SECURE_SERVING);
@@ -264,6 +272,8 @@ public final class PickerOptions {
     putIf(j, "clusterService", clusterService);
     putIf(j, "clusterHost", clusterHost);
     j.put("clusterPort", clusterPort);
+    putIf(j, "clusterSecretFile", clusterSecretFile);
+    j.put("clusterInsecure", clusterInsecure);
     j.put("refreshMetricsInterval", Durations.format(refreshMetricsInterval));
     j.put("metricsStalenessThreshold", Durations.format(metricsStalenessThreshold));
     j.put("secureServing", secureServing);
@@ -285,6 +295,11 @@ public final class PickerOptions {
     if (clusterService != null && !clusterMembers.isEmpty()) {
       throw new IllegalArgumentException("--cluster-members and --cluster-service: give one (a member list, or the"
           + " headless Service whose pods are the members)");
+    }
+    // A cluster without either is refused by clusterOptions(), which the programs that start the
+    // clustered Vert.x call; a verticle deployed on a Vert.x clustered by its owner needs neither.
+    if (!remoteSidecars() && (clusterSecretFile != null || clusterInsecure)) {
+      throw new IllegalArgumentException("--cluster-secret-file, --cluster-insecure: only with --cluster");
     }
     if (configFile != null && configText != null) {
       throw new IllegalArgumentException("--config-file and --config-text: give one, not both");
@@ -363,10 +378,17 @@ public final class PickerOptions {
     return cluster || !clusterMembers.isEmpty() || clusterService != null;
   }
 
-  /** How this picker joins the clustered bus; the Service is looked up in the pool's namespace. */
+  /**
+   * How this picker joins the clustered bus; the Service is looked up in the pool's namespace.
+   * Reads the cluster secret file.
+   *
+   * @throws IllegalArgumentException naming the secret file when it cannot be used, or saying
+   *     that a secret (or {@code clusterInsecure}) is needed
+   */
   public ClusterOptions clusterOptions() {
+    ClusterSecret secret = clusterSecretFile == null ? null : ClusterSecret.read(Path.of(clusterSecretFile));
     return new ClusterOptions(clusterMembers, clusterHost, clusterPort, clusterService,
-        clusterService == null ? null : namespace(), null);
+        clusterService == null ? null : namespace(), null, secret, clusterInsecure);
   }
 
   /** {@code poolNamespace}, else the {@linkplain #setNamespaceFallback fallback}, else {@value #DEFAULT_POOL_NAMESPACE}. */
@@ -564,6 +586,26 @@ public final class PickerOptions {
 
   public PickerOptions setClusterHost(String clusterHost) {
     this.clusterHost = clusterHost;
+    return this;
+  }
+
+  /** The file holding the cluster secret; null without one. */
+  public String getClusterSecretFile() {
+    return clusterSecretFile;
+  }
+
+  public PickerOptions setClusterSecretFile(String clusterSecretFile) {
+    this.clusterSecretFile = clusterSecretFile;
+    return this;
+  }
+
+  /** Cluster without a secret: unauthenticated, unencrypted (a loud warning at start). */
+  public boolean isClusterInsecure() {
+    return clusterInsecure;
+  }
+
+  public PickerOptions setClusterInsecure(boolean clusterInsecure) {
+    this.clusterInsecure = clusterInsecure;
     return this;
   }
 

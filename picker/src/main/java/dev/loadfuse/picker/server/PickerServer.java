@@ -22,6 +22,7 @@ import dev.loadfuse.picker.plugins.scorer.prefix.PrefixPickSharing;
 import dev.loadfuse.picker.tls.CertificateFiles;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.picker.tls.SelfSignedCertificate;
+import dev.loadfuse.sidecar.api.BusCodecs;
 import dev.loadfuse.sidecar.embedded.EmbeddedSidecar;
 import dev.loadfuse.sidecar.embedded.EmbeddedSidecarOptions;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -124,6 +125,8 @@ public final class PickerServer implements AutoCloseable {
   }
 
   private Future<Void> doStart() {
+    // Messages dropped on the clustered bus (wrong secret, altered, replayed): on /metrics.
+    BusCodecs.bindMetrics(vertx, metrics.registry());
     return vertx.deployVerticle(new LoadFeed(datastore, 1_000))
         .compose(id -> {
           deployments.add(id);

@@ -63,7 +63,7 @@ class GpuAwareRoutingTest {
     }
     picker = PickerServer.start(vertx, settings).await(30, TimeUnit.SECONDS);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", picker.grpcPort()).usePlaintext().build();
-    LoadBus.install(vertx.eventBus());
+    LoadBus.install(vertx);
   }
 
   @AfterEach

@@ -154,7 +154,7 @@ class PickerMainTest {
     assertThat(out.toString()).contains("--grpc-port", "--grpc-health-port", "--metrics-port", "--config-file",
         "--config-text", "--pool-name", "--pool-namespace", "--endpoint-selector", "--endpoint-target-ports",
         "--refresh-metrics-interval", "--metrics-staleness-threshold", "--secure-serving", "--cert-path", "-v",
-        "--endpoints-file", "--cluster", "--cluster-members", "--cluster-service", "--options-file", "--gpu-probe",
+        "--endpoints-file", "--cluster", "--cluster-members", "--cluster-service", "--cluster-secret-file", "--cluster-insecure", "--options-file", "--gpu-probe",
         "--mock-gpus", "--nvml-library");
   }
 
@@ -168,14 +168,56 @@ class PickerMainTest {
 
   @Test
   void clusterService_joinsThroughKubernetesDiscovery_inThePoolsNamespace() {
-    String[] args = {"--pool-name", "vllm-pool", "--cluster-service", "loadfuse-sidecar", "--cluster-host", "10.0.0.7"};
+    String[] args = {"--pool-name", "vllm-pool", "--cluster-service", "loadfuse-sidecar", "--cluster-host", "10.0.0.7",
+        "--cluster-insecure"};
     var options = options(Map.of("NAMESPACE", "loadfuse"), args);
     assertThat(options.remoteSidecars()).isTrue();
-    assertThat(options.clusterOptions()).isEqualTo(
-        new dev.loadfuse.sidecar.api.cluster.ClusterOptions(List.of(), "10.0.0.7", 5701, "loadfuse-sidecar", "loadfuse", null));
+    assertThat(options.clusterOptions()).isEqualTo(new dev.loadfuse.sidecar.api.cluster.ClusterOptions(List.of(),
+        "10.0.0.7", 5701, "loadfuse-sidecar", "loadfuse", null, null, true));
     String[] withNamespace = java.util.stream.Stream.concat(java.util.Arrays.stream(args), Stream.of("--pool-namespace", "llm"))
         .toArray(String[]::new);
     assertThat(options(Map.of("NAMESPACE", "loadfuse"), withNamespace).clusterOptions().kubernetesNamespace()).isEqualTo("llm");
+  }
+
+  @Test
+  void clusterSecretFile_fromFlagOrEnvironment_namesTheHazelcastCluster() throws Exception {
+    Path secret = Files.writeString(dir.resolve("cluster-secret"), "q8yR0fS0m2Vd5bqFv1oZp3cXw9LkT7hU2nE4aJ6gB0s=\n");
+    var fromFlag = options(Map.of(), "--cluster-members", "127.0.0.1:5701", "--cluster-secret-file", secret.toString())
+        .clusterOptions();
+    var fromEnv = options(Map.of("LOADFUSE_CLUSTER_SECRET_FILE", secret.toString()), "--cluster-members", "127.0.0.1:5701")
+        .clusterOptions();
+    assertThat(fromFlag.secret()).isNotNull();
+    assertThat(fromFlag.effectiveClusterName()).matches("loadfuse-[0-9a-f]{32}").isEqualTo(fromEnv.effectiveClusterName());
+  }
+
+  /** A cluster without a secret, with a bad one, or with both: exit 2, one line. */
+  static Stream<Arguments> clusterSecretErrors() throws Exception {
+    Path shortSecret = Files.writeString(dir.resolve("short-secret"), "hunter2\n");
+    Path secret = Files.writeString(dir.resolve("good-secret"), "q8yR0fS0m2Vd5bqFv1oZp3cXw9LkT7hU2nE4aJ6gB0s=\n");
+    Path huge = LargeFiles.sparse(dir.resolve("huge-secret"), 100L << 20);
+    String ep = endpoints().toString();
+    return Stream.of(
+        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701"},
+            dev.loadfuse.sidecar.api.cluster.ClusterOptions.NO_SECRET),
+        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--cluster-secret-file", shortSecret.toString()},
+            shortSecret + ": a cluster secret of 7 bytes (expected: at least 32, e.g. the output of: openssl rand -base64 32)"),
+        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--cluster-secret-file", huge.toString()},
+            huge + ": 104857600 bytes, larger than the 4 KiB limit for a cluster secret"),
+        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--cluster-secret-file", dir.resolve("none").toString()},
+            dir.resolve("none") + ": cannot read: no such file"),
+        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--cluster-secret-file", secret.toString(),
+            "--cluster-insecure"}, "cluster: a secret and --cluster-insecure: give one"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--cluster-secret-file", secret.toString()},
+            "--cluster-secret-file, --cluster-insecure: only with --cluster"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("clusterSecretErrors")
+  void clusterWithoutAUsableSecret_exit2_withOneLine(String[] args, String message) {
+    StringWriter err = new StringWriter();
+    int code = PickerMain.run(new PrintWriter(new StringWriter()), new PrintWriter(err), args);
+    assertThat(err.toString()).isEqualTo("picker: " + message + "\n");
+    assertThat(code).isEqualTo(PickerMain.EXIT_USAGE);
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.loadfuse.picker.testing.FakeEngineServer.Format;
 import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
 import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -29,6 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** A picker without endpoints file takes endpoints and load from a remote sidecar over the clustered bus. */
 class ClusterModeTest {
 
+  /** The members share a cluster secret: vectors and picks cross the cluster sealed. */
+  private static final ClusterSecret SECRET =
+      ClusterSecret.of("a-test-cluster-secret-of-32-bytes-or-more".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
@@ -45,7 +50,7 @@ class ClusterModeTest {
     Vertx pickerNode = null;
     PickerServer picker = null;
     try {
-      sidecarNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster), new VertxOptions())
+      sidecarNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster, SECRET, false), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
       FakeEngineServer engine = FakeEngineServer.start(sidecarNode, Format.SGLANG).load(3, 1, 0.5);
       Path file = dir.resolve("endpoints.yaml");
@@ -55,7 +60,7 @@ class ClusterModeTest {
           .setGpuProbe(GpuProbeKind.NONE).setScrapeInterval(Duration.ofMillis(20)).setHttp(false)))
           .await(30, TimeUnit.SECONDS);
 
-      pickerNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster), new VertxOptions())
+      pickerNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster, SECRET, false), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
       PickerOptions settings = new PickerOptions().setCluster(true).setSecureServing(false).setExtProcServers(1)
           .setEphemeralPorts();

@@ -11,6 +11,7 @@ import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
+import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -81,6 +82,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--scrape-timeout", paramLabel = "DURATION", description = "Timeout of one scrape (default: ${DEFAULT-VALUE}).")
   String scrapeTimeout = Durations.format(SidecarOptions.DEFAULT_SCRAPE_TIMEOUT);
 
+  @Option(names = "--scrape-failure-threshold", paramLabel = "N", description = "Failed scrapes in a row before an endpoint is reported unhealthy; each failure shows in lastError at once (default: ${DEFAULT-VALUE}).")
+  int scrapeFailureThreshold = SidecarOptions.DEFAULT_SCRAPE_FAILURE_THRESHOLD;
+
   @Option(names = "--gpu-sample-interval", paramLabel = "DURATION", description = "Time between GPU samples (default: ${DEFAULT-VALUE}).")
   String gpuSampleInterval = Durations.format(SidecarOptions.DEFAULT_GPU_SAMPLE_INTERVAL);
 
@@ -97,10 +101,16 @@ final class RunCommand implements Callable<Integer> {
   String clusterHost;
 
   @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: ${DEFAULT-VALUE}).")
-  int clusterPort = dev.loadfuse.sidecar.api.cluster.ClusterOptions.DEFAULT_PORT;
+  int clusterPort = ClusterOptions.DEFAULT_PORT;
 
   @Option(names = "--cluster-service", paramLabel = "NAME", description = "Headless Service whose pods form the cluster (Kubernetes discovery).")
   String clusterService;
+
+  @Option(names = "--cluster-secret-file", paramLabel = "FILE", description = "The cluster's shared secret (at least 32 bytes, e.g. from openssl rand -base64 32; in Kubernetes a mounted Secret): members prove it to join, and every bus message is sealed with it. Required with --cluster unless --cluster-insecure.")
+  Path clusterSecretFile;
+
+  @Option(names = "--cluster-insecure", description = "Run the cluster without a secret: unauthenticated and unencrypted, for a test on one machine.")
+  boolean clusterInsecure;
 
   /** Set by tests to stop the command without a signal. */
   CountDownLatch stopSignal = new CountDownLatch(1);
@@ -117,8 +127,10 @@ final class RunCommand implements Callable<Integer> {
     GpuProbe probe = null;
     try {
       SidecarOptions options;
+      ClusterOptions cluster;
       try {
         options = options();
+        cluster = options.isCluster() ? options.clusterOptions() : null;
         probe = GpuProbes.open(options.getGpuProbe(), path(options.getMockGpus()), path(options.getNvmlLibrary()));
       } catch (RuntimeException e) {
         err.println("run: " + Problems.message(e));
@@ -127,8 +139,7 @@ final class RunCommand implements Callable<Integer> {
       String probeDescription = describeProbe(options);
       options.setCustomGpuProbe(probe);
       probe = null; // the verticle owns it now
-      vertx = options.isCluster()
-          ? ClusteredVertx.start(options.clusterOptions(), new VertxOptions()).await(60, TimeUnit.SECONDS)
+      vertx = options.isCluster() ? ClusteredVertx.start(cluster, new VertxOptions()).await(60, TimeUnit.SECONDS)
           : Vertx.vertx();
 
       SidecarVerticle sidecar = new SidecarVerticle(options);
@@ -143,7 +154,7 @@ final class RunCommand implements Callable<Integer> {
       out.println("loadfuse sidecar: " + describeEndpoints(options) + ", " + sidecar.vectors().size()
           + " endpoint(s), GPU probe " + probeDescription
           + ", http://" + options.getHttpHost() + ":" + sidecar.httpPort() + "/v1/load"
-          + (options.isCluster() ? ", clustered" : ""));
+          + (cluster == null ? "" : cluster.secret() != null ? ", clustered (sealed)" : ", clustered (INSECURE)"));
       out.flush();
       onServing.accept(sidecar.httpPort());
 

@@ -13,6 +13,8 @@ public record ScrapeFailure(Reason reason, String message) {
     HTTP_STATUS("http_status"),
     BODY_TOO_LARGE("body_too_large"),
     PARSE("parse"),
+    /** The page was read but carries none of the engine's load metrics (wrong engine, login page, binary). */
+    NO_METRICS("no_metrics"),
     OTHER("other");
 
     private final String label;

@@ -92,6 +92,7 @@ class RunCommandTest {
         """);
     Files.writeString(dir.resolve("gpus-invalid.yaml"), "gpus: [{uuid: GPU-a}]\n");
     LargeFiles.sparse(dir.resolve("huge.yaml"), 100L << 20);
+    Files.writeString(dir.resolve("short-secret"), "hunter2\n");
   }
 
   @AfterEach
@@ -106,7 +107,7 @@ class RunCommandTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiterString = " => ", textBlock = """
-      run --endpoints-file {dir}/ok.yaml --config-file {dir}/unknown-key.yaml => run: {dir}/unknown-key.yaml: unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterService, engines)
+      run --endpoints-file {dir}/ok.yaml --config-file {dir}/unknown-key.yaml => run: {dir}/unknown-key.yaml: unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, scrapeFailureThreshold, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterService, clusterSecretFile, clusterInsecure, engines)
       run --endpoints-file {dir}/ok.yaml --config-file {dir}/missing-config.yaml => run: {dir}/missing-config.yaml: cannot read: no such file
       run --endpoints-file {dir}/ok.yaml --scrape-interval fast => run: --scrape-interval: "fast" (expected: a number and a unit: ns, us, ms, s, m or h, e.g. 50ms)
       run --endpoints-file {dir}/ok.yaml --gpu-probe banana => run: --gpu-probe: "banana" (expected: one of auto, nvml, mock, none, nvml-or-mock)
@@ -124,6 +125,11 @@ class RunCommandTest {
       run --endpoints-file {dir}/ok.yaml --mock-gpus /dev/zero => run: /dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for a mock GPU file
       run --endpoints-file {dir}/huge.yaml --gpu-probe none => run: cannot start: {dir}/huge.yaml: 104857600 bytes, larger than the 1 MiB limit for an endpoints file
       run --endpoints-file /dev/zero --gpu-probe none => run: cannot start: /dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for an endpoints file
+      run --endpoints-file {dir}/ok.yaml --cluster-members 127.0.0.1:5701 => run: cluster: no secret: give --cluster-secret-file FILE (env LOADFUSE_CLUSTER_SECRET_FILE; a Kubernetes Secret mounted as a file, e.g. from: openssl rand -base64 32), or --cluster-insecure to run an unauthenticated, unencrypted cluster
+      run --endpoints-file {dir}/ok.yaml --cluster-members 127.0.0.1:5701 --cluster-secret-file {dir}/short-secret => run: {dir}/short-secret: a cluster secret of 7 bytes (expected: at least 32, e.g. the output of: openssl rand -base64 32)
+      run --endpoints-file {dir}/ok.yaml --cluster-members 127.0.0.1:5701 --cluster-secret-file {dir}/huge.yaml => run: {dir}/huge.yaml: 104857600 bytes, larger than the 4 KiB limit for a cluster secret
+      run --endpoints-file {dir}/ok.yaml --cluster-secret-file {dir}/short-secret => run: --cluster-secret-file, --cluster-insecure: only with --cluster
+      run --endpoints-file {dir}/ok.yaml --scrape-failure-threshold 0 => run: --scrape-failure-threshold: 0 (expected: [1, 1000])
       run --endpoints-file {dir}/ok.yaml --http-port many => run: Invalid value for option '--http-port': 'many' is not an int
       run --endpoints-file {dir}/ok.yaml --frobnicate => run: Unknown option: '--frobnicate'
       """)

@@ -12,6 +12,7 @@ import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.PickerFixture;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
 import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -31,6 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * routed by one replica is routed to the same endpoint by the other.
  */
 class TwoReplicaPrefixSharingTest {
+
+  /** The members share a cluster secret: vectors and picks cross the cluster sealed. */
+  private static final ClusterSecret SECRET =
+      ClusterSecret.of("a-test-cluster-secret-of-32-bytes-or-more".getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -67,9 +72,9 @@ class TwoReplicaPrefixSharingTest {
     ManagedChannel chA = null;
     ManagedChannel chB = null;
     try {
-      nodeA = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster), new VertxOptions())
+      nodeA = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster, SECRET, false), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
-      nodeB = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster), new VertxOptions())
+      nodeB = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster, SECRET, false), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
       // Each replica loads its own config, so each has its own scorer instance and index.
       a = PickerServer.start(nodeA, settings(file)).await(60, TimeUnit.SECONDS);
