@@ -124,6 +124,9 @@ class BaseManifestsTest {
     assertThat(config.getNodeName()).isEqualTo("gpu-node-1");
     assertThat(config.isCluster()).isTrue();
     assertThat(config.getClusterHost()).isEqualTo("10.1.2.3");
+    assertThat(config.getNamespace()).as("discovery in its own namespace (a Role suffices)").isNotNull();
+    assertSecretMounted(sidecar().getSpec().getTemplate().getSpec(), c, config.getClusterSecretFile());
+    assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(config.getClusterBusPort()));
 
     Service headless = one(Service.class, config.getClusterService());
     assertThat(headless.getSpec().getClusterIP()).isEqualTo("None");
@@ -153,6 +156,8 @@ class BaseManifestsTest {
     assertThat(headless.getSpec().getSelector()).isEqualTo(sidecar().getSpec().getSelector().getMatchLabels());
     assertThat(headless.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(5701));
     assertMountedConfigFile(pod, c, args, "loadfuse-picker-config");
+    assertSecretMounted(pod, c, flag(args, "--cluster-secret-file"));
+    assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(Integer.parseInt(flag(args, "--cluster-bus-port"))));
   }
 
   @Test
@@ -188,7 +193,9 @@ class BaseManifestsTest {
       }
     }
     assertThat(rules).isNotEmpty().allSatisfy(r -> assertThat(r.getVerbs()).isSubsetOf("get", "list", "watch"));
-    ClusterRole sidecarRole = one(ClusterRole.class, "loadfuse-sidecar");
+    assertThat(BASE).as("nothing cluster-wide: RBAC cannot limit a pod listing to one node")
+        .noneMatch(o -> o instanceof ClusterRole || o instanceof ClusterRoleBinding);
+    Role sidecarRole = one(Role.class, "loadfuse-sidecar");
     assertThat(sidecarRole.getRules()).anySatisfy(r -> {
       assertThat(r.getResources()).contains("inferencepools");
       assertThat(r.getApiGroups()).contains("inference.networking.k8s.io", "inference.networking.x-k8s.io");
@@ -196,6 +203,27 @@ class BaseManifestsTest {
     Role pickerRole = one(Role.class, "loadfuse-picker");
     assertThat(pickerRole.getRules().stream().flatMap(r -> r.getResources().stream()))
         .contains("pods", "inferencepools", "inferenceobjectives", "inferencemodelrewrites");
+  }
+
+  /**
+   * The cluster secret file lies in a volume of the Secret loadfuse-cluster-secret, at its key
+   * "secret", readable by the container's group (fsGroup).
+   */
+  static void assertSecretMounted(PodSpec pod, Container c, String file) {
+    assertThat(file).as("the cluster secret file").isNotNull();
+    Path path = Path.of(file);
+    VolumeMount mount = c.getVolumeMounts().stream().filter(m -> path.startsWith(m.getMountPath()))
+        .max(java.util.Comparator.comparingInt(m -> m.getMountPath().length()))
+        .orElseThrow(() -> new AssertionError(file + " is not under a volume mount"));
+    assertThat(mount.getReadOnly()).isTrue();
+    Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals(mount.getName())).findFirst().orElseThrow();
+    assertThat(v.getSecret()).as(file + ": a Secret volume").isNotNull();
+    assertThat(v.getSecret().getSecretName()).isEqualTo("loadfuse-cluster-secret");
+    assertThat(v.getSecret().getItems()).anySatisfy(i -> {
+      assertThat(i.getKey()).isEqualTo("secret");
+      assertThat(Path.of(mount.getMountPath()).resolve(i.getPath())).isEqualTo(path);
+    });
+    assertThat(pod.getSecurityContext().getFsGroup()).as("group-readable secret").isNotNull();
   }
 
   /** --config-file points into a volume made from the named ConfigMap, at a key its generator makes. */

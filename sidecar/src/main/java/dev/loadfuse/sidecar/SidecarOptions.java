@@ -54,6 +54,7 @@ import java.util.function.UnaryOperator;
  *   "gpuSampleInterval": "100ms", "publishHeartbeat": "100ms",
  *   "podResourcesSocket": "/var/lib/kubelet/pod-resources/kubelet.sock",
  *   "cluster": false, "clusterMembers": [], "clusterHost": null, "clusterPort": 5701, "clusterService": null,
+ *   "clusterBusPort": 0,                    // the event bus's TCP port (0: any free one)
  *   "clusterSecretFile": null,              // the cluster secret (required with cluster, unless clusterInsecure)
  *   "clusterInsecure": false,               // a cluster without a secret: unauthenticated, unencrypted
  *   "engines": {"engineLabelKey": ..., "defaultEngine": ..., "engineConfigs": [...]}
@@ -97,8 +98,8 @@ public final class SidecarOptions {
   public static final List<String> KEYS = List.of(
       "endpointsFile", "nodeName", "namespace", "gpuProbe", "mockGpus", "nvmlLibrary", "http", "httpHost",
       "httpPort", "scrapeInterval", "scrapeTimeout", "maxPageBytes", "scrapeFailureThreshold", "gpuSampleInterval", "publishHeartbeat",
-      "podResourcesSocket", "cluster", "clusterMembers", "clusterHost", "clusterPort", "clusterService",
-      "clusterSecretFile", "clusterInsecure", "engines");
+      "podResourcesSocket", "cluster", "clusterMembers", "clusterHost", "clusterPort", "clusterBusPort",
+      "clusterService", "clusterSecretFile", "clusterInsecure", "engines");
 
   /** The keys an environment variable or a flag can set (not the {@code engines} structure). */
   public static final List<String> SCALAR_KEYS = KEYS.stream().filter(k -> !k.equals("engines")).toList();
@@ -130,6 +131,7 @@ public final class SidecarOptions {
   private List<String> clusterMembers = List.of();
   private String clusterHost;
   private int clusterPort = ClusterOptions.DEFAULT_PORT;
+  private int clusterBusPort = ClusterOptions.DEFAULT_BUS_PORT;
   private String clusterService;
   private String clusterSecretFile;
   private boolean clusterInsecure;
@@ -167,6 +169,7 @@ public final class SidecarOptions {
     clusterMembers = other.clusterMembers;
     clusterHost = other.clusterHost;
     clusterPort = other.clusterPort;
+    clusterBusPort = other.clusterBusPort;
     clusterService = other.clusterService;
     clusterSecretFile = other.clusterSecretFile;
     clusterInsecure = other.clusterInsecure;
@@ -229,6 +232,7 @@ public final class SidecarOptions {
     o.cluster = node.bool("cluster", !o.clusterMembers.isEmpty());
     o.clusterHost = node.string("clusterHost", null);
     o.clusterPort = node.integer("clusterPort", ClusterOptions.DEFAULT_PORT, 0, 65535);
+    o.clusterBusPort = node.integer("clusterBusPort", ClusterOptions.DEFAULT_BUS_PORT, 0, 65535);
     o.clusterService = node.string("clusterService", null);
     o.clusterSecretFile = node.string("clusterSecretFile", null);
     o.clusterInsecure = node.bool("clusterInsecure", false);
@@ -273,6 +277,7 @@ public final class SidecarOptions {
     j.put("clusterMembers", new JsonArray(new ArrayList<>(clusterMembers)));
     putIf(j, "clusterHost", clusterHost);
     j.put("clusterPort", clusterPort);
+    j.put("clusterBusPort", clusterBusPort);
     putIf(j, "clusterService", clusterService);
     putIf(j, "clusterSecretFile", clusterSecretFile);
     j.put("clusterInsecure", clusterInsecure);
@@ -499,6 +504,16 @@ public final class SidecarOptions {
 
   public SidecarOptions setClusterPort(int clusterPort) {
     this.clusterPort = port("clusterPort", clusterPort);
+    return this;
+  }
+
+  /** The clustered event bus's TCP port (messages between members); 0 for any free one. */
+  public int getClusterBusPort() {
+    return clusterBusPort;
+  }
+
+  public SidecarOptions setClusterBusPort(int clusterBusPort) {
+    this.clusterBusPort = port("clusterBusPort", clusterBusPort);
     return this;
   }
 

@@ -60,7 +60,7 @@ class SidecarOptionsTest {
       {"cluster": "yes"}                  => cluster: "yes" (expected: true or false)
       {"clusterMembers": [1]}             => clusterMembers[0]: 1 (expected: a non-empty string)
       {"engines": []}                     => engines: a list (expected: a map (engineLabelKey, defaultEngine, engineConfigs))
-      {"bogus": 1}                        => unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, scrapeFailureThreshold, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterService, clusterSecretFile, clusterInsecure, engines)
+      {"bogus": 1}                        => unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, scrapeFailureThreshold, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterBusPort, clusterService, clusterSecretFile, clusterInsecure, engines)
       """)
   void badJson_namesTheKeyAndTheValue(String json, String message) {
     assertThatThrownBy(() -> new SidecarOptions(new JsonObject(json))).isInstanceOf(IllegalArgumentException.class)
@@ -103,7 +103,7 @@ class SidecarOptionsTest {
          "mockGpus": "g.yaml", "nvmlLibrary": "/lib/libnvidia-ml.so.1", "http": false, "httpHost": "127.0.0.1",
          "httpPort": 0, "scrapeInterval": "20ms", "scrapeTimeout": "2s", "maxPageBytes": "8Mi", "scrapeFailureThreshold": 5,
          "gpuSampleInterval": "250ms", "publishHeartbeat": "1s", "podResourcesSocket": "/run/k.sock",
-         "cluster": true, "clusterMembers": ["a:5701", "b:5701"], "clusterHost": "10.0.0.1", "clusterPort": 5702,
+         "cluster": true, "clusterMembers": ["a:5701", "b:5701"], "clusterHost": "10.0.0.1", "clusterPort": 5702, "clusterBusPort": 5710,
          "clusterSecretFile": "/etc/loadfuse/cluster/secret", "clusterInsecure": false,
          "clusterService": "svc", "engines": {"defaultEngine": "sglang"}}
         """);

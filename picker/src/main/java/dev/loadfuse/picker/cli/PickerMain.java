@@ -142,6 +142,9 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: ${DEFAULT-VALUE}; 0 = any).")
   int clusterPort = ClusterOptions.DEFAULT_PORT;
 
+  @Option(names = "--cluster-bus-port", paramLabel = "PORT", description = "The clustered event bus's TCP port (default: ${DEFAULT-VALUE} = any free port).")
+  int clusterBusPort = ClusterOptions.DEFAULT_BUS_PORT;
+
   @Option(names = "--cluster-secret-file", paramLabel = "FILE", description = "The cluster's shared secret, the sidecars' (at least 32 bytes; in Kubernetes a mounted Secret): members prove it to join, and every bus message is sealed with it. Required with --cluster unless --cluster-insecure.")
   Path clusterSecretFile;
 
@@ -200,8 +203,9 @@ public final class PickerMain implements Callable<Integer> {
     Vertx vertx = null;
     PickerServer server = null;
     try {
-      vertx = cluster != null ? ClusteredVertx.start(cluster, new VertxOptions()).await(60, TimeUnit.SECONDS)
-          : Vertx.vertx();
+      VertxOptions vertxOptions = new VertxOptions();
+      vertxOptions.getEventBusOptions().setPort(options.getClusterBusPort());
+      vertx = cluster != null ? ClusteredVertx.start(cluster, vertxOptions).await(60, TimeUnit.SECONDS) : Vertx.vertx();
       try {
         server = PickerServer.start(vertx, options).await(60, TimeUnit.SECONDS);
         probe = null; // the in-process sidecar owns it

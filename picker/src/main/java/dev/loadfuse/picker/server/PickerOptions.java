@@ -89,7 +89,7 @@ public final class PickerOptions {
       "host", "grpcPort", "grpcHealthPort", "metricsPort", "configFile", "configText", "objectsFile",
       "endpointsFile", "poolName", "poolNamespace", "endpointSelector", "endpointTargetPorts",
       "kubernetesResyncPeriod", "cluster", "clusterMembers", "clusterService", "clusterHost", "clusterPort",
-      "clusterSecretFile", "clusterInsecure",
+      "clusterBusPort", "clusterSecretFile", "clusterInsecure",
       "refreshMetricsInterval", "metricsStalenessThreshold", "secureServing", "certPath", "certReloadInterval",
       "maxBodyBytes", "extProcServers", "gpuProbe", "mockGpus", "nvmlLibrary");
 
@@ -111,6 +111,7 @@ public final class PickerOptions {
   private String clusterService;
   private String clusterHost;
   private int clusterPort = ClusterOptions.DEFAULT_PORT;
+  private int clusterBusPort = ClusterOptions.DEFAULT_BUS_PORT;
   private String clusterSecretFile;
   private boolean clusterInsecure;
   private Duration refreshMetricsInterval = DEFAULT_REFRESH_METRICS_INTERVAL;
@@ -166,6 +167,7 @@ public final class PickerOptions {
     clusterService = o.clusterService;
     clusterHost = o.clusterHost;
     clusterPort = o.clusterPort;
+    clusterBusPort = o.clusterBusPort;
     clusterSecretFile = o.clusterSecretFile;
     clusterInsecure = o.clusterInsecure;
     refreshMetricsInterval = o.refreshMetricsInterval;
@@ -225,6 +227,7 @@ public final class PickerOptions {
     o.clusterService = node.string("clusterService", null);
     o.clusterHost = node.string("clusterHost", null);
     o.clusterPort = node.integer("clusterPort", ClusterOptions.DEFAULT_PORT, 0, 65535);
+    o.clusterBusPort = node.integer("clusterBusPort", ClusterOptions.DEFAULT_BUS_PORT, 0, 65535);
     o.clusterSecretFile = node.string("clusterSecretFile", null);
     o.clusterInsecure = node.bool("clusterInsecure", false);
     o.refreshMetricsInterval = node.duration("refreshMetricsInterval", DEFAULT_REFRESH_METRICS_INTERVAL);
@@ -272,6 +275,7 @@ public final class PickerOptions {
     putIf(j, "clusterService", clusterService);
     putIf(j, "clusterHost", clusterHost);
     j.put("clusterPort", clusterPort);
+    j.put("clusterBusPort", clusterBusPort);
     putIf(j, "clusterSecretFile", clusterSecretFile);
     j.put("clusterInsecure", clusterInsecure);
     j.put("refreshMetricsInterval", Durations.format(refreshMetricsInterval));
@@ -586,6 +590,16 @@ public final class PickerOptions {
 
   public PickerOptions setClusterHost(String clusterHost) {
     this.clusterHost = clusterHost;
+    return this;
+  }
+
+  /** The clustered event bus's TCP port; 0 for any free one. */
+  public int getClusterBusPort() {
+    return clusterBusPort;
+  }
+
+  public PickerOptions setClusterBusPort(int clusterBusPort) {
+    this.clusterBusPort = port("clusterBusPort", clusterBusPort);
     return this;
   }
 

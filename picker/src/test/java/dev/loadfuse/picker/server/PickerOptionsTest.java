@@ -59,7 +59,7 @@ class PickerOptionsTest {
       {"endpointSelector": "app"}           => endpointSelector: "app": item "app" (expected: key=value pairs separated by commas, e.g. app=vllm,tier=gpu)
       {"gpuProbe": "cuda"}                  => gpuProbe: "cuda" (expected: one of auto, nvml, mock, none, nvml-or-mock)
       {"extProcServers": -1}                => extProcServers: -1 (expected: [0, 1024])
-      {"grcpPort": 1}                       => unknown key "grcpPort" (known: host, grpcPort, grpcHealthPort, metricsPort, configFile, configText, objectsFile, endpointsFile, poolName, poolNamespace, endpointSelector, endpointTargetPorts, kubernetesResyncPeriod, cluster, clusterMembers, clusterService, clusterHost, clusterPort, clusterSecretFile, clusterInsecure, refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath, certReloadInterval, maxBodyBytes, extProcServers, gpuProbe, mockGpus, nvmlLibrary)
+      {"grcpPort": 1}                       => unknown key "grcpPort" (known: host, grpcPort, grpcHealthPort, metricsPort, configFile, configText, objectsFile, endpointsFile, poolName, poolNamespace, endpointSelector, endpointTargetPorts, kubernetesResyncPeriod, cluster, clusterMembers, clusterService, clusterHost, clusterPort, clusterBusPort, clusterSecretFile, clusterInsecure, refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath, certReloadInterval, maxBodyBytes, extProcServers, gpuProbe, mockGpus, nvmlLibrary)
       """)
   void badJson_namesTheKeyAndTheValue(String json, String message) {
     assertThatThrownBy(() -> new PickerOptions(new JsonObject(json))).isInstanceOf(IllegalArgumentException.class)
@@ -98,7 +98,7 @@ class PickerOptionsTest {
     JsonObject json = new JsonObject("""
         {"host": "127.0.0.1", "grpcPort": 1, "grpcHealthPort": 2, "metricsPort": 3, "configFile": "epc.yaml",
          "objectsFile": "o.yaml", "poolName": "p", "poolNamespace": "llm", "kubernetesResyncPeriod": "30s",
-         "cluster": true, "clusterMembers": ["a:5701"], "clusterHost": "10.0.0.1", "clusterPort": 5702,
+         "cluster": true, "clusterMembers": ["a:5701"], "clusterHost": "10.0.0.1", "clusterPort": 5702, "clusterBusPort": 5710,
          "clusterSecretFile": "/etc/loadfuse/cluster/secret", "clusterInsecure": false,
          "refreshMetricsInterval": "20ms", "metricsStalenessThreshold": "1s", "secureServing": false,
          "certReloadInterval": "1m", "maxBodyBytes": "1Mi", "extProcServers": 2, "gpuProbe": "none"}

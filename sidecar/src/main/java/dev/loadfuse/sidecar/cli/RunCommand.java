@@ -103,6 +103,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: ${DEFAULT-VALUE}).")
   int clusterPort = ClusterOptions.DEFAULT_PORT;
 
+  @Option(names = "--cluster-bus-port", paramLabel = "PORT", description = "The clustered event bus's TCP port (default: ${DEFAULT-VALUE} = any free port).")
+  int clusterBusPort = ClusterOptions.DEFAULT_BUS_PORT;
+
   @Option(names = "--cluster-service", paramLabel = "NAME", description = "Headless Service whose pods form the cluster (Kubernetes discovery).")
   String clusterService;
 
@@ -139,7 +142,7 @@ final class RunCommand implements Callable<Integer> {
       String probeDescription = describeProbe(options);
       options.setCustomGpuProbe(probe);
       probe = null; // the verticle owns it now
-      vertx = options.isCluster() ? ClusteredVertx.start(cluster, new VertxOptions()).await(60, TimeUnit.SECONDS)
+      vertx = options.isCluster() ? ClusteredVertx.start(cluster, busOn(options.getClusterBusPort())).await(60, TimeUnit.SECONDS)
           : Vertx.vertx();
 
       SidecarVerticle sidecar = new SidecarVerticle(options);
@@ -197,6 +200,12 @@ final class RunCommand implements Callable<Integer> {
     return SettingsSources.stack(SidecarOptions.FILE_READER, configFile,
         SettingsSources.environment(environment, SidecarOptions.SCALAR_KEYS, SidecarOptions.ENVIRONMENT_FALLBACKS),
         CommandLineFlags.given(spec, SidecarOptions.SCALAR_KEYS));
+  }
+
+  private static VertxOptions busOn(int port) {
+    VertxOptions vertxOptions = new VertxOptions();
+    vertxOptions.getEventBusOptions().setPort(port);
+    return vertxOptions;
   }
 
   private static Path path(String file) {

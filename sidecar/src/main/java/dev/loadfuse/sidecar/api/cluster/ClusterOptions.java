@@ -38,6 +38,8 @@ public record ClusterOptions(
     boolean insecure) {
 
   public static final int DEFAULT_PORT = 5701;
+  /** The event bus's port by default: any free one (the manifests fix it, for NetworkPolicies). */
+  public static final int DEFAULT_BUS_PORT = 0;
   public static final String DEFAULT_CLUSTER_NAME = "loadfuse";
   /** What to do when neither a secret nor the explicit insecure mode is given. */
   public static final String NO_SECRET = "cluster: no secret: give --cluster-secret-file FILE (env"
