@@ -1,5 +1,6 @@
 package dev.loadfuse.discovery;
 
+import dev.loadfuse.common.errors.Redact;
 import java.net.Inet6Address;
 import java.net.URI;
 import java.util.HashSet;
@@ -160,13 +161,13 @@ public record Endpoint(
   private static String checkMetricsPath(String path) {
     if (path == null || !path.startsWith("/") || Checks.hasWhitespaceOrControl(path)) {
       throw new IllegalArgumentException(
-          "metricsPath: " + Checks.quote(path) + " (expected: a path starting with /)");
+          "metricsPath: " + Redact.text(Checks.quote(path)) + " (expected: a path starting with /)");
     }
     try {
       URI.create("http://h" + path);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "metricsPath: " + Checks.quote(path) + " (expected: a valid URL path)");
+          "metricsPath: " + Redact.text(Checks.quote(path)) + " (expected: a valid URL path)");
     }
     return path;
   }

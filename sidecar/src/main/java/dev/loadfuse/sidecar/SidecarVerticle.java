@@ -1,6 +1,7 @@
 package dev.loadfuse.sidecar;
 
 import dev.loadfuse.common.errors.Problems;
+import dev.loadfuse.common.errors.Redact;
 import dev.loadfuse.discovery.DiscoveryException;
 import dev.loadfuse.discovery.Endpoint;
 import dev.loadfuse.discovery.EndpointDiscovery;
@@ -308,8 +309,8 @@ public final class SidecarVerticle extends VerticleBase {
 
       @Override
       public void onError(DiscoveryException error) {
-        LOG.log(Level.WARNING, "endpoint discovery (" + discovery.describe()
-            + "): " + error.getMessage() + "; keeping the last good endpoint set");
+        LOG.log(Level.WARNING, Redact.text("endpoint discovery (" + discovery.describe()
+            + "): " + error.getMessage() + "; keeping the last good endpoint set"));
       }
     }).whenComplete((set, err) -> context.runOnContext(v -> {
       if (err != null) {

@@ -295,6 +295,31 @@ class SidecarVerticleTest {
     assertThat(v.get("lastError").isNull()).isTrue();
   }
 
+  @Test
+  void aTokenInTheMetricsPath_neverShowsInLastErrorOrTheApi() throws Exception {
+    int port = vertx.createHttpServer()
+        .requestHandler(req -> req.response().setStatusCode(401).end("who are you?"))
+        .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+    Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"), """
+        pool: {name: local-pool}
+        endpoints:
+          - {name: vllm-0, address: 127.0.0.1, port: %d, metricsPath: "/metrics?token=s3cr3t-t0ken&x=1"}
+        """.formatted(port));
+    SidecarVerticle sidecar = new SidecarVerticle(new SidecarOptions().setEndpointsFile(endpoints.toString())
+        .setGpuProbe(dev.loadfuse.nvml.GpuProbeKind.NONE).setScrapeInterval(Duration.ofMillis(20))
+        .setHttpHost("127.0.0.1").setHttpPort(0));
+    vertx.deployVerticle(sidecar).await(20, TimeUnit.SECONDS);
+
+    JsonNode v = endpoint(awaitLoad(sidecar.httpPort(), l -> endpoint(l, "vllm-0").get("lastError").isTextual()), "vllm-0");
+    assertThat(v.get("lastError").asText())
+        .isEqualTo("HTTP 401 from http://127.0.0.1:" + port + "/metrics?token=<redacted>&x=<redacted>");
+    for (String path : List.of("/v1/load", "/metrics")) {
+      String body = client.get(sidecar.httpPort(), "127.0.0.1", path).send().await(10, TimeUnit.SECONDS).bodyAsString();
+      assertThat(body).as(path).doesNotContain("s3cr3t");
+    }
+    assertThat(sidecar.vectors()).allSatisfy(x -> assertThat(String.valueOf(x.lastError())).doesNotContain("s3cr3t"));
+  }
+
   // ---------------------------------------------------------------- what is published, and when
 
   /**

@@ -1,6 +1,7 @@
 package dev.loadfuse.discovery.kubernetes;
 
 import dev.loadfuse.common.errors.Problems;
+import dev.loadfuse.common.errors.Redact;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
@@ -30,8 +31,9 @@ public final class KubernetesErrors {
     return u.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + firstLine(m));
   }
 
+  /** The first line, credentials taken out (a server URL with a token, a header echoed back). */
   private static String firstLine(String s) {
     int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return Redact.text(nl < 0 ? s : s.substring(0, nl));
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loadfuse.common.errors.Redact;
 import dev.loadfuse.common.errors.Problems;
 import dev.loadfuse.engine.EngineMetricsExtractor;
 import dev.loadfuse.engine.EngineSample;
@@ -192,7 +193,7 @@ final class InspectCommand implements Callable<Integer> {
         throw new IllegalArgumentException("no host");
       }
     } catch (IllegalArgumentException e) {
-      throw new SourceException("invalid URL " + source + ": " + e.getMessage());
+      throw new SourceException("invalid URL " + Redact.text(source) + ": " + e.getMessage());
     }
     Duration timeout = Duration.ofMillis(timeoutMs);
     HttpRequest request =
@@ -215,7 +216,7 @@ final class InspectCommand implements Callable<Integer> {
       try (InputStream body = response.body()) {
         int status = response.statusCode();
         if (status < 200 || status > 299) {
-          throw new SourceException("cannot read " + source + ": HTTP " + status);
+          throw new SourceException("cannot read " + Redact.text(source) + ": HTTP " + status);
         }
         OptionalLong length = response.headers().firstValueAsLong("Content-Length");
         if (length.isPresent() && length.getAsLong() > maxPageBytes) {
@@ -225,16 +226,16 @@ final class InspectCommand implements Callable<Integer> {
       }
     } catch (HttpConnectTimeoutException e) {
       throw new SourceException(
-          "cannot read " + source + ": connection timed out after " + timeoutMs + " ms");
+          "cannot read " + Redact.text(source) + ": connection timed out after " + timeoutMs + " ms");
     } catch (HttpTimeoutException e) {
-      throw new SourceException("cannot read " + source + ": timed out after " + timeoutMs + " ms");
+      throw new SourceException("cannot read " + Redact.text(source) + ": timed out after " + timeoutMs + " ms");
     } catch (ConnectException e) {
-      throw new SourceException("cannot read " + source + ": connection refused");
+      throw new SourceException("cannot read " + Redact.text(source) + ": connection refused");
     } catch (IOException e) {
-      throw new SourceException("cannot read " + source + ": " + describe(e));
+      throw new SourceException("cannot read " + Redact.text(source) + ": " + describe(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new SourceException("cannot read " + source + ": interrupted");
+      throw new SourceException("cannot read " + Redact.text(source) + ": interrupted");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.loadfuse.sidecar.fusion;
 
+import dev.loadfuse.common.errors.Redact;
 import dev.loadfuse.engine.EngineMetricsExtractor;
 import dev.loadfuse.engine.EngineSample;
 import dev.loadfuse.engine.PageCheck;
@@ -80,7 +81,7 @@ public final class EndpointLoad {
       engineError = null;
     } catch (UnknownEngineException e) {
       engine = null;
-      engineError = e.getMessage();
+      engineError = Redact.text(e.getMessage());
     }
     boolean changed = before != engine;
     if (changed) {
