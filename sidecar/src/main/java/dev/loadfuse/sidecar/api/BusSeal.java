@@ -33,7 +33,7 @@ import javax.crypto.spec.SecretKeySpec;
  * (16 bytes), counter (8 bytes), then the GCM ciphertext of [sent-at millis (8 bytes), the
  * message's own wire form] and the 16-byte tag. The associated data is the channel (the message
  * family's address, e.g. {@code inference.load.v1}) and the clear header, so a frame cannot be
- * moved to another channel nor its header changed. 49 bytes more than the plain form.
+ * moved to another channel nor its header changed: {@link #OVERHEAD} (53) bytes more than the plain form.
  *
  * <p><b>Rejected</b> ({@link Rejected}, with its {@link Reason}): a frame that does not
  * authenticate (another secret, altered bytes, another channel), a counter this receiver has
@@ -119,9 +119,9 @@ public final class BusSeal {
   private final AtomicLong counter = new AtomicLong();
   private final LongSupplier clockMillis;
   private final long maxAgeMillis;
-  private final Map<String, SenderState> senders = new LinkedHashMap<>(64, 0.75f, true) {
+  private final Map<SenderId, SenderState> senders = new LinkedHashMap<>(64, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, SenderState> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<SenderId, SenderState> eldest) {
       return size() > MAX_SENDERS;
     }
   };
@@ -189,14 +189,13 @@ public final class BusSeal {
       throw new Rejected(Reason.MALFORMED, channel, "seal version " + version + " (this build reads " + VERSION + ")");
     }
     byte[] header = in.getBytes(h, h + HEADER_BYTES);
-    byte[] sender = Arrays.copyOfRange(header, 1, 1 + SENDER_BYTES);
+    SenderId senderKey = new SenderId(in.getLong(h + 1), in.getLong(h + 9));
     long n = in.getLong(h + 1 + SENDER_BYTES);
-    String senderKey = HexFormat.of().formatHex(sender);
     SenderState known;
     synchronized (senders) {
       known = senders.get(senderKey);
     }
-    SecretKeySpec key = known != null ? known.key : keyOf(sender);
+    SecretKeySpec key = known != null ? known.key : keyOf(Arrays.copyOfRange(header, 1, 1 + SENDER_BYTES));
     byte[] clear;
     try {
       Cipher c = CIPHERS.get();
@@ -223,7 +222,7 @@ public final class BusSeal {
         senders.put(senderKey, s);
       }
       if (!s.accept(n)) {
-        throw new Rejected(Reason.REPLAY, channel, "counter " + n + " of sender " + senderKey.substring(0, 8) + "…");
+        throw new Rejected(Reason.REPLAY, channel, "counter " + n + " of sender " + senderKey);
       }
     }
     return Buffer.buffer(clear).slice(TIME_BYTES, clear.length);
@@ -262,6 +261,14 @@ public final class BusSeal {
     byte[] id = new byte[SENDER_BYTES];
     new SecureRandom().nextBytes(id);
     return id;
+  }
+
+  /** A sender's 128-bit id, as a map key. */
+  private record SenderId(long high, long low) {
+    @Override
+    public String toString() {
+      return HexFormat.of().toHexDigits(high).substring(0, 8) + "…";
+    }
   }
 
   /** One sender's key and the counters accepted from it: the newest, and a bitmap of the 64 before. */
