@@ -380,6 +380,28 @@ class RunCommandTest {
   }
 
   @Test
+  void endlessOrHugeFiles_inTheDaemonSetsHeap_exit2WithOneLine_notOutOfMemory() throws Exception {
+    // The attack run's case: a 100 MB mock GPU file or sidecar config, or /dev/zero, in a JVM with
+    // a small heap ended in an OutOfMemoryError stack trace. Here with -Xmx48m, the footprint flags' heap.
+    Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"), endpointsYaml(1, List.of()));
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    for (String[] files : List.of(new String[] {"--mock-gpus", "/dev/zero"}, new String[] {"--config-file", "/dev/zero"},
+        new String[] {"--mock-gpus", dir.resolve("huge.yaml").toString()})) {
+      Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-Xmx48m",
+          "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"), SidecarMain.class.getName(),
+          "run", "--endpoints-file", endpoints.toString(), files[0], files[1], "--http-port", "0")
+          .redirectError(dir.resolve("child-stderr.txt").toFile())
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
+      String errText = Files.readString(dir.resolve("child-stderr.txt"));
+      assertThat(p.exitValue()).as("exit status; stderr: %s", errText).isEqualTo(SidecarMain.EXIT_USAGE);
+      assertThat(errText.lines().toList()).as(String.join(" ", files)).hasSize(1)
+          .allMatch(l -> l.startsWith("run: " + files[1] + ": ") && l.contains("larger than the 1 MiB limit"));
+    }
+  }
+
+  @Test
   void sigterm_childJvmStopsCleanlyWithExit0() throws Exception {
     Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"), endpointsYaml(serve(fixture("vllm-v0-aibrix-runtime-doc.prom")), List.of(0)));
     Path gpus = mockGpus();
