@@ -130,8 +130,8 @@ class PickerMainTest {
   }
 
   @ParameterizedTest
-  @MethodSource("oversizedFiles")
-  void oversizedOrEndlessFiles_exit2_withOneLine(String[] args, String message) {
+  @MethodSource({"oversizedFiles", "clusterSecretErrors"})
+  void oversizedOrEndlessFiles_orAClusterWithoutAUsableSecret_exit2_withOneLine(String[] args, String message) {
     StringWriter err = new StringWriter();
     int code = PickerMain.run(new PrintWriter(new StringWriter()), new PrintWriter(err), args);
     assertThat(err.toString()).isEqualTo("picker: " + message + "\n");
@@ -211,14 +211,6 @@ class PickerMainTest {
             "--cluster-secret-file, --cluster-insecure: only with --cluster"));
   }
 
-  @ParameterizedTest
-  @MethodSource("clusterSecretErrors")
-  void clusterWithoutAUsableSecret_exit2_withOneLine(String[] args, String message) {
-    StringWriter err = new StringWriter();
-    int code = PickerMain.run(new PrintWriter(new StringWriter()), new PrintWriter(err), args);
-    assertThat(err.toString()).isEqualTo("picker: " + message + "\n");
-    assertThat(code).isEqualTo(PickerMain.EXIT_USAGE);
-  }
 
   @Test
   void verbosity_mapsToLevels() {

@@ -10,8 +10,9 @@ import io.vertx.core.Vertx;
  *       changes and at least every publish heartbeat; a consumer treats a vector it has not
  *       heard of for a while as stale.
  *   <li>{@link #SNAPSHOT} ({@code inference.load.v1.snapshot}): send any message (request/reply,
- *       on one member) to get one sidecar's {@link LoadSnapshot}. In a cluster, <em>publish</em> a
- *       {@link SnapshotRequest} naming an address, and every sidecar sends its snapshot there.
+ *       on a bus that is not sealed) to get one sidecar's {@link LoadSnapshot}. In a cluster,
+ *       <em>publish</em> a {@link SnapshotRequest} naming an address, and every sidecar sends its
+ *       snapshot there; a sealed bus takes nothing else on this address.
  * </ul>
  *
  * <p>Locally the codecs pass the immutable objects without copying; across a cluster they use

@@ -234,18 +234,7 @@ class RunCommandTest {
         """);
     List<LogRecord> logged = new CopyOnWriteArrayList<>();
     Logger runLog = Logger.getLogger(RunCommand.class.getName());
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        logged.add(r);
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
+    Handler capture = capture(logged, Level.ALL);
     runLog.addHandler(capture);
     try {
       running = start(Map.of(), "run", "--endpoints-file", endpoints.toString(), "--gpu-probe", "none",
@@ -306,20 +295,7 @@ class RunCommandTest {
         "engines:\n  engineConfigs:\n    - {name: vllm, queuedRequestsSpec: some_other_metric}\n");
     List<LogRecord> logged = new CopyOnWriteArrayList<>();
     Logger root = Logger.getLogger("");
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-          logged.add(r);
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
+    Handler capture = capture(logged, Level.WARNING);
     root.addHandler(capture);
     try {
       running = start(Map.of(), "run", "--endpoints-file", endpoints.toString(), "--gpu-probe", "none",
@@ -432,6 +408,24 @@ class RunCommandTest {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** A log handler that adds every record of {@code min} or above to {@code into}. */
+  private static Handler capture(List<LogRecord> into, Level min) {
+    return new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        if (r.getLevel().intValue() >= min.intValue()) {
+          into.add(r);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+  }
 
   /** A {@code run} in process on its own thread, until {@link #stop}. */
   private final class Running {
