@@ -7,6 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/benchmarks-jar.sh
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+exec "$JAVA_HOME/bin/java" -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   -Djava.awt.headless=true \
   -cp benchmarks/target/benchmarks.jar dev.loadfuse.benchmarks.demo.Demo "${1:-demo-out}"

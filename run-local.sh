@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/benchmarks-jar.sh
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+exec "$JAVA_HOME/bin/java" -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   -cp benchmarks/target/benchmarks.jar dev.loadfuse.benchmarks.local.LocalRun "${1:-20}" config-examples/mock-gpus.yaml

@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 # endpoints), compact object headers (JDK 25), and C2 only for the metrics parser
 # (sidecar/jvm/compiler-directives.json; everything else stays at C1): C2 everywhere costs ~35 MiB
 # more RSS and minutes of compile bursts, C1 everywhere leaves the parser ~2x slower.
-DEFAULT_OPTS="-XX:+UseSerialGC -Xms16m -Xmx48m -XX:+UseCompactObjectHeaders -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=sidecar/jvm/compiler-directives.json -XX:TrimNativeHeapInterval=5000 -XX:ReservedCodeCacheSize=32m -XX:CICompilerCount=2"
+DEFAULT_OPTS="-XX:+UseSerialGC -Xms16m -Xmx48m -XX:+UseCompactObjectHeaders -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=sidecar/jvm/compiler-directives.json -XX:TrimNativeHeapInterval=5000 -XX:ReservedCodeCacheSize=32m -XX:CICompilerCount=2 -XX:+ExitOnOutOfMemoryError"
 SIDECAR_JAVA_OPTS=${SIDECAR_JAVA_OPTS-$DEFAULT_OPTS}
 ENDPOINTS=${ENDPOINTS:-8}
 SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-50ms}
@@ -103,7 +103,7 @@ threads_of() { # "tid ticks name" for every thread of $1
   done 2>/dev/null
 }
 
-"$JAVA" -XX:+UseSerialGC -Xmx256m -cp "$BENCH_JAR" dev.loadfuse.benchmarks.sidecar.FakeVllmFleet \
+"$JAVA" -XX:+UseSerialGC -Xmx256m -XX:+ExitOnOutOfMemoryError -cp "$BENCH_JAR" dev.loadfuse.benchmarks.sidecar.FakeVllmFleet \
   --count "$ENDPOINTS" --endpoints-file "$work/endpoints.yaml" --mock-gpus "$work/gpus.yaml" \
   --change-interval-ms "$FLEET_CHANGE_MS" >"$work/fleet.log" 2>&1 &
 fleet_pid=$!

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loadfuse.picker.cli.PickerMain;
-import dev.loadfuse.sidecar.config.SidecarConfig;
-import dev.loadfuse.sidecar.config.SidecarConfigSources;
+import dev.loadfuse.common.settings.SettingsSources;
+import dev.loadfuse.sidecar.SidecarOptions;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -22,7 +22,6 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -120,17 +119,20 @@ class BaseManifestsTest {
   @Test
   void sidecarEnvironment_isAValidSidecarConfig_joiningTheHeadlessService() {
     Container c = sidecar().getSpec().getTemplate().getSpec().getContainers().getFirst();
-    JsonObject json = SidecarConfigSources.fromEnvironment(env(c));
-    SidecarConfig config = SidecarConfig.fromJson(json);
-    assertThat(config.nodeName()).isEqualTo("gpu-node-1");
-    assertThat(config.cluster()).isTrue();
-    assertThat(config.clusterHost()).isEqualTo("10.1.2.3");
+    SidecarOptions config = SidecarOptions.read(SettingsSources.environment(env(c), SidecarOptions.SCALAR_KEYS,
+        SidecarOptions.ENVIRONMENT_FALLBACKS));
+    assertThat(config.getNodeName()).isEqualTo("gpu-node-1");
+    assertThat(config.isCluster()).isTrue();
+    assertThat(config.getClusterHost()).isEqualTo("10.1.2.3");
+    assertThat(config.getNamespace()).as("discovery in its own namespace (a Role suffices)").isNotNull();
+    assertSecretMounted(sidecar().getSpec().getTemplate().getSpec(), c, config.getClusterSecretFile());
+    assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(config.getClusterBusPort()));
 
-    Service headless = one(Service.class, config.clusterService());
+    Service headless = one(Service.class, config.getClusterService());
     assertThat(headless.getSpec().getClusterIP()).isEqualTo("None");
     assertThat(headless.getSpec().getPublishNotReadyAddresses()).isTrue();
     assertThat(sidecar().getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(headless.getSpec().getSelector());
-    assertThat(headless.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(config.clusterPort()));
+    assertThat(headless.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(config.getClusterPort()));
 
     // The sidecar's flags parse with the sidecar's own command line.
     List<String> args = c.getArgs();
@@ -154,6 +156,8 @@ class BaseManifestsTest {
     assertThat(headless.getSpec().getSelector()).isEqualTo(sidecar().getSpec().getSelector().getMatchLabels());
     assertThat(headless.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(5701));
     assertMountedConfigFile(pod, c, args, "loadfuse-picker-config");
+    assertSecretMounted(pod, c, flag(args, "--cluster-secret-file"));
+    assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(Integer.parseInt(flag(args, "--cluster-bus-port"))));
   }
 
   @Test
@@ -189,7 +193,9 @@ class BaseManifestsTest {
       }
     }
     assertThat(rules).isNotEmpty().allSatisfy(r -> assertThat(r.getVerbs()).isSubsetOf("get", "list", "watch"));
-    ClusterRole sidecarRole = one(ClusterRole.class, "loadfuse-sidecar");
+    assertThat(BASE).as("nothing cluster-wide: RBAC cannot limit a pod listing to one node")
+        .noneMatch(o -> o instanceof ClusterRole || o instanceof ClusterRoleBinding);
+    Role sidecarRole = one(Role.class, "loadfuse-sidecar");
     assertThat(sidecarRole.getRules()).anySatisfy(r -> {
       assertThat(r.getResources()).contains("inferencepools");
       assertThat(r.getApiGroups()).contains("inference.networking.k8s.io", "inference.networking.x-k8s.io");
@@ -197,6 +203,27 @@ class BaseManifestsTest {
     Role pickerRole = one(Role.class, "loadfuse-picker");
     assertThat(pickerRole.getRules().stream().flatMap(r -> r.getResources().stream()))
         .contains("pods", "inferencepools", "inferenceobjectives", "inferencemodelrewrites");
+  }
+
+  /**
+   * The cluster secret file lies in a volume of the Secret loadfuse-cluster-secret, at its key
+   * "secret", readable by the container's group (fsGroup).
+   */
+  static void assertSecretMounted(PodSpec pod, Container c, String file) {
+    assertThat(file).as("the cluster secret file").isNotNull();
+    Path path = Path.of(file);
+    VolumeMount mount = c.getVolumeMounts().stream().filter(m -> path.startsWith(m.getMountPath()))
+        .max(java.util.Comparator.comparingInt(m -> m.getMountPath().length()))
+        .orElseThrow(() -> new AssertionError(file + " is not under a volume mount"));
+    assertThat(mount.getReadOnly()).isTrue();
+    Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals(mount.getName())).findFirst().orElseThrow();
+    assertThat(v.getSecret()).as(file + ": a Secret volume").isNotNull();
+    assertThat(v.getSecret().getSecretName()).isEqualTo("loadfuse-cluster-secret");
+    assertThat(v.getSecret().getItems()).anySatisfy(i -> {
+      assertThat(i.getKey()).isEqualTo("secret");
+      assertThat(Path.of(mount.getMountPath()).resolve(i.getPath())).isEqualTo(path);
+    });
+    assertThat(pod.getSecurityContext().getFsGroup()).as("group-readable secret").isNotNull();
   }
 
   /** --config-file points into a volume made from the named ConfigMap, at a key its generator makes. */

@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loadfuse.engine.config.EngineConfigException;
-import dev.loadfuse.engine.config.EngineConfigLoader;
 import dev.loadfuse.nvml.GpuSnapshot;
 import dev.loadfuse.nvml.mock.MockGpuProbe;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.routing.ObjectsFile;
 import dev.loadfuse.picker.scheduling.config.ConfigException;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
-import dev.loadfuse.sidecar.config.SidecarConfig;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
-import dev.loadfuse.sidecar.discovery.file.EndpointsFile;
+import dev.loadfuse.common.settings.SettingsReader;
+import dev.loadfuse.sidecar.SidecarOptions;
+import dev.loadfuse.discovery.EndpointSet;
+import dev.loadfuse.discovery.file.EndpointsFile;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -23,7 +23,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -259,31 +258,18 @@ class DeployFilesTest {
   }
 
   private static void loadSidecarConfig(Path f, String rel) {
-    JsonNode doc = Yaml.documents(f).getFirst();
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = Yaml.JSON.convertValue(doc, Map.class);
-    JsonObject json = new JsonObject(map);
-    if (!json.containsKey("endpointsFile") && !json.containsKey("nodeName")) {
-      json.put("nodeName", "gpu-node-1"); // in Kubernetes the DaemonSet sets NODE_NAME
-    }
-    SidecarConfig config;
+    // As sidecar.jar run reads its settings file (the engines section included); in Kubernetes
+    // the DaemonSet sets NODE_NAME, so the source of endpoints is not checked here.
+    SidecarOptions config;
     try {
-      config = SidecarConfig.fromJson(json);
-    } catch (IllegalArgumentException e) {
+      config = SidecarOptions.read(SettingsReader.strict().read(f));
+    } catch (IllegalArgumentException | EngineConfigException e) {
       throw new AssertionError(rel + ": " + e.getMessage(), e);
     }
-    if (config.engines() != null) {
-      try {
-        EngineConfigLoader.fromParametersText(config.engines().encode());
-      } catch (EngineConfigException e) {
-        throw new AssertionError(rel + ": engines." + e.getMessage(), e);
-      }
-    }
     // Files named by a local config must exist (relative to the repository root, where it is run from).
-    for (String key : List.of("endpointsFile", "mockGpus")) {
-      String p = json.getString(key);
+    for (String p : java.util.Arrays.asList(config.getEndpointsFile(), config.getMockGpus())) {
       if (p != null) {
-        assertThat(root.resolve(p)).as(rel + ": " + key).isRegularFile();
+        assertThat(root.resolve(p)).as(rel + ": " + p).isRegularFile();
       }
     }
   }

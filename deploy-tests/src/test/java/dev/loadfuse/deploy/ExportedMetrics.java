@@ -39,7 +39,7 @@ final class ExportedMetrics {
     SidecarMetrics sidecar = new SidecarMetrics();
     sidecar.scrapeSucceeded("vllm-0", 1_000_000);
     sidecar.scrapeFailed("vllm-0", "timeout", 1_000_000);
-    sidecar.vectorPublished();
+    sidecar.vectorPublished(SidecarMetrics.PublishReason.CHANGE);
     try (MockGpuProbe gpus = MockGpuProbe.open(mockGpus)) {
       GpuSnapshot snapshot = gpus.sample();
       java.util.List<dev.loadfuse.nvml.GpuSample> samples = java.util.List.copyOf(snapshot.gpus().values());

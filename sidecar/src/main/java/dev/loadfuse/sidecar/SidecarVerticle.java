@@ -1,42 +1,57 @@
 package dev.loadfuse.sidecar;
 
+import dev.loadfuse.common.errors.Problems;
+import dev.loadfuse.common.errors.Redact;
+import dev.loadfuse.discovery.DiscoveryException;
+import dev.loadfuse.discovery.Endpoint;
+import dev.loadfuse.discovery.EndpointDiscovery;
+import dev.loadfuse.discovery.EndpointSet;
+import dev.loadfuse.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesEndpointDiscovery;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.nvml.GpuProbe;
+import dev.loadfuse.nvml.GpuProbeKind;
+import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.nvml.GpuSnapshot;
 import dev.loadfuse.nvml.NoGpuProbe;
+import dev.loadfuse.sidecar.api.BusCodecs;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadSnapshot;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.DiscoveryException;
-import dev.loadfuse.sidecar.discovery.Endpoint;
-import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
+import dev.loadfuse.sidecar.api.SnapshotRequest;
 import dev.loadfuse.sidecar.fusion.EndpointLoad;
+import dev.loadfuse.sidecar.fusion.PublishFilter;
 import dev.loadfuse.sidecar.gpu.GpuSampler;
+import dev.loadfuse.sidecar.gpu.PodGpus;
+import dev.loadfuse.sidecar.gpu.PodResourcesClient;
+import dev.loadfuse.sidecar.gpu.PodResourcesGpuAttribution;
+import dev.loadfuse.sidecar.gpu.PodResourcesOptions;
+import dev.loadfuse.sidecar.http.SidecarHttpServer;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import dev.loadfuse.sidecar.scrape.MetricsScraper;
 import dev.loadfuse.sidecar.scrape.ScrapeFailure;
 import dev.loadfuse.sidecar.scrape.ScrapeListener;
 import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import dev.loadfuse.sidecar.scrape.ScrapeScheduler;
-import dev.loadfuse.sidecar.scrape.ScrapeStatus;
 import dev.loadfuse.sidecar.scrape.ScrapeTarget;
 import dev.loadfuse.sidecar.tick.Ticker;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClientAgent;
-import java.time.Duration;
+import io.vertx.core.http.HttpServer;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -45,41 +60,48 @@ import java.util.logging.Logger;
 
 /**
  * The sidecar: discovers endpoints, scrapes each one's metrics, samples the GPUs, fuses both into
- * one {@link LoadVector} per endpoint and publishes it on {@link LoadBus#LOAD}.
+ * one {@link LoadVector} per endpoint and publishes it on {@link LoadBus#LOAD}; serves {@code GET
+ * /v1/load}, {@code /metrics}, {@code /healthz} and {@code /readyz} unless {@link
+ * SidecarOptions#setHttp} turns that off.
  *
- * <p>Embeddable: the picker deploys this verticle in-process when it uses no remote sidecars.
- * All state lives on this verticle's context; {@link #vectors()} and {@link #ready()} may be read
- * from any thread. Vectors are published when they change and re-published at least every
+ * <p><b>Embeddable in any Vert.x application</b>, configured by {@link SidecarOptions}:
+ *
+ * <pre>{@code
+ * vertx.deployVerticle(new SidecarVerticle(new SidecarOptions().setEndpointsFile("endpoints.yaml")));
+ * // by class name, with the JSON form of SidecarOptions as the deployment config:
+ * vertx.deployVerticle("dev.loadfuse.sidecar.SidecarVerticle", new DeploymentOptions().setConfig(json));
+ * // under Vert.x's launcher:
+ * //   java -cp sidecar.jar io.vertx.launcher.application.VertxApplication dev.loadfuse.sidecar.SidecarVerticle -conf sidecar.json
+ * }</pre>
+ *
+ * Deployed by class name (the public no-arg constructor), it reads {@link #config()}; when that
+ * names neither {@code gpuProbe} nor {@code mockGpus}, the probe is {@code nvml-or-mock}: NVML when
+ * a driver is present, else the built-in mock GPUs, with one log line. The picker deploys it
+ * in-process through {@code dev.loadfuse.sidecar.embedded.EmbeddedSidecar}.
+ *
+ * <p>All state lives on this verticle's context; {@link #vectors()} and {@link #ready()} may be
+ * read from any thread. A vector is published at once when something routing reads changed ({@link
+ * PublishFilter}: engine values, health, the GPU set and flags, or a GPU reading beyond its
+ * tolerance; never the energy counter or sample times alone), and re-published at least every
  * publish heartbeat, so consumers can tell a quiet endpoint from a stale one.
  */
 public final class SidecarVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger(SidecarVerticle.class.getName());
+  private static final PublishFilter PUBLISH_FILTER = PublishFilter.DEFAULTS;
+  /** How often the kubelet is asked again which GPUs each pod holds (Kubernetes mode). */
+  private static final long POD_RESOURCES_REFRESH_MS = 2000;
 
-  /** What the sidecar needs; build with {@link #builder}. */
-  public record Settings(
-      EndpointDiscovery discovery,
-      UnaryOperator<EndpointSet> gpuAttribution,
-      GpuProbe gpuProbe,
-      ModelServerMetricsConfig engines,
-      ScrapeOptions scrape,
-      Duration gpuSampleInterval,
-      Duration publishHeartbeat,
-      SidecarMetrics metrics) {
-
-    public Settings {
-      Objects.requireNonNull(discovery, "discovery");
-      gpuAttribution = gpuAttribution == null ? UnaryOperator.identity() : gpuAttribution;
-      gpuProbe = gpuProbe == null ? new NoGpuProbe("no GPU probe configured") : gpuProbe;
-      engines = engines == null ? ModelServerMetricsConfig.defaults() : engines;
-      scrape = scrape == null ? ScrapeOptions.DEFAULTS : scrape;
-      gpuSampleInterval = gpuSampleInterval == null ? Duration.ofMillis(100) : gpuSampleInterval;
-      publishHeartbeat = publishHeartbeat == null ? Duration.ofMillis(100) : publishHeartbeat;
-      metrics = metrics == null ? new SidecarMetrics() : metrics;
-    }
-  }
-
-  private final Settings settings;
+  private SidecarOptions settings;
+  private ScrapeOptions scrape;
+  private SidecarMetrics metrics;
+  private EndpointDiscovery discovery;
+  private UnaryOperator<EndpointSet> gpuAttribution;
+  private GpuProbe gpuProbe;
+  private KubernetesClient kubernetesClient;
+  private PodResourcesGpuAttribution podGpus;
+  private long podGpusTimer = -1;
+  private HttpServer httpServer;
   private volatile ModelServerMetricsConfig engines;
   private final Map<String, Runtime> runtimes = new LinkedHashMap<>();
   private final Map<String, LoadVector> latest = new ConcurrentHashMap<>();
@@ -109,9 +131,17 @@ public final class SidecarVerticle extends VerticleBase {
     }
   }
 
-  public SidecarVerticle(Settings settings) {
-    this.settings = settings;
-    this.engines = settings.engines();
+  /**
+   * A sidecar configured by its deployment config ({@link #config()}, the JSON form of {@link
+   * SidecarOptions}): for deployment by class name and Vert.x's launcher.
+   */
+  public SidecarVerticle() {
+    this.settings = null;
+  }
+
+  /** A sidecar configured by {@code options} (copied). */
+  public SidecarVerticle(SidecarOptions options) {
+    this.settings = new SidecarOptions(options);
   }
 
   /** Latest vector of every endpoint, sorted by pool and name. Any thread. */
@@ -127,20 +157,24 @@ public final class SidecarVerticle extends VerticleBase {
   }
 
   public SidecarMetrics metrics() {
-    return settings.metrics();
+    return metrics;
   }
 
-  /** Scrape status of each endpoint, keyed by {@code pool/name}. Any thread (a copy). */
-  public Map<String, ScrapeStatus> scrapeStatus() {
-    Map<String, ScrapeStatus> out = new LinkedHashMap<>();
-    vertxContextSafeCopy().forEach((k, r) -> out.put(k, r.scraper.status()));
-    return out;
+  /** What the GPUs are read with ({@link GpuProbe#description()}); null before start. */
+  public String gpuProbeDescription() {
+    GpuProbe p = gpuProbe;
+    return p == null ? null : p.description();
   }
 
-  private Map<String, Runtime> vertxContextSafeCopy() {
-    synchronized (runtimes) {
-      return new LinkedHashMap<>(runtimes);
-    }
+  /** The HTTP API's actual port; -1 when it serves none (or before start). */
+  public int httpPort() {
+    HttpServer s = httpServer;
+    return s == null ? -1 : s.actualPort();
+  }
+
+  /** The options in force (after start: those read from the deployment config, if any). */
+  public SidecarOptions options() {
+    return settings;
   }
 
   /**
@@ -159,44 +193,115 @@ public final class SidecarVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    LoadBus.install(vertx.eventBus());
-    client = MetricsScraper.createClient(vertx, settings.scrape().timeout());
+    try {
+      if (settings == null) {
+        settings = fromConfig(config());
+      }
+      settings.validate();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    engines = settings.getEnginesConfig();
+    scrape = ScrapeOptions.of(settings);
+    metrics = settings.getMetrics() != null ? settings.getMetrics() : new SidecarMetrics();
+    LoadBus.install(vertx);
+    BusCodecs.bindMetrics(vertx, metrics.registry());
+    client = MetricsScraper.createClient(vertx, scrape.timeout());
     // One timer for scrapes, their deadlines, GPU samples and the publish heartbeat.
-    ticker = new Ticker(vertx, ScrapeScheduler.resolutionFor(settings.scrape().interval()));
+    ticker = new Ticker(vertx, ScrapeScheduler.resolutionFor(scrape.interval()));
     scheduler = new ScrapeScheduler(ticker, client);
     lastHeartbeatNanos = ticker.now();
     ticker.add(heartbeat);
 
     consumers.add(vertx.eventBus().consumer(LoadBus.SNAPSHOT.name(), msg -> {
       LoadSnapshot snapshot = new LoadSnapshot(vectors());
-      String replyTo = msg.headers().get(LoadBus.REPLY_TO_HEADER);
-      if (replyTo != null) {
-        vertx.eventBus().send(replyTo, snapshot);
+      if (msg.body() instanceof SnapshotRequest request) {
+        vertx.eventBus().send(request.replyTo(), snapshot);
       } else if (msg.replyAddress() != null) {
         msg.reply(snapshot);
       }
     }));
 
-    if (settings.gpuProbe() instanceof NoGpuProbe) {
-      gpusProbed = true;
-    } else {
-      sampler = new GpuSampler(ticker, context, settings.gpuProbe(), settings.gpuSampleInterval(),
-          new GpuSampler.Listener() {
-            @Override
-            public void onSnapshot(GpuSnapshot snapshot, long atMillis) {
-              onGpus(snapshot, atMillis);
-            }
+    return openGpuProbe()
+        .compose(probe -> {
+          gpuProbe = probe;
+          startGpuSampler();
+          return startDiscovery();
+        })
+        .compose(v -> startHttp())
+        // A failed start is not followed by stop(): release what was taken (the probe, threads).
+        .recover(e -> stop().transform(ignored -> Future.failedFuture(e)));
+  }
 
-            @Override
-            public void onError(String message) {
-              onGpuError(message);
-            }
-          });
-      sampler.start();
+  /** The options of a verticle deployed by class name: its config, and {@code nvml-or-mock} when it names no probe. */
+  private static SidecarOptions fromConfig(io.vertx.core.json.JsonObject config) {
+    SidecarOptions options = new SidecarOptions(config);
+    if (!options.isGpuProbeSet() && options.getMockGpus() == null) {
+      options.setGpuProbe(GpuProbeKind.NVML_OR_MOCK);
     }
+    return options;
+  }
 
+  // Loading NVML or reading a mock file blocks: not on the event loop.
+  private Future<GpuProbe> openGpuProbe() {
+    if (settings.getCustomGpuProbe() != null) {
+      return Future.succeededFuture(settings.getCustomGpuProbe());
+    }
+    return vertx.executeBlocking(() -> GpuProbes.open(settings.getGpuProbe(),
+        settings.getMockGpus() == null ? null : Path.of(settings.getMockGpus()),
+        settings.getNvmlLibrary() == null ? null : Path.of(settings.getNvmlLibrary())));
+  }
+
+  private void startGpuSampler() {
+    if (gpuProbe instanceof NoGpuProbe) {
+      gpusProbed = true;
+      return;
+    }
+    sampler = new GpuSampler(ticker, context, gpuProbe, settings.getGpuSampleInterval(),
+        new GpuSampler.Listener() {
+          @Override
+          public void onSnapshot(GpuSnapshot snapshot, long atMillis) {
+            onGpus(snapshot, atMillis);
+          }
+
+          @Override
+          public void onError(String message) {
+            onGpuError(message);
+          }
+        });
+    sampler.start();
+  }
+
+  /**
+   * The endpoints: the given discovery, else the endpoints file, else this node's pods in
+   * Kubernetes (whose GPUs the kubelet's PodResources API names, asked again every 2 s).
+   */
+  private Future<Void> startDiscovery() {
+    gpuAttribution = settings.getGpuAttribution();
+    if (settings.getDiscovery() != null) {
+      discovery = settings.getDiscovery();
+    } else if (settings.getEndpointsFile() != null) {
+      discovery = new FileEndpointDiscovery(Path.of(settings.getEndpointsFile()));
+    } else {
+      KubernetesDiscoveryOptions k8s = KubernetesDiscoveryOptions.forNode(settings.getNodeName());
+      if (settings.getNamespace() != null) {
+        k8s = k8s.withNamespace(settings.getNamespace());
+      }
+      kubernetesClient = new KubernetesClientBuilder().build();
+      discovery = new KubernetesEndpointDiscovery(kubernetesClient, k8s);
+      if (gpuAttribution == null) {
+        podGpus = new PodResourcesGpuAttribution(new PodResourcesClient(
+            PodResourcesOptions.DEFAULTS.withSocket(Path.of(settings.getPodResourcesSocket()))));
+        gpuAttribution = podGpus::attribute;
+        refreshPodGpus();
+        podGpusTimer = vertx.setPeriodic(POD_RESOURCES_REFRESH_MS, id -> refreshPodGpus());
+      }
+    }
+    if (gpuAttribution == null) {
+      gpuAttribution = UnaryOperator.identity();
+    }
     Promise<Void> firstSet = Promise.promise();
-    settings.discovery().start(new EndpointDiscovery.Listener() {
+    discovery.start(new EndpointDiscovery.Listener() {
       @Override
       public void onEndpoints(EndpointSet endpoints) {
         context.runOnContext(v -> reconcile(endpoints));
@@ -204,13 +309,12 @@ public final class SidecarVerticle extends VerticleBase {
 
       @Override
       public void onError(DiscoveryException error) {
-        LOG.log(Level.WARNING, "endpoint discovery (" + settings.discovery().describe()
-            + "): " + error.getMessage() + "; keeping the last good endpoint set");
+        LOG.log(Level.WARNING, Redact.text("endpoint discovery (" + discovery.describe()
+            + "): " + error.getMessage() + "; keeping the last good endpoint set"));
       }
     }).whenComplete((set, err) -> context.runOnContext(v -> {
       if (err != null) {
-        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
-        firstSet.tryFail(cause);
+        firstSet.tryFail(Problems.unwrap(err));
       } else {
         firstSet.tryComplete();
       }
@@ -218,9 +322,51 @@ public final class SidecarVerticle extends VerticleBase {
     return firstSet.future();
   }
 
+  private String lastPodGpusError;
+
+  /** Asks the kubelet again; endpoints are re-attributed when the pod → GPU map changed. */
+  private void refreshPodGpus() {
+    PodGpus before = podGpus.current();
+    podGpus.refresh().whenComplete((after, err) -> context.runOnContext(v -> {
+      if (err != null) {
+        String message = Problems.message(err);
+        if (!message.equals(lastPodGpusError)) {
+          LOG.warning("GPU attribution: " + message + "; keeping the last known pod GPUs");
+          lastPodGpusError = message;
+        }
+      } else {
+        lastPodGpusError = null;
+        if (!after.equals(before)) {
+          reattribute();
+        }
+      }
+    }));
+  }
+
+  private Future<Void> startHttp() {
+    if (!settings.isHttp()) {
+      return Future.succeededFuture();
+    }
+    String host = settings.getHttpHost();
+    int port = settings.getHttpPort();
+    return SidecarHttpServer.start(vertx, this, host, port).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(new IllegalStateException(
+            "cannot listen on " + host + ":" + port + ": " + Problems.message(ar.cause()), ar.cause()));
+      }
+      httpServer = ar.result();
+      return Future.succeededFuture();
+    });
+  }
+
   @Override
   public Future<?> stop() {
-    settings.discovery().close();
+    if (podGpusTimer >= 0) {
+      vertx.cancelTimer(podGpusTimer);
+    }
+    if (discovery != null) {
+      discovery.close();
+    }
     if (sampler != null) {
       sampler.stop();
     }
@@ -228,8 +374,16 @@ public final class SidecarVerticle extends VerticleBase {
     ticker.close();
     consumers.forEach(MessageConsumer::unregister);
     client.close();
-    settings.gpuProbe().close();
-    return Future.succeededFuture();
+    if (gpuProbe != null) {
+      gpuProbe.close();
+    }
+    if (podGpus != null) {
+      podGpus.close();
+    }
+    if (kubernetesClient != null) {
+      kubernetesClient.close();
+    }
+    return httpServer == null ? Future.succeededFuture() : httpServer.close();
   }
 
   /**
@@ -248,7 +402,7 @@ public final class SidecarVerticle extends VerticleBase {
     lastDiscovered = discoveredSet;
     EndpointSet endpoints;
     try {
-      endpoints = settings.gpuAttribution().apply(discoveredSet);
+      endpoints = gpuAttribution.apply(discoveredSet);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "GPU attribution failed: " + e.getMessage() + "; endpoints keep their previous GPUs");
       endpoints = discoveredSet;
@@ -281,7 +435,7 @@ public final class SidecarVerticle extends VerticleBase {
   }
 
   private void addRuntime(String key, Endpoint e) {
-    EndpointLoad load = new EndpointLoad(e, engines, settings.scrape().maxBodyBytes());
+    EndpointLoad load = new EndpointLoad(e, engines, scrape.maxBodyBytes(), settings.getScrapeFailureThreshold());
     if (lastGpus != null) {
       load.onGpus(lastGpus, lastGpusAtMillis);
     } else if (gpuError != null) {
@@ -289,15 +443,15 @@ public final class SidecarVerticle extends VerticleBase {
     }
     Runtime[] holder = new Runtime[1];
     ScrapeTarget target = new ScrapeTarget(e.address(), e.metricsPort(), e.metricsPath());
-    MetricsScraper scraper = scheduler.scraper(target, settings.scrape(), new ScrapeListener() {
+    MetricsScraper scraper = scheduler.scraper(target, scrape, new ScrapeListener() {
       @Override
       public void onPage(byte[] page, int length, long scrapedAtMillis, long durationNanos) {
         Runtime rt = holder[0];
-        String problem = rt.load.onPage(page, length, scrapedAtMillis);
+        ScrapeFailure problem = rt.load.onPage(page, length, scrapedAtMillis);
         if (problem == null) {
           metrics().scrapeSucceeded(e.name(), durationNanos);
         } else {
-          metrics().scrapeFailed(e.name(), ScrapeFailure.Reason.PARSE.label(), durationNanos);
+          metrics().scrapeFailed(e.name(), problem.reason().label(), durationNanos);
         }
         afterChange(rt);
       }
@@ -312,9 +466,7 @@ public final class SidecarVerticle extends VerticleBase {
     });
     Runtime rt = new Runtime(load, scraper);
     holder[0] = rt;
-    synchronized (runtimes) {
-      runtimes.put(key, rt);
-    }
+    runtimes.put(key, rt);
     afterChange(rt);
     scraper.start();
   }
@@ -344,23 +496,21 @@ public final class SidecarVerticle extends VerticleBase {
   };
 
   private long heartbeatNanos() {
-    return Math.max(1, settings.publishHeartbeat().toMillis()) * 1_000_000;
+    return Math.max(1, settings.getPublishHeartbeat().toMillis()) * 1_000_000;
   }
 
   private void heartbeat() {
     long now = System.currentTimeMillis();
     for (Runtime rt : runtimes.values()) {
-      if (now - rt.lastPublishedAtMillis >= settings.publishHeartbeat().toMillis()) {
-        publish(rt, now);
+      if (now - rt.lastPublishedAtMillis >= settings.getPublishHeartbeat().toMillis()) {
+        publish(rt, now, SidecarMetrics.PublishReason.HEARTBEAT);
       }
     }
   }
 
   private void removeRuntime(String key, Runtime rt) {
     rt.scraper.stop();
-    synchronized (runtimes) {
-      runtimes.remove(key);
-    }
+    runtimes.remove(key);
     latest.remove(key);
     metrics().endpointRemoved(rt.load.vector().endpoint().pool(), rt.load.vector().endpoint().name());
   }
@@ -386,22 +536,25 @@ public final class SidecarVerticle extends VerticleBase {
     }
   }
 
-  /** Publishes the endpoint's vector if its load changed since the last publish. */
+  /**
+   * Publishes the endpoint's vector at once if it differs from the last published one in
+   * something routing reads ({@link PublishFilter}); otherwise the heartbeat publishes it.
+   */
   private void afterChange(Runtime rt) {
     LoadVector v = rt.load.vector();
     latest.put(key(rt.load.endpoint()), v);
     metrics().endpoint(v);
-    if (!v.sameLoadAs(rt.lastPublished)) {
-      publish(rt, System.currentTimeMillis());
+    if (PUBLISH_FILTER.shouldPublish(rt.lastPublished, v)) {
+      publish(rt, System.currentTimeMillis(), SidecarMetrics.PublishReason.CHANGE);
     }
   }
 
-  private void publish(Runtime rt, long now) {
+  private void publish(Runtime rt, long now, SidecarMetrics.PublishReason reason) {
     LoadVector v = rt.load.vector();
     rt.lastPublished = v;
     rt.lastPublishedAtMillis = now;
     vertx.eventBus().publish(LoadBus.LOAD.name(), v);
-    metrics().vectorPublished();
+    metrics().vectorPublished(reason);
   }
 
   private static boolean sameTarget(Endpoint a, Endpoint b) {
@@ -411,10 +564,5 @@ public final class SidecarVerticle extends VerticleBase {
 
   private static String key(Endpoint e) {
     return e.pool() + "/" + e.name();
-  }
-
-  /** Latest vectors for a view; unordered. */
-  Collection<LoadVector> latestVectors() {
-    return latest.values();
   }
 }

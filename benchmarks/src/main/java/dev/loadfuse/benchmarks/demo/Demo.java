@@ -6,8 +6,8 @@ import dev.loadfuse.benchmarks.routing.Summary;
 import dev.loadfuse.benchmarks.routing.Workload;
 import dev.loadfuse.benchmarks.sim.EngineKind;
 import dev.loadfuse.benchmarks.sim.EngineProfile;
+import dev.loadfuse.picker.server.PickerOptions;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,10 +15,12 @@ import java.util.Map;
 
 /**
  * The project's demo ({@code ./demo.sh}): four simulated model servers of different kinds (vLLM V1,
- * vLLM V0, SGLang, Triton TensorRT-LLM metric formats), the sidecar scraping them with simulated
- * GPUs, a picker per routing policy and an Envoy-like gateway driving a short shared-prefix load at
- * two rates; prints where the requests went, the comparison table, and writes CSV and PNG charts.
- * About a minute on two cores. Arguments: {@code [output directory, default demo-out]}.
+ * vLLM V0, SGLang, Triton TensorRT-LLM metric formats), a picker per routing policy whose own
+ * in-process sidecar scrapes them and reads their simulated GPUs (so the gpu-aware policy routes
+ * on GPU data read in the picker's process, as {@code picker.jar --mock-gpus} does), and an
+ * Envoy-like gateway driving a short shared-prefix load at two rates; prints where the requests
+ * went, the comparison table, and writes CSV and PNG charts. About a minute on two cores.
+ * Arguments: {@code [output directory, default demo-out]}.
  */
 public final class Demo {
 
@@ -33,17 +35,20 @@ public final class Demo {
     }
     List<Policy> policies = Policy.NAMES.stream().map(Policy::named).toList();
     RoutingRun.Options options = new RoutingRun.Options(Workload.named("shared-prefix", base.model()), engines,
-        policies, List.of(4.0, 9.0), 80, 5, 1, out, Duration.ofMillis(50));
-    System.out.println("""
-        loadfuse demo: no GPU, no Kubernetes, everything in this process.
+        policies, List.of(4.0, 9.0), 80, 5, 1, out, PickerOptions.DEFAULT_REFRESH_METRICS_INTERVAL);
+    System.out.printf(Locale.ROOT, """
+        loadfuse demo: no GPU, no Kubernetes, everything in this process (pid %d).
           engines : 4 simulated model servers on loopback, /metrics as vLLM V1, vLLM V0, SGLang, Triton TRT-LLM
                     (continuous batching, prefix-cached KV blocks, LoRA slots; profile sim/vllm-8b.yaml)
-          sidecar : scrapes them every 50 ms, simulated GPUs (utilisation, power, throttling) through its GpuProbe
-          picker  : one per policy, fed by the sidecar on the event bus, asked over ext_proc (gRPC)
+          picker  : one per policy, asked over ext_proc (gRPC); its in-process sidecar (EmbeddedSidecar, as
+                    picker.jar --endpoints-file F --mock-gpus G runs it) scrapes the engines every 50 ms
+          GPUs    : read by the picker's own in-process sidecar, in this process (pid %d), from simulated GPUs
+                    (SimGpuProbe: utilisation, memory, power, throttling of each engine) given as its GPU probe;
+                    the gpu-aware policy (gpu-health-filter, GPU memory and utilisation scorers) routes on them
           gateway : acts as Envoy: Poisson arrivals, forwards to the picked engine, streams responses back
                     through the picker; TTFT, latency and throughput in simulated time (5x real)
           workload: shared-prefix, 32 system prompts of 1,536 tokens + 64-token questions, 80 requests per point
-        """);
+        %n""", ProcessHandle.current().pid(), ProcessHandle.current().pid());
     long t0 = System.nanoTime();
     List<Summary> summaries = new RoutingRun(options, System.out).run();
 

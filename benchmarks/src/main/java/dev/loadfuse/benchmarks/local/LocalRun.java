@@ -1,17 +1,12 @@
 package dev.loadfuse.benchmarks.local;
 
-import dev.loadfuse.engine.config.ModelServerMetricsConfig;
-import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
-import dev.loadfuse.sidecar.http.SidecarHttpServer;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,12 +56,10 @@ public final class LocalRun {
     file.toFile().deleteOnExit();
     Files.writeString(file, endpoints);
 
-    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-        new FileEndpointDiscovery(file), null, GpuProbes.mock(mockGpus),
-        ModelServerMetricsConfig.defaults(), ScrapeOptions.DEFAULTS, Duration.ofMillis(100),
-        Duration.ofMillis(100), null));
+    SidecarVerticle sidecar = new SidecarVerticle(new SidecarOptions().setEndpointsFile(file.toString())
+        .setMockGpus(mockGpus.toString()).setHttpHost("127.0.0.1").setHttpPort(0));
     vertx.deployVerticle(sidecar).await(30, TimeUnit.SECONDS);
-    int http = SidecarHttpServer.start(vertx, sidecar, "127.0.0.1", 0).await(10, TimeUnit.SECONDS).actualPort();
+    int http = sidecar.httpPort();
     AtomicLong published = new AtomicLong();
     vertx.eventBus().<LoadVector>consumer(LoadBus.LOAD.name(), m -> published.incrementAndGet());
 

@@ -1,10 +1,8 @@
 package dev.loadfuse.benchmarks.picker;
 
 import com.google.protobuf.ByteString;
-import dev.loadfuse.picker.plugins.InTreePlugins;
-import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.server.PickerServer;
-import dev.loadfuse.picker.server.PickerSettings;
+import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadVector;
@@ -99,8 +97,9 @@ public final class ExtProcLoad {
 
   private void run(int seconds, int streams, int nChannels) throws Exception {
     Vertx vertx = Vertx.vertx();
-    PickerSettings settings = new PickerSettings("127.0.0.1", 0, 0, 0, new ConfigLoader(InTreePlugins.registry()).defaults(),
-        null, null, true, null, null, null, false, null, null, 0, Math.max(1, Runtime.getRuntime().availableProcessors()));
+    // Vectors from "remote sidecars" (published below on the local bus), one ext_proc server per core.
+    PickerOptions settings = new PickerOptions().setCluster(true).setSecureServing(false).setEphemeralPorts()
+        .setExtProcServers(Math.max(1, Runtime.getRuntime().availableProcessors()));
     PickerServer server = PickerServer.start(vertx, settings).await(60, TimeUnit.SECONDS);
     publishVectors(vertx, 16);
     while (!server.datastore().ready()) {
@@ -113,7 +112,7 @@ public final class ExtProcLoad {
     byte[] small = body(1024);
     byte[] large = body(220 * 1024);
     System.out.printf(Locale.ROOT, "cores %d, %d endpoints, ext_proc servers %d%n",
-        Runtime.getRuntime().availableProcessors(), server.datastore().all().length, settings.extProcServers());
+        Runtime.getRuntime().availableProcessors(), server.datastore().all().length, settings.getExtProcServers());
 
     // warm-up: the JIT needs a few seconds (a few hundred round trips/s at first)
     throughput(small, streams, 5);
@@ -137,7 +136,7 @@ public final class ExtProcLoad {
   }
 
   private static void publishVectors(Vertx vertx, int n) {
-    LoadBus.install(vertx.eventBus());
+    LoadBus.install(vertx);
     SplittableRandom r = new SplittableRandom(3);
     List<LoadVector> vectors = new ArrayList<>();
     for (int i = 0; i < n; i++) {

@@ -4,12 +4,8 @@ import dev.loadfuse.benchmarks.sim.EngineProfile;
 import dev.loadfuse.benchmarks.sim.SimClock;
 import dev.loadfuse.benchmarks.sim.SimEngine;
 import dev.loadfuse.benchmarks.sim.SimGpuProbe;
-import dev.loadfuse.engine.config.ModelServerMetricsConfig;
+import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.picker.server.PickerServer;
-import dev.loadfuse.picker.server.PickerSettings;
-import dev.loadfuse.sidecar.SidecarVerticle;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,10 +16,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Everything a gateway routes over, on one Vert.x: the simulated engines, the sidecar scraping
- * them (with {@link SimGpuProbe} as its GPU probe, so throttling shows in the load vectors), and,
- * for policies that use one, a picker fed by that sidecar over the local event bus. Fresh per
- * measurement, so no cache or queue state leaks from one policy to the next.
+ * Everything a gateway routes over, on one Vert.x: the simulated engines and, for policies that
+ * use one, a picker in local mode. The picker's own in-process sidecar (the embedded-sidecar
+ * facade, as {@code picker.jar --endpoints-file F --mock-gpus G} runs it) scrapes the engines and
+ * reads their simulated GPUs through {@link SimGpuProbe}, given as its GPU probe, so throttling
+ * shows in the load vectors: the GPUs are read in the picker's own process. Fresh per measurement,
+ * so no cache or queue state leaks from one policy to the next.
  */
 public final class Fleet implements AutoCloseable {
 
@@ -45,8 +43,9 @@ public final class Fleet implements AutoCloseable {
   /**
    * @param profiles one per engine (its kind picks the /metrics format)
    * @param scrapeInterval the sidecar's scrape interval, real time
-   * @param placement where the picker runs: in this JVM, or in a child JVM ({@link PickerProcess})
-   *     with its own in-process sidecar (no GPU probe there, so GPU plugins see no GPU)
+   * @param placement where the picker runs: in this JVM (its in-process sidecar reading the
+   *     simulated GPUs), or in a child JVM ({@link PickerProcess}) with its own in-process sidecar
+   *     and no GPU probe (the simulated GPUs live in this JVM), so GPU plugins see no GPU
    */
   public static Fleet start(List<EngineProfile> profiles, SimClock clock, Policy policy, Duration scrapeInterval,
       PickerPlacement placement) throws Exception {
@@ -69,17 +68,15 @@ public final class Fleet implements AutoCloseable {
         return new Fleet(vertx, engines, null, PickerProcess.start(policy.configText(), endpoints, scrapeInterval,
             placement == PickerPlacement.CHILD_REALTIME), endpoints);
       }
-      SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-          new FileEndpointDiscovery(endpoints), null, new SimGpuProbe(engines), ModelServerMetricsConfig.defaults(),
-          ScrapeOptions.DEFAULTS.withInterval(scrapeInterval), Duration.ofMillis(100), Duration.ofMillis(100), null));
-      vertx.deployVerticle(sidecar).await(30, TimeUnit.SECONDS);
       PickerServer picker = null;
       if (policy.usesPicker()) {
-        // remote-sidecar mode on a local bus: the picker takes the vectors of the sidecar above
-        // (with GPU state) instead of deploying its own GPU-less one.
-        PickerSettings settings = new PickerSettings("127.0.0.1", 0, 0, 0, policy.pickerConfig(), null, endpoints,
-            true, "sim-pool", null, null, false, null, null, 0, 1);
-        picker = PickerServer.start(vertx, settings).await(30, TimeUnit.SECONDS);
+        // Local mode: the picker's in-process sidecar scrapes the engines and reads the simulated
+        // GPUs (a custom GPU probe, as --mock-gpus gives a file-driven one).
+        PickerOptions options = new PickerOptions().setEndpointsFile(endpoints.toString()).setPoolName("sim-pool")
+            .setConfig(policy.pickerConfig()).setRefreshMetricsInterval(scrapeInterval)
+            .setCustomGpuProbe(new SimGpuProbe(engines)).setSecureServing(false).setExtProcServers(1)
+            .setEphemeralPorts();
+        picker = PickerServer.start(vertx, options).await(30, TimeUnit.SECONDS);
       }
       return new Fleet(vertx, engines, picker, null, endpoints);
     } catch (Exception e) {
@@ -96,6 +93,20 @@ public final class Fleet implements AutoCloseable {
   /** The picker's ext_proc port; -1 when the policy uses none. */
   public int extProcPort() {
     return pickerProcess != null ? pickerProcess.grpcPort() : picker == null ? -1 : picker.grpcPort();
+  }
+
+  /**
+   * Which process reads the GPUs the picker routes on, for the output: the in-JVM picker's own
+   * in-process sidecar (this process), or none for a child-JVM picker; null without a picker.
+   */
+  public String gpuSource() {
+    if (picker != null) {
+      long withGpus = java.util.Arrays.stream(picker.datastore().all())
+          .filter(e -> e.vector() != null && !e.vector().gpus().isEmpty()).count();
+      return "the picker's in-process sidecar in this process (pid " + ProcessHandle.current().pid() + "): "
+          + picker.gpuProbe() + "; GPU readings in the picker for " + withGpus + " of " + engines.size() + " endpoints";
+    }
+    return pickerProcess != null ? "nobody: the child-JVM picker's in-process sidecar has no GPU probe" : null;
   }
 
   /** The child-JVM picker; null when the picker runs in this JVM or the policy uses none. */

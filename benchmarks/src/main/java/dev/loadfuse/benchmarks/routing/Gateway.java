@@ -3,12 +3,8 @@ package dev.loadfuse.benchmarks.routing;
 import com.google.protobuf.ByteString;
 import dev.loadfuse.benchmarks.sim.SimClock;
 import dev.loadfuse.benchmarks.sim.SimEngine;
-import io.envoyproxy.envoy.config.core.v3.HeaderMap;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.ManagedChannel;
@@ -42,7 +38,6 @@ import java.util.regex.Pattern;
  */
 public final class Gateway implements AutoCloseable {
 
-  private static final String DESTINATION = "x-gateway-destination-endpoint";
   private static final Pattern PROMPT = Pattern.compile("\"prompt_tokens\":(\\d+)");
   private static final Pattern COMPLETION = Pattern.compile("\"completion_tokens\":(\\d+)");
   private static final Pattern CACHED = Pattern.compile("\"cached_tokens\":(\\d+)");
@@ -176,11 +171,8 @@ public final class Gateway implements AutoCloseable {
       out = ExternalProcessorGrpc.newStub(channel).process(this);
       byte[] body = item.body().getBytes(StandardCharsets.UTF_8);
       synchronized (this) {
-        out.onNext(ProcessingRequest.newBuilder().setRequestHeaders(HttpHeaders.newBuilder().setHeaders(headers(
-            ":method", "POST", ":path", item.path(), ":authority", "gateway", "content-type", "application/json",
-            "x-request-id", "req-" + index, "content-length", Integer.toString(body.length)))).build());
-        out.onNext(ProcessingRequest.newBuilder().setRequestBody(HttpBody.newBuilder()
-            .setBody(ByteString.copyFrom(body)).setEndOfStream(true)).build());
+        out.onNext(ExtProcMessages.requestHeaders(item, "req-" + index, body.length));
+        out.onNext(ExtProcMessages.requestBody(body));
       }
     }
 
@@ -190,10 +182,9 @@ public final class Gateway implements AutoCloseable {
         fail("HTTP " + r.getImmediateResponse().getStatus().getCodeValue() + ": "
             + r.getImmediateResponse().getBody().toStringUtf8());
       } else if (r.hasRequestHeaders()) {
-        for (HeaderValueOption h : r.getRequestHeaders().getResponse().getHeaderMutation().getSetHeadersList()) {
-          if (DESTINATION.equals(h.getHeader().getKey())) {
-            destination = h.getHeader().getRawValue().toStringUtf8().split(",", 2)[0];
-          }
+        String d = ExtProcMessages.destination(r);
+        if (d != null) {
+          destination = d;
         }
       } else if (r.hasRequestBody()) {
         var streamed = r.getRequestBody().getResponse().getBodyMutation().getStreamedResponse();
@@ -201,7 +192,7 @@ public final class Gateway implements AutoCloseable {
         if (streamed.getEndOfStream()) {
           pickerNanos = System.nanoTime() - t0;
           if (destination == null) {
-            fail("picker answered without " + DESTINATION);
+            fail("picker answered without " + ExtProcMessages.DESTINATION);
             return;
           }
           if (answerLocally) {
@@ -273,9 +264,8 @@ public final class Gateway implements AutoCloseable {
         return;
       }
       synchronized (this) {
-        out.onNext(ProcessingRequest.newBuilder().setResponseHeaders(HttpHeaders.newBuilder().setHeaders(headers(
-            ":status", Integer.toString(resp.statusCode()),
-            "content-type", String.valueOf(resp.getHeader("content-type"))))).build());
+        out.onNext(ExtProcMessages.responseHeaders(resp.statusCode(), String.valueOf(resp.getHeader("content-type")),
+            false));
       }
       resp.handler(b -> {
         synchronized (this) {
@@ -302,8 +292,7 @@ public final class Gateway implements AutoCloseable {
       String envelope = "{\"id\":\"cmpl-warm-up\",\"object\":\"" + (chat ? "chat.completion.chunk" : "text_completion")
           + "\",\"model\":\"warm-up\",";
       synchronized (this) {
-        out.onNext(ProcessingRequest.newBuilder().setResponseHeaders(HttpHeaders.newBuilder().setHeaders(headers(
-            ":status", "200", "content-type", "text/event-stream"))).build());
+        out.onNext(ExtProcMessages.responseHeaders(200, "text/event-stream", false));
         for (int sent = 0; sent < item.outputTokens(); ) {
           int n = sent == 0 ? 1 : Math.min(SimEngine.TOKENS_PER_EVENT, item.outputTokens() - sent);
           sent += n;
@@ -347,14 +336,6 @@ public final class Gateway implements AutoCloseable {
         fail("ext_proc stream ended before the response did");
       }
     }
-  }
-
-  private static HeaderMap headers(String... keyValues) {
-    HeaderMap.Builder m = HeaderMap.newBuilder();
-    for (int i = 0; i < keyValues.length; i += 2) {
-      m.addHeaders(HeaderValue.newBuilder().setKey(keyValues[i]).setRawValue(ByteString.copyFromUtf8(keyValues[i + 1])));
-    }
-    return m.build();
   }
 
   @Override

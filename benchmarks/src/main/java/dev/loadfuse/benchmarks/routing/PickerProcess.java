@@ -32,7 +32,7 @@ public final class PickerProcess implements AutoCloseable {
 
   /** JVM flags of the child: the container's (k8s/base/picker-deployment.yaml) with a fixed heap. */
   static final List<String> JVM_FLAGS =
-      List.of("-XX:-UsePerfData", "-Xms256m", "-Xmx512m", "--enable-native-access=ALL-UNNAMED");
+      List.of("-XX:-UsePerfData", "-Xms256m", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED");
 
   private static final Pattern SERVING =
       Pattern.compile("ext_proc on :(\\d+), health on :(\\d+), metrics on :(\\d+)");
@@ -70,7 +70,7 @@ public final class PickerProcess implements AutoCloseable {
     cmd.addAll(JVM_FLAGS);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.loadfuse.picker.cli.PickerMain",
         "--endpoints-file", endpointsFile.toString(), "--config-text", configText, "--secure-serving", "false",
-        "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0",
+        "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", "--gpu-probe", "none",
         "--refresh-metrics-interval", scrapeInterval.toMillis() + "ms"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Deque<String> lastLines = new ArrayDeque<>();

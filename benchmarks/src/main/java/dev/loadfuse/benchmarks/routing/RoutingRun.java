@@ -65,6 +65,8 @@ public final class RoutingRun {
 
   private final Options options;
   private final PrintStream log;
+  /** Policies whose GPU source was printed (once each). */
+  private final java.util.Set<String> gpuSourceShown = new java.util.HashSet<>();
 
   public RoutingRun(Options options, PrintStream log) {
     this.options = options;
@@ -143,6 +145,10 @@ public final class RoutingRun {
             options.picker());
         Gateway gateway = new Gateway(fleet.extProcPort(), fleet.engines(), clock)) {
       fleet.awaitReady(Duration.ofSeconds(20));
+      // Once for each policy whose config has GPU plugins.
+      if (fleet.gpuSource() != null && policy.configText().contains("gpu-") && gpuSourceShown.add(policy.name())) {
+        log.printf(Locale.ROOT, "  %s: GPUs read by %s%n", policy.name(), fleet.gpuSource());
+      }
       gateway.warmUp(20);
       if (fleet.pickerProcess() != null) {
         // A fresh child JVM has compiled nothing yet (this one has: the throwaway point).

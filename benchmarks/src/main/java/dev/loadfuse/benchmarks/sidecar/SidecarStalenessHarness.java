@@ -1,12 +1,9 @@
 package dev.loadfuse.benchmarks.sidecar;
 
-import dev.loadfuse.engine.config.ModelServerMetricsConfig;
-import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,7 +88,7 @@ public final class SidecarStalenessHarness {
 
     AtomicReference<Pending> pending = new AtomicReference<>();
     Map<String, LoadVector> latest = new ConcurrentHashMap<>();
-    LoadBus.install(vertx.eventBus());
+    LoadBus.install(vertx);
     vertx.eventBus().<LoadVector>consumer(LoadBus.LOAD.name(), m -> {
       long now = System.nanoTime();
       LoadVector v = m.body();
@@ -101,15 +98,8 @@ public final class SidecarStalenessHarness {
         p.arrivedAtNanos().complete(now);
       }
     });
-    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-        new FileEndpointDiscovery(endpointsFile),
-        null,
-        GpuProbes.mock(gpusFile),
-        ModelServerMetricsConfig.defaults(),
-        ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(intervalMs)),
-        Duration.ofMillis(100),
-        null,
-        null));
+    SidecarVerticle sidecar = new SidecarVerticle(new SidecarOptions().setEndpointsFile(endpointsFile.toString())
+        .setMockGpus(gpusFile.toString()).setScrapeInterval(Duration.ofMillis(intervalMs)).setHttp(false));
     vertx.deployVerticle(sidecar).await(30, TimeUnit.SECONDS);
 
     // Every endpoint scraped once and healthy, with the page's baseline.

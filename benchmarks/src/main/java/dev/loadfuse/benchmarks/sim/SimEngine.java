@@ -1,6 +1,5 @@
 package dev.loadfuse.benchmarks.sim;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
@@ -10,7 +9,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -138,46 +136,11 @@ public final class SimEngine implements AutoCloseable {
 
   private void generate(HttpServerRequest req, Buffer body, boolean chat) {
     HttpServerResponse resp = req.response();
-    JsonNode json;
     try {
-      json = JSON.readTree(body.getBytes());
-    } catch (IOException e) {
-      error(resp, 400, "invalid JSON: " + e.getMessage());
-      return;
-    }
-    String prompt;
-    if (chat) {
-      JsonNode messages = json.path("messages");
-      if (!messages.isArray() || messages.isEmpty()) {
-        error(resp, 400, "messages: missing or empty");
-        return;
-      }
-      StringBuilder text = new StringBuilder();
-      for (JsonNode m : messages) {
-        text.append(m.path("content").asText(""));
-      }
-      prompt = text.toString();
-    } else {
-      JsonNode p = json.path("prompt");
-      if (!p.isTextual()) {
-        error(resp, 400, "prompt: missing (expected: a string)");
-        return;
-      }
-      prompt = p.asText();
-    }
-    String model = json.path("model").asText(null);
-    if (model == null) {
-      error(resp, 400, "model: missing");
-      return;
-    }
-    int maxTokens = json.path(chat && json.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens").asInt(16);
-    boolean stream = json.path("stream").asBoolean(false);
-    String id = (chat ? "chatcmpl-" : "cmpl-") + name + "-" + ids.incrementAndGet();
-    Writer writer = new Writer(resp, id, model, chat, stream);
-    SimRequest r;
-    try {
-      r = new SimRequest(model, profile().model(), prompt, maxTokens, profile().blockSizeTokens(), writer);
-      if (stream) {
+      CompletionRequest ask = CompletionRequest.parse(body.getBytes(), chat);
+      String id = (chat ? "chatcmpl-" : "cmpl-") + name + "-" + ids.incrementAndGet();
+      SimRequest r = ask.toSimRequest(profile(), new Writer(resp, id, ask.model(), chat, ask.stream()));
+      if (ask.stream()) {
         resp.setChunked(true).putHeader("content-type", "text/event-stream");
       }
       submit(r);

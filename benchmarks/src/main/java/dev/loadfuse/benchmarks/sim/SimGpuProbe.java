@@ -52,29 +52,38 @@ public final class SimGpuProbe implements GpuProbe {
       double util = window <= 0 ? 0 : Math.min(1, (s.busySecondsTotal() - lastBusy[i]) / window);
       lastAt[i] = now;
       lastBusy[i] = s.busySecondsTotal();
-      double speed = s.profile().speedFactor();
-      Set<ThrottleReason> reasons = EnumSet.noneOf(ThrottleReason.class);
-      if (speed < 1) {
-        reasons.add(ThrottleReason.SW_THERMAL_SLOWDOWN);
-        reasons.add(ThrottleReason.HW_SLOWDOWN);
-      } else if (util == 0) {
-        reasons.add(ThrottleReason.GPU_IDLE);
-      }
-      long used = (long) (MEMORY_TOTAL * (0.55 + 0.4 * s.kvCacheUsage()));
-      out.add(GpuSample.builder(uuidOf(i), i)
-          .name("NVIDIA H100 80GB HBM3 (simulated)")
-          .memoryTotalBytes(MEMORY_TOTAL).memoryUsedBytes(used).memoryFreeBytes(MEMORY_TOTAL - used)
-          .memoryReservedBytes(512L << 20)
-          .gpuUtilization(util).memoryUtilization(util * 0.6)
-          .powerWatts(Math.min(POWER_LIMIT_WATTS, 70 + util * 560 * Math.min(1, speed))).powerLimitWatts(POWER_LIMIT_WATTS)
-          .temperatureC(speed < 1 ? 89 : (int) Math.round(35 + 35 * util))
-          .throttleReasons(reasons)
-          .energyJoules(s.busySecondsTotal() * 600)
-          .migEnabled(false)
-          .sampledAtNanos(nanos)
-          .build());
+      out.add(gpuOf(i, s, util, nanos));
     }
     return GpuSnapshot.of(Optional.of("580.95.05 (simulated)"), nanos, out);
+  }
+
+  /**
+   * The reading of the GPU behind engine {@code index} in state {@code s}, busy {@code util} of
+   * the time since the previous reading: memory follows KV usage, power follows utilisation, and an
+   * engine below full speed reports thermal and hardware slowdown at 89 °C.
+   */
+  static GpuSample gpuOf(int index, EngineModel.Snapshot s, double util, long sampledAtNanos) {
+    double speed = s.profile().speedFactor();
+    Set<ThrottleReason> reasons = EnumSet.noneOf(ThrottleReason.class);
+    if (speed < 1) {
+      reasons.add(ThrottleReason.SW_THERMAL_SLOWDOWN);
+      reasons.add(ThrottleReason.HW_SLOWDOWN);
+    } else if (util == 0) {
+      reasons.add(ThrottleReason.GPU_IDLE);
+    }
+    long used = (long) (MEMORY_TOTAL * (0.55 + 0.4 * s.kvCacheUsage()));
+    return GpuSample.builder(uuidOf(index), index)
+        .name("NVIDIA H100 80GB HBM3 (simulated)")
+        .memoryTotalBytes(MEMORY_TOTAL).memoryUsedBytes(used).memoryFreeBytes(MEMORY_TOTAL - used)
+        .memoryReservedBytes(512L << 20)
+        .gpuUtilization(util).memoryUtilization(util * 0.6)
+        .powerWatts(Math.min(POWER_LIMIT_WATTS, 70 + util * 560 * Math.min(1, speed))).powerLimitWatts(POWER_LIMIT_WATTS)
+        .temperatureC(speed < 1 ? 89 : (int) Math.round(35 + 35 * util))
+        .throttleReasons(reasons)
+        .energyJoules(s.busySecondsTotal() * 600)
+        .migEnabled(false)
+        .sampledAtNanos(sampledAtNanos)
+        .build();
   }
 
   @Override

@@ -6,7 +6,7 @@ import dev.loadfuse.engine.EngineMetricsExtractor;
 import dev.loadfuse.engine.EngineSample;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.nvml.GpuProbes;
-import dev.loadfuse.sidecar.discovery.file.EndpointsFile;
+import dev.loadfuse.discovery.file.EndpointsFile;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -2,6 +2,7 @@ package dev.loadfuse.benchmarks.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.common.testing.Await;
 import dev.loadfuse.engine.EngineMetricsExtractor;
 import dev.loadfuse.engine.EngineSample;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
@@ -95,9 +96,7 @@ class SimEngineTest {
         three[i] = new SimRequest(i == 0 ? "sql-lora" : MODEL, MODEL, "abc ".repeat(64) + i, 100, 16, (r, n, f) -> { });
       }
       e.submit(three);
-      while (e.snapshot().running() < 2) {
-        Thread.onSpinWait();
-      }
+      Await.until("two requests running", () -> e.snapshot().running() >= 2);
       byte[] page = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.port() + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofByteArray()).body();
       EngineSample s = EngineMetricsExtractor.forConfig(ModelServerMetricsConfig.defaults().require(kind.engineLabel()))

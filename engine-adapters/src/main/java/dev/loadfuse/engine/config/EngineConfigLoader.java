@@ -1,33 +1,29 @@
 package dev.loadfuse.engine.config;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.loadfuse.common.settings.SettingsException;
+import dev.loadfuse.common.settings.SettingsNode;
+import dev.loadfuse.common.settings.SettingsReader;
 import dev.loadfuse.engine.spec.InvalidMetricSpecException;
 import dev.loadfuse.engine.spec.MetricSpec;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
  * Reads {@link ModelServerMetricsConfig} from the plugin's {@code parameters} (YAML, JSON or an
  * already-parsed map) or from an EndpointPickerConfig file.
  *
- * <p>The parameters are decoded strictly: an unknown key, a value of the wrong type or an invalid
- * metric spec is an {@link EngineConfigException} naming the path, e.g. {@code
+ * <p>The parameters are decoded strictly (the settings reader, {@link SettingsReader}): an unknown
+ * key ({@code engineConfigs[0]: unknown key "kvSpec" (known: name, ...)}), a duplicate key, a
+ * value of the wrong type or an invalid metric spec is an {@link EngineConfigException} naming the
+ * path, e.g. {@code
  * engineConfigs[0].kvUsageSpec: invalid metric spec "vllm:x{a=" at position 9: unterminated label
  * matcher}. A null value means "not set" (an empty spec, i.e. disabled, for spec fields).
  *
@@ -95,10 +91,21 @@ public final class EngineConfigLoader {
     return fromParametersNode(YAML.valueToTree(parameters), "");
   }
 
+  /**
+   * Decodes the plugin parameters from a parsed tree found at {@code path} of a larger document
+   * (e.g. the {@code engines} section of the sidecar's settings); errors name {@code path}.
+   */
+  public static ModelServerMetricsConfig fromParameters(JsonNode parameters, String path) {
+    return fromParametersNode(parameters, path);
+  }
+
   /** Decodes the plugin parameters from YAML or JSON text. */
   public static ModelServerMetricsConfig fromParametersText(String yamlOrJson) {
     return fromParametersNode(readTree(yamlOrJson), "");
   }
+
+  /** The largest EndpointPickerConfig file read (the picker's own limit, {@code PickerOptions}). */
+  public static final long MAX_ENDPOINT_PICKER_CONFIG_BYTES = 4 << 20;
 
   /**
    * Reads the metrics plugin's parameters from an EndpointPickerConfig file.
@@ -108,11 +115,9 @@ public final class EngineConfigLoader {
   public static ModelServerMetricsConfig fromEndpointPickerConfig(Path file) {
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new EngineConfigException(file + ": no such file");
-    } catch (IOException e) {
-      throw new EngineConfigException(file + ": cannot read: " + e, e);
+      text = SettingsReader.strict().limit(MAX_ENDPOINT_PICKER_CONFIG_BYTES, "an EndpointPickerConfig").readText(file);
+    } catch (SettingsException e) {
+      throw new EngineConfigException(e.getMessage(), e);
     }
     return fromEndpointPickerConfigText(text, file.toString());
   }
@@ -252,18 +257,10 @@ public final class EngineConfigLoader {
   }
 
   private static void checkKeys(JsonNode node, String path, List<String> allowed) {
-    Set<String> set = Set.copyOf(allowed);
-    List<String> unknown = new ArrayList<>();
-    node.fieldNames().forEachRemaining(
-        k -> {
-          if (!set.contains(k)) {
-            unknown.add(k);
-          }
-        });
-    if (!unknown.isEmpty()) {
-      throw new EngineConfigException(
-          at(path, unknown.get(0)) + ": unknown key (expected one of: "
-              + String.join(", ", allowed) + ")");
+    try {
+      SettingsNode.of("", path, node).keys(allowed);
+    } catch (SettingsException e) {
+      throw new EngineConfigException(e.getMessage(), e);
     }
   }
 
@@ -304,16 +301,9 @@ public final class EngineConfigLoader {
 
   private static JsonNode readTree(String text) {
     try {
-      JsonNode n = YAML.readTree(text);
-      return n == null ? MissingNode.getInstance() : n;
-    } catch (JacksonException e) {
-      JsonLocation loc = e.getLocation();
-      String where =
-          loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-      String msg = e.getOriginalMessage();
-      int nl = msg.indexOf('\n');
-      throw new EngineConfigException(
-          "invalid YAML" + where + ": " + (nl < 0 ? msg : msg.substring(0, nl)).strip(), e);
+      return SettingsReader.strict().parse("", text, SettingsReader.Format.YAML).raw();
+    } catch (SettingsException e) {
+      throw new EngineConfigException(e.getMessage(), e);
     }
   }
 }

@@ -184,12 +184,12 @@ class EngineConfigLoaderTest {
                 + " \"vllm:x{a=\" at position 9: unterminated label matcher"),
         List.of(
             plugin + "    engineConfig: []\n",
-            "epc.yaml: plugins[1].parameters.engineConfig: unknown key (expected one of:"
+            "epc.yaml: plugins[1].parameters: unknown key \"engineConfig\" (known:"
                 + " engineLabelKey, defaultEngine, engineConfigs, total-queued-requests-metric,"
                 + " kv-cache-usage-percentage-metric, lora-info-metric)"),
         List.of(
             plugin + "    engineConfigs:\n    - {name: e, kvSpec: x}\n",
-            "epc.yaml: plugins[1].parameters.engineConfigs[0].kvSpec: unknown key (expected one of:"
+            "epc.yaml: plugins[1].parameters.engineConfigs[0]: unknown key \"kvSpec\" (known:"
                 + " name, queuedRequestsSpec, runningRequestsSpec, kvUsageSpec, loraSpec,"
                 + " cacheInfoSpec, cacheBlockSizeLabelName, cacheNumBlocksLabelName,"
                 + " cacheBlockSizeSpec, cacheNumBlocksSpec, queuedRequestsFallbackSpec,"
@@ -263,7 +263,7 @@ class EngineConfigLoaderTest {
     assertThatThrownBy(
             () -> EngineConfigLoader.fromEndpointPickerConfigText(HEADER + "plugins: [a\n", "epc.yaml"))
         .isInstanceOf(EngineConfigException.class)
-        .hasMessageStartingWith("epc.yaml: invalid YAML at line ")
+        .hasMessageStartingWith("epc.yaml: invalid YAML (line ")
         .hasMessageNotContaining("\n");
   }
 
@@ -272,7 +272,7 @@ class EngineConfigLoaderTest {
     Path file = dir.resolve("nope.yaml");
     assertThatThrownBy(() -> EngineConfigLoader.fromEndpointPickerConfig(file))
         .isInstanceOf(EngineConfigException.class)
-        .hasMessage(file + ": no such file");
+        .hasMessage(file + ": cannot read: no such file");
   }
 
   @Test

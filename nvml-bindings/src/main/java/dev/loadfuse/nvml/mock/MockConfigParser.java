@@ -1,51 +1,42 @@
 package dev.loadfuse.nvml.mock;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.loadfuse.common.settings.SettingsException;
+import dev.loadfuse.common.settings.SettingsNode;
+import dev.loadfuse.common.settings.SettingsReader;
 import dev.loadfuse.nvml.ThrottleReason;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Strict reader of mock GPU files: unknown keys, wrong types and out-of-range values are
- * errors naming the file and the path, e.g. {@code gpus[1].memoryUsedBytes: ramp.to missing}.
+ * Strict reader of mock GPU files, on the settings reader ({@link SettingsReader}): duplicate keys,
+ * unknown keys ({@code gpus[0]: unknown key "memoryUsed" (known: uuid, ...)}), wrong types and
+ * out-of-range values are errors naming the file and the path, e.g. {@code
+ * gpus[1].memoryUsedBytes: ramp.to missing}.
  */
 final class MockConfigParser {
 
-  private static final ObjectMapper YAML =
-      YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
-  private static final String TOP_KEYS = "driverVersion, gpus";
+  private static final List<String> TOP_KEYS = List.of("driverVersion", "gpus");
   private static final List<String> GPU_KEYS = Stream.concat(
           Stream.of("uuid", "name", "throttleReasons", "migEnabled", "faults"),
           Arrays.stream(MockMetric.values()).map(MockMetric::key))
       .toList();
-  private static final String GPU_KEYS_TEXT = String.join(", ", GPU_KEYS);
   private static final String REASON_NAMES =
       Arrays.stream(ThrottleReason.values()).map(ThrottleReason::nvmlName).collect(Collectors.joining(", "));
+
+  /** The largest mock GPU file read (a file describing 64 GPUs is ~20 KiB). */
+  static final long MAX_FILE_BYTES = 1 << 20;
 
   private final String source;
 
@@ -54,37 +45,32 @@ final class MockConfigParser {
   }
 
   static MockGpuConfig load(Path file) {
-    String source = file.toString();
-    String text;
+    SettingsNode root;
     try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw new MockConfigException(source + ": cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+      root = SettingsReader.strict().limit(MAX_FILE_BYTES, "a mock GPU file").read(file);
+    } catch (SettingsException e) {
+      throw new MockConfigException(e.getMessage(), e);
     }
-    boolean json = file.getFileName() != null && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
-    return new MockConfigParser(source).parse(text, json ? JSON : YAML, json ? "JSON" : "YAML");
+    return new MockConfigParser(file.toString()).parse(root.raw());
   }
 
   static MockGpuConfig parse(String yaml, String source) {
-    return new MockConfigParser(source).parse(yaml, YAML, "YAML");
+    SettingsNode root;
+    try {
+      root = SettingsReader.strict().parse(source, yaml, SettingsReader.Format.YAML);
+    } catch (SettingsException e) {
+      throw new MockConfigException(e.getMessage(), e);
+    }
+    return new MockConfigParser(source).parse(root.raw());
   }
 
-  private MockGpuConfig parse(String text, ObjectMapper mapper, String format) {
-    JsonNode root;
-    try {
-      root = mapper.readTree(text);
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw new MockConfigException(
-          source + ": invalid " + format + where + ": " + e.getOriginalMessage().lines().findFirst().orElse(""), e);
-    }
+  private MockGpuConfig parse(JsonNode root) {
     if (root == null || root.isMissingNode() || root.isNull()) {
       throw new MockConfigException(source + ": empty (expected: a map with key gpus)");
     }
     Loc top = new Loc("", "");
-    requireObject(top, root, TOP_KEYS);
-    checkKeys(top, root, Set.of("driverVersion", "gpus"), TOP_KEYS);
+    requireObject(top, root, String.join(", ", TOP_KEYS));
+    checkKeys(top, root, TOP_KEYS);
     Optional<String> driverVersion =
         root.has("driverVersion") ? Optional.of(text(top.field("driverVersion"), root.get("driverVersion"))) : Optional.empty();
     JsonNode gpusNode = required(top, root, "gpus");
@@ -107,8 +93,8 @@ final class MockConfigParser {
   }
 
   private MockGpuConfig.Gpu gpu(Loc loc, JsonNode node) {
-    requireObject(loc, node, GPU_KEYS_TEXT);
-    checkKeys(loc, node, GPU_KEYS, GPU_KEYS_TEXT);
+    requireObject(loc, node, String.join(", ", GPU_KEYS));
+    checkKeys(loc, node, GPU_KEYS);
 
     String uuid = text(loc.field("uuid"), required(loc, node, "uuid"));
     String name = text(loc.field("name"), required(loc, node, "name"));
@@ -191,14 +177,14 @@ final class MockConfigParser {
     return switch (kind) {
       case "step" -> {
         requireObject(in, args, "from, to, atSeconds");
-        checkKeys(in, args, Set.of("from", "to", "atSeconds"), "from, to, atSeconds");
+        checkKeys(in, args, List.of("from", "to", "atSeconds"));
         yield new TimeFunction.Step(
             num(in, args, "from"), num(in, args, "to"), nonNegative(in, args, "atSeconds", 0, true));
       }
       case "ramp" -> {
         String keys = "from, to, durationSeconds, startSeconds";
         requireObject(in, args, keys);
-        checkKeys(in, args, Set.of("from", "to", "durationSeconds", "startSeconds"), keys);
+        checkKeys(in, args, List.of("from", "to", "durationSeconds", "startSeconds"));
         yield new TimeFunction.Ramp(
             num(in, args, "from"),
             num(in, args, "to"),
@@ -208,7 +194,7 @@ final class MockConfigParser {
       case "sine" -> {
         String keys = "mean, amplitude, periodSeconds, phaseSeconds";
         requireObject(in, args, keys);
-        checkKeys(in, args, Set.of("mean", "amplitude", "periodSeconds", "phaseSeconds"), keys);
+        checkKeys(in, args, List.of("mean", "amplitude", "periodSeconds", "phaseSeconds"));
         yield new TimeFunction.Sine(
             num(in, args, "mean"),
             nonNegative(in, args, "amplitude", 0, true),
@@ -229,7 +215,7 @@ final class MockConfigParser {
     return switch (kind) {
       case "lost" -> {
         requireObject(in, args, "afterSamples or atSeconds");
-        checkKeys(in, args, Set.of("afterSamples", "atSeconds"), "afterSamples, atSeconds");
+        checkKeys(in, args, List.of("afterSamples", "atSeconds"));
         if (args.has("afterSamples") == args.has("atSeconds")) {
           throw fail(loc, kind + ": needs exactly one of afterSamples, atSeconds");
         }
@@ -245,7 +231,7 @@ final class MockConfigParser {
       case "throttle" -> {
         String keys = "reasons, fromSeconds, untilSeconds";
         requireObject(in, args, keys);
-        checkKeys(in, args, Set.of("reasons", "fromSeconds", "untilSeconds"), keys);
+        checkKeys(in, args, List.of("reasons", "fromSeconds", "untilSeconds"));
         long bits = reasons(in.inner("reasons"), required(in, args, "reasons"), true);
         double from = nonNegative(in, args, "fromSeconds", 0, false);
         OptionalDouble until = OptionalDouble.empty();
@@ -330,11 +316,11 @@ final class MockConfigParser {
     }
   }
 
-  private void checkKeys(Loc loc, JsonNode node, Collection<String> allowed, String keys) {
+  private void checkKeys(Loc loc, JsonNode node, List<String> allowed) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!allowed.contains(key)) {
-        throw fail(loc.inner(key), "unknown key (expected one of: " + keys + ")");
+        throw fail(loc, SettingsNode.unknownKeyText(key, allowed));
       }
     }
   }

@@ -81,7 +81,7 @@ class MockGpuConfigTest {
   @ParameterizedTest(name = "{1}")
   @CsvSource(delimiterString = " => ", textBlock = """
       gpus: [{uuid: GPU-a, name: n}, {uuid: GPU-b, name: n, memoryUsedBytes: {ramp: {from: 1, durationSeconds: 2}}}] => gpus[1].memoryUsedBytes: ramp.to missing
-      gpu: [] => gpu: unknown key (expected one of: driverVersion, gpus)
+      gpu: [] => unknown key "gpu" (known: driverVersion, gpus)
       driverVersion: x => gpus missing
       gpus: {a: 1} => gpus: a map (expected: a list of GPUs)
       gpus: [[]] => gpus[0]: a list (expected: a map with keys uuid, name, throttleReasons, migEnabled, faults, memoryTotalBytes, memoryUsedBytes, memoryReservedBytes, gpuUtilization, memoryUtilization, powerWatts, powerLimitWatts, temperatureC, energyJoules)
@@ -89,7 +89,7 @@ class MockGpuConfigTest {
       gpus: [{uuid: GPU-a}] => gpus[0]: name missing
       gpus: [{uuid: '', name: n}] => gpus[0].uuid: '' (expected: a non-blank string)
       gpus: [{uuid: GPU-a, name: n}, {uuid: GPU-a, name: m}] => gpus[1].uuid: GPU-a (expected: unique; gpus[0] has it too)
-      gpus: [{uuid: GPU-a, name: n, memoryUsed: 1}] => gpus[0]: memoryUsed: unknown key (expected one of: uuid, name, throttleReasons, migEnabled, faults, memoryTotalBytes, memoryUsedBytes, memoryReservedBytes, gpuUtilization, memoryUtilization, powerWatts, powerLimitWatts, temperatureC, energyJoules)
+      gpus: [{uuid: GPU-a, name: n, memoryUsed: 1}] => gpus[0]: unknown key "memoryUsed" (known: uuid, name, throttleReasons, migEnabled, faults, memoryTotalBytes, memoryUsedBytes, memoryReservedBytes, gpuUtilization, memoryUtilization, powerWatts, powerLimitWatts, temperatureC, energyJoules)
       gpus: [{uuid: GPU-a, name: n, gpuUtilization: 1.3}] => gpus[0].gpuUtilization: 1.3 (expected: [0, 1])
       gpus: [{uuid: GPU-a, name: n, gpuUtilization: {sine: {mean: 0.75, amplitude: 0.5, periodSeconds: 10}}}] => gpus[0].gpuUtilization: sine reaches 1.25 (expected: [0, 1])
       gpus: [{uuid: GPU-a, name: n, powerWatts: {step: {from: 10, to: -1, atSeconds: 1}}}] => gpus[0].powerWatts: step reaches -1 (expected: >= 0)
@@ -97,7 +97,7 @@ class MockGpuConfigTest {
       gpus: [{uuid: GPU-a, name: n, powerWatts: hot}] => gpus[0].powerWatts: 'hot' (expected: a number, or one of {step: ...}, {ramp: ...}, {sine: ...})
       gpus: [{uuid: GPU-a, name: n, powerWatts: {square: {}}}] => gpus[0].powerWatts: unknown function 'square' (expected one of: step, ramp, sine)
       gpus: [{uuid: GPU-a, name: n, powerWatts: {ramp: {from: 1, to: 2, durationSeconds: 0}}}] => gpus[0].powerWatts: ramp.durationSeconds: 0 (expected: > 0)
-      gpus: [{uuid: GPU-a, name: n, powerWatts: {ramp: {from: 1, to: 2, durationSeconds: 3, slope: 1}}}] => gpus[0].powerWatts: ramp.slope: unknown key (expected one of: from, to, durationSeconds, startSeconds)
+      gpus: [{uuid: GPU-a, name: n, powerWatts: {ramp: {from: 1, to: 2, durationSeconds: 3, slope: 1}}}] => gpus[0].powerWatts: ramp: unknown key "slope" (known: from, to, durationSeconds, startSeconds)
       gpus: [{uuid: GPU-a, name: n, powerWatts: {step: {from: 1, to: x, atSeconds: 3}}}] => gpus[0].powerWatts: step.to: 'x' (expected: a number)
       gpus: [{uuid: GPU-a, name: n, powerWatts: {sine: {mean: 5, amplitude: 1, periodSeconds: -2}}}] => gpus[0].powerWatts: sine.periodSeconds: -2 (expected: > 0)
       gpus: [{uuid: GPU-a, name: n, memoryTotalBytes: 100, memoryReservedBytes: 20, memoryUsedBytes: {ramp: {from: 0, to: 90, durationSeconds: 1}}}] => gpus[0].memoryUsedBytes: up to 90 plus memoryReservedBytes up to 20 (expected: at most memoryTotalBytes 100)
@@ -119,9 +119,9 @@ class MockGpuConfigTest {
   void yamlSyntaxErrorsAndDuplicateKeys_reportedWithLine() {
     assertThatThrownBy(() -> parse("gpus: [\n  {uuid: a\n"))
         .isInstanceOf(MockConfigException.class)
-        .hasMessageStartingWith("test.yaml: invalid YAML at line ");
+        .hasMessageStartingWith("test.yaml: invalid YAML (line ");
     assertThatThrownBy(() -> parse("gpus: []\ngpus: []\n"))
-        .hasMessage("test.yaml: invalid YAML at line 2, column 5: Duplicate field 'gpus'");
+        .hasMessage("test.yaml: duplicate key \"gpus\" (line 2)");
   }
 
   @Test
@@ -142,12 +142,26 @@ class MockGpuConfigTest {
   }
 
   @Test
+  void oversizedAndEndlessFiles_refusedNamingTheLimit(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path big = dir.resolve("big.yaml");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(100L << 20); // sparse: no disk blocks
+    }
+    assertThatThrownBy(() -> MockGpuConfig.load(big))
+        .isInstanceOf(MockConfigException.class)
+        .hasMessage(big + ": 104857600 bytes, larger than the 1 MiB limit for a mock GPU file");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(Path.of("/dev/zero")), "no /dev/zero");
+    assertThatThrownBy(() -> MockGpuConfig.load(Path.of("/dev/zero")))
+        .hasMessage("/dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for a mock GPU file");
+  }
+
+  @Test
   void missingFile_errorNamesTheFile() {
     Path file = Path.of("/nonexistent/gpus.yaml");
 
     assertThatThrownBy(() -> MockGpuConfig.load(file))
         .isInstanceOf(MockConfigException.class)
-        .hasMessage("/nonexistent/gpus.yaml: cannot read (NoSuchFileException: /nonexistent/gpus.yaml)");
+        .hasMessage("/nonexistent/gpus.yaml: cannot read: no such file");
   }
 
   @Test

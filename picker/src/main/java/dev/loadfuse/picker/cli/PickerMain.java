@@ -1,33 +1,25 @@
 package dev.loadfuse.picker.cli;
 
-import dev.loadfuse.picker.extproc.ExtProcContext;
-import dev.loadfuse.picker.kubernetes.KubernetesOptions;
-import dev.loadfuse.picker.plugins.InTreePlugins;
-import dev.loadfuse.picker.routing.ObjectsFile;
-import dev.loadfuse.picker.routing.RoutingObjects;
-import dev.loadfuse.picker.scheduling.config.ConfigException;
-import dev.loadfuse.picker.scheduling.config.ConfigLoader;
-import dev.loadfuse.picker.scheduling.config.PickerConfig;
+import dev.loadfuse.common.errors.Problems;
+import dev.loadfuse.common.settings.CommandLineFlags;
+import dev.loadfuse.common.settings.Durations;
+import dev.loadfuse.common.settings.SettingsNode;
+import dev.loadfuse.common.settings.SettingsSources;
+import dev.loadfuse.nvml.GpuProbe;
+import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.picker.server.PickerServer;
-import dev.loadfuse.picker.server.PickerSettings;
-import dev.loadfuse.sidecar.cluster.ClusterOptions;
-import dev.loadfuse.sidecar.cluster.ClusteredVertx;
-import dev.loadfuse.sidecar.config.Durations;
-import dev.loadfuse.sidecar.discovery.kubernetes.InferencePoolSpec;
+import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -37,9 +29,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code picker.jar}: the endpoint picker. Flags carry the reference picker's names and defaults;
- * {@code --endpoints-file}, {@code --objects-file}, {@code --cluster*} and {@code --max-body-bytes}
- * are ours. Runs until SIGTERM/SIGINT. Exit codes: 0 after a clean stop, 2 for bad flags or
- * config (one line naming what is wrong).
+ * {@code --endpoints-file}, {@code --objects-file}, {@code --cluster*}, {@code --max-body-bytes},
+ * {@code --gpu-probe}, {@code --mock-gpus}, {@code --nvml-library} and {@code --options-file} are
+ * ours. Its settings are {@link PickerOptions}, read from the options file &lt; {@code LOADFUSE_*}
+ * environment variables &lt; flags ({@link SettingsSources}); a flag sets the option of the same
+ * name, only when given. Runs until SIGTERM/SIGINT. Exit codes ({@link Problems}): 0 after a clean
+ * stop, 2 for bad flags, settings or config (one line naming what is wrong), 3 when {@code
+ * --gpu-probe nvml} is demanded but NVML is unavailable.
  */
 @Command(
     name = "picker",
@@ -48,29 +44,37 @@ import picocli.CommandLine.Spec;
     description = {
         "loadfuse endpoint picker: an Envoy ext_proc server that picks the model-server endpoint of each "
             + "inference request from the endpoints' load (engine metrics and GPU state).",
-        "Local mode: --endpoints-file FILE (an in-process sidecar scrapes those model servers).",
+        "Local mode: --endpoints-file FILE (an in-process sidecar scrapes those model servers and reads the GPUs:"
+            + " NVML, or --mock-gpus FILE).",
         "Kubernetes mode: --pool-name NAME [--pool-namespace NS], or without CRDs --endpoint-selector k=v,... "
             + "--endpoint-target-ports PORT,... (pods, InferenceObjectives and InferenceModelRewrites watched).",
-        "Cluster mode: --cluster --cluster-members host:port,... (load vectors from remote sidecars)."})
+        "Cluster mode: --cluster --cluster-members host:port,... (load vectors from remote sidecars).",
+        "Settings come from --options-file, LOADFUSE_* environment variables and these flags (flags win)."})
 public final class PickerMain implements Callable<Integer> {
 
-  public static final int EXIT_OK = 0;
-  public static final int EXIT_USAGE = 2;
+  public static final int EXIT_OK = Problems.EXIT_OK;
+  public static final int EXIT_USAGE = Problems.EXIT_USAGE;
+  public static final int EXIT_UNAVAILABLE = Problems.EXIT_UNAVAILABLE;
 
   private static final Logger LOG = Logger.getLogger(PickerMain.class.getName());
+  /** Where the namespace comes from when no setting names it (the Kubernetes downward API). */
+  private static final String NAMESPACE_ENV = "NAMESPACE";
 
   @Spec CommandLine.Model.CommandSpec spec;
 
+  @Option(names = "--options-file", paramLabel = "FILE", description = "Settings file (YAML/JSON, the JSON form of PickerOptions: the flags' names in camel case); environment variables and flags override it.")
+  Path optionsFile;
+
   @Option(names = "--grpc-port", paramLabel = "PORT", description = "ext_proc gRPC port (default: ${DEFAULT-VALUE}).")
-  int grpcPort = PickerSettings.DEFAULT_GRPC_PORT;
+  int grpcPort = PickerOptions.DEFAULT_GRPC_PORT;
 
   @Option(names = "--grpc-health-port", paramLabel = "PORT", description = "gRPC health port (default: ${DEFAULT-VALUE}).")
-  int grpcHealthPort = PickerSettings.DEFAULT_GRPC_HEALTH_PORT;
+  int grpcHealthPort = PickerOptions.DEFAULT_GRPC_HEALTH_PORT;
 
   @Option(names = "--metrics-port", paramLabel = "PORT", description = "Prometheus /metrics and GET /v1/endpoints (default: ${DEFAULT-VALUE}).")
-  int metricsPort = PickerSettings.DEFAULT_METRICS_PORT;
+  int metricsPort = PickerOptions.DEFAULT_METRICS_PORT;
 
-  @Option(names = "--config-file", paramLabel = "FILE", description = "EndpointPickerConfig YAML (default: queue-scorer 2, kv-cache-utilization-scorer 2, max-score-picker).")
+  @Option(names = "--config-file", paramLabel = "FILE", description = "EndpointPickerConfig YAML (default: queue-scorer 2, kv-cache-utilization-scorer 2, prefix-cache-scorer 3, max-score-picker).")
   Path configFile;
 
   @Option(names = "--config-text", paramLabel = "YAML", description = "EndpointPickerConfig given inline (instead of --config-file).")
@@ -79,7 +83,7 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--pool-name", paramLabel = "NAME", description = "InferencePool to watch (Kubernetes mode); with --endpoints-file it only names the pool in metrics and filters --objects-file.")
   String poolName;
 
-  @Option(names = "--pool-namespace", paramLabel = "NS", description = "Namespace of the pool, its pods and routing objects (default: env NAMESPACE, else \"default\").")
+  @Option(names = "--pool-namespace", paramLabel = "NS", description = "Namespace of the pool, its pods and routing objects (default: env NAMESPACE, else \"" + PickerOptions.DEFAULT_POOL_NAMESPACE + "\").")
   String poolNamespace;
 
   @Option(names = "--endpoint-selector", paramLabel = "K=V,...", description = "Without CRDs: the pods to route to, by labels (instead of --pool-name).")
@@ -88,15 +92,15 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--endpoint-target-ports", paramLabel = "PORT,...", description = "Without CRDs: the model-server ports of each selected pod (1 to 8; one endpoint each).")
   String endpointTargetPorts;
 
-  @Option(names = "--refresh-metrics-interval", paramLabel = "DURATION", description = "Scrape interval of the in-process sidecar (default: 50ms).")
-  String refreshMetricsInterval = "50ms";
+  @Option(names = "--refresh-metrics-interval", paramLabel = "DURATION", description = "Scrape interval of the in-process sidecar (default: ${DEFAULT-VALUE}).")
+  String refreshMetricsInterval = Durations.format(PickerOptions.DEFAULT_REFRESH_METRICS_INTERVAL);
 
-  @Option(names = "--metrics-staleness-threshold", paramLabel = "DURATION", description = "Engine samples older than this count as absent (default: 2s).")
-  String metricsStalenessThreshold = "2s";
+  @Option(names = "--metrics-staleness-threshold", paramLabel = "DURATION", description = "Engine samples older than this count as absent (default: ${DEFAULT-VALUE}).")
+  String metricsStalenessThreshold = Durations.format(PickerOptions.DEFAULT_METRICS_STALENESS_THRESHOLD);
 
   @Option(names = "--secure-serving", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
-      description = "TLS on the ext_proc port, self-signed unless --cert-path (default: true).")
-  boolean secureServing = true;
+      description = "TLS on the ext_proc port, self-signed unless --cert-path (default: ${DEFAULT-VALUE}).")
+  boolean secureServing = PickerOptions.DEFAULT_SECURE_SERVING;
 
   @Option(names = "--cert-path", paramLabel = "DIR", description = "Directory with tls.crt and tls.key, reloaded when they change.")
   Path certPath;
@@ -110,8 +114,18 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--objects-file", paramLabel = "FILE", description = "InferenceObjective and InferenceModelRewrite objects (Kubernetes YAML, several documents).")
   Path objectsFile;
 
-  @Option(names = "--max-body-bytes", paramLabel = "BYTES", description = "Largest request body accepted; larger is refused with 413 (default: 33554432 = 32 MiB).")
-  int maxBodyBytes = ExtProcContext.DEFAULT_MAX_BODY_BYTES;
+  @Option(names = "--max-body-bytes", paramLabel = "BYTES", description = "Largest request body accepted; larger is refused with 413 (default: ${DEFAULT-VALUE} = "
+      + "32 MiB; 32Mi is accepted too).")
+  String maxBodyBytes = Integer.toString(PickerOptions.DEFAULT_MAX_BODY_BYTES);
+
+  @Option(names = "--gpu-probe", paramLabel = "KIND", description = "GPUs of the in-process sidecar: nvml, mock, none, auto or nvml-or-mock (default: auto = nvml if it loads, else none; mock with --mock-gpus).")
+  String gpuProbe;
+
+  @Option(names = "--mock-gpus", paramLabel = "FILE", description = "Mock GPU file for the in-process sidecar (implies --gpu-probe mock).")
+  Path mockGpus;
+
+  @Option(names = "--nvml-library", paramLabel = "PATH", description = "Path of libnvidia-ml.so.1 (default: the system library path).")
+  Path nvmlLibrary;
 
   @Option(names = "--cluster", description = "Take load vectors from remote sidecars on the clustered event bus (Hazelcast) instead of an in-process sidecar.")
   boolean cluster;
@@ -125,11 +139,20 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--cluster-host", paramLabel = "HOST", description = "Address this member binds and advertises.")
   String clusterHost;
 
-  @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: 5701; 0 = any).")
+  @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: ${DEFAULT-VALUE}; 0 = any).")
   int clusterPort = ClusterOptions.DEFAULT_PORT;
 
-  /** Reads the environment ({@code NAMESPACE}); replaced in tests. */
-  Function<String, String> env = System::getenv;
+  @Option(names = "--cluster-bus-port", paramLabel = "PORT", description = "The clustered event bus's TCP port (default: ${DEFAULT-VALUE} = any free port).")
+  int clusterBusPort = ClusterOptions.DEFAULT_BUS_PORT;
+
+  @Option(names = "--cluster-secret-file", paramLabel = "FILE", description = "The cluster's shared secret, the sidecars' (at least 32 bytes; in Kubernetes a mounted Secret): members prove it to join, and every bus message is sealed with it. Required with --cluster unless --cluster-insecure.")
+  Path clusterSecretFile;
+
+  @Option(names = "--cluster-insecure", description = "Join a cluster without a secret: unauthenticated and unencrypted, for a test on one machine.")
+  boolean clusterInsecure;
+
+  /** The environment; replaced in tests. */
+  Map<String, String> environment = System.getenv();
   /** Stops the command without a signal (tests). */
   CountDownLatch stopSignal = new CountDownLatch(1);
   /** Called once serving (tests read the ports). */
@@ -156,37 +179,48 @@ public final class PickerMain implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    PickerSettings settings;
-    ClusterOptions clusterOptions = null;
-    try {
-      settings = settings();
-      if (settings.remoteSidecars()) {
-        clusterOptions = clusterOptions();
-      }
-    } catch (IllegalArgumentException | ConfigException e) {
-      err.println("picker: " + e.getMessage());
-      err.flush();
-      return EXIT_USAGE;
-    }
+    PickerOptions options;
+    ClusterOptions cluster = null;
+    GpuProbe probe = null;
     Logging.configure(verbosity);
+    try {
+      options = options();
+      // Loaded now, so that a bad config or objects file stops the start with its own message.
+      options.setConfig(options.loadConfig()).setRouting(options.loadRouting());
+      if (options.remoteSidecars()) {
+        cluster = options.clusterOptions(); // reads the secret file: a bad one stops the start here
+      }
+      if (!options.remoteSidecars()) {
+        // As sidecar.jar run does: NVML demanded but absent is exit 3, a bad mock file exit 2.
+        probe = GpuProbes.open(options.getGpuProbe(), path(options.getMockGpus()), path(options.getNvmlLibrary()));
+        options.setCustomGpuProbe(probe);
+      }
+    } catch (RuntimeException e) {
+      err.println("picker: " + Problems.message(e));
+      err.flush();
+      return Problems.exitCode(e);
+    }
     Vertx vertx = null;
     PickerServer server = null;
     try {
-      vertx = clusterOptions == null ? Vertx.vertx()
-          : ClusteredVertx.start(clusterOptions, new VertxOptions()).await(60, TimeUnit.SECONDS);
+      VertxOptions vertxOptions = new VertxOptions();
+      vertxOptions.getEventBusOptions().setPort(options.getClusterBusPort());
+      vertx = cluster != null ? ClusteredVertx.start(cluster, vertxOptions).await(60, TimeUnit.SECONDS) : Vertx.vertx();
       try {
-        server = PickerServer.start(vertx, settings).await(60, TimeUnit.SECONDS);
+        server = PickerServer.start(vertx, options).await(60, TimeUnit.SECONDS);
+        probe = null; // the in-process sidecar owns it
       } catch (Exception e) {
-        err.println("picker: cannot start: " + rootMessage(e));
+        err.println("picker: cannot start: " + Problems.message(e));
         err.flush();
-        return EXIT_USAGE;
+        return Problems.exitCode(e);
       }
-      out.println("loadfuse picker: ext_proc " + (settings.secureServing() ? "(TLS) " : "") + "on :" + server.grpcPort()
+      out.println("loadfuse picker: ext_proc " + (options.isSecureServing() ? "(TLS) " : "") + "on :" + server.grpcPort()
           + ", health on :" + server.grpcHealthPort() + ", metrics on :" + server.metricsPort()
           + ", " + server.datastore().all().length + " endpoint(s)"
-          + (settings.endpointsFile() != null ? " from " + settings.endpointsFile() : "")
-          + (settings.kubernetes() != null ? " from " + settings.kubernetes().describe() : "")
-          + (settings.remoteSidecars() ? ", load from remote sidecars" : ", in-process sidecar"));
+          + (options.getEndpointsFile() != null ? " from " + options.getEndpointsFile() : "")
+          + (options.kubernetes() != null ? " from " + options.kubernetes().describe() : "")
+          + (options.remoteSidecars() ? ", load from remote sidecars"
+              : ", in-process sidecar (GPUs: " + server.gpuProbe() + ")"));
       out.flush();
       onServing.accept(server);
       Thread hook = new Thread(stopSignal::countDown, "loadfuse-picker-shutdown");
@@ -202,10 +236,13 @@ public final class PickerMain implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return EXIT_OK;
     } catch (Exception e) {
-      err.println("picker: " + rootMessage(e));
+      err.println("picker: " + Problems.message(e));
       err.flush();
-      return EXIT_USAGE;
+      return Problems.exitCode(e);
     } finally {
+      if (probe != null) {
+        probe.close();
+      }
       if (server != null) {
         server.close();
       }
@@ -219,171 +256,23 @@ public final class PickerMain implements Callable<Integer> {
     }
   }
 
-  /** Validates the flags and loads the config and objects. */
-  PickerSettings settings() {
-    boolean remote = cluster || clusterMembers != null || clusterService != null;
-    if (clusterService != null && clusterMembers != null) {
-      throw new IllegalArgumentException("--cluster-members and --cluster-service: give one (a member list, or the"
-          + " headless Service whose pods are the members)");
+  /** The settings: options file &lt; environment &lt; flags, read and checked. */
+  PickerOptions options() {
+    PickerOptions options = PickerOptions.read(settings());
+    String namespace = environment.get(NAMESPACE_ENV);
+    if (namespace != null && !namespace.isBlank()) {
+      options.setNamespaceFallback(namespace.trim());
     }
-    if (clusterService != null && clusterService.isBlank()) {
-      throw new IllegalArgumentException("--cluster-service: \"" + clusterService + "\" (expected: a Service name)");
-    }
-    if (configFile != null && configText != null) {
-      throw new IllegalArgumentException("--config-file and --config-text: give one, not both");
-    }
-    KubernetesOptions kubernetes = kubernetesOptions();
-    if (endpointsFile == null && kubernetes == null && !remote) {
-      throw new IllegalArgumentException("no endpoints: give --endpoints-file FILE (local mode), --pool-name NAME or"
-          + " --endpoint-selector k=v --endpoint-target-ports PORT (Kubernetes mode), or --cluster"
-          + " --cluster-members host:port,... to take endpoints and load from remote sidecars");
-    }
-    if (kubernetes != null && objectsFile != null) {
-      throw new IllegalArgumentException("--objects-file: not in Kubernetes mode (InferenceObjectives and"
-          + " InferenceModelRewrites are read from the API server)");
-    }
-    if (!secureServing && certPath != null) {
-      throw new IllegalArgumentException("--cert-path needs --secure-serving=true");
-    }
-    ConfigLoader loader = new ConfigLoader(InTreePlugins.registry());
-    PickerConfig config = configFile != null ? loader.loadFile(configFile)
-        : configText != null ? loader.load(configText, "--config-text") : loader.defaults();
-    RoutingObjects routing = objectsFile != null ? ObjectsFile.load(objectsFile, poolName) : RoutingObjects.NONE;
-    Duration refresh = Durations.parse("--refresh-metrics-interval", refreshMetricsInterval);
-    Duration stale = Durations.parse("--metrics-staleness-threshold", metricsStalenessThreshold);
-    return new PickerSettings(null, grpcPort, grpcHealthPort, metricsPort, config, routing, endpointsFile, remote,
-        poolName, refresh, stale, secureServing, certPath, null, maxBodyBytes,
-        Math.max(1, Runtime.getRuntime().availableProcessors()), kubernetes);
+    return options.validate();
   }
 
-  /** The Kubernetes source the flags name, or null without {@code --pool-name}/{@code --endpoint-selector}. */
-  private KubernetesOptions kubernetesOptions() {
-    boolean selector = endpointSelector != null || endpointTargetPorts != null;
-    if (endpointsFile != null) {
-      if (selector) {
-        throw new IllegalArgumentException("--endpoint-selector/--endpoint-target-ports and --endpoints-file: give one"
-            + " source of endpoints, not both");
-      }
-      if (poolNamespace != null) {
-        throw new IllegalArgumentException("--pool-namespace: only in Kubernetes mode (not with --endpoints-file)");
-      }
-      return null; // --pool-name names the file's pool in metrics
-    }
-    if (selector && poolName != null) {
-      throw new IllegalArgumentException("--pool-name and --endpoint-selector: give one (an InferencePool, or pods"
-          + " selected by labels without CRDs)");
-    }
-    if (!selector && poolName == null) {
-      if (poolNamespace != null) {
-        throw new IllegalArgumentException("--pool-namespace: needs --pool-name or --endpoint-selector");
-      }
-      return null;
-    }
-    String namespace = poolNamespace;
-    if (namespace == null) {
-      String env = this.env.apply("NAMESPACE");
-      namespace = env == null || env.isBlank() ? "default" : env.trim();
-    }
-    if (namespace.isBlank()) {
-      throw new IllegalArgumentException("--pool-namespace: \"" + namespace + "\" (expected: a namespace)");
-    }
-    if (!selector) {
-      if (poolName.isBlank()) {
-        throw new IllegalArgumentException("--pool-name: \"" + poolName + "\" (expected: an InferencePool name)");
-      }
-      return KubernetesOptions.pool(namespace, poolName);
-    }
-    if (endpointSelector == null) {
-      throw new IllegalArgumentException("--endpoint-target-ports: needs --endpoint-selector");
-    }
-    if (endpointTargetPorts == null) {
-      throw new IllegalArgumentException("--endpoint-selector: needs --endpoint-target-ports");
-    }
-    return KubernetesOptions.selector(namespace, labels(endpointSelector), ports(endpointTargetPorts));
+  private SettingsNode settings() {
+    return SettingsSources.stack(PickerOptions.OPTIONS_FILE_READER, optionsFile,
+        SettingsSources.environment(environment, PickerOptions.KEYS, Map.of()),
+        CommandLineFlags.given(spec, PickerOptions.KEYS));
   }
 
-  /** {@code k=v,k2=v2} (spaces around items allowed). */
-  static Map<String, String> labels(String text) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String item : text.split(",", -1)) {
-      String kv = item.trim();
-      int eq = kv.indexOf('=');
-      if (eq <= 0 || kv.indexOf('=', eq + 1) >= 0 || kv.substring(0, eq).isBlank()) {
-        throw new IllegalArgumentException("--endpoint-selector: \"" + text + "\": item \"" + kv
-            + "\" (expected: key=value pairs separated by commas, e.g. app=vllm,tier=gpu)");
-      }
-      String key = kv.substring(0, eq).trim();
-      if (out.put(key, kv.substring(eq + 1).trim()) != null) {
-        throw new IllegalArgumentException("--endpoint-selector: \"" + text + "\": key \"" + key + "\" given twice");
-      }
-    }
-    return out;
-  }
-
-  /** {@code 8000,8001}: 1 to 8 distinct ports. */
-  static List<Integer> ports(String text) {
-    List<Integer> out = new ArrayList<>();
-    String[] items = text.split(",", -1);
-    for (int i = 0; i < items.length; i++) {
-      String item = items[i].trim();
-      int port;
-      try {
-        port = Integer.parseInt(item);
-      } catch (NumberFormatException e) {
-        port = -1;
-      }
-      if (port < 1 || port > 65535) {
-        throw new IllegalArgumentException("--endpoint-target-ports: \"" + text + "\": item " + (i + 1) + " \"" + item
-            + "\" (expected: a port in [1, 65535])");
-      }
-      if (out.contains(port)) {
-        throw new IllegalArgumentException("--endpoint-target-ports: \"" + text + "\": port " + port + " given twice");
-      }
-      out.add(port);
-    }
-    if (out.size() > InferencePoolSpec.MAX_TARGET_PORTS) {
-      throw new IllegalArgumentException("--endpoint-target-ports: " + out.size() + " ports (expected: 1 to "
-          + InferencePoolSpec.MAX_TARGET_PORTS + ")");
-    }
-    return out;
-  }
-
-  /** How this picker joins the clustered event bus (cluster mode). */
-  ClusterOptions clusterOptions() {
-    return new ClusterOptions(members(), clusterHost, clusterPort, clusterService, clusterNamespace(), null);
-  }
-
-  /** The namespace of the --cluster-service: --pool-namespace, else env NAMESPACE, else default. */
-  private String clusterNamespace() {
-    if (clusterService == null) {
-      return null;
-    }
-    if (poolNamespace != null && !poolNamespace.isBlank()) {
-      return poolNamespace.trim();
-    }
-    String env = this.env.apply("NAMESPACE");
-    return env == null || env.isBlank() ? "default" : env.trim();
-  }
-
-  private java.util.List<String> members() {
-    java.util.List<String> list = new java.util.ArrayList<>();
-    if (clusterMembers != null) {
-      for (String m : clusterMembers.split(",")) {
-        if (!m.isBlank()) {
-          list.add(m.trim());
-        }
-      }
-    }
-    return list;
-  }
-
-  static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c
-        && (c.getMessage() == null || c instanceof java.util.concurrent.CompletionException
-            || c instanceof java.util.concurrent.ExecutionException)) {
-      c = c.getCause();
-    }
-    return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+  private static Path path(String file) {
+    return file == null ? null : Path.of(file);
   }
 }

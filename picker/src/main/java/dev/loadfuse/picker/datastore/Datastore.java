@@ -2,8 +2,8 @@ package dev.loadfuse.picker.datastore;
 
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.Endpoint;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
+import dev.loadfuse.discovery.Endpoint;
+import dev.loadfuse.discovery.EndpointSet;
 import java.util.ArrayList;
 import java.time.InstantSource;
 import java.util.Arrays;

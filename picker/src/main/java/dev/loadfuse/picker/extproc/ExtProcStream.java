@@ -17,12 +17,12 @@ import java.util.function.Consumer;
 
 /**
  * One ext_proc stream: one HTTP request through Envoy, from its headers to the end of its
- * response. A protocol state machine ({@link Phase}) that sequences the request path's stages and
+ * response. A protocol state machine ({@link StreamPhase}) that sequences the request path's stages and
  * answers Envoy ({@link Responses}): {@link RequestAssembler} (headers, body, parse, rewrite),
  * {@link RequestRouter} (admission, the admission gate, scheduling), {@link ResponseRewriter}
  * (usage, model restore). The body is buffered to its end (or the trailers); in BUFFERED mode
  * request headers are answered at once. The routing answer may come after the message that
- * completed the request, while the gate holds it ({@link Phase#WAITING}).
+ * completed the request, while the gate holds it ({@link StreamPhase#WAITING}).
  *
  * <p><b>Errors.</b> A {@link PickerException} (or any unexpected exception, as {@code Internal})
  * becomes an ImmediateResponse through {@link ErrorResponses}; the stream then ends cleanly. The
@@ -33,31 +33,12 @@ import java.util.function.Consumer;
  */
 final class ExtProcStream implements RequestRouter.Outcome {
 
-  /** Where the stream's answers go. */
-  interface Sink {
-    void send(ProcessingResponse response);
-
-    void end();
-  }
-
-  /** Where the stream is. Messages are ignored once it is {@link #FAILED} or {@link #CLOSED}. */
-  enum Phase {
-    REQUEST_HEADERS, // nothing received yet
-    REQUEST_BODY, // request headers received (or a body without them): buffering the body
-    WAITING, // admitted, waiting at the admission gate to be scheduled
-    ROUTED, // Envoy has the routing answer; the response has not begun
-    RESPONSE, // response headers received
-    DONE, // the response ended: counted, in-flight released
-    FAILED, // refused with an ImmediateResponse; the stream ended
-    CLOSED // Envoy ended the stream, or it broke
-  }
-
   private final ExtProcContext ctx;
-  private final Sink sink;
+  private final StreamSink sink;
   private final Consumer<ProcessingResponse> send;
   private final ResponseRewriter.Chunks responseChunks;
   private final RequestAssembler assembler;
-  private Phase phase = Phase.REQUEST_HEADERS;
+  private StreamPhase phase = StreamPhase.REQUEST_HEADERS;
   private BodySendMode requestMode;
   private BodySendMode responseMode;
   private long startNanos;
@@ -73,7 +54,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
   private Routed routed;
   private ResponseRewriter response;
 
-  ExtProcStream(ExtProcContext ctx, Sink sink) {
+  ExtProcStream(ExtProcContext ctx, StreamSink sink) {
     this.ctx = ctx;
     this.sink = sink;
     this.send = sink::send;
@@ -120,7 +101,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
   void onClientEnd() {
     leave();
     if (!closed()) {
-      phase = Phase.CLOSED;
+      phase = StreamPhase.CLOSED;
       sink.end();
     }
   }
@@ -129,14 +110,14 @@ final class ExtProcStream implements RequestRouter.Outcome {
   void onBroken() {
     leave();
     if (!closed()) {
-      phase = Phase.CLOSED;
+      phase = StreamPhase.CLOSED;
     }
   }
 
   private void onRequestHeaders(HttpHeaders h) {
     assembler.headers(h);
     startNanos = System.nanoTime();
-    phase = Phase.REQUEST_BODY;
+    phase = StreamPhase.REQUEST_BODY;
     if (h.getEndOfStream()) {
       route(assembler.headerOnly(), false);
     } else if (buffered(requestMode)) {
@@ -145,10 +126,10 @@ final class ExtProcStream implements RequestRouter.Outcome {
   }
 
   private void onRequestBody(HttpBody b) {
-    if (phase == Phase.REQUEST_HEADERS) {
+    if (phase == StreamPhase.REQUEST_HEADERS) {
       startNanos = System.nanoTime();
-      phase = Phase.REQUEST_BODY;
-    } else if (phase != Phase.REQUEST_BODY) {
+      phase = StreamPhase.REQUEST_BODY;
+    } else if (phase != StreamPhase.REQUEST_BODY) {
       return; // nothing more to decide; Envoy should not send more
     }
     assembler.body(b.getBody());
@@ -158,10 +139,10 @@ final class ExtProcStream implements RequestRouter.Outcome {
   }
 
   private void onRequestTrailers() {
-    if (phase == Phase.REQUEST_BODY) {
+    if (phase == StreamPhase.REQUEST_BODY) {
       route(assembler.finish(), false);
     }
-    if (phase == Phase.WAITING) {
+    if (phase == StreamPhase.WAITING) {
       trailersPending = true; // answered after the routing answer
     } else if (!closed()) {
       send.accept(Responses.requestTrailers());
@@ -174,22 +155,22 @@ final class ExtProcStream implements RequestRouter.Outcome {
     targetModel = parsed.targetModel();
     bodyEndOfStream = endOfStream;
     routeNanos = messageNanos;
-    phase = Phase.WAITING;
+    phase = StreamPhase.WAITING;
     AdmissionGate.Wait w = ctx.router().route(parsed, this);
-    if (phase == Phase.WAITING) {
+    if (phase == StreamPhase.WAITING) {
       wait = w;
     }
   }
 
   @Override
   public void routed(Routed r) {
-    if (phase != Phase.WAITING) {
+    if (phase != StreamPhase.WAITING) {
       r.release(); // the client went away meanwhile
       return;
     }
     routed = r;
     wait = AdmissionGate.Wait.NONE;
-    phase = Phase.ROUTED;
+    phase = StreamPhase.ROUTED;
     Responses.routed(r.request(), r.destination(), buffered(requestMode), bodyEndOfStream, send);
     if (trailersPending) {
       send.accept(Responses.requestTrailers());
@@ -200,7 +181,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
 
   @Override
   public void refused(RuntimeException reason) {
-    if (phase == Phase.WAITING) {
+    if (phase == StreamPhase.WAITING) {
       wait = AdmissionGate.Wait.NONE; // answered: nothing to cancel
       fail(reason);
     }
@@ -216,8 +197,8 @@ final class ExtProcStream implements RequestRouter.Outcome {
 
   private void onResponseHeaders(HttpHeaders h) {
     response().headers(h);
-    if (phase == Phase.ROUTED) {
-      phase = Phase.RESPONSE;
+    if (phase == StreamPhase.ROUTED) {
+      phase = StreamPhase.RESPONSE;
     }
     send.accept(Responses.responseHeaders(response.restoresModel()));
     if (h.getEndOfStream()) {
@@ -239,7 +220,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
   }
 
   private void onResponseTrailers() {
-    if (!buffered(responseMode) && phase != Phase.DONE) {
+    if (!buffered(responseMode) && phase != StreamPhase.DONE) {
       response().trailers(responseChunks);
     }
     send.accept(Responses.responseTrailers());
@@ -247,10 +228,10 @@ final class ExtProcStream implements RequestRouter.Outcome {
   }
 
   private void completeResponse() {
-    if (phase == Phase.DONE) {
+    if (phase == StreamPhase.DONE) {
       return;
     }
-    phase = Phase.DONE;
+    phase = StreamPhase.DONE;
     if (routed != null) {
       routed.recordResponse(System.nanoTime() - startNanos, response().usage(), response.status());
     }
@@ -262,13 +243,13 @@ final class ExtProcStream implements RequestRouter.Outcome {
     ctx.metrics().error(model, targetModel, e.code().label());
     sink.send(ErrorResponses.immediate(e));
     leave();
-    phase = Phase.FAILED;
+    phase = StreamPhase.FAILED;
     sink.end();
   }
 
   /** Leaves the gate if still waiting there, and stops counting the request in flight. */
   private void leave() {
-    if (phase == Phase.WAITING) {
+    if (phase == StreamPhase.WAITING) {
       AdmissionGate.Wait w = wait;
       wait = AdmissionGate.Wait.NONE;
       w.cancel();
@@ -279,7 +260,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
   }
 
   private boolean closed() {
-    return phase == Phase.FAILED || phase == Phase.CLOSED;
+    return phase == StreamPhase.FAILED || phase == StreamPhase.CLOSED;
   }
 
   private static boolean buffered(BodySendMode mode) {

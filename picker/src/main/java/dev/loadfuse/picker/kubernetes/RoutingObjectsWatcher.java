@@ -1,9 +1,12 @@
 package dev.loadfuse.picker.kubernetes;
 
-import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesErrors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loadfuse.common.errors.Problems;
+import dev.loadfuse.discovery.kubernetes.Informers;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
+import dev.loadfuse.discovery.kubernetes.SerialWorker;
 import dev.loadfuse.picker.routing.ObjectsFile;
 import dev.loadfuse.picker.routing.RoutingObjects;
 import dev.loadfuse.picker.routing.RoutingTable;
@@ -31,7 +34,8 @@ import java.util.logging.Logger;
  * Rewrites are ordered by {@code creationTimestamp}, then name. A kind the server does not serve
  * (CRD not installed) is logged and retried; until then it contributes nothing.
  *
- * <p><b>Threading.</b> Informer callbacks only schedule; one daemon thread ({@code
+ * <p><b>Threading.</b> The lifecycle of the endpoint discovery ({@link Informers}, {@link
+ * SerialWorker}): informer callbacks only schedule; one daemon thread ({@code
  * loadfuse-picker-k8s-objects}) rebuilds and replaces the table. The client is the caller's.
  */
 public final class RoutingObjectsWatcher implements AutoCloseable {
@@ -43,7 +47,7 @@ public final class RoutingObjectsWatcher implements AutoCloseable {
   static final ResourceDefinitionContext REWRITES = context(ObjectsFile.REWRITE, "inferencemodelrewrites");
 
   private final KubernetesClient client;
-  private final KubernetesOptions options;
+  private final KubernetesDiscoveryOptions options;
   private final RoutingTable table;
   private final SerialWorker worker;
   private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
@@ -51,7 +55,7 @@ public final class RoutingObjectsWatcher implements AutoCloseable {
   // Confined to the worker thread.
   private Set<String> reported = Set.of();
 
-  public RoutingObjectsWatcher(KubernetesClient client, KubernetesOptions options, RoutingTable table) {
+  public RoutingObjectsWatcher(KubernetesClient client, KubernetesDiscoveryOptions options, RoutingTable table) {
     this.client = Objects.requireNonNull(client, "client");
     this.options = Objects.requireNonNull(options, "options");
     this.table = Objects.requireNonNull(table, "table");
@@ -91,7 +95,7 @@ public final class RoutingObjectsWatcher implements AutoCloseable {
     return CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).handleAsync((ok, t) -> {
       if (t != null) {
         close();
-        throw new java.util.concurrent.CompletionException(KubernetesErrors.unwrap(t));
+        throw new java.util.concurrent.CompletionException(Problems.unwrap(t));
       }
       worker.arm();
       rebuild();

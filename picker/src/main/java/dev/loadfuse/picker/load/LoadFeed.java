@@ -1,12 +1,14 @@
 package dev.loadfuse.picker.load;
 
 import dev.loadfuse.picker.datastore.Datastore;
+import dev.loadfuse.sidecar.api.Address;
+import dev.loadfuse.sidecar.api.BusCodecs;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadSnapshot;
 import dev.loadfuse.sidecar.api.LoadVector;
+import dev.loadfuse.sidecar.api.SnapshotRequest;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +27,7 @@ public final class LoadFeed extends VerticleBase {
   private final long expiryCheckMillis;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private long timer = -1;
+  private Address<LoadSnapshot> inbox;
 
   /**
    * @param expiryCheckMillis how often to expire silent endpoints (vectors mode)
@@ -36,10 +39,12 @@ public final class LoadFeed extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    LoadBus.install(vertx.eventBus());
+    LoadBus.install(vertx);
     MessageConsumer<LoadVector> load = vertx.eventBus().consumer(LoadBus.LOAD.name(), msg -> datastore.onVector(msg.body()));
     consumers.add(load);
     String replyTo = "loadfuse.picker.snapshots." + UUID.randomUUID();
+    inbox = new Address<>(replyTo, LoadSnapshot.class);
+    BusCodecs.expect(vertx, inbox); // on a sealed bus: snapshots only
     MessageConsumer<LoadSnapshot> snapshots = vertx.eventBus().consumer(replyTo, msg -> {
       for (LoadVector v : msg.body().vectors()) {
         datastore.onVector(v);
@@ -50,12 +55,14 @@ public final class LoadFeed extends VerticleBase {
       timer = vertx.setPeriodic(expiryCheckMillis, id -> datastore.expire(System.currentTimeMillis()));
     }
     return Future.all(load.completion(), snapshots.completion()).onSuccess(v ->
-        vertx.eventBus().publish(LoadBus.SNAPSHOT.name(), "",
-            new DeliveryOptions().addHeader(LoadBus.REPLY_TO_HEADER, replyTo)));
+        vertx.eventBus().publish(LoadBus.SNAPSHOT.name(), new SnapshotRequest(replyTo)));
   }
 
   @Override
   public Future<?> stop() {
+    if (inbox != null) {
+      BusCodecs.forget(vertx, inbox);
+    }
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }

@@ -1,21 +1,14 @@
 package dev.loadfuse.picker.routing;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.loadfuse.common.settings.SettingsException;
+import dev.loadfuse.common.settings.SettingsNode;
+import dev.loadfuse.common.settings.SettingsReader;
 import dev.loadfuse.picker.scheduling.config.ConfigException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +37,9 @@ import java.util.function.Consumer;
  *     - {modelRewrite: food-review-v2, weight: 10}
  * }</pre>
  *
- * <p>Strict: unknown kinds and unknown keys in {@code spec} are errors naming the document and the
- * path; {@code metadata} other than {@code name} and {@code creationTimestamp} and any {@code
+ * <p>Strict (the settings reader, {@link SettingsReader}): unknown kinds, duplicate keys and unknown
+ * keys in {@code spec} are errors naming the document and the path ({@code o.yaml: document 2
+ * (InferenceObjective critical): spec: unknown key "prio" (known: priority, poolRef)}); {@code metadata} other than {@code name} and {@code creationTimestamp} and any {@code
  * status} are ignored. Weights are 1..1,000,000, set on all targets of a rule or on none (equal
  * weights). Rewrites are ordered by {@code metadata.creationTimestamp} (older first) when given,
  * else by their place in the file. When {@code poolName} is given, objects whose {@code
@@ -57,21 +51,14 @@ public final class ObjectsFile {
   public static final String OBJECTIVE = "InferenceObjective";
   public static final String REWRITE = "InferenceModelRewrite";
 
-  private static final ObjectReader YAML = YAMLMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .build()
-      .readerFor(JsonNode.class);
-
   private ObjectsFile() {}
 
   public static RoutingObjects load(Path file, String poolName) {
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new ConfigException(file + ": no such file");
-    } catch (IOException e) {
-      throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+      text = SettingsReader.strict().readText(file);
+    } catch (SettingsException e) {
+      throw new ConfigException(e.getMessage(), e);
     }
     return parse(text, file.toString(), poolName);
   }
@@ -82,18 +69,12 @@ public final class ObjectsFile {
    */
   public static RoutingObjects parse(String text, String source, String poolName) {
     List<JsonNode> docs = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = YAML.readValues(text)) {
-      while (it.hasNextValue()) {
-        JsonNode doc = it.nextValue();
-        if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
-          docs.add(doc);
-        }
+    try {
+      for (SettingsNode doc : SettingsReader.strict().parseAll(source, text)) {
+        docs.add(doc.raw());
       }
-    } catch (JacksonException e) {
-      throw new ConfigException(source + ": invalid YAML: " + e.getOriginalMessage()
-          + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
-    } catch (IOException e) {
-      throw new ConfigException(source + ": cannot read: " + e.getMessage(), e);
+    } catch (SettingsException e) {
+      throw new ConfigException(e.getMessage(), e);
     }
     List<String> where = new ArrayList<>();
     for (int d = 0; d < docs.size(); d++) {
@@ -185,7 +166,7 @@ public final class ObjectsFile {
         }
         default -> throw ConfigException.at("kind", "\"" + kind + "\" (expected: " + OBJECTIVE + " or " + REWRITE + ")");
       }
-    } catch (ConfigException e) {
+    } catch (ConfigException | SettingsException e) {
       throw new ConfigException(where + ": " + e.getMessage(), e);
     }
   }
@@ -267,15 +248,11 @@ public final class ObjectsFile {
   }
 
   private static void keys(JsonNode node, String prefix, List<String> allowed) {
+    String path = prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
     if (!node.isObject()) {
-      throw ConfigException.at(prefix.isEmpty() ? "(document)" : prefix.substring(0, prefix.length() - 1), "expected a map");
+      throw ConfigException.at(path.isEmpty() ? "(document)" : path, "expected a map");
     }
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String k = it.next();
-      if (!allowed.contains(k)) {
-        throw ConfigException.at(prefix + k, "unknown key (known: " + String.join(", ", allowed) + ")");
-      }
-    }
+    SettingsNode.of("", path, node).keys(allowed);
   }
 
   private static String text(JsonNode node, String key, boolean required) {

@@ -1,28 +1,30 @@
 package dev.loadfuse.picker.server;
 
-import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.common.errors.Problems;
+import dev.loadfuse.discovery.DiscoveryException;
+import dev.loadfuse.discovery.EndpointDiscovery;
+import dev.loadfuse.discovery.EndpointSet;
+import dev.loadfuse.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesEndpointDiscovery;
+import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.picker.admission.FailOpen;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
 import dev.loadfuse.picker.extproc.ExtProcService;
 import dev.loadfuse.picker.http.PickerHttp;
-import dev.loadfuse.picker.kubernetes.PoolDiscovery;
 import dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher;
 import dev.loadfuse.picker.load.LoadFeed;
-import dev.loadfuse.picker.load.TeeDiscovery;
 import dev.loadfuse.picker.metrics.PickerMetrics;
 import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixCacheScorer;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixPickSharing;
 import dev.loadfuse.picker.tls.CertificateFiles;
+import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.picker.tls.SelfSignedCertificate;
-import dev.loadfuse.sidecar.SidecarVerticle;
-import dev.loadfuse.sidecar.discovery.DiscoveryException;
-import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
-import dev.loadfuse.sidecar.metrics.SidecarMetrics;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import dev.loadfuse.sidecar.api.BusCodecs;
+import dev.loadfuse.sidecar.embedded.EmbeddedSidecar;
+import dev.loadfuse.sidecar.embedded.EmbeddedSidecarOptions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
@@ -35,15 +37,16 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import dev.loadfuse.picker.health.HealthService;
 import io.vertx.grpc.server.GrpcServer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The running endpoint picker: the datastore fed from the bus (and, in local and Kubernetes mode,
- * the in-process sidecar scraping the model servers of the endpoints file or of the pool), the
+ * the in-process sidecar scraping the model servers of the endpoints file or of the pool and
+ * reading the GPUs, deployed through {@link EmbeddedSidecar}), the
  * routing objects (fixed, or kept up to date from the Kubernetes API), the ext_proc server, the
  * gRPC health server and the metrics/HTTP server. {@link #start} deploys everything on a given Vert.x
  * (clustered or not); {@link #close} takes it all down again, leaving the Vert.x to its owner.
@@ -60,7 +63,10 @@ public final class PickerServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PickerServer.class.getName());
 
   private final Vertx vertx;
-  private final PickerSettings settings;
+  private final PickerOptions settings;
+  private final PickerConfig config;
+  private final KubernetesDiscoveryOptions kubernetes;
+  private EmbeddedSidecar sidecar;
   private final Datastore datastore;
   private final PickerMetrics metrics;
   private final List<String> deployments = new ArrayList<>();
@@ -75,32 +81,41 @@ public final class PickerServer implements AutoCloseable {
   private long certTimer = -1;
   private String pool;
 
-  private PickerServer(Vertx vertx, PickerSettings settings, KubernetesClient kubernetesClient) {
+  private PickerServer(Vertx vertx, PickerOptions settings, PickerConfig config, KubernetesClient kubernetesClient) {
     this.vertx = vertx;
     this.settings = settings;
-    boolean endpointSet = settings.endpointsFile() != null || settings.kubernetes() != null;
+    this.config = config;
+    this.kubernetes = settings.kubernetes();
+    boolean endpointSet = settings.getEndpointsFile() != null || kubernetes != null;
     this.datastore = new Datastore(endpointSet ? Datastore.Mode.ENDPOINT_SET : Datastore.Mode.VECTORS,
-        Math.max(10_000, 10 * settings.metricsStalenessThreshold().toMillis()));
+        Math.max(10_000, 10 * settings.getMetricsStalenessThreshold().toMillis()));
     this.metrics = new PickerMetrics();
-    this.routing = new RoutingTable(settings.routing());
+    this.routing = new RoutingTable(settings.loadRouting());
     this.kubernetesClient = kubernetesClient;
   }
 
   /**
-   * Starts a picker; the future fails (with everything started so far closed) on any problem. In
-   * Kubernetes mode the client comes from the usual places (in-cluster service account, or
-   * {@code KUBECONFIG}) and is closed on {@link #stop()}.
+   * Starts a picker; the future fails (with everything started so far closed) on any problem:
+   * invalid options, config or objects, a discovery without a first set, a GPU probe that cannot
+   * be opened. In Kubernetes mode the client comes from the usual places (in-cluster service
+   * account, or {@code KUBECONFIG}) and is closed on {@link #stop()}.
    */
-  public static Future<PickerServer> start(Vertx vertx, PickerSettings settings) {
-    return start(vertx, settings, null);
+  public static Future<PickerServer> start(Vertx vertx, PickerOptions options) {
+    return start(vertx, options, null);
   }
 
   /**
    * Starts a picker that uses {@code kubernetesClient} in Kubernetes mode (the caller keeps and
    * closes it); null to build one.
    */
-  public static Future<PickerServer> start(Vertx vertx, PickerSettings settings, KubernetesClient kubernetesClient) {
-    PickerServer s = new PickerServer(vertx, settings, kubernetesClient);
+  public static Future<PickerServer> start(Vertx vertx, PickerOptions options, KubernetesClient kubernetesClient) {
+    PickerServer s;
+    try {
+      PickerOptions copy = new PickerOptions(options).validate();
+      s = new PickerServer(vertx, copy, copy.loadConfig(), kubernetesClient);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     return s.doStart().transform(ar -> {
       if (ar.succeeded()) {
         return Future.succeededFuture(s);
@@ -110,6 +125,8 @@ public final class PickerServer implements AutoCloseable {
   }
 
   private Future<Void> doStart() {
+    // Messages dropped on the clustered bus (wrong secret, altered, replayed): on /metrics.
+    BusCodecs.bindMetrics(vertx, metrics.registry());
     return vertx.deployVerticle(new LoadFeed(datastore, 1_000))
         .compose(id -> {
           deployments.add(id);
@@ -117,14 +134,14 @@ public final class PickerServer implements AutoCloseable {
         })
         .compose(v -> startRoutingWatcher())
         .onSuccess(v -> {
-          pool = settings.poolName();
-          if (pool == null && settings.kubernetes() != null) {
-            pool = settings.kubernetes().poolRef().name();
+          pool = settings.getPoolName();
+          if (pool == null && kubernetes != null) {
+            pool = kubernetes.poolRef().name();
           }
           if (pool == null) {
             pool = datastore.all().length > 0 ? datastore.all()[0].id().pool() : "";
           }
-          metrics.pool(pool, datastore, settings.metricsStalenessThreshold().toMillis());
+          metrics.pool(pool, datastore, settings.getMetricsStalenessThreshold().toMillis());
         })
         .compose(v -> startPrefixSharing())
         .compose(v -> startExtProc())
@@ -142,20 +159,20 @@ public final class PickerServer implements AutoCloseable {
   }
 
   private Future<Void> startRoutingWatcher() {
-    if (settings.kubernetes() == null) {
+    if (kubernetes == null) {
       return Future.succeededFuture();
     }
-    routingWatcher = new RoutingObjectsWatcher(kubernetesClient(), settings.kubernetes(), routing);
+    routingWatcher = new RoutingObjectsWatcher(kubernetesClient(), kubernetes, routing);
     return Future.fromCompletionStage(routingWatcher.start())
-        .transform(ar -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(unwrap(ar.cause())));
+        .transform(ar -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(Problems.unwrap(ar.cause())));
   }
 
   private Future<Void> startEndpoints() {
     EndpointDiscovery discovery;
-    if (settings.endpointsFile() != null) {
-      discovery = new FileEndpointDiscovery(settings.endpointsFile());
-    } else if (settings.kubernetes() != null) {
-      discovery = new PoolDiscovery(kubernetesClient(), settings.kubernetes());
+    if (settings.getEndpointsFile() != null) {
+      discovery = new FileEndpointDiscovery(Path.of(settings.getEndpointsFile()));
+    } else if (kubernetes != null) {
+      discovery = new KubernetesEndpointDiscovery(kubernetesClient(), kubernetes);
     } else {
       return Future.succeededFuture();
     }
@@ -171,29 +188,32 @@ public final class PickerServer implements AutoCloseable {
         public void onError(DiscoveryException error) {
           LOG.warning(discovery.describe() + ": " + error.getMessage() + "; keeping the last good endpoint set");
         }
-      })).transform(ar -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(unwrap(ar.cause())));
+      })).transform(ar -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(Problems.unwrap(ar.cause())));
     }
-    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-        new TeeDiscovery(discovery, datastore::setEndpoints),
-        null,
-        GpuProbes.none("in-process sidecar of the picker: no GPU probe"),
-        settings.config().engines(),
-        ScrapeOptions.DEFAULTS.withInterval(settings.refreshMetricsInterval()),
-        null,
-        null,
-        new SidecarMetrics(metrics.registry())));
-    return vertx.deployVerticle(sidecar).transform(ar -> {
-      if (ar.failed()) {
-        return Future.failedFuture(unwrap(ar.cause()));
-      }
-      deployments.add(ar.result());
-      return Future.succeededFuture();
-    });
+    // The in-process sidecar: the datastore hears of every endpoint set before the sidecar
+    // publishes a vector of it.
+    return EmbeddedSidecar.deploy(vertx, new EmbeddedSidecarOptions()
+            .setDiscovery(discovery)
+            .setEndpointListener(datastore::setEndpoints)
+            .setGpuProbe(settings.getGpuProbe())
+            .setMockGpus(settings.getMockGpus() == null ? null : Path.of(settings.getMockGpus()))
+            .setNvmlLibrary(settings.getNvmlLibrary() == null ? null : Path.of(settings.getNvmlLibrary()))
+            .setCustomGpuProbe(settings.getCustomGpuProbe())
+            .setEngines(config.engines() == null ? ModelServerMetricsConfig.defaults() : config.engines())
+            .setScrapeInterval(settings.getRefreshMetricsInterval())
+            .setMetricsRegistry(metrics.registry()))
+        .transform(ar -> {
+          if (ar.failed()) {
+            return Future.failedFuture(Problems.unwrap(ar.cause()));
+          }
+          sidecar = ar.result();
+          return Future.succeededFuture();
+        });
   }
 
   /** Prefix-cache scorers: their hit-ratio metric, forgetting departed endpoints, and (clustered) sharing picks. */
   private Future<Void> startPrefixSharing() {
-    List<PrefixCacheScorer> prefix = settings.config().plugins().stream()
+    List<PrefixCacheScorer> prefix = config.plugins().stream()
         .filter(PrefixCacheScorer.class::isInstance).map(PrefixCacheScorer.class::cast).toList();
     if (prefix.isEmpty()) {
       return Future.succeededFuture();
@@ -207,20 +227,20 @@ public final class PickerServer implements AutoCloseable {
   }
 
   private Future<Void> startExtProc() {
-    ExtProcContext ctx = new ExtProcContext(datastore, settings.config().scheduler(metrics), routing,
-        metrics, settings.config().saturationDetector(), new FailOpen(metrics::failOpenDecision),
-        settings.maxBodyBytes(), settings.metricsStalenessThreshold().toMillis());
+    ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
+        metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
+        settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis());
     GrpcServer grpc = ExtProcService.server(vertx, ctx);
     // Each request holds its ext_proc stream until its response has gone through, and Envoy sends
     // a worker's requests over one HTTP/2 connection: Vert.x's default of 100 concurrent streams
     // queued request 101 behind the first 100 responses (benchmarks/README.md, "picker process").
-    HttpServerOptions options = new HttpServerOptions().setHost(settings.host()).setTcpNoDelay(true)
+    HttpServerOptions options = new HttpServerOptions().setHost(settings.getHost()).setTcpNoDelay(true)
         .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(EXT_PROC_MAX_CONCURRENT_STREAMS));
     CertificateFiles certFiles = null;
-    if (settings.secureServing()) {
+    if (settings.isSecureServing()) {
       KeyCertOptions keyCert;
-      if (settings.certPath() != null) {
-        certFiles = new CertificateFiles(settings.certPath());
+      if (settings.getCertPath() != null) {
+        certFiles = new CertificateFiles(Path.of(settings.getCertPath()));
         keyCert = certFiles.read();
       } else {
         keyCert = SelfSignedCertificate.generate().keyCertOptions();
@@ -230,9 +250,11 @@ public final class PickerServer implements AutoCloseable {
     CertificateFiles reload = certFiles;
     // Several servers on one port spread connections over event loops; Vert.x shares a random port
     // between servers that ask for the same negative port.
-    int port = settings.grpcPort() == 0 ? -1 : settings.grpcPort();
+    int port = settings.getGrpcPort() == 0 ? -1 : settings.getGrpcPort();
+    int servers = settings.getExtProcServers() > 0 ? settings.getExtProcServers()
+        : Math.max(1, Runtime.getRuntime().availableProcessors());
     Future<Void> chain = Future.succeededFuture();
-    for (int i = 0; i < settings.extProcServers(); i++) {
+    for (int i = 0; i < servers; i++) {
       chain = chain.compose(v -> listen(options, grpc, port).map(s -> {
         extProcServers.add(s);
         return null;
@@ -240,7 +262,7 @@ public final class PickerServer implements AutoCloseable {
     }
     return chain.onSuccess(v -> {
       if (reload != null) {
-        certTimer = vertx.setPeriodic(settings.certReloadInterval().toMillis(), id -> reloadCertificate(reload));
+        certTimer = vertx.setPeriodic(settings.getCertReloadInterval().toMillis(), id -> reloadCertificate(reload));
       }
     });
   }
@@ -253,9 +275,9 @@ public final class PickerServer implements AutoCloseable {
     for (HttpServer s : extProcServers) {
       s.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(changed)).onComplete(ar -> {
         if (ar.failed()) {
-          LOG.log(Level.WARNING, "serving certificate from " + settings.certPath() + " rejected: " + ar.cause().getMessage());
+          LOG.log(Level.WARNING, "serving certificate from " + settings.getCertPath() + " rejected: " + ar.cause().getMessage());
         } else if (Boolean.TRUE.equals(ar.result())) {
-          LOG.info("serving certificate reloaded from " + settings.certPath());
+          LOG.info("serving certificate reloaded from " + settings.getCertPath());
         }
       });
     }
@@ -267,7 +289,7 @@ public final class PickerServer implements AutoCloseable {
 
   private Future<Void> startHealth() {
     GrpcServer grpc = HealthService.server(vertx, datastore::ready);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.grpcHealthPort()))
+    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getHost()).setPort(settings.getGrpcHealthPort()))
         .requestHandler(grpc).listen().map(s -> {
           healthServer = s;
           return null;
@@ -276,7 +298,7 @@ public final class PickerServer implements AutoCloseable {
 
   private Future<Void> startHttp() {
     // HTTP/1.1 only: scrapers speak it, and an h2c upgrade of a large /metrics page is not worth it.
-    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.metricsPort())
+    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getHost()).setPort(settings.getMetricsPort())
             .setHttp2ClearTextEnabled(false))
         .requestHandler(PickerHttp.router(vertx, datastore, metrics)).listen().map(s -> {
           httpServer = s;
@@ -304,8 +326,19 @@ public final class PickerServer implements AutoCloseable {
     return metrics;
   }
 
-  public PickerSettings settings() {
+  /** The EndpointPickerConfig in force. */
+  public PickerConfig config() {
+    return config;
+  }
+
+  /** The options in force (a copy of those given). */
+  public PickerOptions options() {
     return settings;
+  }
+
+  /** What the in-process sidecar reads the GPUs with; null without one (vectors from remote sidecars). */
+  public String gpuProbe() {
+    return sidecar == null ? null : sidecar.gpuProbe();
   }
 
   /** The routing objects in force (replaced as the Kubernetes objects change). */
@@ -331,6 +364,9 @@ public final class PickerServer implements AutoCloseable {
     for (String id : deployments) {
       done.add(vertx.undeploy(id));
     }
+    if (sidecar != null) {
+      done.add(sidecar.close());
+    }
     if (directDiscovery != null) {
       directDiscovery.close();
     }
@@ -353,9 +389,5 @@ public final class PickerServer implements AutoCloseable {
     } catch (Exception e) {
       LOG.log(Level.WARNING, "picker did not stop cleanly: " + e);
     }
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 }

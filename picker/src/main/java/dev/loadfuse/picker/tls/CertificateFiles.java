@@ -1,9 +1,9 @@
 package dev.loadfuse.picker.tls;
 
+import dev.loadfuse.common.settings.BoundedFiles;
+import dev.loadfuse.common.settings.SettingsException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -17,6 +17,10 @@ public final class CertificateFiles {
 
   public static final String CERT_FILE = "tls.crt";
   public static final String KEY_FILE = "tls.key";
+  /** The largest certificate or key file read (a PEM chain of a few certificates is ~10 KiB). */
+  public static final long MAX_FILE_BYTES = 1 << 20;
+  private static final String CERT_WHAT = "a PEM certificate";
+  private static final String KEY_WHAT = "a PEM private key";
 
   private final Path cert;
   private final Path key;
@@ -34,8 +38,8 @@ public final class CertificateFiles {
    * @throws IllegalArgumentException naming the file that cannot be read
    */
   public PemKeyCertOptions read() {
-    certBytes = readFile(cert);
-    keyBytes = readFile(key);
+    certBytes = readFile(cert, CERT_WHAT);
+    keyBytes = readFile(key, KEY_WHAT);
     return options();
   }
 
@@ -48,10 +52,10 @@ public final class CertificateFiles {
     byte[] c;
     byte[] k;
     try {
-      c = Files.readAllBytes(cert);
-      k = Files.readAllBytes(key);
-    } catch (IOException e) {
-      return null; // mid-rotation or gone: keep serving the current certificate
+      c = bounded(cert, CERT_WHAT);
+      k = bounded(key, KEY_WHAT);
+    } catch (SettingsException e) {
+      return null; // mid-rotation, gone or oversized: keep serving the current certificate
     }
     if (Arrays.equals(c, certBytes) && Arrays.equals(k, keyBytes)) {
       return null;
@@ -61,11 +65,15 @@ public final class CertificateFiles {
     return options();
   }
 
-  private static byte[] readFile(Path p) {
+  private static byte[] readFile(Path p, String what) {
     try {
-      return Files.readAllBytes(p);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("--cert-path: cannot read " + p + ": " + e.getMessage(), e);
+      return bounded(p, what);
+    } catch (SettingsException e) {
+      throw new IllegalArgumentException("--cert-path: " + e.getMessage(), e);
     }
+  }
+
+  private static byte[] bounded(Path p, String what) {
+    return BoundedFiles.read(p, MAX_FILE_BYTES, what);
   }
 }

@@ -11,7 +11,7 @@ import dev.loadfuse.picker.routing.ObjectsFile;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.picker.server.PickerServer;
-import dev.loadfuse.picker.server.PickerSettings;
+import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.TestEndpoints;
@@ -49,17 +49,21 @@ class GpuAwareRoutingTest {
 
   private void start(PickerConfig config, Duration staleness) throws Exception {
     vertx = Vertx.vertx();
-    PickerSettings settings = new PickerSettings("127.0.0.1", 0, 0, 0, config,
-        ObjectsFile.parse("""
+    // Vectors from "remote sidecars" (this test publishes them on the bus), TLS off.
+    PickerOptions settings = new PickerOptions().setConfig(config)
+        .setRouting(ObjectsFile.parse("""
             apiVersion: inference.networking.x-k8s.io/v1alpha2
             kind: InferenceObjective
             metadata: {name: batch}
             spec: {priority: -1}
-            """, "test objects", null),
-        null, true, "gpu-pool", null, staleness, false, null, null, 0, 1);
+            """, "test objects", null))
+        .setCluster(true).setSecureServing(false).setExtProcServers(1).setEphemeralPorts();
+    if (staleness != null) {
+      settings.setMetricsStalenessThreshold(staleness);
+    }
     picker = PickerServer.start(vertx, settings).await(30, TimeUnit.SECONDS);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", picker.grpcPort()).usePlaintext().build();
-    LoadBus.install(vertx.eventBus());
+    LoadBus.install(vertx);
   }
 
   @AfterEach
@@ -97,7 +101,8 @@ class GpuAwareRoutingTest {
         "loadfuse_picker_endpoints_filtered_total{filter=\"gpu-health-filter\",filter_type=\"gpu-health-filter\",reason=\"throttled\"} 2.0",
         "loadfuse_picker_endpoints_filtered_total{filter=\"gpu-health-filter\",filter_type=\"gpu-health-filter\",reason=\"temperature\"} 1.0",
         "inference_extension_plugin_duration_seconds_count{extension_point=\"Filter\",plugin_name=\"gpu-health-filter\",plugin_type=\"gpu-health-filter\"} 2",
-        "inference_pool_ready_pods{name=\"gpu-pool\"} 4.0");
+        // Vectors mode names no pool (a pool name means Kubernetes mode, as --pool-name does).
+        "inference_pool_ready_pods{name=\"\"} 4.0");
   }
 
   @Test

@@ -75,7 +75,7 @@ class SmartSchedulingTest {
     sglang = FakeEngineServer.start(engines, Format.SGLANG);
     Path dir = Files.createTempDirectory("smart-scheduling");
     picker = PickerFixture.start(dir, vllmA.endpointEntry("vllm-a") + vllmB.endpointEntry("vllm-b")
-        + sglang.endpointEntry("sglang-c"), CONFIG, OBJECTS, s -> s.withRefreshMetricsInterval(java.time.Duration.ofMillis(20)));
+        + sglang.endpointEntry("sglang-c"), CONFIG, OBJECTS, s -> s.setRefreshMetricsInterval(java.time.Duration.ofMillis(20)));
   }
 
   @AfterAll

@@ -14,8 +14,6 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,20 +43,10 @@ class AcceptanceTest {
       Files.writeString(file, "pool: {name: local-pool}\nendpoints:\n"
           + vllm.endpointEntry("vllm-0") + sglang.endpointEntry("sglang-0") + triton.endpointEntry("triton-0"));
 
-      PickerMain main = new PickerMain();
-      CompletableFuture<PickerServer> serving = new CompletableFuture<>();
-      main.onServing = serving::complete;
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() ->
-          PickerMain.commandLine(main, new PrintWriter(out, true), new PrintWriter(err, true)).execute(
-              "--endpoints-file", file.toString(), "--secure-serving=false",
-              "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0",
-              "--refresh-metrics-interval", "20ms"));
-      PickerServer server = CompletableFuture.anyOf(serving, exit).thenApply(x -> serving.getNow(null)).get(60, TimeUnit.SECONDS);
-      assertThat(server).as("picker started; stderr: %s", err).isNotNull();
-      assertThat(out.toString()).contains("loadfuse picker: ext_proc on :" + server.grpcPort(), "3 endpoint(s)");
-      try {
+      try (RunningPicker picker = RunningPicker.start("--endpoints-file", file.toString(), "--secure-serving=false",
+          "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", "--refresh-metrics-interval", "20ms")) {
+        PickerServer server = picker.server;
+        assertThat(picker.out.toString()).contains("loadfuse picker: ext_proc on :" + server.grpcPort(), "3 endpoint(s)");
         Await.until("vectors of the three engines", () -> {
           for (EndpointState s : server.datastore().all()) {
             if (s.vector() == null || !s.vector().hasWaitingRequests()) {
@@ -113,9 +100,6 @@ class AcceptanceTest {
             "inference_extension_plugin_duration_seconds_count{extension_point=\"Scorer\",plugin_name=\"queue-scorer\",plugin_type=\"queue-scorer\"} 3",
             "inference_objective_running_requests{model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} 0.0",
             "loadfuse_sidecar_published_vectors_total");
-      } finally {
-        main.stopSignal.countDown();
-        assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
       }
     } finally {
       engines.close().await(20, TimeUnit.SECONDS);

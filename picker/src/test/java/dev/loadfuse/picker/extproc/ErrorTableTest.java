@@ -46,7 +46,7 @@ class ErrorTableTest {
     main = PickerFixture.start(Files.createDirectories(dir.resolve("main")), two);
     empty = PickerFixture.start(Files.createDirectories(dir.resolve("empty")), "");
     filtered = PickerFixture.start(Files.createDirectories(dir.resolve("filtered")), two, FILTER_ALL, null, s -> s);
-    small = PickerFixture.start(Files.createDirectories(dir.resolve("small")), two, null, null, s -> s.withMaxBodyBytes(1000));
+    small = PickerFixture.start(Files.createDirectories(dir.resolve("small")), two, null, null, s -> s.setMaxBodyBytes(1000));
   }
 
   @AfterAll

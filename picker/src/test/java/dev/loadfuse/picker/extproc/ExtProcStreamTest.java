@@ -21,9 +21,9 @@ import dev.loadfuse.picker.testing.HoldingGate;
 import dev.loadfuse.picker.testing.TestClock;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.Endpoint;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
-import dev.loadfuse.sidecar.discovery.PoolRef;
+import dev.loadfuse.discovery.Endpoint;
+import dev.loadfuse.discovery.EndpointSet;
+import dev.loadfuse.discovery.PoolRef;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,7 @@ class ExtProcStreamTest {
   private static final String COMPLETION = "{\"model\":\"m\",\"prompt\":\"hello\"}";
 
   /** What the stream answered, and whether it ended. */
-  private static final class Recorded implements ExtProcStream.Sink {
+  private static final class Recorded implements StreamSink {
     final List<ProcessingResponse> sent = new ArrayList<>();
     int ended;
 

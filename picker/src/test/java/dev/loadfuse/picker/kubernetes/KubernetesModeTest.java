@@ -19,16 +19,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
 import dev.loadfuse.picker.server.PickerServer;
-import dev.loadfuse.picker.server.PickerSettings;
+import dev.loadfuse.nvml.GpuProbeKind;
+import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.FakeEngineServer;
 import dev.loadfuse.picker.testing.MockApiServer;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.DiscoveryException;
-import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -49,13 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -94,15 +87,21 @@ class KubernetesModeTest {
     api.close();
   }
 
-  private PickerServer start(KubernetesOptions options) throws Exception {
+  private PickerServer start(KubernetesDiscoveryOptions options) throws Exception {
     return start(options, api.client);
   }
 
-  private PickerServer start(KubernetesOptions options, KubernetesClient client) throws Exception {
+  private PickerServer start(KubernetesDiscoveryOptions options, KubernetesClient client) throws Exception {
     vertx = Vertx.vertx();
-    PickerSettings settings = PickerSettings.kubernetes(new ConfigLoader(InTreePlugins.registry()).defaults(),
-            options.withResyncPeriod(KubernetesOptions.MIN_RESYNC_PERIOD))
-        .withEphemeralPorts();
+    // Kubernetes mode with the in-process sidecar, TLS off, one ext_proc server, the shortest resync.
+    PickerOptions settings = new PickerOptions().setConfig(new ConfigLoader(InTreePlugins.registry()).defaults())
+        .setPoolNamespace(options.namespace()).setKubernetesResyncPeriod(java.time.Duration.ofSeconds(1))
+        .setSecureServing(false).setExtProcServers(1).setGpuProbe(GpuProbeKind.NONE).setEphemeralPorts();
+    if (options.selector() != null) {
+      settings.setEndpointSelector(options.selector()).setEndpointTargetPorts(options.targetPorts());
+    } else {
+      settings.setPoolName(options.poolName());
+    }
     picker = PickerServer.start(vertx, settings, client).await(30, TimeUnit.SECONDS);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", picker.grpcPort()).usePlaintext().build();
     return picker;
@@ -172,7 +171,7 @@ class KubernetesModeTest {
     finalized.getMetadata().setFinalizers(List.of("loadfuse.dev/test")); // deletion only marks it terminating
     api.create(finalized);
 
-    start(KubernetesOptions.pool(NS, "pool"));
+    start(KubernetesDiscoveryOptions.forPool(NS, "pool"));
     awaitCandidates("10.0.0.1:8000", "10.0.0.4:8000");
     assertThat(health()).isEqualTo(ServingStatus.SERVING);
     EndpointState first = picker.datastore().get("10.0.0.1:8000");
@@ -197,7 +196,7 @@ class KubernetesModeTest {
   void v1alpha2Pool_selectorMapAndTargetPortNumber() throws Exception {
     api.create(POOLS_V1ALPHA2, v1alpha2Pool(NS, "old", Map.of("app", "sglang"), 30000));
     api.create(pod(NS, "sg-0", Map.of("app", "sglang"), true, "10.0.0.5"));
-    start(KubernetesOptions.pool(NS, "old"));
+    start(KubernetesDiscoveryOptions.forPool(NS, "old"));
     awaitCandidates("10.0.0.5:30000");
     assertThat(picker.datastore().get("10.0.0.5:30000").id().name()).isEqualTo("sg-0");
     assertThat(routeHeaderOnly()).isEqualTo("10.0.0.5:30000");
@@ -208,7 +207,7 @@ class KubernetesModeTest {
     api.create(POOLS_V1, v1Pool(NS, "dp", Map.of("app", "a"), List.of(8000, 8001), Map.of()));
     api.create(pod(NS, "a-0", Map.of("app", "a"), true, "10.0.0.1"));
     api.create(pod(NS, "b-0", Map.of("app", "b"), true, "10.0.0.2"));
-    start(KubernetesOptions.pool(NS, "dp"));
+    start(KubernetesDiscoveryOptions.forPool(NS, "dp"));
     awaitCandidates("10.0.0.1:8000", "10.0.0.1:8001");
     assertThat(picker.datastore().get("10.0.0.1:8001").id().name()).isEqualTo("a-0-rank-1");
 
@@ -222,48 +221,19 @@ class KubernetesModeTest {
   }
 
   @Test
-  void poolMissing_startsNotServing_logsOneLine_thenPicksUpThePool() throws Exception {
-    List<LogRecord> logged = new ArrayList<>();
-    Logger log = Logger.getLogger(PoolDiscovery.class.getName());
-    Handler h = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        synchronized (logged) {
-          logged.add(r);
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    log.addHandler(h);
-    Level before = log.getLevel();
-    log.setLevel(Level.INFO);
-    toClose.add(() -> {
-      log.removeHandler(h);
-      log.setLevel(before);
-    });
+  void poolMissing_startsNotServing_thenPicksUpThePool() throws Exception {
+    // The one log line while it is missing is the discovery's (KubernetesEndpointDiscoveryTest).
     api.create(pod(NS, "vllm-0", Map.of("app", "vllm"), true, "10.0.0.1"));
 
-    start(KubernetesOptions.pool(NS, "pool"));
+    start(KubernetesDiscoveryOptions.forPool(NS, "pool"));
     assertThat(candidates()).isEmpty();
     assertThat(health()).isEqualTo(ServingStatus.NOT_SERVING);
-    // More events while it is missing: still one line.
     api.create(pod(NS, "vllm-1", Map.of("app", "vllm"), true, "10.0.0.2"));
     api.create(POOLS_V1, v1Pool(NS, "another-pool", Map.of("app", "vllm"), List.of(8000), Map.of()));
 
     api.create(POOLS_V1, v1Pool(NS, "pool", Map.of("app", "vllm"), List.of(8000), Map.of()));
     awaitCandidates("10.0.0.1:8000", "10.0.0.2:8000");
     assertThat(health()).isEqualTo(ServingStatus.SERVING);
-    synchronized (logged) {
-      assertThat(logged.stream().filter(r -> r.getLevel() == Level.WARNING).map(LogRecord::getMessage))
-          .containsExactly("kubernetes: InferencePool llm/pool not found (neither inference.networking.k8s.io/v1 nor"
-              + " inference.networking.x-k8s.io/v1alpha2); not ready (health NOT_SERVING) until it is created");
-      assertThat(logged.stream().map(LogRecord::getMessage)).contains("kubernetes: InferencePool llm/pool found");
-    }
   }
 
   @Test
@@ -278,7 +248,7 @@ class KubernetesModeTest {
     }
     api.create(pod(NS, "vllm-0", Map.of("app", "vllm", "tier", "gpu"), true, "10.0.0.1"));
     api.create(pod(NS, "vllm-1", Map.of("app", "vllm"), true, "10.0.0.2")); // lacks tier=gpu
-    start(KubernetesOptions.selector(NS, Map.of("app", "vllm", "tier", "gpu"), List.of(8000, 8001)));
+    start(KubernetesDiscoveryOptions.forSelector(NS, Map.of("app", "vllm", "tier", "gpu"), List.of(8000, 8001)));
     awaitCandidates("10.0.0.1:8000", "10.0.0.1:8001");
     assertThat(picker.datastore().get("10.0.0.1:8000").id().pool()).isEqualTo("llm/endpoint-selector");
     assertThat(picker.datastore().get("10.0.0.1:8000").id().name()).isEqualTo("vllm-0-rank-0");
@@ -291,41 +261,6 @@ class KubernetesModeTest {
   }
 
   @Test
-  void malformedPoolEdit_reportedOnce_lastGoodSetStays() throws Exception {
-    api.create(POOLS_V1, v1Pool(NS, "pool", Map.of("app", "vllm"), List.of(8000), Map.of()));
-    api.create(pod(NS, "vllm-0", Map.of("app", "vllm"), true, "10.0.0.1"));
-    BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-    PoolDiscovery discovery = new PoolDiscovery(api.client, KubernetesOptions.pool(NS, "pool"));
-    toClose.add(discovery);
-    EndpointSet first = discovery.start(new EndpointDiscovery.Listener() {
-      @Override
-      public void onEndpoints(EndpointSet endpoints) {
-        events.add(endpoints);
-      }
-
-      @Override
-      public void onError(DiscoveryException error) {
-        events.add(error.getMessage());
-      }
-    }).get(20, TimeUnit.SECONDS);
-    assertThat(first.size()).isEqualTo(1);
-    assertThat(events.poll(20, TimeUnit.SECONDS)).isEqualTo(first);
-
-    api.setSpec(POOLS_V1, NS, "pool", Map.of("selector", Map.of("matchLabels", Map.of("app", "vllm")),
-        "targetPorts", List.of(Map.of("number", 70000))));
-    assertThat(events.poll(20, TimeUnit.SECONDS)).isEqualTo("kubernetes: InferencePool llm/pool"
-        + " (inference.networking.k8s.io/v1): spec.targetPorts[0].number: 70000 (expected: [1, 65535])");
-    assertThat(discovery.current()).isEqualTo(first);
-
-    // Another event while it is still malformed: nothing new is reported or published.
-    api.create(pod(NS, "vllm-1", Map.of("app", "vllm"), true, "10.0.0.2"));
-    api.setSpec(POOLS_V1, NS, "pool", Map.of("selector", Map.of("matchLabels", Map.of("app", "vllm")),
-        "targetPorts", List.of(Map.of("number", 8001))));
-    assertThat(events.poll(20, TimeUnit.SECONDS)).isInstanceOf(EndpointSet.class)
-        .extracting(e -> ((EndpointSet) e).size()).isEqualTo(2);
-  }
-
-  @Test
   void unreachableApiServer_startFailsNamingIt() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -334,7 +269,7 @@ class KubernetesModeTest {
     KubernetesClient dead = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
         .withMasterUrl("http://127.0.0.1:" + port).withRequestRetryBackoffLimit(0).build()).build();
     toClose.add(dead);
-    assertThatThrownBy(() -> start(KubernetesOptions.pool(NS, "pool"), dead))
+    assertThatThrownBy(() -> start(KubernetesDiscoveryOptions.forPool(NS, "pool"), dead))
         .hasMessageStartingWith("kubernetes: cannot list ")
         .hasMessageContaining(" from http://127.0.0.1:" + port + "/: ConnectException");
   }
@@ -348,7 +283,7 @@ class KubernetesModeTest {
     FakeEngineServer sglang = FakeEngineServer.start(engines, FakeEngineServer.Format.SGLANG).load(3, 1, 0.25);
     api.create(POOLS_V1, v1Pool(NS, "pool", Map.of("app", "sglang"), List.of(sglang.port()), Map.of(RUNTIME, "sglang")));
     api.create(pod(NS, "sg-0", Map.of("app", "sglang"), true, "127.0.0.1"));
-    start(KubernetesOptions.pool(NS, "pool"));
+    start(KubernetesDiscoveryOptions.forPool(NS, "pool"));
     String hostPort = "127.0.0.1:" + sglang.port();
     Await.until("a vector from the SGLang page", () -> {
       EndpointState s = picker.datastore().get(hostPort);
@@ -370,7 +305,7 @@ class KubernetesModeTest {
         Map.of("priority", 10, "poolRef", Map.of("name", "pool"))));
     api.create(OBJECTIVES, resource(OBJECTIVES, NS, "theirs", Map.of(),
         Map.of("priority", -5, "poolRef", Map.of("name", "other-pool"))));
-    start(KubernetesOptions.pool(NS, "pool"));
+    start(KubernetesDiscoveryOptions.forPool(NS, "pool"));
     awaitCandidates("10.0.0.1:8000");
     assertThat(picker.routing().current().priorities()).isEqualTo(Map.of("critical", 10));
     assertThat(forwardedModel("food")).isEqualTo("food");
@@ -404,7 +339,7 @@ class KubernetesModeTest {
     Map<String, Object> bad = Map.of("poolRef", Map.of("name", "pool"), "rules", List.of(Map.of(
         "targets", List.of(Map.of("modelRewrite", "x", "weight", 0)))));
     api.create(REWRITES, resource(REWRITES, NS, "bad", Map.of(), bad));
-    start(KubernetesOptions.pool(NS, "pool"));
+    start(KubernetesDiscoveryOptions.forPool(NS, "pool"));
     awaitCandidates("10.0.0.1:8000");
     assertThat(forwardedModel("food")).isEqualTo("food-v2");
     assertThat(forwardedModel("anything")).isEqualTo("anything"); // the bad match-all rule is not in force

@@ -2,15 +2,15 @@ package dev.loadfuse.picker.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.FakeEngineServer;
 import dev.loadfuse.picker.testing.FakeEngineServer.Format;
-import dev.loadfuse.sidecar.SidecarVerticle;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import dev.loadfuse.discovery.file.FileEndpointDiscovery;
+import dev.loadfuse.sidecar.embedded.EmbeddedSidecar;
+import dev.loadfuse.sidecar.embedded.EmbeddedSidecarOptions;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,10 +41,9 @@ class LoadFeedTest {
 
     Datastore ds = new Datastore(Datastore.Mode.ENDPOINT_SET, 10_000);
     vertx.deployVerticle(new LoadFeed(ds, 1_000)).await(10, TimeUnit.SECONDS);
-    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-        new TeeDiscovery(new FileEndpointDiscovery(file), ds::setEndpoints), null,
-        GpuProbes.none("test"), null, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(20)), null, null, null));
-    vertx.deployVerticle(sidecar).await(20, TimeUnit.SECONDS);
+    EmbeddedSidecar.deploy(vertx, new EmbeddedSidecarOptions().setDiscovery(new FileEndpointDiscovery(file))
+        .setEndpointListener(ds::setEndpoints).setGpuProbe(GpuProbeKind.NONE).setScrapeInterval(Duration.ofMillis(20)))
+        .await(20, TimeUnit.SECONDS);
 
     assertThat(ds.ready()).isTrue();
     EndpointState v = ds.get("127.0.0.1:" + vllm.port());

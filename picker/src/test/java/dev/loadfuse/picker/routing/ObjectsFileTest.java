@@ -93,7 +93,7 @@ class ObjectsFileTest {
         Arguments.of("missing name", "apiVersion: inference.networking.x-k8s.io/v1alpha2\nkind: InferenceObjective\nspec: {}\n",
             "o.yaml: document 1: metadata.name: missing"),
         Arguments.of("unknown spec key", "apiVersion: inference.networking.x-k8s.io/v1alpha2\nkind: InferenceObjective\nmetadata: {name: x}\nspec: {prio: 1}\n",
-            "o.yaml: document 1 (InferenceObjective x): spec.prio: unknown key (known: priority, poolRef)"),
+            "o.yaml: document 1 (InferenceObjective x): spec: unknown key \"prio\" (known: priority, poolRef)"),
         Arguments.of("weight zero", REWRITE_HEAD + "  rules: [{targets: [{modelRewrite: a, weight: 0}]}]\n",
             "o.yaml: document 1 (InferenceModelRewrite r): spec.rules[0].targets[0].weight: 0 (expected: [1, 1000000])"),
         Arguments.of("weight too big", REWRITE_HEAD + "  rules: [{targets: [{modelRewrite: a, weight: 1000001}]}]\n",

@@ -2,20 +2,18 @@ package dev.loadfuse.picker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
-import dev.loadfuse.picker.plugins.InTreePlugins;
-import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.FakeEngineServer;
 import dev.loadfuse.picker.testing.FakeEngineServer.Format;
+import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
-import dev.loadfuse.sidecar.cluster.ClusterOptions;
-import dev.loadfuse.sidecar.cluster.ClusteredVertx;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
+import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
@@ -31,6 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A picker without endpoints file takes endpoints and load from a remote sidecar over the clustered bus. */
 class ClusterModeTest {
+
+  /** The members share a cluster secret: vectors and picks cross the cluster sealed. */
+  private static final ClusterSecret SECRET =
+      ClusterSecret.of("a-test-cluster-secret-of-32-bytes-or-more".getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -48,19 +50,20 @@ class ClusterModeTest {
     Vertx pickerNode = null;
     PickerServer picker = null;
     try {
-      sidecarNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster), new VertxOptions())
+      sidecarNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster, SECRET, false), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
       FakeEngineServer engine = FakeEngineServer.start(sidecarNode, Format.SGLANG).load(3, 1, 0.5);
       Path file = dir.resolve("endpoints.yaml");
       Files.writeString(file, "pool: {name: node-a}\nendpoints:\n" + engine.endpointEntry("sglang-0"));
-      sidecarNode.deployVerticle(new SidecarVerticle(new SidecarVerticle.Settings(new FileEndpointDiscovery(file), null,
-          GpuProbes.none("test"), null, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(20)), null, null, null)))
+      // The sidecar of another node, as sidecar.jar run deploys it (without its HTTP API).
+      sidecarNode.deployVerticle(new SidecarVerticle(new SidecarOptions().setEndpointsFile(file.toString())
+          .setGpuProbe(GpuProbeKind.NONE).setScrapeInterval(Duration.ofMillis(20)).setHttp(false)))
           .await(30, TimeUnit.SECONDS);
 
-      pickerNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster), new VertxOptions())
+      pickerNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster, SECRET, false), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
-      PickerSettings settings = new PickerSettings("127.0.0.1", 0, 0, 0, new ConfigLoader(InTreePlugins.registry()).defaults(),
-          null, null, true, null, null, null, false, null, null, 0, 1);
+      PickerOptions settings = new PickerOptions().setCluster(true).setSecureServing(false).setExtProcServers(1)
+          .setEphemeralPorts();
       picker = PickerServer.start(pickerNode, settings).await(60, TimeUnit.SECONDS);
       Datastore ds = picker.datastore();
       assertThat(ds.mode()).isEqualTo(Datastore.Mode.VECTORS);

@@ -68,7 +68,7 @@ class HealthAndTlsTest {
   @Test
   void secureServing_selfSignedCertificate_servesExtProcOverTls(@TempDir Path dir) throws Exception {
     try (PickerFixture p = PickerFixture.start(dir, PickerFixture.entry("a", "127.0.0.1", 1), null, null,
-        s -> s.withTls(true, null, null))) {
+        s -> s.setSecureServing(true))) {
       ManagedChannel ch = NettyChannelBuilder.forAddress("localhost", p.server.grpcPort())
           .sslContext(GrpcSslContexts.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build()).build();
       try (EnvoyStream s = new EnvoyStream(ch)) {
@@ -90,7 +90,7 @@ class HealthAndTlsTest {
     SelfSignedCertificate first = SelfSignedCertificate.generate();
     write(certs, first);
     try (PickerFixture p = PickerFixture.start(dir, PickerFixture.entry("a", "127.0.0.1", 1), null, null,
-        s -> s.withTls(true, certs, Duration.ofMillis(50)))) {
+        s -> s.setSecureServing(true).setCertPath(certs.toString()).setCertReloadInterval(Duration.ofMillis(50)))) {
       int port = p.server.grpcPort();
       assertThat(presentedCertificate(port)).isEqualTo(parse(first));
       SelfSignedCertificate second = SelfSignedCertificate.generate();

@@ -6,7 +6,8 @@ import dev.loadfuse.picker.routing.RoutingObjects;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.picker.server.PickerServer;
-import dev.loadfuse.picker.server.PickerSettings;
+import dev.loadfuse.nvml.GpuProbeKind;
+import dev.loadfuse.picker.server.PickerOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
@@ -31,7 +32,7 @@ public final class PickerFixture implements AutoCloseable {
   private PickerFixture(Vertx vertx, PickerServer server) {
     this.vertx = vertx;
     this.server = server;
-    this.channel = server.settings().secureServing() ? null
+    this.channel = server.options().isSecureServing() ? null
         : NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
   }
 
@@ -43,13 +44,16 @@ public final class PickerFixture implements AutoCloseable {
    * @param tweak changes to the settings
    */
   public static PickerFixture start(Path dir, String endpointsYaml, String configYaml, String objectsYaml,
-      UnaryOperator<PickerSettings> tweak) throws Exception {
+      UnaryOperator<PickerOptions> tweak) throws Exception {
     Path file = dir.resolve("endpoints.yaml");
     Files.writeString(file, "pool: {name: test-pool}\nendpoints:" + (endpointsYaml.isBlank() ? " []\n" : "\n" + endpointsYaml));
     ConfigLoader loader = new ConfigLoader(InTreePlugins.registry());
     PickerConfig config = configYaml == null ? loader.defaults() : loader.load(configYaml, "test config");
     RoutingObjects routing = objectsYaml == null ? null : ObjectsFile.parse(objectsYaml, "test objects", null);
-    PickerSettings settings = tweak.apply(PickerSettings.local(config, file).withEphemeralPorts().withRouting(routing));
+    // Local mode, TLS off, one ext_proc server, no GPU probe (a machine with GPUs reads the same).
+    PickerOptions settings = tweak.apply(new PickerOptions().setEndpointsFile(file.toString()).setConfig(config)
+        .setRouting(routing).setSecureServing(false).setExtProcServers(1).setGpuProbe(GpuProbeKind.NONE)
+        .setEphemeralPorts());
     Vertx vertx = Vertx.vertx();
     try {
       return new PickerFixture(vertx, PickerServer.start(vertx, settings).await(30, TimeUnit.SECONDS));

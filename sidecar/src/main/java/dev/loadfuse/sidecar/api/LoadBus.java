@@ -1,8 +1,6 @@
 package dev.loadfuse.sidecar.api;
 
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.MessageCodec;
+import io.vertx.core.Vertx;
 
 /**
  * The event-bus contract between sidecars and pickers.
@@ -11,94 +9,58 @@ import io.vertx.core.eventbus.MessageCodec;
  *   <li>{@link #LOAD} ({@code inference.load.v1}): every {@link LoadVector}, published when it
  *       changes and at least every publish heartbeat; a consumer treats a vector it has not
  *       heard of for a while as stale.
- *   <li>{@link #SNAPSHOT} ({@code inference.load.v1.snapshot}): send any message (request/reply)
- *       to get one sidecar's {@link LoadSnapshot}. In a cluster, <em>publish</em> a message with
- *       the header {@value #REPLY_TO_HEADER} naming an address, and every sidecar sends its
- *       snapshot there.
+ *   <li>{@link #SNAPSHOT} ({@code inference.load.v1.snapshot}): send any message (request/reply,
+ *       on a bus that is not sealed) to get one sidecar's {@link LoadSnapshot}. In a cluster,
+ *       <em>publish</em> a {@link SnapshotRequest} naming an address, and every sidecar sends its
+ *       snapshot there; a sealed bus takes nothing else on this address.
  * </ul>
  *
  * <p>Locally the codecs pass the immutable objects without copying; across a cluster they use
- * {@link LoadWireFormat}. Call {@link #install(EventBus)} once per Vert.x instance before
- * sending or consuming (it is idempotent).
+ * {@link LoadWireFormat}, sealed when the cluster has a secret ({@link BusCodecs}). Call {@link
+ * #install} once per Vert.x instance before sending or consuming (it is idempotent).
  */
 public final class LoadBus {
 
   public static final Address<LoadVector> LOAD = new Address<>("inference.load.v1", LoadVector.class);
-  public static final Address<LoadSnapshot> SNAPSHOT =
-      new Address<>("inference.load.v1.snapshot", LoadSnapshot.class);
-  public static final String REPLY_TO_HEADER = "loadfuse-reply-to";
-
-  static final String VECTOR_CODEC = "loadfuse.LoadVector.v1";
-  static final String SNAPSHOT_CODEC = "loadfuse.LoadSnapshot.v1";
+  public static final Address<SnapshotRequest> SNAPSHOT =
+      new Address<>("inference.load.v1.snapshot", SnapshotRequest.class);
+  /**
+   * The channel snapshots travel on: they go to the asker's own address, which the codec does not
+   * see, so their seal is bound to this name; an inbox is typed with {@link BusCodecs#expect}.
+   */
+  public static final Address<LoadSnapshot> SNAPSHOT_REPLY =
+      new Address<>("inference.load.v1.snapshot.reply", LoadSnapshot.class);
 
   private LoadBus() {}
 
-  /** Registers the codecs and the selector that picks them for our message types. */
-  public static synchronized void install(EventBus bus) {
-    try {
-      bus.registerCodec(new VectorCodec());
-      bus.registerCodec(new SnapshotCodec());
-    } catch (IllegalStateException alreadyRegistered) {
-      return;
-    }
-    bus.codecSelector(body -> switch (body) {
-      case LoadVector v -> VECTOR_CODEC;
-      case LoadSnapshot s -> SNAPSHOT_CODEC;
-      default -> null;
-    });
+  /** Registers the codecs of the load messages on {@code vertx}'s bus ({@link BusCodecs}). */
+  public static void install(Vertx vertx) {
+    BusCodecs.register(vertx, LOAD, VECTOR);
+    BusCodecs.register(vertx, SNAPSHOT, SnapshotRequest.WIRE);
+    BusCodecs.register(vertx, SNAPSHOT_REPLY, SNAPSHOT_WIRE);
   }
 
-  private static final class VectorCodec implements MessageCodec<LoadVector, LoadVector> {
+  static final WireCodec<LoadVector> VECTOR = new WireCodec<>() {
     @Override
-    public void encodeToWire(Buffer buffer, LoadVector v) {
-      LoadWireFormat.writeVector(buffer, v);
+    public void write(io.vertx.core.buffer.Buffer out, LoadVector v) {
+      LoadWireFormat.writeVector(out, v);
     }
 
     @Override
-    public LoadVector decodeFromWire(int pos, Buffer buffer) {
-      return LoadWireFormat.readVector(pos, buffer);
+    public LoadVector read(io.vertx.core.buffer.Buffer in, int pos) {
+      return LoadWireFormat.readVector(pos, in);
+    }
+  };
+
+  static final WireCodec<LoadSnapshot> SNAPSHOT_WIRE = new WireCodec<>() {
+    @Override
+    public void write(io.vertx.core.buffer.Buffer out, LoadSnapshot s) {
+      LoadWireFormat.writeSnapshot(out, s);
     }
 
     @Override
-    public LoadVector transform(LoadVector v) {
-      return v; // immutable: no copy on the local bus
+    public LoadSnapshot read(io.vertx.core.buffer.Buffer in, int pos) {
+      return LoadWireFormat.readSnapshot(pos, in);
     }
-
-    @Override
-    public String name() {
-      return VECTOR_CODEC;
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
-    }
-  }
-
-  private static final class SnapshotCodec implements MessageCodec<LoadSnapshot, LoadSnapshot> {
-    @Override
-    public void encodeToWire(Buffer buffer, LoadSnapshot s) {
-      LoadWireFormat.writeSnapshot(buffer, s);
-    }
-
-    @Override
-    public LoadSnapshot decodeFromWire(int pos, Buffer buffer) {
-      return LoadWireFormat.readSnapshot(pos, buffer);
-    }
-
-    @Override
-    public LoadSnapshot transform(LoadSnapshot s) {
-      return s;
-    }
-
-    @Override
-    public String name() {
-      return SNAPSHOT_CODEC;
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
-    }
-  }
+  };
 }

@@ -8,10 +8,11 @@ import java.util.Objects;
 
 /**
  * The fused load of one endpoint: its engine's metrics and its GPUs' state. Immutable; published
- * on {@link LoadBus#LOAD} whenever it changes and at least every publish heartbeat.
+ * on {@link LoadBus#LOAD} as soon as something routing reads changes (the sidecar's publish
+ * filter: not the energy counter or the sample times alone) and at least every publish heartbeat.
  *
  * <p>Engine numbers are primitives read on the picker's hot path; an absent metric is {@link
- * Double#NaN} (doubles) or {@code -1} (longs), never zero: use the {@code has*} methods.
+ * Double#NaN} (doubles) or {@code -1} (longs), never zero.
  * Timestamps are wall-clock milliseconds (comparable across nodes within clock skew); 0 means
  * "never".
  *
@@ -121,47 +122,7 @@ public record LoadVector(
     return !Double.isNaN(waitingRequests);
   }
 
-  public boolean hasRunningRequests() {
-    return !Double.isNaN(runningRequests);
-  }
-
   public boolean hasKvCacheUsage() {
     return !Double.isNaN(kvCacheUsage);
-  }
-
-  /**
-   * True when {@code other} carries the same load as this one: every field equal except the
-   * sample times (also inside the GPU readings). Used to publish only changes.
-   */
-  public boolean sameLoadAs(LoadVector other) {
-    if (other == null) {
-      return false;
-    }
-    if (!(endpoint.equals(other.endpoint)
-        && Objects.equals(engine, other.engine)
-        && Double.compare(waitingRequests, other.waitingRequests) == 0
-        && Double.compare(runningRequests, other.runningRequests) == 0
-        && Double.compare(kvCacheUsage, other.kvCacheUsage) == 0
-        && Objects.equals(lora, other.lora)
-        && cacheBlockSize == other.cacheBlockSize
-        && numGpuBlocks == other.numGpuBlocks
-        && missingMetrics.equals(other.missingMetrics)
-        && healthy == other.healthy
-        && gpuLost == other.gpuLost
-        && Objects.equals(lastError, other.lastError)
-        && gpus.size() == other.gpus.size())) {
-      return false;
-    }
-    for (int i = 0; i < gpus.size(); i++) {
-      GpuSample a = gpus.get(i);
-      GpuSample b = other.gpus.get(i);
-      if (a.sampledAtNanos() != b.sampledAtNanos()) {
-        b = b.toBuilder().sampledAtNanos(a.sampledAtNanos()).build();
-      }
-      if (!a.equals(b)) {
-        return false;
-      }
-    }
-    return true;
   }
 }

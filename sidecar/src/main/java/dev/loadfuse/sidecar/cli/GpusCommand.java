@@ -1,5 +1,6 @@
 package dev.loadfuse.sidecar.cli;
 
+import dev.loadfuse.common.errors.Problems;
 import dev.loadfuse.nvml.GpuProbe;
 import dev.loadfuse.nvml.GpuProbeResult;
 import dev.loadfuse.nvml.GpuProbes;
@@ -71,9 +72,9 @@ final class GpusCommand implements Callable<Integer> {
       try {
         probe = GpuProbes.mock(mockGpus);
       } catch (MockConfigException e) {
-        err.println("gpus: " + e.getMessage());
+        err.println("gpus: " + Problems.message(e));
         err.flush();
-        return SidecarMain.EXIT_USAGE;
+        return Problems.exitCode(e);
       }
     } else {
       GpuProbeResult result = nvmlLibrary == null ? GpuProbes.nvml() : GpuProbes.nvml(nvmlLibrary);
@@ -99,7 +100,7 @@ final class GpusCommand implements Callable<Integer> {
         out.flush();
       }
     } catch (NvmlException e) {
-      err.println("gpus: " + e.getMessage());
+      err.println("gpus: " + Problems.message(e));
       err.flush();
       return SidecarMain.EXIT_UNAVAILABLE;
     }

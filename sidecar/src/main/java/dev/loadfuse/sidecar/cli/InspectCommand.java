@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loadfuse.common.errors.Redact;
+import dev.loadfuse.common.errors.Problems;
 import dev.loadfuse.engine.EngineMetricsExtractor;
 import dev.loadfuse.engine.EngineSample;
 import dev.loadfuse.engine.LoraInfo;
@@ -14,6 +16,7 @@ import dev.loadfuse.engine.config.EngineConfigLoader;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.engine.prometheus.PageBuffer;
 import dev.loadfuse.engine.prometheus.PageTooLargeException;
+import dev.loadfuse.engine.prometheus.PrometheusTextParser;
 import dev.loadfuse.engine.prometheus.ParseError;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,8 +103,8 @@ final class InspectCommand implements Callable<Integer> {
   @Option(
       names = "--max-page-bytes",
       paramLabel = "BYTES",
-      defaultValue = "16777216",
-      description = "Reject larger pages (default: ${DEFAULT-VALUE}, 16 MiB).")
+      defaultValue = "" + PrometheusTextParser.DEFAULT_MAX_PAGE_BYTES,
+      description = "Reject larger pages (default: ${DEFAULT-VALUE}, 16 MiB, the sidecar's limit).")
   private int maxPageBytes;
 
   @Parameters(
@@ -190,7 +193,7 @@ final class InspectCommand implements Callable<Integer> {
         throw new IllegalArgumentException("no host");
       }
     } catch (IllegalArgumentException e) {
-      throw new SourceException("invalid URL " + source + ": " + e.getMessage());
+      throw new SourceException("invalid URL " + Redact.text(source) + ": " + e.getMessage());
     }
     Duration timeout = Duration.ofMillis(timeoutMs);
     HttpRequest request =
@@ -213,7 +216,7 @@ final class InspectCommand implements Callable<Integer> {
       try (InputStream body = response.body()) {
         int status = response.statusCode();
         if (status < 200 || status > 299) {
-          throw new SourceException("cannot read " + source + ": HTTP " + status);
+          throw new SourceException("cannot read " + Redact.text(source) + ": HTTP " + status);
         }
         OptionalLong length = response.headers().firstValueAsLong("Content-Length");
         if (length.isPresent() && length.getAsLong() > maxPageBytes) {
@@ -223,26 +226,22 @@ final class InspectCommand implements Callable<Integer> {
       }
     } catch (HttpConnectTimeoutException e) {
       throw new SourceException(
-          "cannot read " + source + ": connection timed out after " + timeoutMs + " ms");
+          "cannot read " + Redact.text(source) + ": connection timed out after " + timeoutMs + " ms");
     } catch (HttpTimeoutException e) {
-      throw new SourceException("cannot read " + source + ": timed out after " + timeoutMs + " ms");
+      throw new SourceException("cannot read " + Redact.text(source) + ": timed out after " + timeoutMs + " ms");
     } catch (ConnectException e) {
-      throw new SourceException("cannot read " + source + ": connection refused");
+      throw new SourceException("cannot read " + Redact.text(source) + ": connection refused");
     } catch (IOException e) {
-      throw new SourceException("cannot read " + source + ": " + describe(e));
+      throw new SourceException("cannot read " + Redact.text(source) + ": " + describe(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new SourceException("cannot read " + source + ": interrupted");
+      throw new SourceException("cannot read " + Redact.text(source) + ": interrupted");
     }
   }
 
   private static String describe(IOException e) {
     // HttpClient wraps the useful exception (unknown host, reset) with a null message.
-    Throwable t = e;
-    while (t.getMessage() == null && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    return Problems.message(e);
   }
 
   static ObjectNode toJson(EngineSample s) {

@@ -1,41 +1,28 @@
 package dev.loadfuse.sidecar.cli;
 
-import dev.loadfuse.engine.config.EngineConfigException;
-import dev.loadfuse.engine.config.EngineConfigLoader;
-import dev.loadfuse.engine.config.ModelServerMetricsConfig;
+import dev.loadfuse.common.errors.Problems;
+import dev.loadfuse.common.settings.CommandLineFlags;
+import dev.loadfuse.common.settings.Durations;
+import dev.loadfuse.common.settings.SettingsNode;
+import dev.loadfuse.common.settings.SettingsReader;
+import dev.loadfuse.common.settings.SettingsSources;
 import dev.loadfuse.nvml.GpuProbe;
-import dev.loadfuse.nvml.GpuProbeResult;
+import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
-import dev.loadfuse.sidecar.cluster.ClusterOptions;
-import dev.loadfuse.sidecar.cluster.ClusteredVertx;
-import dev.loadfuse.sidecar.config.Durations;
-import dev.loadfuse.sidecar.config.SidecarConfig;
-import dev.loadfuse.sidecar.config.SidecarConfigSources;
-import dev.loadfuse.sidecar.discovery.EndpointDiscovery;
-import dev.loadfuse.sidecar.discovery.file.FileEndpointDiscovery;
-import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesDiscoveryOptions;
-import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesEndpointDiscovery;
-import dev.loadfuse.sidecar.gpu.PodGpus;
-import dev.loadfuse.sidecar.gpu.PodResourcesClient;
-import dev.loadfuse.sidecar.gpu.PodResourcesGpuAttribution;
-import dev.loadfuse.sidecar.gpu.PodResourcesOptions;
-import dev.loadfuse.sidecar.http.SidecarHttpServer;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.vertx.config.ConfigRetriever;
+import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
@@ -46,6 +33,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sidecar.jar run}: the node sidecar. Runs until SIGTERM/SIGINT, then stops scraping,
  * closes the GPU probe and the HTTP server, and leaves the cluster.
+ *
+ * <p>Its settings are {@link SidecarOptions}, read from the settings file ({@code --config-file})
+ * &lt; {@code LOADFUSE_*} environment variables &lt; flags ({@link SettingsSources}); a flag sets
+ * the option of the same name, only when given (the defaults shown in {@code --help} are the
+ * options' own).
  */
 @Command(
     name = "run",
@@ -58,17 +50,18 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
 
   private static final Logger LOG = Logger.getLogger(RunCommand.class.getName());
-  private static final long POD_RESOURCES_REFRESH_MS = 2000;
+  /** How often the settings file is read again for changed engine mappings. */
+  static final Duration ENGINES_RELOAD_PERIOD = Duration.ofSeconds(1);
 
   @Spec CommandSpec spec;
 
   @Option(names = "--endpoints-file", paramLabel = "FILE", description = "Static endpoints file (YAML/JSON), reloaded when it changes.")
   Path endpointsFile;
 
-  @Option(names = "--config-file", paramLabel = "FILE", description = "Sidecar config file (YAML/JSON); its 'engines' section is re-read while running.")
+  @Option(names = "--config-file", paramLabel = "FILE", description = "Settings file (YAML/JSON, the JSON form of SidecarOptions); its 'engines' section is re-read while running.")
   Path configFile;
 
-  @Option(names = "--gpu-probe", paramLabel = "KIND", description = "nvml, mock, none or auto (default: auto = nvml if it loads, else none).")
+  @Option(names = "--gpu-probe", paramLabel = "KIND", description = "nvml, mock, none, auto or nvml-or-mock (default: auto = nvml if it loads, else none; mock with --mock-gpus).")
   String gpuProbe;
 
   @Option(names = "--mock-gpus", paramLabel = "FILE", description = "Mock GPU file (implies --gpu-probe mock).")
@@ -77,38 +70,50 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--nvml-library", paramLabel = "PATH", description = "Path of libnvidia-ml.so.1 (default: the system library path).")
   Path nvmlLibrary;
 
-  @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port for /v1/load, /metrics, /healthz, /readyz (default: 9400; 0 = any free port).")
-  Integer httpPort;
+  @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port for /v1/load, /metrics, /healthz, /readyz (default: ${DEFAULT-VALUE}; 0 = any free port).")
+  int httpPort = SidecarOptions.DEFAULT_HTTP_PORT;
 
-  @Option(names = "--http-host", paramLabel = "HOST", description = "Address to bind the HTTP server (default: 0.0.0.0).")
-  String httpHost;
+  @Option(names = "--http-host", paramLabel = "HOST", description = "Address to bind the HTTP server (default: ${DEFAULT-VALUE}).")
+  String httpHost = SidecarOptions.DEFAULT_HTTP_HOST;
 
-  @Option(names = "--scrape-interval", paramLabel = "DURATION", description = "Time between scrapes of one endpoint (default: 50ms).")
-  String scrapeInterval;
+  @Option(names = "--scrape-interval", paramLabel = "DURATION", description = "Time between scrapes of one endpoint (default: ${DEFAULT-VALUE}).")
+  String scrapeInterval = Durations.format(SidecarOptions.DEFAULT_SCRAPE_INTERVAL);
 
-  @Option(names = "--scrape-timeout", paramLabel = "DURATION", description = "Timeout of one scrape (default: 1s).")
-  String scrapeTimeout;
+  @Option(names = "--scrape-timeout", paramLabel = "DURATION", description = "Timeout of one scrape (default: ${DEFAULT-VALUE}).")
+  String scrapeTimeout = Durations.format(SidecarOptions.DEFAULT_SCRAPE_TIMEOUT);
 
-  @Option(names = "--gpu-sample-interval", paramLabel = "DURATION", description = "Time between GPU samples (default: 100ms).")
-  String gpuSampleInterval;
+  @Option(names = "--scrape-failure-threshold", paramLabel = "N", description = "Failed scrapes in a row before an endpoint is reported unhealthy; each failure shows in lastError at once (default: ${DEFAULT-VALUE}).")
+  int scrapeFailureThreshold = SidecarOptions.DEFAULT_SCRAPE_FAILURE_THRESHOLD;
+
+  @Option(names = "--gpu-sample-interval", paramLabel = "DURATION", description = "Time between GPU samples (default: ${DEFAULT-VALUE}).")
+  String gpuSampleInterval = Durations.format(SidecarOptions.DEFAULT_GPU_SAMPLE_INTERVAL);
 
   @Option(names = "--node-name", paramLabel = "NAME", description = "This node's name for Kubernetes discovery (default: env NODE_NAME).")
   String nodeName;
 
   @Option(names = "--cluster", description = "Join the clustered event bus (Hazelcast) so pickers on other nodes receive the vectors.")
-  Boolean cluster;
+  boolean cluster;
 
-  @Option(names = "--cluster-members", paramLabel = "HOST:PORT,...", description = "Hazelcast members to join (local runs); in Kubernetes use --cluster-service.")
+  @Option(names = "--cluster-members", paramLabel = "HOST:PORT,...", description = "Hazelcast members to join (local runs; implies --cluster); in Kubernetes use --cluster-service.")
   String clusterMembers;
 
   @Option(names = "--cluster-host", paramLabel = "HOST", description = "Address this member binds and advertises.")
   String clusterHost;
 
-  @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: 5701).")
-  Integer clusterPort;
+  @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: ${DEFAULT-VALUE}).")
+  int clusterPort = ClusterOptions.DEFAULT_PORT;
+
+  @Option(names = "--cluster-bus-port", paramLabel = "PORT", description = "The clustered event bus's TCP port (default: ${DEFAULT-VALUE} = any free port).")
+  int clusterBusPort = ClusterOptions.DEFAULT_BUS_PORT;
 
   @Option(names = "--cluster-service", paramLabel = "NAME", description = "Headless Service whose pods form the cluster (Kubernetes discovery).")
   String clusterService;
+
+  @Option(names = "--cluster-secret-file", paramLabel = "FILE", description = "The cluster's shared secret (at least 32 bytes, e.g. from openssl rand -base64 32; in Kubernetes a mounted Secret): members prove it to join, and every bus message is sealed with it. Required with --cluster unless --cluster-insecure.")
+  Path clusterSecretFile;
+
+  @Option(names = "--cluster-insecure", description = "Run the cluster without a secret: unauthenticated and unencrypted, for a test on one machine.")
+  boolean clusterInsecure;
 
   /** Set by tests to stop the command without a signal. */
   CountDownLatch stopSignal = new CountDownLatch(1);
@@ -121,102 +126,40 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
-    Vertx boot = Vertx.vertx();
-    Vertx vertx = boot;
+    Vertx vertx = null;
     GpuProbe probe = null;
     try {
-      SidecarConfig config;
-      ModelServerMetricsConfig engines;
+      SidecarOptions options;
+      ClusterOptions cluster;
       try {
-        JsonObject flags = flags();
-        ConfigRetriever initial = SidecarConfigSources.retriever(boot, configFile, environment, flags, SidecarConfigSources.DEFAULT_SCAN_PERIOD);
-        JsonObject json = initial.getConfig().await(30, TimeUnit.SECONDS);
-        initial.close();
-        config = SidecarConfig.fromJson(json);
-        engines = engines(config.engines());
-      } catch (IllegalArgumentException | EngineConfigException e) {
-        err.println("run: " + e.getMessage());
-        return SidecarMain.EXIT_USAGE;
-      } catch (Exception e) {
-        err.println("run: cannot read the configuration: " + rootMessage(e));
-        return SidecarMain.EXIT_USAGE;
+        options = options();
+        cluster = options.isCluster() ? options.clusterOptions() : null;
+        probe = GpuProbes.open(options.getGpuProbe(), path(options.getMockGpus()), path(options.getNvmlLibrary()));
+      } catch (RuntimeException e) {
+        err.println("run: " + Problems.message(e));
+        return Problems.exitCode(e);
       }
-
-      try {
-        probe = openProbe(config, err);
-      } catch (IllegalArgumentException e) {
-        err.println("run: " + e.getMessage());
-        return SidecarMain.EXIT_USAGE;
-      }
-      if (probe == null) {
-        return SidecarMain.EXIT_UNAVAILABLE;
-      }
-
-      if (config.cluster()) {
-        ClusterOptions clusterOptions;
-        try {
-          clusterOptions = new ClusterOptions(config.clusterMembers(), config.clusterHost(),
-              config.clusterPort(), config.clusterService(), config.namespace(), null);
-        } catch (IllegalArgumentException e) {
-          err.println("run: " + e.getMessage());
-          return SidecarMain.EXIT_USAGE;
-        }
-        vertx = ClusteredVertx.start(clusterOptions, new VertxOptions()).await(60, TimeUnit.SECONDS);
-        boot.close();
-      }
-
-      boolean local = config.endpointsFile() != null;
-      EndpointDiscovery discovery = local
-          ? new FileEndpointDiscovery(Path.of(config.endpointsFile()))
-          : kubernetesDiscovery(config);
-      // Local: each endpoint's GPUs are listed in the endpoints file. Kubernetes: the kubelet
-      // PodResources API says which GPUs each pod was given.
-      PodResourcesGpuAttribution podGpus = local ? null : new PodResourcesGpuAttribution(
-          new PodResourcesClient(PodResourcesOptions.DEFAULTS.withSocket(Path.of(config.podResourcesSocket()))));
-      if (podGpus != null) {
-        try {
-          podGpus.refresh().get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          LOG.warning("GPU attribution: " + rootMessage(e) + "; endpoints get their GPUs once the kubelet answers");
-        }
-      }
-
-      SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-          discovery,
-          podGpus == null ? null : podGpus::attribute,
-          probe,
-          engines,
-          new ScrapeOptions(config.scrapeInterval(), config.scrapeTimeout(), config.maxPageBytes(),
-              ScrapeOptions.DEFAULT_MAX_BACKOFF.compareTo(config.scrapeInterval()) < 0
-                  ? config.scrapeInterval() : ScrapeOptions.DEFAULT_MAX_BACKOFF),
-          config.gpuSampleInterval(),
-          config.publishHeartbeat(),
-          null));
+      String probeDescription = describeProbe(options);
+      options.setCustomGpuProbe(probe);
       probe = null; // the verticle owns it now
+      vertx = options.isCluster() ? ClusteredVertx.start(cluster, busOn(options.getClusterBusPort())).await(60, TimeUnit.SECONDS)
+          : Vertx.vertx();
+
+      SidecarVerticle sidecar = new SidecarVerticle(options);
       try {
         vertx.deployVerticle(sidecar).await(60, TimeUnit.SECONDS);
       } catch (Exception e) {
-        err.println("run: cannot start: " + message(e));
-        return SidecarMain.EXIT_USAGE;
+        err.println("run: cannot start: " + Problems.message(e));
+        return Problems.exitCode(e);
       }
-      HttpServer http;
-      try {
-        http = SidecarHttpServer.start(vertx, sidecar, config.httpHost(), config.httpPort()).await(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        err.println("run: cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + rootMessage(e));
-        return SidecarMain.EXIT_USAGE;
-      }
-      watchEngines(vertx, sidecar, flags(), config.engines());
-      if (podGpus != null) {
-        refreshPodGpus(vertx, podGpus, sidecar);
-      }
+      watchEngines(vertx, sidecar, options.getEngines());
 
-      out.println("loadfuse sidecar: " + discovery.describe() + ", " + sidecar.vectors().size()
-          + " endpoint(s), GPU probe " + describeProbe(config)
-          + ", http://" + config.httpHost() + ":" + http.actualPort() + "/v1/load"
-          + (config.cluster() ? ", clustered" : ""));
+      out.println("loadfuse sidecar: " + describeEndpoints(options) + ", " + sidecar.vectors().size()
+          + " endpoint(s), GPU probe " + probeDescription
+          + ", http://" + options.getHttpHost() + ":" + sidecar.httpPort() + "/v1/load"
+          + (cluster == null ? "" : cluster.secret() != null ? ", clustered (sealed)" : ", clustered (INSECURE)"));
       out.flush();
-      onServing.accept(http.actualPort());
+      onServing.accept(sidecar.httpPort());
 
       Vertx toClose = vertx;
       CountDownLatch closed = new CountDownLatch(1);
@@ -232,8 +175,8 @@ final class RunCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return SidecarMain.EXIT_OK;
     } catch (Exception e) {
-      err.println("run: " + rootMessage(e));
-      return SidecarMain.EXIT_USAGE;
+      err.println("run: " + Problems.message(e));
+      return Problems.exitCode(e);
     } finally {
       if (probe != null) {
         probe.close();
@@ -248,167 +191,94 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private JsonObject flags() {
-    JsonObject f = new JsonObject();
-    putIf(f, "endpointsFile", endpointsFile == null ? null : endpointsFile.toString());
-    putIf(f, "gpuProbe", gpuProbe);
-    putIf(f, "mockGpus", mockGpus == null ? null : mockGpus.toString());
-    putIf(f, "nvmlLibrary", nvmlLibrary == null ? null : nvmlLibrary.toString());
-    putIf(f, "httpPort", httpPort);
-    putIf(f, "httpHost", httpHost);
-    putIf(f, "scrapeInterval", scrapeInterval);
-    putIf(f, "scrapeTimeout", scrapeTimeout);
-    putIf(f, "gpuSampleInterval", gpuSampleInterval);
-    putIf(f, "nodeName", nodeName);
-    putIf(f, "cluster", cluster);
-    putIf(f, "clusterMembers", clusterMembers);
-    putIf(f, "clusterHost", clusterHost);
-    putIf(f, "clusterPort", clusterPort);
-    putIf(f, "clusterService", clusterService);
-    if (clusterMembers != null && cluster == null) {
-      f.put("cluster", true);
-    }
-    return f;
+  /** The settings: file &lt; environment &lt; flags, read and checked. */
+  SidecarOptions options() {
+    return SidecarOptions.read(settings()).validate();
   }
 
-  private static void putIf(JsonObject o, String key, Object value) {
-    if (value != null) {
-      o.put(key, value);
-    }
+  private SettingsNode settings() {
+    return SettingsSources.stack(SidecarOptions.FILE_READER, configFile,
+        SettingsSources.environment(environment, SidecarOptions.SCALAR_KEYS, SidecarOptions.ENVIRONMENT_FALLBACKS),
+        CommandLineFlags.given(spec, SidecarOptions.SCALAR_KEYS));
   }
 
-  /** Opens the configured probe; null (after printing why) when NVML was demanded but is absent. */
-  private static GpuProbe openProbe(SidecarConfig config, PrintWriter err) {
-    return switch (config.gpuProbe()) {
-      case NONE -> GpuProbes.none("GPU probe disabled (--gpu-probe none)");
-      case MOCK -> GpuProbes.mock(Path.of(config.mockGpusFile()));
-      case NVML -> switch (nvml(config)) {
-        case GpuProbeResult.Available a -> a.probe();
-        case GpuProbeResult.Unavailable u -> {
-          err.println("run: NVML unavailable: " + u.reason());
-          yield null;
+  private static VertxOptions busOn(int port) {
+    VertxOptions vertxOptions = new VertxOptions();
+    vertxOptions.getEventBusOptions().setPort(port);
+    return vertxOptions;
+  }
+
+  private static Path path(String file) {
+    return file == null ? null : Path.of(file);
+  }
+
+  private static String describeProbe(SidecarOptions options) {
+    GpuProbeKind kind = options.getGpuProbe();
+    return kind == GpuProbeKind.MOCK ? "mock (" + options.getMockGpus() + ")" : kind.id();
+  }
+
+  private static String describeEndpoints(SidecarOptions options) {
+    return options.getEndpointsFile() != null ? "file " + options.getEndpointsFile()
+        : "kubernetes pods on node " + options.getNodeName();
+  }
+
+  /**
+   * Re-reads the settings file's engine mappings while running; a bad change keeps the old ones,
+   * with one warning naming the file and what is wrong (a wrong type anywhere in the file, e.g.
+   * {@code engines: 5}, an unknown key, a syntax error, a file over the size limit). Changes are
+   * judged against the section in force, so an edit made between the start and the first check
+   * is not lost. The file is read off the event loop.
+   */
+  private void watchEngines(Vertx vertx, SidecarVerticle sidecar, JsonObject applied) {
+    if (configFile == null) {
+      return;
+    }
+    String[] inForce = {applied == null ? "{}" : applied.encode()};
+    String[] lastRead = {null};
+    boolean[] busy = {false};
+    vertx.setPeriodic(ENGINES_RELOAD_PERIOD.toMillis(), id -> {
+      if (busy[0]) {
+        return;
+      }
+      busy[0] = true;
+      vertx.executeBlocking(() -> {
+        String text = SidecarOptions.FILE_READER.readText(configFile);
+        if (text.equals(lastRead[0])) {
+          return null; // unchanged since the last look, good or bad: reported once
         }
-      };
-      case AUTO -> switch (nvml(config)) {
-        case GpuProbeResult.Available a -> a.probe();
-        case GpuProbeResult.Unavailable u -> {
-          LOG.info("no GPU telemetry: " + u.reason() + " (use --mock-gpus FILE for local runs)");
-          yield GpuProbes.none(u.reason());
+        lastRead[0] = text;
+        SidecarOptions reread = reread(text);
+        JsonObject engines = reread.getEngines();
+        String json = engines == null ? "{}" : engines.encode();
+        if (json.equals(inForce[0])) {
+          return null;
         }
-      };
-    };
-  }
-
-  private static GpuProbeResult nvml(SidecarConfig config) {
-    return config.nvmlLibrary() == null ? GpuProbes.nvml() : GpuProbes.nvml(Path.of(config.nvmlLibrary()));
-  }
-
-  private static String describeProbe(SidecarConfig config) {
-    return switch (config.gpuProbe()) {
-      case MOCK -> "mock (" + config.mockGpusFile() + ")";
-      case NVML -> "nvml";
-      case NONE -> "none";
-      case AUTO -> "auto";
-    };
-  }
-
-  private static EndpointDiscovery kubernetesDiscovery(SidecarConfig config) {
-    KubernetesDiscoveryOptions options = KubernetesDiscoveryOptions.forNode(config.nodeName());
-    if (config.namespace() != null) {
-      options = options.withNamespace(config.namespace());
-    }
-    return new KubernetesEndpointDiscovery(new KubernetesClientBuilder().build(), options);
-  }
-
-  /** Re-reads the pod → GPU map every 2 s; endpoints are re-attributed when it changes. */
-  private static void refreshPodGpus(Vertx vertx, PodResourcesGpuAttribution podGpus, SidecarVerticle sidecar) {
-    String[] lastError = new String[1];
-    vertx.setPeriodic(POD_RESOURCES_REFRESH_MS, id -> {
-      PodGpus before = podGpus.current();
-      podGpus.refresh().whenComplete((after, err) -> {
-        if (err != null) {
-          String message = rootMessage(err);
-          if (!message.equals(lastError[0])) {
-            LOG.warning("GPU attribution: " + message + "; keeping the last known pod GPUs");
-            lastError[0] = message;
-          }
-        } else {
-          lastError[0] = null;
-          if (!after.equals(before)) {
-            sidecar.reattribute();
-          }
+        inForce[0] = json;
+        return reread.getEnginesConfig();
+      }).onComplete(ar -> {
+        busy[0] = false;
+        if (ar.failed()) {
+          LOG.log(Level.WARNING, "config change rejected, keeping the previous engine mappings: "
+              + withFile(Problems.message(ar.cause())));
+        } else if (ar.result() != null) {
+          sidecar.updateEngines(ar.result());
+          LOG.info("engine mappings reloaded from " + configFile + ": " + ar.result());
         }
       });
     });
   }
 
-  /**
-   * Decodes the {@code engines} section. Through JSON text rather than {@code getMap()}: the map
-   * holds Vert.x {@code JsonArray}s, which Jackson does not see as lists.
-   */
-  private ModelServerMetricsConfig engines(JsonObject section) {
-    try {
-      return EngineConfigLoader.fromParametersText(section.encode());
-    } catch (EngineConfigException e) {
-      EngineConfigException inSection = e.withParentPath("engines");
-      throw configFile == null ? inSection : inSection.withContext(configFile.toString());
+  /** The settings file read again as a whole, as strictly as at start (only its engines are applied). */
+  private SidecarOptions reread(String text) {
+    SettingsNode root = SidecarOptions.FILE_READER.parse(configFile.toString(), text, SettingsReader.Format.of(configFile));
+    if (root.isMissing()) {
+      return new SidecarOptions();
     }
+    root.requireMap("a map of settings");
+    return SidecarOptions.read(root);
   }
 
-  /**
-   * Re-reads the config file's engine mappings while running; a bad change keeps the old ones.
-   * Changes are judged against the section in force ({@code applied}), not against the
-   * retriever's previous read, so an edit made between the boot read and the watcher's first
-   * scan is not lost.
-   */
-  private void watchEngines(Vertx vertx, SidecarVerticle sidecar, JsonObject flags, JsonObject applied) {
-    if (configFile == null) {
-      return;
-    }
-    JsonObject[] inForce = {applied};
-    ConfigRetriever retriever = SidecarConfigSources.retriever(vertx, configFile, environment, flags, SidecarConfigSources.DEFAULT_SCAN_PERIOD);
-    retriever.listen(change -> {
-      JsonObject after = change.getNewConfiguration().getJsonObject("engines", new JsonObject());
-      if (after.equals(inForce[0])) {
-        return;
-      }
-      try {
-        ModelServerMetricsConfig engines = engines(after);
-        sidecar.updateEngines(engines);
-        inForce[0] = after;
-        LOG.info("engine mappings reloaded from " + configFile + ": " + engines);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "config change rejected, keeping the previous engine mappings: " + e.getMessage());
-      }
-    });
-  }
-
-  /**
-   * The message of {@code t}, looking through wrappers only ({@link CompletionException}, {@link
-   * ExecutionException}, exceptions without a message): unlike {@link #rootMessage} it keeps the
-   * context a {@code DiscoveryException} adds (file and entry) to its cause.
-   */
-  static String message(Throwable t) {
-    Throwable c = t;
-    while ((c instanceof CompletionException || c instanceof ExecutionException || c.getMessage() == null)
-        && c.getCause() != null && c.getCause() != c) {
-      c = c.getCause();
-    }
-    String m = c.getMessage();
-    return m == null ? c.getClass().getSimpleName() : m;
-  }
-
-  static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c) {
-      c = c.getCause();
-    }
-    String m = c.getMessage();
-    return m == null ? c.getClass().getSimpleName() : m;
-  }
-
-  @SuppressWarnings("unused")
-  private static String fmt(java.time.Duration d) {
-    return Durations.format(d);
+  private String withFile(String message) {
+    return message.startsWith(configFile.toString()) ? message : configFile + ": " + message;
   }
 }

@@ -1,5 +1,6 @@
 package dev.loadfuse.sidecar.cli;
 
+import dev.loadfuse.common.errors.Problems;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -7,9 +8,9 @@ import picocli.CommandLine.Command;
 /**
  * Entry point of {@code sidecar.jar}: one subcommand per tool.
  *
- * <p>Exit codes shared by every subcommand: 0 success, 2 bad arguments / unreadable input /
- * invalid configuration (one line on stderr), 3 a required runtime facility is unavailable
- * (e.g. no NVML).
+ * <p>Exit codes shared by every subcommand, and with {@code picker.jar} ({@link Problems}): 0
+ * success, 2 bad arguments / unreadable input / invalid configuration (one line on stderr), 3 a
+ * required runtime facility is unavailable (e.g. no NVML), 1 the JVM failed (out of memory).
  */
 @Command(
     name = "sidecar.jar",
@@ -19,9 +20,9 @@ import picocli.CommandLine.Command;
     subcommands = {RunCommand.class, InspectCommand.class, GpusCommand.class, CommandLine.HelpCommand.class})
 public final class SidecarMain {
 
-  public static final int EXIT_OK = 0;
-  public static final int EXIT_USAGE = 2;
-  public static final int EXIT_UNAVAILABLE = 3;
+  public static final int EXIT_OK = Problems.EXIT_OK;
+  public static final int EXIT_USAGE = Problems.EXIT_USAGE;
+  public static final int EXIT_UNAVAILABLE = Problems.EXIT_UNAVAILABLE;
 
   public static void main(String[] args) {
     System.exit(run(args));

@@ -1,7 +1,7 @@
 package dev.loadfuse.sidecar.gpu;
 
-import dev.loadfuse.sidecar.discovery.Endpoint;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
+import dev.loadfuse.discovery.Endpoint;
+import dev.loadfuse.discovery.EndpointSet;
 
 /**
  * Fills {@link Endpoint#gpus()}: which GPUs each endpoint runs on, so that GPU readings (NVML,

@@ -1,5 +1,6 @@
 package dev.loadfuse.sidecar.gpu;
 
+import dev.loadfuse.common.errors.Problems;
 import dev.loadfuse.sidecar.gpu.podresources.v1.ContainerDevices;
 import dev.loadfuse.sidecar.gpu.podresources.v1.ContainerResources;
 import dev.loadfuse.sidecar.gpu.podresources.v1.ListPodResourcesRequest;
@@ -208,7 +209,7 @@ public final class PodResourcesClient implements AutoCloseable {
     Status status = Status.fromThrowable(t);
     String target = options.target();
     String desc = status.getDescription() == null ? "" : status.getDescription();
-    String cause = rootMessage(status.getCause());
+    String cause = Problems.deepestMessage(status.getCause());
     String msg =
         switch (status.getCode()) {
           case UNAVAILABLE -> {
@@ -243,16 +244,6 @@ public final class PodResourcesClient implements AutoCloseable {
   private static String human(java.time.Duration d) {
     long ms = d.toMillis();
     return ms % 1000 == 0 ? (ms / 1000) + " s" : ms + " ms";
-  }
-
-  private static String rootMessage(Throwable t) {
-    String m = "";
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c.getMessage() != null && !c.getMessage().isBlank()) {
-        m = c.getMessage();
-      }
-    }
-    return m;
   }
 
   /** Closes the channel and its threads; pending calls fail. Idempotent. */

@@ -1,7 +1,7 @@
 package dev.loadfuse.sidecar.gpu;
 
-import dev.loadfuse.sidecar.discovery.EndpointSet;
-import dev.loadfuse.sidecar.discovery.PodRef;
+import dev.loadfuse.discovery.EndpointSet;
+import dev.loadfuse.discovery.PodRef;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;

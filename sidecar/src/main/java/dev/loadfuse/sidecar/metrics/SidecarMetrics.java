@@ -28,8 +28,19 @@ public final class SidecarMetrics {
 
   private static final double MIB = 1024.0 * 1024.0;
 
+  /** Why a vector went out: something routing reads changed, or the heartbeat came round. */
+  public enum PublishReason {
+    CHANGE,
+    HEARTBEAT;
+
+    /** The {@code reason} label value: {@code change}, {@code heartbeat}. */
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
   private final PrometheusMeterRegistry registry;
-  private final Counter published;
+  private final Counter[] published = new Counter[PublishReason.values().length];
   private final Map<String, Timer> scrapeTimers = new ConcurrentHashMap<>();
   private final Map<String, Counter> scrapeErrors = new ConcurrentHashMap<>();
   private final Map<String, GpuGauges> gpus = new ConcurrentHashMap<>();
@@ -41,9 +52,12 @@ public final class SidecarMetrics {
 
   public SidecarMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
-    this.published = Counter.builder("loadfuse_sidecar_published_vectors")
-        .description("Load vectors published on the event bus")
-        .register(registry);
+    for (PublishReason r : PublishReason.values()) {
+      published[r.ordinal()] = Counter.builder("loadfuse_sidecar_published_vectors")
+          .description("Load vectors published on the event bus, by reason (change or heartbeat)")
+          .tags("reason", r.label())
+          .register(registry);
+    }
   }
 
   public PrometheusMeterRegistry registry() {
@@ -68,8 +82,8 @@ public final class SidecarMetrics {
             .register(registry)).increment();
   }
 
-  public void vectorPublished() {
-    published.increment();
+  public void vectorPublished(PublishReason reason) {
+    published[reason.ordinal()].increment();
   }
 
   private Timer scrapeTimer(String endpoint) {

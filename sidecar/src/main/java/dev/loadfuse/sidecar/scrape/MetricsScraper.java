@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
@@ -44,6 +45,13 @@ import java.util.concurrent.TimeoutException;
  * the response chunks are copied straight into a reusable buffer; a Content-Length above the
  * limit is refused before the body is read.
  *
+ * <p><b>Connections.</b> One kept-alive connection per endpoint, reused scrape after scrape,
+ * except when the server said it will close it: a response with {@code Connection: close}, or an
+ * HTTP/1.0 response without {@code Connection: keep-alive}. Then the connection is dropped when
+ * the page has been read and the next scrape opens a new one, instead of racing the server's
+ * close. A request on a reused connection that finds it closed before any response (the server
+ * timed it out just then) is sent again once, on a new connection, within the same scrape.
+ *
  * <p>Threading: {@link #start}, {@link #stop} and {@link #updateOptions} must be called on the
  * Vert.x context that owns the scheduler; the listener is called on that context. {@link
  * #status()} may be read from any thread.
@@ -75,6 +83,10 @@ public final class MetricsScraper implements Ticker.Task {
   /** Numbers the scrapes, so that callbacks of an abandoned one are ignored. */
   private int attempt;
   private boolean inFlight;
+  /** The scrape in flight was sent on a connection opened for an earlier one (and not yet retried). */
+  private boolean reusedConnection;
+  /** The response in flight said the server closes the connection after it. */
+  private boolean serverCloses;
   private HttpClientRequest current;
   private volatile ScrapeStatus status = ScrapeStatus.NEVER_SCRAPED;
 
@@ -188,9 +200,16 @@ public final class MetricsScraper implements Ticker.Task {
     int a = ++attempt;
     inFlight = true;
     page.reset(opts.maxBodyBytes());
+    serverCloses = false;
+    HttpClientConnection c = connection;
+    reusedConnection = c != null;
+    send(a, c);
+  }
+
+  /** Sends the request on {@code c}, or on a new connection when null. */
+  private void send(int a, HttpClientConnection c) {
     Future<HttpClientRequest> f;
     try {
-      HttpClientConnection c = connection;
       f = c != null ? c.request(request) : connect().compose(conn -> conn.request(request));
     } catch (RuntimeException e) { // a closed client throws
       f = Future.failedFuture(e);
@@ -206,11 +225,32 @@ public final class MetricsScraper implements Ticker.Task {
       return;
     }
     if (ar.failed()) {
-      completed(a, classify(ar.cause()), false);
+      if (!retriedOnNewConnection(a, ar.cause())) {
+        completed(a, classify(ar.cause()), false);
+      }
       return;
     }
     current = ar.result();
     current.send().onComplete(rr -> responded(a, rr));
+  }
+
+  /**
+   * A request on a reused connection found it closed before any response: the server closed it
+   * (idle timeout, restart) as the request went out. Sends it again once on a new connection.
+   */
+  private boolean retriedOnNewConnection(int a, Throwable cause) {
+    if (!reusedConnection || !(cause instanceof HttpClosedException) || !running) {
+      return false;
+    }
+    reusedConnection = false;
+    current = null;
+    HttpClientConnection c = connection;
+    connection = null;
+    if (c != null) {
+      c.close();
+    }
+    send(a, null);
+    return true;
   }
 
   private void responded(int a, AsyncResult<HttpClientResponse> ar) {
@@ -218,10 +258,13 @@ public final class MetricsScraper implements Ticker.Task {
       return;
     }
     if (ar.failed()) {
-      completed(a, classify(ar.cause()), false);
+      if (!retriedOnNewConnection(a, ar.cause())) {
+        completed(a, classify(ar.cause()), false);
+      }
       return;
     }
     HttpClientResponse response = ar.result();
+    serverCloses = closesAfter(response);
     if (response.statusCode() != 200) {
       ScrapeFailure failure = new ScrapeFailure(
           ScrapeFailure.Reason.HTTP_STATUS, "HTTP " + response.statusCode() + " from " + target.url());
@@ -247,6 +290,22 @@ public final class MetricsScraper implements Ticker.Task {
     }
   }
 
+  /** {@code Connection: close}, or HTTP/1.0 without {@code Connection: keep-alive}. */
+  static boolean closesAfter(HttpClientResponse response) {
+    String connection = response.getHeader(HttpHeaders.CONNECTION);
+    if (connection != null) {
+      for (String token : connection.split(",")) {
+        if (token.trim().equalsIgnoreCase("close")) {
+          return true;
+        }
+        if (token.trim().equalsIgnoreCase("keep-alive")) {
+          return false;
+        }
+      }
+    }
+    return response.version() == HttpVersion.HTTP_1_0;
+  }
+
   private static long parseLength(String value) {
     try {
       return Long.parseLong(value.trim());
@@ -264,6 +323,10 @@ public final class MetricsScraper implements Ticker.Task {
     if (r != null) {
       r.reset();
     }
+    dropConnection();
+  }
+
+  private void dropConnection() {
     HttpClientConnection c = connection;
     connection = null;
     if (c != null) {
@@ -304,6 +367,9 @@ public final class MetricsScraper implements Ticker.Task {
     if (done) {
       inFlight = false;
       current = null;
+      if (serverCloses) {
+        dropConnection(); // never send the next scrape on a connection the server is closing
+      }
     } else {
       abandon(); // the rest of the response, if any, is not read
     }

@@ -1,5 +1,6 @@
 package dev.loadfuse.sidecar.scrape;
 
+import dev.loadfuse.sidecar.SidecarOptions;
 import java.time.Duration;
 
 /**
@@ -12,13 +13,10 @@ import java.time.Duration;
  */
 public record ScrapeOptions(Duration interval, Duration timeout, int maxBodyBytes, Duration maxBackoff) {
 
-  public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
-  public static final int DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
 
-  public static final ScrapeOptions DEFAULTS =
-      new ScrapeOptions(DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BACKOFF);
+  /** The sidecar's defaults ({@link SidecarOptions}). */
+  public static final ScrapeOptions DEFAULTS = of(new SidecarOptions());
 
   public ScrapeOptions {
     requirePositive("interval", interval);
@@ -31,6 +29,13 @@ public record ScrapeOptions(Duration interval, Duration timeout, int maxBodyByte
       throw new IllegalArgumentException(
           "maxBackoff: " + maxBackoff + " (expected: >= interval " + interval + ")");
     }
+  }
+
+  /** The scrape settings of {@code options}; the backoff ceiling is at least the interval. */
+  public static ScrapeOptions of(SidecarOptions options) {
+    Duration interval = options.getScrapeInterval();
+    return new ScrapeOptions(interval, options.getScrapeTimeout(), options.getMaxPageBytes(),
+        DEFAULT_MAX_BACKOFF.compareTo(interval) < 0 ? interval : DEFAULT_MAX_BACKOFF);
   }
 
   public ScrapeOptions withInterval(Duration newInterval) {

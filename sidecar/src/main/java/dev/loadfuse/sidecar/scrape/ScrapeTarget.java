@@ -1,5 +1,7 @@
 package dev.loadfuse.sidecar.scrape;
 
+import dev.loadfuse.common.errors.Redact;
+
 /** Where a /metrics page is fetched from. {@code host} is a hostname or an IP literal (IPv6 unbracketed). */
 public record ScrapeTarget(String host, int port, String path) {
 
@@ -15,9 +17,9 @@ public record ScrapeTarget(String host, int port, String path) {
     }
   }
 
-  /** The page's URL, IPv6 literals in brackets, for messages. */
+  /** The page's URL for messages: IPv6 literals in brackets, query values redacted ({@link Redact}). */
   public String url() {
     String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
-    return "http://" + h + ":" + port + path;
+    return Redact.text("http://" + h + ":" + port + path);
   }
 }

@@ -150,7 +150,7 @@ class GpusCommandTest {
       gpus --mock-gpus /y --interval-ms -5 => gpus: --interval-ms: -5 (expected: >= 0)
       gpus --samples many => gpus: Invalid value for option '--samples': 'many' is not an int
       gpus --frobnicate => gpus: Unknown option: '--frobnicate'
-      gpus --mock-gpus /nonexistent/gpus.yaml => gpus: /nonexistent/gpus.yaml: cannot read (NoSuchFileException: /nonexistent/gpus.yaml)
+      gpus --mock-gpus /nonexistent/gpus.yaml => gpus: /nonexistent/gpus.yaml: cannot read: no such file
       """)
   void badArguments_exit2WithOneLine(String args, String message) {
     int exit = run(args.split(" "));

@@ -300,11 +300,19 @@ class InspectCommandTest {
   }
 
   @Test
+  void oversizedOrEndlessConfigFile_exit2WithOneLine(@TempDir Path dir) throws Exception {
+    Path epc = dev.loadfuse.common.testing.LargeFiles.sparse(dir.resolve("huge.yaml"), 100L << 20);
+    assertThat(run("inspect", "--config-file", epc.toString(), fixture("vllm-v0-aibrix-runtime-doc.prom")))
+        .isEqualTo(SidecarMain.EXIT_USAGE);
+    assertUsageError(epc + ": 104857600 bytes, larger than the 4 MiB limit for an EndpointPickerConfig");
+  }
+
+  @Test
   void missingConfigFile_exit2(@TempDir Path dir) {
     Path epc = dir.resolve("absent.yaml");
     assertThat(run("inspect", "--config-file", epc.toString(), fixture("vllm-v0-aibrix-runtime-doc.prom")))
         .isEqualTo(SidecarMain.EXIT_USAGE);
-    assertUsageError(epc + ": no such file");
+    assertUsageError(epc + ": cannot read: no such file");
   }
 
   @ParameterizedTest(name = "{0}")

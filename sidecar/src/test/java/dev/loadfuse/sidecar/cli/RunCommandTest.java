@@ -1,9 +1,16 @@
 package dev.loadfuse.sidecar.cli;
 
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.GPU_A;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.GPU_B;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.endpoint;
+import static dev.loadfuse.sidecar.testing.SidecarTestFiles.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loadfuse.common.testing.Await;
+import dev.loadfuse.common.testing.LargeFiles;
 import dev.loadfuse.sidecar.api.LoadJson;
+import dev.loadfuse.sidecar.testing.SidecarTestFiles;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.WebClient;
@@ -24,7 +31,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -45,8 +51,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class RunCommandTest {
 
-  private static final String GPU_A = "GPU-1b2c3d4e-0000-0000-0000-000000000001";
-  private static final String GPU_B = "GPU-1b2c3d4e-0000-0000-0000-000000000002";
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @TempDir Path dir;
@@ -87,6 +91,8 @@ class RunCommandTest {
               queuedRequestsSpec: "vllm:x{a="
         """);
     Files.writeString(dir.resolve("gpus-invalid.yaml"), "gpus: [{uuid: GPU-a}]\n");
+    LargeFiles.sparse(dir.resolve("huge.yaml"), 100L << 20);
+    Files.writeString(dir.resolve("short-secret"), "hunter2\n");
   }
 
   @AfterEach
@@ -101,18 +107,29 @@ class RunCommandTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiterString = " => ", textBlock = """
-      run --endpoints-file {dir}/ok.yaml --config-file {dir}/unknown-key.yaml => run: unknown configuration key "bogus" (known: cluster, clusterHost, clusterMembers, clusterPort, clusterService, endpointsFile, engines, gpuProbe, gpuSampleInterval, httpHost, httpPort, maxPageBytes, mockGpus, namespace, nodeName, nvmlLibrary, podResourcesSocket, publishHeartbeat, scrapeInterval, scrapeTimeout)
-      run --endpoints-file {dir}/ok.yaml --config-file {dir}/missing-config.yaml => run: config file {dir}/missing-config.yaml: not found
-      run --endpoints-file {dir}/ok.yaml --scrape-interval fast => run: scrapeInterval: invalid duration "fast" (expected a number and a unit: ns, us, ms, s, m, h)
-      run --endpoints-file {dir}/ok.yaml --gpu-probe banana => run: gpuProbe: "banana" (expected one of: auto, nvml, mock, none)
+      run --endpoints-file {dir}/ok.yaml --config-file {dir}/unknown-key.yaml => run: {dir}/unknown-key.yaml: unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, scrapeFailureThreshold, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterBusPort, clusterService, clusterSecretFile, clusterInsecure, engines)
+      run --endpoints-file {dir}/ok.yaml --config-file {dir}/missing-config.yaml => run: {dir}/missing-config.yaml: cannot read: no such file
+      run --endpoints-file {dir}/ok.yaml --scrape-interval fast => run: --scrape-interval: "fast" (expected: a number and a unit: ns, us, ms, s, m or h, e.g. 50ms)
+      run --endpoints-file {dir}/ok.yaml --gpu-probe banana => run: --gpu-probe: "banana" (expected: one of auto, nvml, mock, none, nvml-or-mock)
       run --endpoints-file {dir}/ok.yaml --gpu-probe mock => run: gpuProbe: mock needs mockGpus (a mock GPU file)
-      run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/missing-gpus.yaml => run: {dir}/missing-gpus.yaml: cannot read (NoSuchFileException: {dir}/missing-gpus.yaml)
+      run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/missing-gpus.yaml => run: {dir}/missing-gpus.yaml: cannot read: no such file
       run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/gpus-invalid.yaml => run: {dir}/gpus-invalid.yaml: gpus[0]: name missing
       run --endpoints-file {dir}/duplicate.yaml --gpu-probe none => run: cannot start: {dir}/duplicate.yaml: endpoints[1]: duplicate name "vllm-0" (first at endpoints[0])
       run --endpoints-file {dir}/port.yaml --gpu-probe none => run: cannot start: {dir}/port.yaml: endpoints[0] (vllm-0): port: 70000 (expected: [1, 65535])
       run --endpoints-file {dir}/missing.yaml --gpu-probe none => run: cannot start: {dir}/missing.yaml: cannot read: no such file
-      run --endpoints-file {dir}/ok.yaml --gpu-probe none --config-file {dir}/engines-key.yaml => run: {dir}/engines-key.yaml: engines.engineConfigs[0].bogus: unknown key (expected one of: name, queuedRequestsSpec, runningRequestsSpec, kvUsageSpec, loraSpec, cacheInfoSpec, cacheBlockSizeLabelName, cacheNumBlocksLabelName, cacheBlockSizeSpec, cacheNumBlocksSpec, queuedRequestsFallbackSpec, runningRequestsFallbackSpec, kvUsageFallbackSpec, kvUsedBlocksSpec, kvTotalBlocksSpec)
+      run --endpoints-file {dir}/ok.yaml --gpu-probe none --config-file {dir}/engines-key.yaml => run: {dir}/engines-key.yaml: engines.engineConfigs[0]: unknown key "bogus" (known: name, queuedRequestsSpec, runningRequestsSpec, kvUsageSpec, loraSpec, cacheInfoSpec, cacheBlockSizeLabelName, cacheNumBlocksLabelName, cacheBlockSizeSpec, cacheNumBlocksSpec, queuedRequestsFallbackSpec, runningRequestsFallbackSpec, kvUsageFallbackSpec, kvUsedBlocksSpec, kvTotalBlocksSpec)
       run --endpoints-file {dir}/ok.yaml --gpu-probe none --config-file {dir}/engines-spec.yaml => run: {dir}/engines-spec.yaml: engines.engineConfigs[0].queuedRequestsSpec: invalid metric spec "vllm:x{a=" at position 9: unterminated label matcher
+      run --endpoints-file {dir}/ok.yaml --config-file {dir}/huge.yaml => run: {dir}/huge.yaml: 104857600 bytes, larger than the 1 MiB limit for a sidecar settings file
+      run --endpoints-file {dir}/ok.yaml --config-file /dev/zero => run: /dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for a sidecar settings file
+      run --endpoints-file {dir}/ok.yaml --mock-gpus {dir}/huge.yaml => run: {dir}/huge.yaml: 104857600 bytes, larger than the 1 MiB limit for a mock GPU file
+      run --endpoints-file {dir}/ok.yaml --mock-gpus /dev/zero => run: /dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for a mock GPU file
+      run --endpoints-file {dir}/huge.yaml --gpu-probe none => run: cannot start: {dir}/huge.yaml: 104857600 bytes, larger than the 1 MiB limit for an endpoints file
+      run --endpoints-file /dev/zero --gpu-probe none => run: cannot start: /dev/zero: more than 1048576 bytes (still growing when read), larger than the 1 MiB limit for an endpoints file
+      run --endpoints-file {dir}/ok.yaml --cluster-members 127.0.0.1:5701 => run: cluster: no secret: give --cluster-secret-file FILE (env LOADFUSE_CLUSTER_SECRET_FILE; a Kubernetes Secret mounted as a file, e.g. from: openssl rand -base64 32), or --cluster-insecure to run an unauthenticated, unencrypted cluster
+      run --endpoints-file {dir}/ok.yaml --cluster-members 127.0.0.1:5701 --cluster-secret-file {dir}/short-secret => run: {dir}/short-secret: a cluster secret of 7 bytes (expected: at least 32, e.g. the output of: openssl rand -base64 32)
+      run --endpoints-file {dir}/ok.yaml --cluster-members 127.0.0.1:5701 --cluster-secret-file {dir}/huge.yaml => run: {dir}/huge.yaml: 104857600 bytes, larger than the 4 KiB limit for a cluster secret
+      run --endpoints-file {dir}/ok.yaml --cluster-secret-file {dir}/short-secret => run: --cluster-secret-file, --cluster-insecure: only with --cluster
+      run --endpoints-file {dir}/ok.yaml --scrape-failure-threshold 0 => run: --scrape-failure-threshold: 0 (expected: [1, 1000])
       run --endpoints-file {dir}/ok.yaml --http-port many => run: Invalid value for option '--http-port': 'many' is not an int
       run --endpoints-file {dir}/ok.yaml --frobnicate => run: Unknown option: '--frobnicate'
       """)
@@ -150,7 +167,8 @@ class RunCommandTest {
           "--http-host", "127.0.0.1", "--http-port", String.valueOf(taken.getLocalPort()));
 
       assertThat(exit).isEqualTo(SidecarMain.EXIT_USAGE);
-      assertThat(err.toString()).isEqualTo("run: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": Address already in use\n");
+      assertThat(err.toString()).isEqualTo("run: cannot start: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+          + ": Address already in use\n");
     }
   }
 
@@ -161,25 +179,8 @@ class RunCommandTest {
     int vllm = serve(fixture("vllm-v0-aibrix-runtime-doc.prom"));
     int sglang = serve(fixture("sglang-docs-production-metrics.prom"));
     int triton = serve(fixture("triton-trtllm-backend-readme-ifb-2025.prom"));
-    Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"), """
-        pool:
-          name: local-pool
-        endpoints:
-          - name: vllm-0
-            address: 127.0.0.1
-            port: %d
-            labels: {inference.networking.k8s.io/engine-type: vllm}
-            gpus: [%s]
-          - name: sglang-0
-            address: 127.0.0.1
-            port: %d
-            labels: {inference.networking.k8s.io/engine-type: sglang}
-          - name: triton-0
-            address: 127.0.0.1
-            port: %d
-            labels: {inference.networking.k8s.io/engine-type: trt-llm}
-            gpus: [%s]
-        """.formatted(vllm, GPU_A, sglang, triton, GPU_B));
+    Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"),
+        SidecarTestFiles.threeEngines(vllm, sglang, triton));
     Path gpus = mockGpus();
 
     running = start(Map.of(), "run", "--endpoints-file", endpoints.toString(), "--mock-gpus", gpus.toString(),
@@ -233,18 +234,7 @@ class RunCommandTest {
         """);
     List<LogRecord> logged = new CopyOnWriteArrayList<>();
     Logger runLog = Logger.getLogger(RunCommand.class.getName());
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        logged.add(r);
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
+    Handler capture = capture(logged, Level.ALL);
     runLog.addHandler(capture);
     try {
       running = start(Map.of(), "run", "--endpoints-file", endpoints.toString(), "--gpu-probe", "none",
@@ -274,10 +264,10 @@ class RunCommandTest {
                 queuedRequestsSpec: "some_other_metric"
                 bogus: 1
           """);
-      awaitTrue(() -> logged.stream().anyMatch(r -> r.getLevel() == Level.WARNING));
+      Await.until("a warning", WAIT, () -> logged.stream().anyMatch(r -> r.getLevel() == Level.WARNING));
       assertThat(logged.stream().filter(r -> r.getLevel() == Level.WARNING).map(LogRecord::getMessage))
           .containsExactly("config change rejected, keeping the previous engine mappings: " + config
-              + ": engines.engineConfigs[0].bogus: unknown key (expected one of: name, queuedRequestsSpec, "
+              + ": engines.engineConfigs[0]: unknown key \"bogus\" (known: name, queuedRequestsSpec, "
               + "runningRequestsSpec, kvUsageSpec, loraSpec, cacheInfoSpec, cacheBlockSizeLabelName, "
               + "cacheNumBlocksLabelName, cacheBlockSizeSpec, cacheNumBlocksSpec, queuedRequestsFallbackSpec, "
               + "runningRequestsFallbackSpec, kvUsageFallbackSpec, kvUsedBlocksSpec, kvTotalBlocksSpec)");
@@ -293,6 +283,55 @@ class RunCommandTest {
       running = null;
     } finally {
       runLog.removeHandler(capture);
+    }
+  }
+
+  @Test
+  void wrongTypesAndOversizedFiles_atRuntime_areRejectedWithOneWarningEach_andTheMappingStays() throws Exception {
+    byte[] page = (new String(fixture("vllm-v0-aibrix-runtime-doc.prom"), StandardCharsets.UTF_8)
+        + "# TYPE some_other_metric gauge\nsome_other_metric 42.0\n").getBytes(StandardCharsets.UTF_8);
+    Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"), endpointsYaml(serve(page), List.of()));
+    Path config = Files.writeString(dir.resolve("sidecar.yaml"),
+        "engines:\n  engineConfigs:\n    - {name: vllm, queuedRequestsSpec: some_other_metric}\n");
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Logger root = Logger.getLogger("");
+    Handler capture = capture(logged, Level.WARNING);
+    root.addHandler(capture);
+    try {
+      running = start(Map.of(), "run", "--endpoints-file", endpoints.toString(), "--gpu-probe", "none",
+          "--config-file", config.toString(), "--http-host", "127.0.0.1", "--http-port", "0", "--scrape-interval", "20ms");
+      awaitLoad(l -> endpoint(l, "vllm-0").get("waitingRequests").asLong() == 42);
+      String prefix = "config change rejected, keeping the previous engine mappings: " + config + ": ";
+      List<String[]> versions = List.of(
+          new String[] {"engines: 5\n", "engines: 5 (expected: a map (engineLabelKey, defaultEngine, engineConfigs))"},
+          new String[] {"engines: {engineConfigs: 5}\n", "engines.engineConfigs: expected a list, got number 5"},
+          new String[] {"engines: {engineConfigs: [{name: vllm, queuedRequestsSpec: 5}]}\n",
+              "engines.engineConfigs[0].queuedRequestsSpec: expected a string, got number 5"},
+          new String[] {"engines: {defaultEngine: [vllm]}\n", "engines.defaultEngine: expected a string, got a list"},
+          new String[] {"httpPort: x\nengines: {}\n", "httpPort: \"x\" (expected: an integer)"},
+          new String[] {"- engines\n", "a list (expected: a map of settings)"});
+      for (int i = 0; i < versions.size(); i++) {
+        Files.writeString(config, versions.get(i)[0]);
+        int n = i + 1;
+        Await.until("warning " + n, WAIT, () -> logged.size() >= n);
+        assertThat(logged.get(i).getLevel()).isEqualTo(Level.WARNING);
+        assertThat(logged.get(i).getMessage()).isEqualTo(prefix + versions.get(i)[1]);
+      }
+      // A file grown past the limit: refused before it is read.
+      LargeFiles.sparse(config, 100L << 20);
+      Await.until("the size warning", WAIT, () -> logged.size() > versions.size());
+      assertThat(logged.getLast().getMessage()).isEqualTo(prefix
+          + "104857600 bytes, larger than the 1 MiB limit for a sidecar settings file");
+
+      long sampledBefore = System.currentTimeMillis();
+      JsonNode v = endpoint(awaitLoad(l -> endpoint(l, "vllm-0").get("engineSampleAgeMs").asLong()
+          < System.currentTimeMillis() - sampledBefore), "vllm-0");
+      assertThat(v.get("waitingRequests").asLong()).as("the first mapping is still in force").isEqualTo(42);
+      assertThat(logged).as("one warning per rejected version, nothing else").hasSize(versions.size() + 1);
+      assertThat(running.stop()).isEqualTo(SidecarMain.EXIT_OK);
+      running = null;
+    } finally {
+      root.removeHandler(capture);
     }
   }
 
@@ -313,6 +352,28 @@ class RunCommandTest {
       assertThat(running.port).isNotEqualTo(taken.getLocalPort());
       assertThat(out.toString()).contains(", http://127.0.0.1:" + running.port + "/v1/load");
       awaitLoad(l -> endpoint(l, "vllm-0") != null && endpoint(l, "vllm-0").get("healthy").asBoolean());
+    }
+  }
+
+  @Test
+  void endlessOrHugeFiles_inTheDaemonSetsHeap_exit2WithOneLine_notOutOfMemory() throws Exception {
+    // The attack run's case: a 100 MB mock GPU file or sidecar config, or /dev/zero, in a JVM with
+    // a small heap ended in an OutOfMemoryError stack trace. Here with -Xmx48m, the footprint flags' heap.
+    Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"), endpointsYaml(1, List.of()));
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    for (String[] files : List.of(new String[] {"--mock-gpus", "/dev/zero"}, new String[] {"--config-file", "/dev/zero"},
+        new String[] {"--mock-gpus", dir.resolve("huge.yaml").toString()})) {
+      Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-Xmx48m",
+          "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"), SidecarMain.class.getName(),
+          "run", "--endpoints-file", endpoints.toString(), files[0], files[1], "--http-port", "0")
+          .redirectError(dir.resolve("child-stderr.txt").toFile())
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
+      String errText = Files.readString(dir.resolve("child-stderr.txt"));
+      assertThat(p.exitValue()).as("exit status; stderr: %s", errText).isEqualTo(SidecarMain.EXIT_USAGE);
+      assertThat(errText.lines().toList()).as(String.join(" ", files)).hasSize(1)
+          .allMatch(l -> l.startsWith("run: " + files[1] + ": ") && l.contains("larger than the 1 MiB limit"));
     }
   }
 
@@ -347,6 +408,24 @@ class RunCommandTest {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** A log handler that adds every record of {@code min} or above to {@code into}. */
+  private static Handler capture(List<LogRecord> into, Level min) {
+    return new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        if (r.getLevel().intValue() >= min.intValue()) {
+          into.add(r);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+  }
 
   /** A {@code run} in process on its own thread, until {@link #stop}. */
   private final class Running {
@@ -399,45 +478,13 @@ class RunCommandTest {
   }
 
   private static String endpointsYaml(int port, List<Integer> gpuIndexes) {
-    StringBuilder gpus = new StringBuilder();
-    for (int i : gpuIndexes) {
-      gpus.append(gpus.isEmpty() ? "" : ", ").append(i == 0 ? GPU_A : GPU_B);
-    }
-    return """
-        pool:
-          name: local-pool
-        endpoints:
-          - name: vllm-0
-            address: 127.0.0.1
-            port: %d
-            gpus: [%s]
-        """.formatted(port, gpus);
+    return SidecarTestFiles.oneVllm(port, gpuIndexes.stream().map(i -> i == 0 ? GPU_A : GPU_B).toArray(String[]::new));
   }
 
   private Path mockGpus() throws IOException {
-    return Files.writeString(dir.resolve("gpus.yaml"), """
-        driverVersion: "560.35.03"
-        gpus:
-          - uuid: %s
-            name: NVIDIA H100 80GB HBM3
-            memoryTotalBytes: 85899345920
-            memoryUsedBytes: 21474836480
-            gpuUtilization: 0.5
-            temperatureC: 60
-          - uuid: %s
-            name: NVIDIA H100 80GB HBM3
-            memoryTotalBytes: 85899345920
-            memoryUsedBytes: 1073741824
-            gpuUtilization: 0.1
-        """.formatted(GPU_A, GPU_B));
+    return Files.writeString(dir.resolve("gpus.yaml"), SidecarTestFiles.mockGpus(false));
   }
 
-  private static byte[] fixture(String name) throws IOException {
-    try (InputStream in = RunCommandTest.class.getResourceAsStream("/fixtures/metrics/" + name)) {
-      assertThat(in).as("fixture " + name).isNotNull();
-      return in.readAllBytes();
-    }
-  }
 
   private int serve(byte[] page) throws Exception {
     return vertx.createHttpServer()
@@ -449,36 +496,12 @@ class RunCommandTest {
     return client.get(running.port, "127.0.0.1", path).send().await(10, TimeUnit.SECONDS).bodyAsString();
   }
 
-  private static JsonNode endpoint(JsonNode load, String name) {
-    for (JsonNode e : load.get("endpoints")) {
-      if (e.get("name").asText().equals(name)) {
-        return e;
-      }
-    }
-    return null;
-  }
-
   /** Polls /v1/load until {@code condition} holds (bounded), then returns it. */
-  private JsonNode awaitLoad(Predicate<JsonNode> condition) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      last = LoadJson.MAPPER.readTree(get("/v1/load"));
-      if (condition.test(last)) {
-        return last;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("condition not reached; last /v1/load: " + last + "; stderr: " + err);
-  }
-
-  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within " + WAIT.toSeconds() + " s");
-      }
-      Thread.sleep(10);
+  private JsonNode awaitLoad(Predicate<JsonNode> condition) {
+    try {
+      return Await.value("/v1/load", WAIT, () -> LoadJson.MAPPER.readTree(get("/v1/load")), condition);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; stderr: " + err, e);
     }
   }
 

@@ -3,14 +3,14 @@ package dev.loadfuse.sidecar.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.loadfuse.engine.config.ModelServerMetricsConfig;
+import dev.loadfuse.common.testing.Await;
 import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.api.LoadVector;
-import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesDiscoveryOptions;
-import dev.loadfuse.sidecar.discovery.kubernetes.KubernetesEndpointDiscovery;
-import dev.loadfuse.sidecar.discovery.kubernetes.PoolApi;
-import dev.loadfuse.sidecar.scrape.ScrapeOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
+import dev.loadfuse.discovery.kubernetes.KubernetesEndpointDiscovery;
+import dev.loadfuse.discovery.kubernetes.PoolApi;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,7 +31,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -136,13 +135,13 @@ class KubernetesModeSidecarTest {
             name: NVIDIA L4
             gpuUtilization: 0.25
         """.formatted(GPU));
-    SidecarVerticle sidecar = new SidecarVerticle(new SidecarVerticle.Settings(
-        new KubernetesEndpointDiscovery(client, KubernetesDiscoveryOptions.forNode(NODE).withNodeFieldSelector(false)),
-        attribution::attribute,
-        GpuProbes.mock(gpus),
-        ModelServerMetricsConfig.defaults(),
-        ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(20)),
-        Duration.ofMillis(20), Duration.ofMillis(100), null));
+    SidecarVerticle sidecar = new SidecarVerticle(new SidecarOptions()
+        .setDiscovery(new KubernetesEndpointDiscovery(client, KubernetesDiscoveryOptions.forNode(NODE).withNodeFieldSelector(false)))
+        .setGpuAttribution(attribution::attribute)
+        .setCustomGpuProbe(GpuProbes.mock(gpus))
+        .setScrapeInterval(Duration.ofMillis(20))
+        .setGpuSampleInterval(Duration.ofMillis(20))
+        .setHttp(false));
     vertx.deployVerticle(sidecar).await(30, TimeUnit.SECONDS);
 
     LoadVector v = await(sidecar, x -> x.engineSampledAtMillis() > 0 && !x.gpus().isEmpty());
@@ -156,23 +155,11 @@ class KubernetesModeSidecarTest {
 
     // The pod is deleted: its endpoint leaves at once.
     client.pods().inNamespace(NS).withName("sglang-0").delete();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!sidecar.vectors().isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(sidecar.vectors()).isEmpty();
+    Await.until("the deleted pod's endpoint to leave", () -> sidecar.vectors().isEmpty());
   }
 
-  private static LoadVector await(SidecarVerticle sidecar, Predicate<LoadVector> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    Optional<LoadVector> found = Optional.empty();
-    while (System.nanoTime() < deadline) {
-      found = sidecar.vectors().stream().filter(condition).findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no vector matched within 20 s; vectors: " + sidecar.vectors());
+  private static LoadVector await(SidecarVerticle sidecar, Predicate<LoadVector> condition) {
+    return Await.value("a vector that matches", sidecar::vectors, vs -> vs.stream().anyMatch(condition))
+        .stream().filter(condition).findFirst().orElseThrow();
   }
 }

@@ -8,10 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.loadfuse.sidecar.discovery.Endpoint;
-import dev.loadfuse.sidecar.discovery.EndpointSet;
-import dev.loadfuse.sidecar.discovery.PodRef;
-import dev.loadfuse.sidecar.discovery.PoolRef;
+import dev.loadfuse.discovery.Endpoint;
+import dev.loadfuse.discovery.EndpointSet;
+import dev.loadfuse.discovery.PodRef;
+import dev.loadfuse.discovery.PoolRef;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import java.nio.file.Path;

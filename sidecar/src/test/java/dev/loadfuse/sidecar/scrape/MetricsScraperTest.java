@@ -162,6 +162,95 @@ class MetricsScraperTest {
     assertThat(maxInFlight.get()).isEqualTo(1);
   }
 
+  // ---------------------------------------------------------------- servers that close their connections
+
+  /** Scrapes every 1 ms until {@code pages} pages arrived; every failure in between is returned. */
+  private java.util.List<ScrapeFailure> scrapeUntil(int port, int pages) throws Exception {
+    MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(1)));
+    start(s);
+    java.util.List<ScrapeFailure> failures = new java.util.ArrayList<>();
+    int got = 0;
+    while (got < pages) {
+      Object e = next();
+      if (e instanceof ScrapeFailure f) {
+        failures.add(f);
+        assertThat(failures).as("failures so far").hasSizeLessThan(50);
+      } else {
+        assertThat(e).isEqualTo("m 1\n");
+        got++;
+      }
+    }
+    vertx.runOnContext(v -> s.stop());
+    return failures;
+  }
+
+  /**
+   * A raw HTTP server: answers each request with {@code head} and the page "m 1\n", then closes
+   * the connection {@code closeAfterMillis} later (0: at once) when {@code close}.
+   */
+  private int rawServer(String head, boolean close, long closeAfterMillis, AtomicInteger connections) throws Exception {
+    return vertx.createNetServer().connectHandler(socket -> {
+      connections.incrementAndGet();
+      StringBuilder seen = new StringBuilder();
+      socket.handler(b -> {
+        seen.append(b.toString(StandardCharsets.ISO_8859_1));
+        while (seen.indexOf("\r\n\r\n") >= 0) {
+          seen.delete(0, seen.indexOf("\r\n\r\n") + 4);
+          socket.write(head + "Content-Length: 4\r\n\r\nm 1\n");
+          if (close) {
+            if (closeAfterMillis == 0) {
+              socket.close();
+            } else {
+              vertx.setTimer(closeAfterMillis, id -> socket.close());
+            }
+          }
+        }
+      });
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+  }
+
+  @Test
+  void connectionClose_isHonoured_everyScrapeOnANewConnection_noneFails() throws Exception {
+    AtomicInteger connections = new AtomicInteger();
+    HttpServer server = vertx.createHttpServer()
+        .connectionHandler(c -> connections.incrementAndGet())
+        .requestHandler(req -> req.response().putHeader("Connection", "close").end("m 1\n"));
+    int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+
+    assertThat(scrapeUntil(port, 300)).as("failed scrapes").isEmpty();
+    assertThat(connections.get()).as("one connection per scrape").isGreaterThanOrEqualTo(300);
+  }
+
+  @Test
+  void http10WithoutKeepAlive_closingLate_isNeverReused_noneFails() throws Exception {
+    // The server closes a moment after the response: the client has the whole page while the
+    // connection is still open, the race the attack run hit under CPU contention.
+    AtomicInteger connections = new AtomicInteger();
+    int port = rawServer("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n", true, 3, connections);
+
+    assertThat(scrapeUntil(port, 300)).as("failed scrapes").isEmpty();
+    assertThat(connections.get()).isGreaterThanOrEqualTo(300);
+  }
+
+  @Test
+  void keptAliveConnection_closedByTheServerJustThen_isRetriedOnceOnANewOne() throws Exception {
+    // HTTP/1.1 without Connection: close, but the server drops the connection a moment after
+    // each answer (an idle timeout shorter than the scrape interval): a scrape sent on it finds
+    // it closed and is sent again on a new connection, within the same scrape.
+    AtomicInteger connections = new AtomicInteger();
+    int port = rawServer("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n", true, 1, connections);
+
+    assertThat(scrapeUntil(port, 300)).as("failed scrapes").isEmpty();
+  }
+
+  @Test
+  void connectionHeaderTokens_andVersion_decideWhetherTheServerCloses() throws Exception {
+    AtomicInteger connections = new AtomicInteger();
+    int keepAlive10 = rawServer("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n", false, 0, connections);
+    assertThat(scrapeUntil(keepAlive10, 50)).isEmpty();
+    assertThat(connections.get()).as("HTTP/1.0 with keep-alive: one connection reused").isEqualTo(1);
+  }
+
   @Test
   void backoff_doublesUpToTheCeiling() {
     ScrapeOptions opts = new ScrapeOptions(Duration.ofMillis(50), Duration.ofSeconds(1), 1000, Duration.ofMillis(400));

@@ -1,11 +1,8 @@
 package dev.loadfuse.picker.scheduling.config;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.loadfuse.common.settings.SettingsException;
+import dev.loadfuse.common.settings.SettingsNode;
+import dev.loadfuse.common.settings.SettingsReader;
 import dev.loadfuse.picker.admission.SaturationDetector;
 import dev.loadfuse.picker.scheduling.Filter;
 import dev.loadfuse.picker.scheduling.Picker;
@@ -14,15 +11,10 @@ import dev.loadfuse.picker.scheduling.ProfileHandler;
 import dev.loadfuse.picker.scheduling.ProfileSpec;
 import dev.loadfuse.picker.scheduling.Scorer;
 import dev.loadfuse.picker.scheduling.WeightedScorer;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,10 +40,11 @@ import java.util.Set;
  *   - {pluginRef: picker}
  * }</pre>
  *
- * <p>Unknown keys, unknown plugin types, a missing or dangling {@code pluginRef}, a negative weight,
- * duplicate names and two pickers in one profile are errors whose message starts with the source
- * and names the path, e.g. {@code picker.yaml: schedulingProfiles[0].plugins[2].weight: -1
- * (expected: >= 0)}.
+ * <p>Read with the strict settings reader ({@link SettingsReader}): unknown keys ({@code picker.yaml:
+ * plugins[0]: unknown key "wieght" (known: name, type, parameters)}), duplicate keys, unknown plugin
+ * types, a missing or dangling {@code pluginRef}, a negative weight, duplicate names and two pickers
+ * in one profile are errors whose message starts with the source and names the path, e.g. {@code
+ * picker.yaml: schedulingProfiles[0].plugins[2].weight: -1 (expected: >= 0)}.
  *
  * <p>Defaults, as in the reference: a profile without a picker gets a {@code max-score-picker}; a
  * config without a profile handler gets {@code single-profile-handler}; a config without
@@ -104,12 +97,6 @@ public final class ConfigLoader {
   private static final List<String> PROFILE_KEYS = List.of("name", "plugins");
   private static final List<String> REF_KEYS = List.of("pluginRef", "weight");
 
-  private static final ObjectReader YAML = YAMLMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build()
-      .readerFor(JsonNode.class);
-
   private final PluginRegistry registry;
 
   public ConfigLoader(PluginRegistry registry) {
@@ -127,11 +114,9 @@ public final class ConfigLoader {
   public PickerConfig loadFile(Path file) {
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new ConfigException(file + ": no such file");
-    } catch (IOException e) {
-      throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+      text = SettingsReader.strict().readText(file);
+    } catch (SettingsException e) {
+      throw new ConfigException(e.getMessage(), e);
     }
     return load(text, file.toString());
   }
@@ -143,55 +128,40 @@ public final class ConfigLoader {
   public PickerConfig load(String text, String source) {
     try {
       return decode(parse(text));
-    } catch (ConfigException e) {
+    } catch (ConfigException | SettingsException e) {
       throw new ConfigException(source + ": " + e.getMessage(), e.getCause());
     }
   }
 
-  private static JsonNode parse(String text) {
+  private static SettingsNode parse(String text) {
     if (text == null || text.isBlank()) {
       throw new ConfigException("empty config");
     }
-    JsonNode root;
-    try {
-      root = YAML.readValue(text);
-    } catch (JacksonException e) {
-      throw new ConfigException("invalid YAML: " + e.getOriginalMessage()
-          + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
-    }
-    if (root == null || !root.isObject()) {
+    // The source is added by load(), to these messages and to the decoder's alike.
+    SettingsNode root = SettingsReader.strict().parse("", text, SettingsReader.Format.YAML);
+    if (!root.isMap()) {
       throw new ConfigException("expected a map with apiVersion and kind");
     }
     return root;
   }
 
-  private PickerConfig decode(JsonNode root) {
-    checkKeys(root, "", ROOT_KEYS);
-    requireText(root, "", "apiVersion", API_VERSION);
-    requireText(root, "", "kind", KIND);
+  private PickerConfig decode(SettingsNode root) {
+    root.keys(ROOT_KEYS);
+    requireText(root, "apiVersion", API_VERSION);
+    requireText(root, "kind", KIND);
     List<String> gates = new ArrayList<>();
-    JsonNode gateList = list(root, "", "featureGates");
-    for (int i = 0; i < gateList.size(); i++) {
-      JsonNode g = gateList.get(i);
-      if (!g.isTextual()) {
-        throw ConfigException.at("featureGates[" + i + "]", Parameters.describe(g) + " (expected: a string)");
-      }
-      gates.add(g.textValue());
+    for (SettingsNode g : root.get("featureGates").elements()) {
+      gates.add(g.asString());
     }
 
     // plugins
     Map<String, Plugin> byName = new LinkedHashMap<>();
     Map<String, String> pathOf = new HashMap<>();
-    JsonNode plugins = list(root, "", "plugins");
-    for (int i = 0; i < plugins.size(); i++) {
-      String path = "plugins[" + i + "]";
-      JsonNode entry = plugins.get(i);
-      if (!entry.isObject()) {
-        throw ConfigException.at(path, Parameters.describe(entry) + " (expected: a map with type)");
-      }
-      checkKeys(entry, path + ".", PLUGIN_KEYS);
-      String type = text(entry, path, "type", true);
-      String name = text(entry, path, "name", false);
+    for (SettingsNode entry : root.get("plugins").elements()) {
+      String path = entry.path();
+      entry.requireMap("a map with type").keys(PLUGIN_KEYS);
+      String type = text(entry, "type", true);
+      String name = text(entry, "name", false);
       if (name == null) {
         name = type;
       }
@@ -203,7 +173,7 @@ public final class ConfigLoader {
         throw ConfigException.at(path + ".type",
             "unknown plugin type \"" + type + "\" (known: " + String.join(", ", registry.types()) + ")");
       }
-      byName.put(name, create(factory, name, Parameters.of(path + ".parameters", entry.get("parameters"))));
+      byName.put(name, create(factory, name, Parameters.of(path + ".parameters", entry.get("parameters").raw())));
       pathOf.put(name, path);
     }
     List<Plugin> all = new ArrayList<>(byName.values());
@@ -233,23 +203,19 @@ public final class ConfigLoader {
 
     // profiles
     List<ProfileSpec> profiles = new ArrayList<>();
-    JsonNode profileList = list(root, "", "schedulingProfiles");
+    List<SettingsNode> profileList = root.get("schedulingProfiles").elements();
     if (profileList.isEmpty()) {
       profiles.add(implicitProfile(all, pathOf));
     }
     Set<String> profileNames = new HashSet<>();
-    for (int i = 0; i < profileList.size(); i++) {
-      String path = "schedulingProfiles[" + i + "]";
-      JsonNode entry = profileList.get(i);
-      if (!entry.isObject()) {
-        throw ConfigException.at(path, Parameters.describe(entry) + " (expected: a map with name and plugins)");
-      }
-      checkKeys(entry, path + ".", PROFILE_KEYS);
-      String name = text(entry, path, "name", true);
+    for (SettingsNode entry : profileList) {
+      String path = entry.path();
+      entry.requireMap("a map with name and plugins").keys(PROFILE_KEYS);
+      String name = text(entry, "name", true);
       if (!profileNames.add(name)) {
         throw ConfigException.at(path + ".name", "duplicate profile name \"" + name + "\"");
       }
-      profiles.add(profile(name, path, list(entry, path + ".", "plugins"), byName, all));
+      profiles.add(profile(name, path, entry.get("plugins").elements(), byName, all));
     }
     List<String> names = new ArrayList<>();
     profiles.forEach(p -> names.add(p.name()));
@@ -268,19 +234,16 @@ public final class ConfigLoader {
    * metricsStalenessThreshold}) for a utilization-detector; not both. Without the section, the
    * plugin named {@code utilization-detector} if there is one, else a default one.
    */
-  private SaturationDetector saturationDetector(JsonNode section, Map<String, Plugin> byName, List<Plugin> all) {
+  private SaturationDetector saturationDetector(SettingsNode section, Map<String, Plugin> byName, List<Plugin> all) {
     String path = "saturationDetector";
-    if (section == null || section.isNull()) {
+    if (section.isMissing()) {
       if (byName.get(DEFAULT_SATURATION_DETECTOR_TYPE) instanceof SaturationDetector d) {
         return d;
       }
       return (SaturationDetector) createDefault(DEFAULT_SATURATION_DETECTOR_TYPE, all);
     }
-    if (!section.isObject()) {
-      throw ConfigException.at(path, Parameters.describe(section) + " (expected: a map with pluginRef)");
-    }
-    checkKeys(section, path + ".", DETECTOR_KEYS);
-    String ref = text(section, path, "pluginRef", false);
+    section.requireMap("a map with pluginRef").keys(DETECTOR_KEYS);
+    String ref = text(section, "pluginRef", false);
     if (ref != null) {
       if (section.size() > 1) {
         throw ConfigException.at(path, "pluginRef and the threshold fields are mutually exclusive"
@@ -301,24 +264,21 @@ public final class ConfigLoader {
     if (factory == null) {
       throw new IllegalStateException("the registry lacks the default plugin type " + DEFAULT_SATURATION_DETECTOR_TYPE);
     }
-    Plugin p = create(factory, DEFAULT_SATURATION_DETECTOR_TYPE, Parameters.of(path, section));
+    Plugin p = create(factory, DEFAULT_SATURATION_DETECTOR_TYPE, Parameters.of(path, section.raw()));
     all.add(p);
     return (SaturationDetector) p;
   }
 
-  private ProfileSpec profile(String name, String path, JsonNode refs, Map<String, Plugin> byName, List<Plugin> all) {
+  private ProfileSpec profile(String name, String path, List<SettingsNode> refs, Map<String, Plugin> byName,
+      List<Plugin> all) {
     List<Filter> filters = new ArrayList<>();
     List<WeightedScorer> scorers = new ArrayList<>();
     Picker picker = null;
     Set<String> seen = new HashSet<>();
-    for (int j = 0; j < refs.size(); j++) {
-      String rp = path + ".plugins[" + j + "]";
-      JsonNode ref = refs.get(j);
-      if (!ref.isObject()) {
-        throw ConfigException.at(rp, Parameters.describe(ref) + " (expected: a map with pluginRef)");
-      }
-      checkKeys(ref, rp + ".", REF_KEYS);
-      String pluginRef = text(ref, rp, "pluginRef", true);
+    for (SettingsNode ref : refs) {
+      String rp = ref.path();
+      ref.requireMap("a map with pluginRef").keys(REF_KEYS);
+      String pluginRef = text(ref, "pluginRef", true);
       Plugin plugin = byName.get(pluginRef);
       if (plugin == null) {
         throw ConfigException.at(rp + ".pluginRef", "\"" + pluginRef + "\" names no plugin in plugins"
@@ -327,7 +287,7 @@ public final class ConfigLoader {
       if (!seen.add(pluginRef)) {
         throw ConfigException.at(rp + ".pluginRef", "\"" + pluginRef + "\" is referenced twice in profile " + name);
       }
-      double weight = weight(ref, rp);
+      double weight = weight(ref);
       boolean used = false;
       if (plugin instanceof Filter f) {
         filters.add(f);
@@ -405,63 +365,39 @@ public final class ConfigLoader {
     return p;
   }
 
-  private static double weight(JsonNode ref, String path) {
-    JsonNode w = ref.get("weight");
-    if (w == null || w.isNull()) {
+  private static double weight(SettingsNode ref) {
+    SettingsNode w = ref.get("weight");
+    if (w.isMissing()) {
       return 1;
     }
-    if (!w.isNumber()) {
-      throw ConfigException.at(path + ".weight", Parameters.describe(w) + " (expected: a number >= 0)");
+    if (!w.raw().isNumber()) {
+      throw w.fail(w.describe() + " (expected: a number >= 0)");
     }
-    double d = w.doubleValue();
+    double d = w.raw().doubleValue();
     if (!(d >= 0) || Double.isInfinite(d)) {
-      throw ConfigException.at(path + ".weight", w.asText() + " (expected: >= 0)");
+      throw w.fail(w.raw().asText() + " (expected: >= 0)");
     }
     return d;
   }
 
-  private static void checkKeys(JsonNode node, String prefix, List<String> allowed) {
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!allowed.contains(key)) {
-        throw ConfigException.at(prefix + key, "unknown key (known: " + String.join(", ", allowed) + ")");
-      }
+  private static void requireText(SettingsNode node, String key, String expected) {
+    SettingsNode v = node.get(key);
+    if (v.isMissing()) {
+      throw v.fail("missing (expected: " + expected + ")");
+    }
+    if (!v.isText() || !v.raw().textValue().equals(expected)) {
+      throw v.fail(v.describe() + " (expected: " + expected + ")");
     }
   }
 
-  private static void requireText(JsonNode node, String prefix, String key, String expected) {
-    JsonNode v = node.get(key);
-    if (v == null || v.isNull()) {
-      throw ConfigException.at(prefix + key, "missing (expected: " + expected + ")");
+  private static String text(SettingsNode node, String key, boolean required) {
+    if (required) {
+      return node.requiredString(key);
     }
-    if (!v.isTextual() || !v.textValue().equals(expected)) {
-      throw ConfigException.at(prefix + key, Parameters.describe(v) + " (expected: " + expected + ")");
-    }
-  }
-
-  private static String text(JsonNode node, String path, String key, boolean required) {
-    JsonNode v = node.get(key);
-    if (v == null || v.isNull()) {
-      if (required) {
-        throw ConfigException.at(path + "." + key, "missing");
-      }
+    SettingsNode v = node.get(key);
+    if (v.isMissing()) {
       return null;
     }
-    if (!v.isTextual() || v.textValue().isBlank()) {
-      throw ConfigException.at(path + "." + key, Parameters.describe(v) + " (expected: a non-empty string)");
-    }
-    return v.textValue();
+    return node.requiredString(key);
   }
-
-  private static JsonNode list(JsonNode node, String prefix, String key) {
-    JsonNode v = node.get(key);
-    if (v == null || v.isNull()) {
-      return YAMLMapper.builder().build().createArrayNode();
-    }
-    if (!v.isArray()) {
-      throw ConfigException.at(prefix + key, Parameters.describe(v) + " (expected: a list)");
-    }
-    return v;
-  }
-
 }

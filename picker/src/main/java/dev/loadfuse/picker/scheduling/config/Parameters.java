@@ -2,6 +2,8 @@ package dev.loadfuse.picker.scheduling.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loadfuse.common.settings.Durations;
+import dev.loadfuse.common.settings.SettingsNode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -12,7 +14,8 @@ import java.util.Set;
 
 /**
  * A plugin's {@code parameters}, decoded strictly: a factory asks for the keys it knows, then
- * calls {@link #finish()}, which rejects every other key. Every error names the full path, e.g.
+ * calls {@link #finish()}, which rejects every other key with the one unknown-key phrasing of the
+ * settings reader ({@code plugins[3].parameters: unknown key "x" (known: a, b)}). Every error names the full path, e.g.
  * {@code plugins[3].parameters.maxNumOfEndpoints: 0 (expected: >= 1)}.
  *
  * <p>Not thread-safe; used once while loading.
@@ -121,7 +124,7 @@ public final class Parameters {
     }
     java.time.Duration d;
     try {
-      d = dev.loadfuse.sidecar.config.Durations.parse(path(key), v.textValue());
+      d = Durations.parse(path(key), v.textValue());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
@@ -210,8 +213,7 @@ public final class Parameters {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!known.contains(key)) {
-        throw ConfigException.at(path(key), "unknown parameter"
-            + (known.isEmpty() ? " (this plugin takes none)" : " (known: " + String.join(", ", known) + ")"));
+        throw ConfigException.at(path, SettingsNode.unknownKeyText(key, known));
       }
     }
   }

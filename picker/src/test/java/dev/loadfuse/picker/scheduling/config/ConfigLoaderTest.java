@@ -96,25 +96,25 @@ class ConfigLoaderTest {
     return Stream.of(
         Arguments.of("empty", "", "t.yaml: empty config"),
         Arguments.of("not a map", "- a\n", "t.yaml: expected a map with apiVersion and kind"),
-        Arguments.of("bad yaml", HEAD + "plugins: [\n", "t.yaml: invalid YAML: "),
+        Arguments.of("bad yaml", HEAD + "plugins: [\n", "t.yaml: invalid YAML (line "),
         Arguments.of("missing apiVersion", "kind: EndpointPickerConfig\n",
             "t.yaml: apiVersion: missing (expected: inference.networking.x-k8s.io/v1alpha1)"),
         Arguments.of("wrong kind", "apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: Foo\n",
             "t.yaml: kind: \"Foo\" (expected: EndpointPickerConfig)"),
         Arguments.of("unknown root key", HEAD + "flowControl: {}\n",
-            "t.yaml: flowControl: unknown key (known: apiVersion, kind, featureGates, plugins, schedulingProfiles, saturationDetector)"),
-        Arguments.of("duplicate key", HEAD + "plugins: []\nplugins: []\n", "t.yaml: invalid YAML: Duplicate field 'plugins'"),
+            "t.yaml: unknown key \"flowControl\" (known: apiVersion, kind, featureGates, plugins, schedulingProfiles, saturationDetector)"),
+        Arguments.of("duplicate key", HEAD + "plugins: []\nplugins: []\n", "t.yaml: duplicate key \"plugins\" (line "),
         Arguments.of("unknown plugin key", HEAD + "plugins: [{type: queue-scorer, weight: 2}]\n",
-            "t.yaml: plugins[0].weight: unknown key (known: name, type, parameters)"),
+            "t.yaml: plugins[0]: unknown key \"weight\" (known: name, type, parameters)"),
         Arguments.of("missing type", HEAD + "plugins: [{name: x}]\n", "t.yaml: plugins[0].type: missing"),
         Arguments.of("unknown type", HEAD + "plugins: [{type: queue-scorer}, {type: session-affinity-scorer}]\n",
             "t.yaml: plugins[1].type: unknown plugin type \"session-affinity-scorer\" (known: by-label, queue-scorer, "),
         Arguments.of("duplicate name", HEAD + "plugins: [{type: queue-scorer}, {type: queue-scorer}]\n",
             "t.yaml: plugins[1].name: duplicate plugin name \"queue-scorer\" (also plugins[0])"),
         Arguments.of("unknown parameter", HEAD + "plugins: [{type: max-score-picker, parameters: {maxEndpoints: 2}}]\n",
-            "t.yaml: plugins[0].parameters.maxEndpoints: unknown parameter (known: maxNumOfEndpoints)"),
+            "t.yaml: plugins[0].parameters: unknown key \"maxEndpoints\" (known: maxNumOfEndpoints)"),
         Arguments.of("parameter to a plugin without any", HEAD + "plugins: [{type: queue-scorer, parameters: {x: 1}}]\n",
-            "t.yaml: plugins[0].parameters.x: unknown parameter (this plugin takes none)"),
+            "t.yaml: plugins[0].parameters: unknown key \"x\" (known: none)"),
         Arguments.of("bad parameter value", HEAD + "plugins: [{type: random-picker, parameters: {maxNumOfEndpoints: 0}}]\n",
             "t.yaml: plugins[0].parameters.maxNumOfEndpoints: 0 (expected: >= 1)"),
         Arguments.of("parameter of wrong type", HEAD + "plugins: [{type: random-picker, parameters: {maxNumOfEndpoints: two}}]\n",
@@ -145,7 +145,7 @@ class ConfigLoaderTest {
         Arguments.of("unknown ref key", HEAD + """
             plugins: [{type: queue-scorer}]
             schedulingProfiles: [{name: d, plugins: [{pluginRef: queue-scorer, wieght: 2}]}]
-            """, "t.yaml: schedulingProfiles[0].plugins[0].wieght: unknown key (known: pluginRef, weight)"),
+            """, "t.yaml: schedulingProfiles[0].plugins[0]: unknown key \"wieght\" (known: pluginRef, weight)"),
         Arguments.of("two pickers", HEAD + """
             plugins: [{type: random-picker}, {type: max-score-picker}]
             schedulingProfiles: [{name: d, plugins: [{pluginRef: random-picker}, {pluginRef: max-score-picker}]}]
@@ -176,7 +176,7 @@ class ConfigLoaderTest {
   @Test
   void file_errorsStartWithItsName(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("epc.yaml");
-    assertThatThrownBy(() -> loader.loadFile(f)).hasMessage(f + ": no such file");
+    assertThatThrownBy(() -> loader.loadFile(f)).hasMessage(f + ": cannot read: no such file");
     Files.writeString(f, HEAD + "plugins: [{type: nope}]\n");
     assertThatThrownBy(() -> loader.loadFile(f)).hasMessageStartingWith(f + ": plugins[0].type: unknown plugin type \"nope\"");
     Files.writeString(f, HEAD);

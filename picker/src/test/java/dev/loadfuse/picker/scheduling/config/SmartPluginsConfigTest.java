@@ -78,7 +78,7 @@ class SmartPluginsConfigTest {
         Arguments.of("section not a map", HEAD + "saturationDetector: [a]\n",
             "t.yaml: saturationDetector: a list (expected: a map with pluginRef)"),
         Arguments.of("unknown key in section", HEAD + "saturationDetector: {headroom: 0.1}\n",
-            "t.yaml: saturationDetector.headroom: unknown key (known: pluginRef, queueDepthThreshold, kvCacheUtilThreshold, metricsStalenessThreshold)"),
+            "t.yaml: saturationDetector: unknown key \"headroom\" (known: pluginRef, queueDepthThreshold, kvCacheUtilThreshold, metricsStalenessThreshold)"),
         Arguments.of("zero queue threshold", HEAD + "saturationDetector: {queueDepthThreshold: 0}\n",
             "t.yaml: saturationDetector.queueDepthThreshold: 0 (expected: >= 1)"),
         Arguments.of("kv threshold above 1", HEAD + "saturationDetector: {kvCacheUtilThreshold: 1.5}\n",
@@ -98,7 +98,7 @@ class SmartPluginsConfigTest {
         Arguments.of("temperature out of range", HEAD + "plugins: [{type: gpu-health-filter, parameters: {maxTemperatureC: 0}}]\n",
             "t.yaml: plugins[0].parameters.maxTemperatureC: 0 (expected: [1, 200])"),
         Arguments.of("parameter to lora scorer", HEAD + "plugins: [{type: lora-affinity-scorer, parameters: {threshold: 1}}]\n",
-            "t.yaml: plugins[0].parameters.threshold: unknown parameter (this plugin takes none)"));
+            "t.yaml: plugins[0].parameters: unknown key \"threshold\" (known: none)"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -3,10 +3,11 @@ package dev.loadfuse.picker.plugins.scorer.prefix;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.sidecar.api.Address;
+import dev.loadfuse.sidecar.api.BusCodecs;
 import dev.loadfuse.sidecar.api.LoadVector;
+import dev.loadfuse.sidecar.api.WireCodec;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.logging.Logger;
 
 /**
  * Keeps the prefix-cache scorers' indexes in step with the picker's world.
@@ -31,18 +31,15 @@ import java.util.logging.Logger;
  */
 public final class PrefixPickSharing extends VerticleBase {
 
-  public static final Address<Buffer> PICKS = new Address<>("inference.picks.v1", Buffer.class);
-
-  private static final Logger LOG = Logger.getLogger(PrefixPickSharing.class.getName());
+  public static final Address<PickMessage> PICKS = new Address<>("inference.picks.v1", PickMessage.class);
 
   private final Map<String, PrefixCacheScorer> scorers = new HashMap<>();
   private final Datastore datastore;
   private final boolean share;
   private final long sweepMillis;
   private final UUID origin = UUID.randomUUID();
-  private MessageConsumer<Buffer> consumer;
+  private MessageConsumer<PickMessage> consumer;
   private long timer = -1;
-  private boolean warned;
 
   /**
    * @param share whether to publish and learn picks on the bus (clustered pickers)
@@ -68,10 +65,12 @@ public final class PrefixPickSharing extends VerticleBase {
     if (!share) {
       return Future.succeededFuture();
     }
+    // The picks' codec: PickMessage's own wire form, sealed when the cluster has a secret.
+    BusCodecs.register(vertx, PICKS, WireCodec.of(PickMessage::encode, PickMessage::decode));
     consumer = vertx.eventBus().consumer(PICKS.name(), msg -> learn(msg.body()));
     for (PrefixCacheScorer s : scorers.values()) {
       s.pickListener((scorer, hostPort, hashes) ->
-          vertx.eventBus().publish(PICKS.name(), new PickMessage(origin, scorer.typedName().name(), hostPort, hashes).encode()));
+          vertx.eventBus().publish(PICKS.name(), new PickMessage(origin, scorer.typedName().name(), hostPort, hashes)));
     }
     return consumer.completion();
   }
@@ -87,18 +86,8 @@ public final class PrefixPickSharing extends VerticleBase {
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
-  private void learn(Buffer body) {
-    PickMessage m;
-    try {
-      m = PickMessage.decode(body);
-    } catch (IllegalArgumentException e) {
-      // One warning: a replica of another version would otherwise flood the log.
-      if (!warned) {
-        warned = true;
-        LOG.warning("ignoring pick messages on " + PICKS + ": " + e.getMessage());
-      }
-      return;
-    }
+  // Messages that cannot be decoded never get here: the bus drops and counts them (BusCodecs).
+  private void learn(PickMessage m) {
     if (m.origin().equals(origin)) {
       return;
     }

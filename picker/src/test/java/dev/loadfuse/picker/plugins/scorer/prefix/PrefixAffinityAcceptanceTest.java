@@ -74,7 +74,7 @@ class PrefixAffinityAcceptanceTest {
          FakeEngineServer c = FakeEngineServer.start(engines, Format.VLLM).load(0, 1, 0.10);
          PickerFixture picker = PickerFixture.start(dir,
              a.endpointEntry("a") + b.endpointEntry("b") + c.endpointEntry("c"), CONFIG, null,
-             s -> s.withRefreshMetricsInterval(java.time.Duration.ofMillis(20)))) {
+             s -> s.setRefreshMetricsInterval(java.time.Duration.ofMillis(20)))) {
       Await.until("vectors of the three engines", () -> {
         EndpointState[] all = picker.server.datastore().all();
         for (EndpointState e : all) {

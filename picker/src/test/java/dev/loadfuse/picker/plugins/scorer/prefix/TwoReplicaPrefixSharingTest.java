@@ -6,12 +6,14 @@ import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.picker.server.PickerServer;
-import dev.loadfuse.picker.server.PickerSettings;
+import dev.loadfuse.nvml.GpuProbeKind;
+import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.PickerFixture;
-import dev.loadfuse.sidecar.cluster.ClusterOptions;
-import dev.loadfuse.sidecar.cluster.ClusteredVertx;
+import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
+import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
@@ -31,6 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TwoReplicaPrefixSharingTest {
 
+  /** The members share a cluster secret: vectors and picks cross the cluster sealed. */
+  private static final ClusterSecret SECRET =
+      ClusterSecret.of("a-test-cluster-secret-of-32-bytes-or-more".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
@@ -42,7 +48,7 @@ class TwoReplicaPrefixSharingTest {
   }
 
   private static PrefixCacheScorer scorerOf(PickerServer p) {
-    return (PrefixCacheScorer) p.settings().config().plugins().stream()
+    return (PrefixCacheScorer) p.config().plugins().stream()
         .filter(PrefixCacheScorer.class::isInstance).findFirst().orElseThrow();
   }
 
@@ -66,9 +72,9 @@ class TwoReplicaPrefixSharingTest {
     ManagedChannel chA = null;
     ManagedChannel chB = null;
     try {
-      nodeA = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster), new VertxOptions())
+      nodeA = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster, SECRET, false), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
-      nodeB = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster), new VertxOptions())
+      nodeB = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster, SECRET, false), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
       // Each replica loads its own config, so each has its own scorer instance and index.
       a = PickerServer.start(nodeA, settings(file)).await(60, TimeUnit.SECONDS);
@@ -122,8 +128,9 @@ class TwoReplicaPrefixSharingTest {
     return PrefixAffinityAcceptanceTest.route(new EnvoyStream(channel), body);
   }
 
-  private static PickerSettings settings(Path file) {
+  private static PickerOptions settings(Path file) {
     PickerConfig config = new ConfigLoader(InTreePlugins.registry()).load(PrefixAffinityAcceptanceTest.CONFIG, "test config");
-    return PickerSettings.local(config, file).withEphemeralPorts();
+    return new PickerOptions().setEndpointsFile(file.toString()).setConfig(config).setSecureServing(false)
+        .setExtProcServers(1).setGpuProbe(GpuProbeKind.NONE).setEphemeralPorts();
   }
 }

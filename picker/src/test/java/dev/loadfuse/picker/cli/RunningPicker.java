@@ -1,0 +1,54 @@
+package dev.loadfuse.picker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loadfuse.picker.server.PickerServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** {@code picker.jar ARGS} run in this JVM through {@link PickerMain}'s command line, until {@link #stop()}. */
+final class RunningPicker implements AutoCloseable {
+
+  final PickerServer server;
+  final StringWriter out;
+  final StringWriter err;
+  private final PickerMain main;
+  private final CompletableFuture<Integer> exit;
+
+  private RunningPicker(PickerMain main, PickerServer server, StringWriter out, StringWriter err,
+      CompletableFuture<Integer> exit) {
+    this.main = main;
+    this.server = server;
+    this.out = out;
+    this.err = err;
+    this.exit = exit;
+  }
+
+  /** Starts it and waits (bounded) until it serves; fails with its stderr when it exits first. */
+  static RunningPicker start(String... args) throws Exception {
+    PickerMain main = new PickerMain();
+    CompletableFuture<PickerServer> serving = new CompletableFuture<>();
+    main.onServing = serving::complete;
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() ->
+        PickerMain.commandLine(main, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args));
+    PickerServer server = CompletableFuture.anyOf(serving, exit).thenApply(x -> serving.getNow(null))
+        .get(60, TimeUnit.SECONDS);
+    assertThat(server).as("picker started; stderr: %s", err).isNotNull();
+    return new RunningPicker(main, server, out, err, exit);
+  }
+
+  /** Stops it as SIGTERM would; returns the exit code. */
+  int stop() throws Exception {
+    main.stopSignal.countDown();
+    return exit.get(60, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws Exception {
+    assertThat(stop()).as("exit code; stderr: %s", err).isZero();
+  }
+}

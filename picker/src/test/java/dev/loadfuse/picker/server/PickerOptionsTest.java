@@ -1,0 +1,119 @@
+package dev.loadfuse.picker.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.loadfuse.nvml.GpuProbeKind;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class PickerOptionsTest {
+
+  static Stream<Arguments> defaults() {
+    return Stream.of(
+        Arguments.of("host", (Function<PickerOptions, Object>) PickerOptions::getHost, "0.0.0.0"),
+        Arguments.of("grpcPort", (Function<PickerOptions, Object>) PickerOptions::getGrpcPort, 9002),
+        Arguments.of("grpcHealthPort", (Function<PickerOptions, Object>) PickerOptions::getGrpcHealthPort, 9003),
+        Arguments.of("metricsPort", (Function<PickerOptions, Object>) PickerOptions::getMetricsPort, 9090),
+        Arguments.of("refreshMetricsInterval", (Function<PickerOptions, Object>) PickerOptions::getRefreshMetricsInterval,
+            Duration.ofMillis(50)),
+        Arguments.of("metricsStalenessThreshold", (Function<PickerOptions, Object>) PickerOptions::getMetricsStalenessThreshold,
+            Duration.ofSeconds(2)),
+        Arguments.of("secureServing", (Function<PickerOptions, Object>) PickerOptions::isSecureServing, true),
+        Arguments.of("certReloadInterval", (Function<PickerOptions, Object>) PickerOptions::getCertReloadInterval, Duration.ofSeconds(5)),
+        Arguments.of("maxBodyBytes", (Function<PickerOptions, Object>) PickerOptions::getMaxBodyBytes, 32 << 20),
+        Arguments.of("extProcServers", (Function<PickerOptions, Object>) PickerOptions::getExtProcServers, 0),
+        Arguments.of("clusterPort", (Function<PickerOptions, Object>) PickerOptions::getClusterPort, 5701),
+        Arguments.of("kubernetesResyncPeriod", (Function<PickerOptions, Object>) PickerOptions::getKubernetesResyncPeriod,
+            Duration.ofMinutes(1)),
+        Arguments.of("gpuProbe", (Function<PickerOptions, Object>) PickerOptions::getGpuProbe, GpuProbeKind.AUTO),
+        Arguments.of("cluster", (Function<PickerOptions, Object>) PickerOptions::isCluster, false),
+        Arguments.of("endpointsFile", (Function<PickerOptions, Object>) PickerOptions::getEndpointsFile, null));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("defaults")
+  void defaults_fromTheNoArgConstructor_andFromEmptyJson(String key, Function<PickerOptions, Object> get, Object expected) {
+    assertThat(get.apply(new PickerOptions())).isEqualTo(expected);
+    assertThat(get.apply(new PickerOptions(new JsonObject()))).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiterString = " => ", textBlock = """
+      {"grpcPort": 70000}                   => grpcPort: 70000 (expected: [0, 65535])
+      {"metricsPort": "x"}                  => metricsPort: "x" (expected: an integer)
+      {"refreshMetricsInterval": "soon"}    => refreshMetricsInterval: "soon" (expected: a number and a unit: ns, us, ms, s, m or h, e.g. 50ms)
+      {"secureServing": 1}                  => secureServing: 1 (expected: true or false)
+      {"maxBodyBytes": "lots"}              => maxBodyBytes: "lots" (expected: a byte count such as 16777216 or 16Mi)
+      {"kubernetesResyncPeriod": "500ms"}   => kubernetesResyncPeriod: 500ms (expected: >= 1s)
+      {"endpointTargetPorts": [0]}          => endpointTargetPorts[0]: 0 (expected: [1, 65535])
+      {"endpointSelector": "app"}           => endpointSelector: "app": item "app" (expected: key=value pairs separated by commas, e.g. app=vllm,tier=gpu)
+      {"gpuProbe": "cuda"}                  => gpuProbe: "cuda" (expected: one of auto, nvml, mock, none, nvml-or-mock)
+      {"extProcServers": -1}                => extProcServers: -1 (expected: [0, 1024])
+      {"grcpPort": 1}                       => unknown key "grcpPort" (known: host, grpcPort, grpcHealthPort, metricsPort, configFile, configText, objectsFile, endpointsFile, poolName, poolNamespace, endpointSelector, endpointTargetPorts, kubernetesResyncPeriod, cluster, clusterMembers, clusterService, clusterHost, clusterPort, clusterBusPort, clusterSecretFile, clusterInsecure, refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath, certReloadInterval, maxBodyBytes, extProcServers, gpuProbe, mockGpus, nvmlLibrary)
+      """)
+  void badJson_namesTheKeyAndTheValue(String json, String message) {
+    assertThatThrownBy(() -> new PickerOptions(new JsonObject(json))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(message);
+  }
+
+  static Stream<Arguments> badSettings() {
+    return Stream.of(
+        Arguments.of((Runnable) () -> new PickerOptions().setGrpcPort(-1), "grpcPort: -1 (expected: [0, 65535])"),
+        Arguments.of((Runnable) () -> new PickerOptions().setHost(""), "host: \"\" (expected: an address to bind)"),
+        Arguments.of((Runnable) () -> new PickerOptions().setRefreshMetricsInterval(Duration.ZERO),
+            "refreshMetricsInterval: 0s (expected: > 0)"),
+        Arguments.of((Runnable) () -> new PickerOptions().setMaxBodyBytes(0), "maxBodyBytes: 0 (expected: >= 1)"),
+        Arguments.of((Runnable) () -> new PickerOptions().setKubernetesResyncPeriod(Duration.ofMillis(10)),
+            "kubernetesResyncPeriod: 10ms (expected: >= 1s)"),
+        Arguments.of((Runnable) () -> new PickerOptions().validate(), "no endpoints: give --endpoints-file FILE (local mode),"
+            + " --pool-name NAME or --endpoint-selector k=v --endpoint-target-ports PORT (Kubernetes mode), or --cluster"
+            + " --cluster-members host:port,... to take endpoints and load from remote sidecars"),
+        Arguments.of((Runnable) () -> new PickerOptions().setCluster(true).setMockGpus("g.yaml").validate(),
+            "--gpu-probe, --mock-gpus, --nvml-library: only with the in-process sidecar (with --cluster the remote"
+                + " sidecars read the GPUs)"),
+        Arguments.of((Runnable) () -> new PickerOptions().setEndpointsFile("e").setGpuProbe(GpuProbeKind.MOCK).validate(),
+            "--gpu-probe mock needs --mock-gpus FILE"),
+        Arguments.of((Runnable) () -> new PickerOptions().setEndpointsFile("e").setSecureServing(false).setCertPath("/c")
+            .validate(), "--cert-path needs --secure-serving=true"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badSettings")
+  void settersAndValidation_nameTheProblem(Runnable call, String message) {
+    assertThatThrownBy(call::run).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+  }
+
+  @Test
+  void json_roundTrips() {
+    JsonObject json = new JsonObject("""
+        {"host": "127.0.0.1", "grpcPort": 1, "grpcHealthPort": 2, "metricsPort": 3, "configFile": "epc.yaml",
+         "objectsFile": "o.yaml", "poolName": "p", "poolNamespace": "llm", "kubernetesResyncPeriod": "30s",
+         "cluster": true, "clusterMembers": ["a:5701"], "clusterHost": "10.0.0.1", "clusterPort": 5702, "clusterBusPort": 5710,
+         "clusterSecretFile": "/etc/loadfuse/cluster/secret", "clusterInsecure": false,
+         "refreshMetricsInterval": "20ms", "metricsStalenessThreshold": "1s", "secureServing": false,
+         "certReloadInterval": "1m", "maxBodyBytes": "1Mi", "extProcServers": 2, "gpuProbe": "none"}
+        """);
+    PickerOptions o = new PickerOptions(json);
+    assertThat(o.toJson()).isEqualTo(json);
+    assertThat(new PickerOptions(o.toJson())).isEqualTo(o);
+    assertThat(new PickerOptions(o)).isEqualTo(o);
+    assertThat(new PickerOptions(new PickerOptions().toJson())).isEqualTo(new PickerOptions());
+
+    PickerOptions selector = new PickerOptions(new JsonObject(
+        "{\"endpointSelector\": {\"app\": \"vllm\"}, \"endpointTargetPorts\": [8000, 8001], \"mockGpus\": \"g.yaml\"}"));
+    assertThat(selector.getEndpointSelector()).isEqualTo(Map.of("app", "vllm"));
+    assertThat(selector.getEndpointTargetPorts()).isEqualTo(List.of(8000, 8001));
+    assertThat(selector.getGpuProbe()).isEqualTo(GpuProbeKind.MOCK);
+    assertThat(new PickerOptions(selector.toJson())).isEqualTo(selector);
+  }
+}
