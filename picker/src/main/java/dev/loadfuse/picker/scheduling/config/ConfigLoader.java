@@ -27,7 +27,7 @@ import java.util.Set;
  * <pre>{@code
  * apiVersion: inference.networking.x-k8s.io/v1alpha1
  * kind: EndpointPickerConfig
- * featureGates: []                       # accepted, none acted on yet
+ * featureGates: [flowControl]            # flow control (the flowControl section); others accepted
  * plugins:
  * - type: queue-scorer                   # name defaults to the type
  * - {name: picker, type: max-score-picker, parameters: {maxNumOfEndpoints: 2}}
@@ -88,7 +88,7 @@ public final class ConfigLoader {
       """;
 
   private static final List<String> ROOT_KEYS =
-      List.of("apiVersion", "kind", "featureGates", "plugins", "schedulingProfiles", "saturationDetector");
+      List.of("apiVersion", "kind", "featureGates", "plugins", "schedulingProfiles", "saturationDetector", "flowControl");
   private static final List<String> DETECTOR_KEYS =
       List.of("pluginRef", "queueDepthThreshold", "kvCacheUtilThreshold", "metricsStalenessThreshold");
   /** The saturation detector used when the config names none (and the name it is looked up by). */
@@ -225,7 +225,8 @@ public final class ConfigLoader {
     }
     // After the profiles: a detector created here must not become a filter of the implicit profile.
     SaturationDetector detector = saturationDetector(root.get("saturationDetector"), byName, all);
-    return new PickerConfig(all, handler, profiles, metrics == null ? null : metrics.engines(), gates, detector);
+    return new PickerConfig(all, handler, profiles, metrics == null ? null : metrics.engines(), gates, detector,
+        root.get("apiVersion").asString(), root.get("flowControl"));
   }
 
   /**
