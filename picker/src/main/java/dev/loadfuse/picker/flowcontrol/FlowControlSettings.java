@@ -3,6 +3,7 @@ package dev.loadfuse.picker.flowcontrol;
 import dev.loadfuse.common.settings.SettingsException;
 import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.picker.scheduling.Plugin;
+import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -318,8 +319,6 @@ public record FlowControlSettings(
     return Duration.ofNanos(nanos);
   }
 
-  /** The router's apiVersion; any other config follows GIE v1.5. */
-  public static final String ROUTER_API_VERSION = "llm-d.ai/v1alpha1";
   /** The reference's deprecated environment switch that also turns the gate on. */
   public static final String LEGACY_ENV = "ENABLE_EXPERIMENTAL_FLOW_CONTROL_LAYER";
 
@@ -335,7 +334,7 @@ public record FlowControlSettings(
     if (!gate) {
       return null;
     }
-    Dialect dialect = ROUTER_API_VERSION.equals(config.apiVersion()) ? Dialect.ROUTER : Dialect.GIE;
+    Dialect dialect = ConfigLoader.ROUTER_API_VERSION.equals(config.apiVersion()) ? Dialect.ROUTER : Dialect.GIE;
     return parse(config.flowControl(), dialect, config::plugin);
   }
 

@@ -393,6 +393,11 @@ public final class PickerServer implements AutoCloseable {
     return routing;
   }
 
+  /** Flow control, null when its feature gate is off. */
+  public FlowController flowControl() {
+    return flowController;
+  }
+
   /** Stops everything this picker started; the Vert.x stays up. */
   public Future<Void> stop() {
     if (certTimer >= 0) {

@@ -57,6 +57,8 @@ import java.util.Set;
 public final class ConfigLoader {
 
   public static final String API_VERSION = "inference.networking.x-k8s.io/v1alpha1";
+  /** The llm-d router's apiVersion: the same document, with the router's semantics where they differ. */
+  public static final String ROUTER_API_VERSION = "llm-d.ai/v1alpha1";
   public static final String KIND = "EndpointPickerConfig";
   public static final String DEFAULT_PICKER_TYPE = "max-score-picker";
   public static final String DEFAULT_PROFILE_HANDLER_TYPE = "single-profile-handler";
@@ -147,7 +149,9 @@ public final class ConfigLoader {
 
   private PickerConfig decode(SettingsNode root) {
     root.keys(ROOT_KEYS);
-    requireText(root, "apiVersion", API_VERSION);
+    String apiVersion = root.get("apiVersion").isText() && root.get("apiVersion").asString().equals(ROUTER_API_VERSION)
+        ? ROUTER_API_VERSION : API_VERSION;
+    requireText(root, "apiVersion", apiVersion);
     requireText(root, "kind", KIND);
     List<String> gates = new ArrayList<>();
     for (SettingsNode g : root.get("featureGates").elements()) {
@@ -226,7 +230,7 @@ public final class ConfigLoader {
     // After the profiles: a detector created here must not become a filter of the implicit profile.
     SaturationDetector detector = saturationDetector(root.get("saturationDetector"), byName, all);
     return new PickerConfig(all, handler, profiles, metrics == null ? null : metrics.engines(), gates, detector,
-        root.get("apiVersion").asString(), root.get("flowControl"));
+        apiVersion, root.get("flowControl"));
   }
 
   /**
