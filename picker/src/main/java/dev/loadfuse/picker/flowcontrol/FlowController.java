@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -193,6 +192,7 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     synchronized (this) {
       closed = true;
       for (BandQueue band : bands.values()) {
+        all.addAll(band.all);
         for (TreeSet<Item> flow : band.flows.values()) {
           all.addAll(flow);
         }
@@ -400,13 +400,19 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     }
   }
 
-  /** The flows of one priority band, each a queue in its ordering's order. */
+  /**
+   * The requests of one priority band in its policies' order: one queue per flow for round-robin
+   * (flows in fairness-id order), one queue for the whole band for global-strict (the best head of
+   * every flow is the first of one ordered set).
+   */
   private static final class BandQueue {
 
     final Band spec;
     final boolean listed;
-    /** By fairness id: the round-robin order. */
+    /** Round-robin: by fairness id. */
     final TreeMap<String, TreeSet<Item>> flows = new TreeMap<>();
+    /** Global-strict: every request of the band. */
+    final TreeSet<Item> all = new TreeSet<>(ORDER);
     int requests;
     long bytes;
     /** The flow served last (round-robin), null before the first. */
@@ -417,24 +423,39 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
       this.listed = listed;
     }
 
+    private boolean roundRobin() {
+      return spec.fairness() == Fairness.ROUND_ROBIN;
+    }
+
     void add(Item i) {
-      flows.computeIfAbsent(i.flow, f -> new TreeSet<>(ORDER)).add(i);
+      if (roundRobin()) {
+        flows.computeIfAbsent(i.flow, f -> new TreeSet<>(ORDER)).add(i);
+      } else {
+        all.add(i);
+      }
       requests++;
       bytes += i.bytes;
     }
 
     boolean contains(Item i) {
+      if (!roundRobin()) {
+        return all.contains(i);
+      }
       TreeSet<Item> q = flows.get(i.flow);
       return q != null && q.contains(i);
     }
 
     boolean remove(Item i) {
-      TreeSet<Item> q = flows.get(i.flow);
-      if (q == null || !q.remove(i)) {
+      if (roundRobin()) {
+        TreeSet<Item> q = flows.get(i.flow);
+        if (q == null || !q.remove(i)) {
+          return false;
+        }
+        if (q.isEmpty()) {
+          flows.remove(i.flow);
+        }
+      } else if (!all.remove(i)) {
         return false;
-      }
-      if (q.isEmpty()) {
-        flows.remove(i.flow);
       }
       requests--;
       bytes -= i.bytes;
@@ -443,46 +464,45 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
 
     /** The request the band's policies serve next (not removed); null when empty. */
     Item next() {
+      if (!roundRobin()) {
+        return all.isEmpty() ? null : all.first();
+      }
       if (flows.isEmpty()) {
         return null;
       }
-      if (spec.fairness() == Fairness.ROUND_ROBIN) {
-        Map.Entry<String, TreeSet<Item>> e = lastServed == null ? null : flows.higherEntry(lastServed);
-        if (e == null) {
-          e = flows.firstEntry();
-        }
-        lastServed = e.getKey();
-        return e.getValue().first();
+      Map.Entry<String, TreeSet<Item>> e = lastServed == null ? null : flows.higherEntry(lastServed);
+      if (e == null) {
+        e = flows.firstEntry();
       }
-      Item best = null;
-      for (TreeSet<Item> q : flows.values()) {
-        Item head = q.first();
-        if (best == null || ORDER.compare(head, best) < 0) {
-          best = head;
-        }
-      }
-      return best;
+      lastServed = e.getKey();
+      return e.getValue().first();
     }
 
     /** Adds to {@code out} the requests queued at or before {@code queuedBy}. */
     void expire(long queuedBy, List<Item> out) {
-      for (TreeSet<Item> q : flows.values()) {
-        if (spec.ordering() == Ordering.SLO_DEADLINE) {
-          for (Item i : q) { // not in arrival order: look at every one
-            if (i.enqueuedMillis <= queuedBy) {
-              out.add(i);
-            }
-          }
-        } else {
-          Iterator<Item> it = q.iterator(); // arrival order (FCFS; EDF with one TTL for all)
-          while (it.hasNext()) {
-            Item i = it.next();
-            if (i.enqueuedMillis > queuedBy) {
-              break;
-            }
+      if (roundRobin()) {
+        for (TreeSet<Item> q : flows.values()) {
+          expire(q, queuedBy, out);
+        }
+      } else {
+        expire(all, queuedBy, out);
+      }
+    }
+
+    private void expire(TreeSet<Item> q, long queuedBy, List<Item> out) {
+      if (spec.ordering() == Ordering.SLO_DEADLINE) {
+        for (Item i : q) { // not in arrival order: look at every one
+          if (i.enqueuedMillis <= queuedBy) {
             out.add(i);
           }
         }
+        return;
+      }
+      for (Item i : q) { // arrival order (FCFS; EDF with one TTL for all)
+        if (i.enqueuedMillis > queuedBy) {
+          break;
+        }
+        out.add(i);
       }
     }
   }
