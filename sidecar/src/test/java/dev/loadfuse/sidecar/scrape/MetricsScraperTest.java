@@ -9,9 +9,7 @@ import io.vertx.core.http.HttpClientAgent;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -23,7 +21,7 @@ class MetricsScraperTest {
 
   private Vertx vertx;
   private HttpClientAgent client;
-  private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+  private final ScrapeEvents events = new ScrapeEvents();
 
   @BeforeEach
   void setUp() {
@@ -43,19 +41,8 @@ class MetricsScraperTest {
   }
 
   private MetricsScraper scraper(int port, ScrapeOptions options) {
-    ScrapeListener listener = new ScrapeListener() {
-      @Override
-      public void onPage(byte[] page, int length, long scrapedAtMillis, long durationNanos) {
-        events.add(new String(page, 0, length, StandardCharsets.UTF_8));
-      }
-
-      @Override
-      public void onFailure(ScrapeFailure failure, long durationNanos) {
-        events.add(failure);
-      }
-    };
     ScrapeScheduler scheduler = new ScrapeScheduler(new Ticker(vertx, ScrapeScheduler.resolutionFor(options.interval())), client);
-    return scheduler.scraper(new ScrapeTarget("127.0.0.1", port, "/metrics"), options, listener);
+    return scheduler.scraper(new ScrapeTarget("127.0.0.1", port, "/metrics"), options, events);
   }
 
   private void start(MetricsScraper s) throws Exception {
@@ -68,9 +55,7 @@ class MetricsScraperTest {
   }
 
   private Object next() throws InterruptedException {
-    Object e = events.poll(10, TimeUnit.SECONDS);
-    assertThat(e).as("an event within 10 s").isNotNull();
-    return e;
+    return events.next();
   }
 
   @Test

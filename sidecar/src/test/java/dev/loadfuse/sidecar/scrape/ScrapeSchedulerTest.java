@@ -7,7 +7,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpServerRequest;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,7 +40,7 @@ class ScrapeSchedulerTest {
   private final AtomicLong clock = new AtomicLong(1_000_000 * MS);
   private Ticker ticker;
   private ScrapeScheduler scheduler;
-  private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+  private final ScrapeEvents events = new ScrapeEvents();
 
   @BeforeEach
   void setUp() {
@@ -88,18 +87,7 @@ class ScrapeSchedulerTest {
   }
 
   private MetricsScraper started(int port, ScrapeOptions options) throws Exception {
-    ScrapeListener listener = new ScrapeListener() {
-      @Override
-      public void onPage(byte[] page, int length, long scrapedAtMillis, long durationNanos) {
-        events.add(new String(page, 0, length, StandardCharsets.UTF_8));
-      }
-
-      @Override
-      public void onFailure(ScrapeFailure failure, long durationNanos) {
-        events.add(failure);
-      }
-    };
-    MetricsScraper s = scheduler.scraper(new ScrapeTarget("127.0.0.1", port, "/metrics"), options, listener);
+    MetricsScraper s = scheduler.scraper(new ScrapeTarget("127.0.0.1", port, "/metrics"), options, events);
     on(() -> {
       s.start();
       return null;
@@ -108,9 +96,7 @@ class ScrapeSchedulerTest {
   }
 
   private Object next() throws InterruptedException {
-    Object e = events.poll(10, TimeUnit.SECONDS);
-    assertThat(e).as("an event within 10 s").isNotNull();
-    return e;
+    return events.next();
   }
 
   private long dueIn(MetricsScraper s) throws Exception {
