@@ -6,7 +6,6 @@ import dev.loadfuse.common.testing.LayeredSetting;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,16 +25,12 @@ class SettingsSourcesTest {
 
   /** Which layer wins for a key set in some of them: file < environment < flags. */
   @ParameterizedTest
-  @MethodSource("httpPortLayers")
+  @MethodSource("dev.loadfuse.common.testing.LayeredSetting#all")
   void precedence_fileThenEnvironmentThenFlags(LayeredSetting s, @TempDir Path dir) throws Exception {
     SettingsNode stack = SettingsSources.stack(s.writeFile(dir.resolve("s.yaml"), "httpPort"),
         SettingsSources.environment(s.environment("LOADFUSE_HTTP_PORT"), List.of("httpPort"), Map.of()),
         SettingsSources.flags(s.flag() == null ? Map.of() : Map.of("httpPort", s.flag())));
-    assertThat(stack.integer("httpPort", 9400, 0, 65535)).isEqualTo(s.expected());
-  }
-
-  static Stream<LayeredSetting> httpPortLayers() {
-    return LayeredSetting.all(9400);
+    assertThat(stack.integer("httpPort", 9400, 0, 65535)).isEqualTo(s.expected(9400));
   }
 
   @Test

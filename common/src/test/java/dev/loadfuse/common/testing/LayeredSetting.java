@@ -17,19 +17,22 @@ import java.util.stream.Stream;
  * @param file the file's value, or null
  * @param env the environment's value, or null
  * @param flag the flag's value, or null
- * @param expected the flag's, else the environment's, else the file's, else the default
  */
-public record LayeredSetting(String file, String env, String flag, int expected) {
+public record LayeredSetting(String file, String env, String flag) {
 
-  /** The eight ways of leaving each layer in or out, for a setting whose default is {@code defaultValue}. */
-  public static Stream<LayeredSetting> all(int defaultValue) {
-    return IntStream.range(0, 8).mapToObj(bits -> {
-      String file = (bits & 1) != 0 ? "1" : null;
-      String env = (bits & 2) != 0 ? "2" : null;
-      String flag = (bits & 4) != 0 ? "3" : null;
-      String winner = flag != null ? flag : env != null ? env : file;
-      return new LayeredSetting(file, env, flag, winner == null ? defaultValue : Integer.parseInt(winner));
-    });
+  /**
+   * The eight ways of leaving each layer in or out; a test takes them with {@code
+   * @MethodSource("dev.loadfuse.common.testing.LayeredSetting#all")}.
+   */
+  public static Stream<LayeredSetting> all() {
+    return IntStream.range(0, 8).mapToObj(bits -> new LayeredSetting((bits & 1) != 0 ? "1" : null,
+        (bits & 2) != 0 ? "2" : null, (bits & 4) != 0 ? "3" : null));
+  }
+
+  /** The value that must win: the flag's, else the environment's, else the file's, else {@code defaultValue}. */
+  public int expected(int defaultValue) {
+    String winner = flag != null ? flag : env != null ? env : file;
+    return winner == null ? defaultValue : Integer.parseInt(winner);
   }
 
   /** The file's layer: {@code key: value} written to {@code file}; null when the file leaves it out. */
@@ -61,6 +64,6 @@ public record LayeredSetting(String file, String env, String flag, int expected)
 
   @Override
   public String toString() {
-    return "file=" + file + " env=" + env + " flag=" + flag + " -> " + expected;
+    return "file=" + file + " env=" + env + " flag=" + flag;
   }
 }

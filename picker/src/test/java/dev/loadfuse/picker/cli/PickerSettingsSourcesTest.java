@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,16 +21,13 @@ class PickerSettingsSourcesTest {
 
   @TempDir Path dir;
 
-  static Stream<LayeredSetting> grpcPortLayers() {
-    return LayeredSetting.all(PickerOptions.DEFAULT_GRPC_PORT);
-  }
-
   @ParameterizedTest
-  @MethodSource("grpcPortLayers")
+  @MethodSource("dev.loadfuse.common.testing.LayeredSetting#all")
   void grpcPort_fileThenEnvironmentThenFlag(LayeredSetting s) throws Exception {
     String[] args = s.args(List.of("--endpoints-file", "e.yaml"), "--options-file", dir.resolve("p.yaml"), "grpcPort",
         "--grpc-port");
-    assertThat(PickerMainTest.options(s.environment("LOADFUSE_GRPC_PORT"), args).getGrpcPort()).isEqualTo(s.expected());
+    assertThat(PickerMainTest.options(s.environment("LOADFUSE_GRPC_PORT"), args).getGrpcPort())
+        .isEqualTo(s.expected(PickerOptions.DEFAULT_GRPC_PORT));
   }
 
   @Test

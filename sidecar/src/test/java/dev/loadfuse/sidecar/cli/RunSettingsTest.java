@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,16 +33,13 @@ class RunSettingsTest {
     return run.options();
   }
 
-  static Stream<LayeredSetting> httpPortLayers() {
-    return LayeredSetting.all(SidecarOptions.DEFAULT_HTTP_PORT);
-  }
-
   @ParameterizedTest
-  @MethodSource("httpPortLayers")
+  @MethodSource("dev.loadfuse.common.testing.LayeredSetting#all")
   void httpPort_fileThenEnvironmentThenFlag(LayeredSetting s) throws Exception {
     String[] args = s.args(List.of("--endpoints-file", "e.yaml"), "--config-file", dir.resolve("s.yaml"), "httpPort",
         "--http-port");
-    assertThat(options(s.environment("LOADFUSE_HTTP_PORT"), args).getHttpPort()).isEqualTo(s.expected());
+    assertThat(options(s.environment("LOADFUSE_HTTP_PORT"), args).getHttpPort())
+        .isEqualTo(s.expected(SidecarOptions.DEFAULT_HTTP_PORT));
   }
 
   @Test
