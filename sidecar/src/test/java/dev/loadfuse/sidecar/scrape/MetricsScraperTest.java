@@ -75,8 +75,7 @@ class MetricsScraperTest {
     int port = serve(req -> req.response().setStatusCode(503).end("busy"));
     MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)));
     start(s);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.HTTP_STATUS);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.HTTP_STATUS);
     assertThat(f.message()).isEqualTo("HTTP 503 from http://127.0.0.1:" + port + "/metrics");
     assertThat(s.status().healthy()).isFalse();
     assertThat(s.status().lastError()).isEqualTo(f.message());
@@ -90,8 +89,7 @@ class MetricsScraperTest {
     }
     MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)));
     start(s);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.CONNECT);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.CONNECT);
     assertThat(f.message()).startsWith("cannot connect to http://127.0.0.1:" + port + "/metrics");
   }
 
@@ -101,8 +99,7 @@ class MetricsScraperTest {
     int port = serve(req -> req.response().setChunked(true).write(big).compose(v -> req.response().end(big)));
     MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)).withMaxBodyBytes(15_000));
     start(s);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.BODY_TOO_LARGE);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.BODY_TOO_LARGE);
     assertThat(f.message()).isEqualTo(
         "page from http://127.0.0.1:" + port + "/metrics is larger than the limit of 15000 bytes");
   }
@@ -114,8 +111,7 @@ class MetricsScraperTest {
     MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10))
         .withMaxBodyBytes(15_000).withTimeout(Duration.ofSeconds(60)));
     start(s);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.BODY_TOO_LARGE);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.BODY_TOO_LARGE);
   }
 
   @Test
@@ -123,8 +119,7 @@ class MetricsScraperTest {
     int port = serve(req -> { /* never answers */ });
     MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)).withTimeout(Duration.ofMillis(100)));
     start(s);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.TIMEOUT);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.TIMEOUT);
     assertThat(f.message()).isEqualTo("timeout after 100 ms scraping http://127.0.0.1:" + port + "/metrics");
   }
 

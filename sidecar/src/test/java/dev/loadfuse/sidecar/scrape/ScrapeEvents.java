@@ -28,4 +28,13 @@ final class ScrapeEvents implements ScrapeListener {
     assertThat(e).as("an event within 10 s").isNotNull();
     return e;
   }
+
+  /** The next event, which must be a failure for {@code reason}. */
+  ScrapeFailure nextFailure(ScrapeFailure.Reason reason) throws InterruptedException {
+    Object e = next();
+    assertThat(e).isInstanceOf(ScrapeFailure.class);
+    ScrapeFailure f = (ScrapeFailure) e;
+    assertThat(f.reason()).isEqualTo(reason);
+    return f;
+  }
 }

@@ -160,7 +160,7 @@ class ScrapeSchedulerTest {
     long[] base = {50, 100, 200, 400, 400};
     for (int n = 0; n < base.length; n++) {
       fireAt(on(s::due));
-      assertThat(((ScrapeFailure) next()).reason()).isEqualTo(ScrapeFailure.Reason.HTTP_STATUS);
+      events.nextFailure(ScrapeFailure.Reason.HTTP_STATUS);
       // Jitter ±20 %, rounded up to the ticker's 10 ms grid.
       assertThat(dueIn(s)).as("delay after failure " + (n + 1))
           .isBetween(base[n] * 8 / 10 * MS - MS, base[n] * 12 / 10 * MS + 10 * MS);
@@ -184,8 +184,7 @@ class ScrapeSchedulerTest {
     fireAt(deadline - 5 * MS);
     assertThat(on(s::inFlight)).isTrue();
     fireAt(deadline);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.TIMEOUT);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.TIMEOUT);
     assertThat(f.message()).isEqualTo("timeout after 200 ms scraping http://127.0.0.1:" + port + "/metrics");
     assertThat(on(s::inFlight)).isFalse();
     assertThat(s.status().consecutiveFailures()).isEqualTo(1);
