@@ -53,6 +53,12 @@ class FileEndpointDiscoveryTest {
     return discovery.start(listener).get(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS);
   }
 
+  /** Rewrites {@code f} to one endpoint on {@code port} and expects that set delivered next. */
+  private void rewrite(Path f, int port) throws Exception {
+    Files.writeString(f, endpoints(port));
+    assertThat(port(listener.nextSet())).isEqualTo(port);
+  }
+
   @Test
   void start_deliversFirstSetOnTheDiscoveryThread() throws Exception {
     EndpointSet first = start(write("e.yaml", endpoints(8000)));
@@ -68,8 +74,7 @@ class FileEndpointDiscoveryTest {
     Path f = write("e.yaml", endpoints(8000));
     start(f);
     listener.nextSet();
-    Files.writeString(f, endpoints(8001));
-    assertThat(port(listener.nextSet())).isEqualTo(8001);
+    rewrite(f, 8001);
   }
 
   @Test
@@ -83,8 +88,7 @@ class FileEndpointDiscoveryTest {
     assertThat(error).hasMessage(f + ": endpoints[0] (vllm-0): port: 70000 (expected: [1, 65535])");
     assertThat(discovery.current()).isEqualTo(good);
 
-    Files.writeString(f, endpoints(8002));
-    assertThat(port(listener.nextSet())).isEqualTo(8002);
+    rewrite(f, 8002);
   }
 
   @Test
@@ -168,8 +172,7 @@ class FileEndpointDiscoveryTest {
     assertThat(listener.drain()).as("no repeat of the same error").isEmpty();
     assertThat(discovery.current()).isEqualTo(good);
 
-    Files.writeString(f, endpoints(8004));
-    assertThat(port(listener.nextSet())).isEqualTo(8004);
+    rewrite(f, 8004);
   }
 
   @Test
@@ -181,8 +184,7 @@ class FileEndpointDiscoveryTest {
     listener.nextError();
     Files.writeString(f, endpoints(8000));
     awaitPolls(3);
-    Files.writeString(f, endpoints(8006));
-    assertThat(port(listener.nextSet())).isEqualTo(8006);
+    rewrite(f, 8006);
   }
 
   @Test
