@@ -53,6 +53,26 @@ class FileEndpointDiscoveryTest {
     return discovery.start(listener).get(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS);
   }
 
+  /** Starting on {@code f} fails with a {@link DiscoveryException} saying {@code message}; the listener hears nothing. */
+  private void assertStartFails(Path f, String message) {
+    discovery = new FileEndpointDiscovery(f, FAST);
+    CompletableFuture<EndpointSet> started = discovery.start(listener);
+    assertThatThrownBy(() -> started.get(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(DiscoveryException.class)
+        .hasMessage(message);
+    assertThat(listener.drain()).isEmpty();
+  }
+
+  /** A discovery started on {@code e.yaml} with one endpoint on port 8000, its first set taken; returns the file. */
+  private Path started() throws Exception {
+    Path f = write("e.yaml", endpoints(8000));
+    start(f);
+    listener.nextSet();
+    return f;
+  }
+
   /** Rewrites {@code f} to one endpoint on {@code port} and expects that set delivered next. */
   private void rewrite(Path f, int port) throws Exception {
     Files.writeString(f, endpoints(port));
@@ -71,17 +91,14 @@ class FileEndpointDiscoveryTest {
 
   @Test
   void change_deliversTheNewSet() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    start(f);
-    listener.nextSet();
+    Path f = started();
     rewrite(f, 8001);
   }
 
   @Test
   void invalidReload_reportsError_keepsPreviousSet_thenRecovers() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    EndpointSet good = start(f);
-    listener.nextSet();
+    Path f = started();
+    EndpointSet good = discovery.current();
 
     Files.writeString(f, endpoints(70000));
     DiscoveryException error = listener.nextError();
@@ -93,9 +110,7 @@ class FileEndpointDiscoveryTest {
 
   @Test
   void touchWithSameContent_deliversNothing() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    start(f);
-    listener.nextSet();
+    Path f = started();
     Files.setLastModifiedTime(f, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
     Files.writeString(f, endpoints(8000)); // rewritten, same bytes
     awaitPolls(3);
@@ -120,9 +135,8 @@ class FileEndpointDiscoveryTest {
 
   @Test
   void emptyFileThatStaysEmpty_isReportedOnce() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    EndpointSet good = start(f);
-    listener.nextSet();
+    Path f = started();
+    EndpointSet good = discovery.current();
     Files.writeString(f, "");
     assertThat(listener.nextError())
         .hasMessage(f + ": empty document (expected: pool and endpoints)");
@@ -162,9 +176,8 @@ class FileEndpointDiscoveryTest {
 
   @Test
   void deletedFile_reportedOnce_thenRecovers() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    EndpointSet good = start(f);
-    listener.nextSet();
+    Path f = started();
+    EndpointSet good = discovery.current();
 
     Files.delete(f);
     assertThat(listener.nextError()).hasMessage(f + ": cannot read: no such file");
@@ -177,9 +190,7 @@ class FileEndpointDiscoveryTest {
 
   @Test
   void deletedAndRestoredUnchanged_deliversNothing() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    start(f);
-    listener.nextSet();
+    Path f = started();
     Files.delete(f);
     listener.nextError();
     Files.writeString(f, endpoints(8000));
@@ -190,26 +201,13 @@ class FileEndpointDiscoveryTest {
   @Test
   void missingFileAtStart_failsStart() {
     Path f = dir.resolve("missing.yaml");
-    discovery = new FileEndpointDiscovery(f, FAST);
-    CompletableFuture<EndpointSet> started = discovery.start(listener);
-    assertThatThrownBy(() -> started.get(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS))
-        .isInstanceOf(ExecutionException.class)
-        .cause()
-        .isInstanceOf(DiscoveryException.class)
-        .hasMessage(f + ": cannot read: no such file");
-    assertThat(listener.drain()).isEmpty();
+    assertStartFails(f, f + ": cannot read: no such file");
   }
 
   @Test
   void invalidFileAtStart_failsStart() throws Exception {
     Path f = write("e.yaml", "pool: {name: p}\nendpoints: [{name: a}]\n");
-    discovery = new FileEndpointDiscovery(f, FAST);
-    CompletableFuture<EndpointSet> started = discovery.start(listener);
-    assertThatThrownBy(() -> started.get(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS))
-        .cause()
-        .isInstanceOf(DiscoveryException.class)
-        .hasMessage(f + ": endpoints[0] (a): address: missing");
-    assertThat(listener.drain()).isEmpty();
+    assertStartFails(f, f + ": endpoints[0] (a): address: missing");
   }
 
   @Test
