@@ -1,11 +1,11 @@
 package dev.loadfuse.picker.flowcontrol;
 
+import dev.loadfuse.picker.metrics.PickerMetrics;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -110,7 +110,7 @@ public final class FlowControlMetrics implements FlowEvents {
       durations[i] = Timer.builder(PREFIXES.get(i) + "flow_control_request_queue_duration")
           .description("Time from a request's arrival at flow control to its outcome")
           .tags(tags(k.subList(0, 4))).tag("outcome", k.get(4))
-          .serviceLevelObjectives(durations(QUEUE_BUCKETS)).register(registry);
+          .serviceLevelObjectives(PickerMetrics.durations(QUEUE_BUCKETS)).register(registry);
     }
     Counter requests = Counter.builder("llm_d_epp_flow_control_requests")
         .description("Requests through flow control by outcome")
@@ -121,14 +121,6 @@ public final class FlowControlMetrics implements FlowEvents {
   private String[] tags(List<String> k) {
     return new String[] {"fairness_id", k.get(0), "priority", k.get(1), "inference_pool", pool,
         "model_name", k.get(2), "target_model_name", k.get(3)};
-  }
-
-  private static Duration[] durations(double[] seconds) {
-    Duration[] d = new Duration[seconds.length];
-    for (int i = 0; i < seconds.length; i++) {
-      d[i] = Duration.ofNanos(Math.round(seconds[i] * 1e9));
-    }
-    return d;
   }
 
   private record Sizes(AtomicLong requests, AtomicLong bytes) {}
