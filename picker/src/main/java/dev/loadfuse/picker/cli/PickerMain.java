@@ -214,6 +214,10 @@ public final class PickerMain implements Callable<Integer> {
         err.flush();
         return Problems.exitCode(e);
       }
+      // The stop hook is in place before the picker says it is up: a SIGTERM right after that line
+      // must find it.
+      Thread hook = new Thread(stopSignal::countDown, "loadfuse-picker-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
       out.println("loadfuse picker: ext_proc " + (options.isSecureServing() ? "(TLS) " : "") + "on :" + server.grpcPort()
           + ", health on :" + server.grpcHealthPort() + ", metrics on :" + server.metricsPort()
           + ", " + server.datastore().all().length + " endpoint(s)"
@@ -223,8 +227,6 @@ public final class PickerMain implements Callable<Integer> {
               : ", in-process sidecar (GPUs: " + server.gpuProbe() + ")"));
       out.flush();
       onServing.accept(server);
-      Thread hook = new Thread(stopSignal::countDown, "loadfuse-picker-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
       stopSignal.await();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
