@@ -8,9 +8,11 @@ import dev.loadfuse.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
 import dev.loadfuse.discovery.kubernetes.KubernetesEndpointDiscovery;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
+import dev.loadfuse.picker.admission.AdmissionGate;
 import dev.loadfuse.picker.admission.FailOpen;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
+import dev.loadfuse.picker.extproc.ExtProcLimits;
 import dev.loadfuse.picker.extproc.ExtProcService;
 import dev.loadfuse.picker.http.PickerHttp;
 import dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher;
@@ -36,7 +38,10 @@ import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import dev.loadfuse.picker.health.HealthService;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.grpc.server.GrpcServer;
+import java.time.InstantSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,12 +58,6 @@ import java.util.logging.Logger;
  */
 public final class PickerServer implements AutoCloseable {
 
-  /**
-   * HTTP/2 streams one client connection may have open on the ext_proc port (one per request in
-   * flight); the reference (grpc-go) sets no limit. Far above what one Envoy worker has in flight.
-   */
-  public static final int EXT_PROC_MAX_CONCURRENT_STREAMS = 10_000;
-
 
   private static final Logger LOG = Logger.getLogger(PickerServer.class.getName());
 
@@ -71,6 +70,7 @@ public final class PickerServer implements AutoCloseable {
   private final PickerMetrics metrics;
   private final List<String> deployments = new ArrayList<>();
   private final List<HttpServer> extProcServers = new ArrayList<>();
+  private ExtProcContext extProc;
   private HttpServer healthServer;
   private HttpServer httpServer;
   private final RoutingTable routing;
@@ -227,15 +227,19 @@ public final class PickerServer implements AutoCloseable {
   }
 
   private Future<Void> startExtProc() {
+    ExtProcLimits limits = settings.getExtProcLimits();
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
-        settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis());
-    GrpcServer grpc = ExtProcService.server(vertx, ctx);
+        settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), AdmissionGate.IMMEDIATE,
+        InstantSource.system(), limits);
+    extProc = ctx;
+    Handler<HttpServerRequest> handler = ExtProcService.handler(vertx, ctx);
+    ConnectionLimit connections = new ConnectionLimit(limits.getMaxConnections());
     // Each request holds its ext_proc stream until its response has gone through, and Envoy sends
     // a worker's requests over one HTTP/2 connection: Vert.x's default of 100 concurrent streams
     // queued request 101 behind the first 100 responses (benchmarks/README.md, "picker process").
-    HttpServerOptions options = new HttpServerOptions().setHost(settings.getHost()).setTcpNoDelay(true)
-        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(EXT_PROC_MAX_CONCURRENT_STREAMS));
+    HttpServerOptions options = new HttpServerOptions().setHost(settings.getBindAddress()).setTcpNoDelay(true)
+        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.getMaxStreamsPerConnection()));
     CertificateFiles certFiles = null;
     if (settings.isSecureServing()) {
       KeyCertOptions keyCert;
@@ -255,7 +259,7 @@ public final class PickerServer implements AutoCloseable {
         : Math.max(1, Runtime.getRuntime().availableProcessors());
     Future<Void> chain = Future.succeededFuture();
     for (int i = 0; i < servers; i++) {
-      chain = chain.compose(v -> listen(options, grpc, port).map(s -> {
+      chain = chain.compose(v -> listen(options, handler, connections, port).map(s -> {
         extProcServers.add(s);
         return null;
       }));
@@ -283,13 +287,15 @@ public final class PickerServer implements AutoCloseable {
     }
   }
 
-  private Future<HttpServer> listen(HttpServerOptions options, GrpcServer handler, int port) {
-    return vertx.createHttpServer(new HttpServerOptions(options).setPort(port)).requestHandler(handler).listen();
+  private Future<HttpServer> listen(HttpServerOptions options, Handler<HttpServerRequest> handler,
+      ConnectionLimit connections, int port) {
+    return vertx.createHttpServer(new HttpServerOptions(options).setPort(port)).connectionHandler(connections)
+        .requestHandler(handler).listen();
   }
 
   private Future<Void> startHealth() {
     GrpcServer grpc = HealthService.server(vertx, datastore::ready);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getHost()).setPort(settings.getGrpcHealthPort()))
+    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getBindAddress()).setPort(settings.getGrpcHealthPort()))
         .requestHandler(grpc).listen().map(s -> {
           healthServer = s;
           return null;
@@ -298,7 +304,7 @@ public final class PickerServer implements AutoCloseable {
 
   private Future<Void> startHttp() {
     // HTTP/1.1 only: scrapers speak it, and an h2c upgrade of a large /metrics page is not worth it.
-    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getHost()).setPort(settings.getMetricsPort())
+    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getBindAddress()).setPort(settings.getMetricsPort())
             .setHttp2ClearTextEnabled(false))
         .requestHandler(PickerHttp.router(vertx, datastore, metrics)).listen().map(s -> {
           httpServer = s;
@@ -316,6 +322,11 @@ public final class PickerServer implements AutoCloseable {
 
   public int metricsPort() {
     return httpServer.actualPort();
+  }
+
+  /** What the ext_proc streams share: its limits, the buffer budget, the open streams. */
+  public ExtProcContext extProc() {
+    return extProc;
   }
 
   public Datastore datastore() {
