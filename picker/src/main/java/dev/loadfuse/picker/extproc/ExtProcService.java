@@ -6,9 +6,12 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.InvalidMessageException;
+import io.vertx.grpc.common.InvalidMessagePayloadException;
 import io.vertx.grpc.common.MessageSizeOverflowException;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
@@ -99,7 +102,13 @@ public final class ExtProcService {
         }
       }, timers);
       decoder.onRefused(stream::refuse);
-      call.handler(stream::onMessage);
+      // Decoded here, not by Vert.x, which resets the stream without a word on a message it cannot decode.
+      call.messageHandler(message -> {
+        ProcessingRequest m = decode(message, stream);
+        if (m != null) {
+          stream.onMessage(m);
+        }
+      });
       call.invalidMessageHandler(e -> stream.refuse(invalid(e, ctx)));
       call.endHandler(v -> stream.onClientEnd());
       call.errorHandler(error -> {
@@ -119,6 +128,21 @@ public final class ExtProcService {
       });
     });
     return server;
+  }
+
+  /** The request in {@code message}; null (the stream refused with 400) when it is not one. */
+  private static ProcessingRequest decode(GrpcMessage message, ExtProcStream stream) {
+    if (!"identity".equals(message.encoding())) {
+      stream.refuse(new PickerException(PickerException.Code.BAD_REQUEST, "ext_proc message compressed with "
+          + message.encoding() + " (expected: identity)"));
+      return null;
+    }
+    try {
+      return ProcessingRequest.parseFrom(message.payload().getBytes());
+    } catch (InvalidProtocolBufferException e) {
+      stream.refuse(invalid(new InvalidMessagePayloadException(message, e), null));
+      return null;
+    }
   }
 
   /** The answer to a message the decoder refused. */
