@@ -91,6 +91,7 @@ public final class PickerServer implements AutoCloseable {
         Math.max(10_000, 10 * settings.getMetricsStalenessThreshold().toMillis()));
     this.metrics = new PickerMetrics();
     this.routing = new RoutingTable(settings.loadRouting());
+    metrics.modelLabels().known(model -> routing.current().names(model));
     this.kubernetesClient = kubernetesClient;
   }
 
