@@ -29,6 +29,7 @@ import dev.loadfuse.sidecar.embedded.EmbeddedSidecar;
 import dev.loadfuse.sidecar.embedded.EmbeddedSidecarOptions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -143,6 +144,9 @@ public final class PickerServer implements AutoCloseable {
             pool = datastore.all().length > 0 ? datastore.all()[0].id().pool() : "";
           }
           metrics.pool(pool, datastore, settings.getMetricsStalenessThreshold().toMillis());
+          Gauge.builder("loadfuse_picker_routing_to_unhealthy", datastore, d -> d.routingToUnhealthy() ? 1 : 0)
+              .description("1 while every endpoint is unhealthy and requests go to them anyway (fail-open), else 0")
+              .register(metrics.registry());
         })
         .compose(v -> startPrefixSharing())
         .compose(v -> startExtProc())
