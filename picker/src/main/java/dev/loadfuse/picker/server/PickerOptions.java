@@ -44,7 +44,8 @@ import java.util.Map;
  * <p><b>Sources of endpoints</b>, exactly one: {@code endpointsFile} (local mode), {@code
  * poolName} or {@code endpointSelector} + {@code endpointTargetPorts} (Kubernetes mode, in {@code
  * poolNamespace}), or {@code cluster} / {@code clusterMembers} / {@code clusterService} alone
- * (vectors from remote sidecars). Local and Kubernetes mode run a sidecar in this process, which
+ * (vectors from remote sidecars) with {@code routeToAnnouncedEndpoints}, as then every address a
+ * cluster member announces is routable. Local and Kubernetes mode run a sidecar in this process, which
  * reads the GPUs as {@code gpuProbe}, {@code mockGpus} and {@code nvmlLibrary} say (as {@code
  * sidecar.jar run} does).
  *

@@ -120,8 +120,12 @@ class AbuseLimitsTest {
       EnvoyStream s = p.stream().send(withModes(post("/v1/completions"), BodySendMode.BUFFERED, BodySendMode.NONE));
       assertThat(s.next().hasRequestHeaders()).isTrue(); // BUFFERED: headers answered at once
       s.send(requestBody("{\"model\":\"m\",\"prompt\":\"" + "x".repeat(3 << 20) + "\"}", true));
-      assertThat(immediate(s.next())).startsWith("503 inference error: ServiceUnavailable - buffered bodies at the"
+      String answer = immediate(s.next());
+      assertThat(answer).startsWith("503 inference error: ServiceUnavailable - buffered bodies at the"
           + " picker's limit of 1Mi (--max-buffered-bytes); ");
+      // Refused for one HTTP/2 frame's bytes on the way to the decoder, not for the decoded 3 MiB body.
+      long refused = Long.parseLong(answer.replaceAll(".*; (\\d+) more bytes refused.*", "$1"));
+      assertThat(refused).isLessThan(1 << 20);
       Await.until("the budget back to 0", () -> p.server.extProc().budget().used() == 0);
       assertServed(p.stream());
     }
