@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
-import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProtocolConfiguration;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
@@ -58,8 +58,8 @@ public final class AbuseHarness {
     Path endpoints = Files.writeString(dir.resolve("endpoints.yaml"),
         "pool: {name: abuse}\nendpoints:\n  - {name: a, address: \"127.0.0.1\", port: 1}\n");
     int grpc = freePort();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process picker = new ProcessBuilder(java, "-Xmx716m", "-XX:+ExitOnOutOfMemoryError",
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process picker = new ProcessBuilder(javaBin, "-Xmx716m", "-XX:+ExitOnOutOfMemoryError",
         "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
         "dev.loadfuse.picker.cli.PickerMain", "--endpoints-file", endpoints.toString(), "--secure-serving=false",
         "--gpu-probe", "none", "--bind-address", "127.0.0.1", "--grpc-port", Integer.toString(grpc),

@@ -22,9 +22,10 @@ import java.util.List;
  * answered 503 with a message naming the limit and its flag; a request that sends nothing for {@code
  * requestIdleTimeout}, or is not complete after {@code requestTimeout}, is answered 408.
  *
- * <p>The defaults fit the picker's pod (a 716 MiB heap): an idle stream costs ~5 KiB, so 20,000 of
- * them ~100 MiB; 128 MiB of bodies in the decoder and the stages cost at most ~3 times that while
- * the largest messages are decoded.
+ * <p>The defaults fit the picker's pod (a 716 MiB heap): an idle stream costs ~8.4 KiB of heap, so
+ * 20,000 of them ~164 MiB; 128 MiB of bodies in the decoder and the stages (a message counted
+ * twice while it is handed from one to the other) held 24 concurrent 31 MiB BUFFERED bodies
+ * ({@code benchmarks}' {@code AbuseHarness}).
  */
 public final class ExtProcLimits {
 
