@@ -59,8 +59,21 @@ public final class StalenessPolicy {
    * known values when every candidate is stale (fail-open).
    */
   public Candidates views(EndpointState[] states, int count, long nowMillis) {
-    boolean failOpen = allStale(states, count, nowMillis);
-    long threshold = failOpen ? Long.MAX_VALUE : staleAfterMillis;
+    // One pass decides the views and whether any candidate is fresh; only when none is (an
+    // outage: rare) a second pass builds the fail-open views with the last known values.
+    EndpointView[] views = views(states, count, nowMillis, staleAfterMillis);
+    for (int i = 0; i < count; i++) {
+      if (views[i].engineFresh()) {
+        return new Candidates(states, views, false);
+      }
+    }
+    if (count == 0) {
+      return new Candidates(states, views, false);
+    }
+    return new Candidates(states, views(states, count, nowMillis, Long.MAX_VALUE), true);
+  }
+
+  private EndpointView[] views(EndpointState[] states, int count, long nowMillis, long threshold) {
     Last previous = last;
     EndpointView[] views;
     if (previous != null && previous.states == states && previous.count == count && previous.threshold == threshold) {
@@ -86,7 +99,7 @@ public final class StalenessPolicy {
     if (previous == null || views != previous.views) {
       last = new Last(states, count, threshold, views);
     }
-    return new Candidates(states, views, failOpen);
+    return views;
   }
 
   /** The views array of the latest cycle, for the next one over the same endpoint array. */
