@@ -29,8 +29,8 @@ import java.nio.charset.StandardCharsets;
  *       replaced and each chunk is copied once, into the bytes sent, so a chunk goes on once its
  *       last complete line is known.
  *   <li>Any other body is held to its end (up to {@code maxBodyBytes} and as far as the buffer
- *       budget allows; beyond, what was held and the rest pass on as they come, unread), parsed once for usage and model, and sent on with
- *       the model replaced by splicing, not copying.
+ *       budget allows; beyond, what was held and the rest pass on as they come, unread), parsed
+ *       once for usage and model, and sent on with the model replaced by splicing, not copying.
  *   <li>{@link #buffered}: Envoy's BUFFERED mode, the whole body in one message.
  * </ul>
  *
