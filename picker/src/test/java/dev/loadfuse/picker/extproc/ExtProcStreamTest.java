@@ -39,24 +39,8 @@ class ExtProcStreamTest {
 
   private static final String COMPLETION = "{\"model\":\"m\",\"prompt\":\"hello\"}";
 
-  /** What the stream answered, and whether it ended. */
-  private static final class Recorded implements StreamSink {
-    final List<ProcessingResponse> sent = new ArrayList<>();
-    int ended;
-
-    @Override
-    public void send(ProcessingResponse r) {
-      sent.add(r);
-    }
-
-    @Override
-    public void end() {
-      ended++;
-    }
-  }
-
   private final HoldingGate gate = new HoldingGate();
-  private final Recorded sink = new Recorded();
+  private final RecordedSink sink = new RecordedSink();
   private final PickerMetrics metrics = new PickerMetrics();
   private final Datastore datastore = new Datastore(Datastore.Mode.ENDPOINT_SET, 10_000);
   private final ExtProcContext ctx;

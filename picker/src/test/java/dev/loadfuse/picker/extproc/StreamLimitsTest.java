@@ -85,26 +85,6 @@ class StreamLimitsTest {
     }
   }
 
-  static final class Recorded implements StreamSink {
-    final List<ProcessingResponse> sent = new ArrayList<>();
-    int ended;
-
-    @Override
-    public void send(ProcessingResponse r) {
-      sent.add(r);
-    }
-
-    @Override
-    public void end() {
-      ended++;
-    }
-
-    String immediate() {
-      return sent.getLast().getImmediateResponse().getStatus().getCodeValue() + " "
-          + sent.getLast().getImmediateResponse().getBody().toStringUtf8();
-    }
-  }
-
   private final ManualTimers timers = new ManualTimers();
   private final PickerMetrics metrics = new PickerMetrics();
   private final Datastore datastore = new Datastore(Datastore.Mode.ENDPOINT_SET, 10_000);
@@ -128,7 +108,7 @@ class StreamLimitsTest {
   @Test
   void silentStream_isAnswered408AfterTheIdleTimeout_andEnded() {
     ExtProcContext ctx = context(new ExtProcLimits().setRequestIdleTimeout(Duration.ofSeconds(30)));
-    Recorded sink = new Recorded();
+    RecordedSink sink = new RecordedSink();
     ExtProcStream stream = new ExtProcStream(ctx, sink, timers);
     stream.onMessage(post("/v1/completions")); // headers, then nothing
     timers.advance(Duration.ofSeconds(29));
@@ -143,7 +123,7 @@ class StreamLimitsTest {
 
   @Test
   void streamWithoutAnyMessage_isAnswered408Too() {
-    Recorded sink = new Recorded();
+    RecordedSink sink = new RecordedSink();
     new ExtProcStream(context(new ExtProcLimits()), sink, timers);
     timers.advance(ExtProcLimits.DEFAULT_REQUEST_IDLE_TIMEOUT);
     assertThat(sink.immediate()).startsWith("408 inference error: RequestTimeout - no ext_proc message for 30s");
@@ -152,7 +132,7 @@ class StreamLimitsTest {
   @Test
   void bodyDrippedAByteEvery10s_isCutOffByTheRequestTimeout() {
     ExtProcContext ctx = context(new ExtProcLimits());
-    Recorded sink = new Recorded();
+    RecordedSink sink = new RecordedSink();
     ExtProcStream stream = new ExtProcStream(ctx, sink, timers);
     stream.onMessage(post("/v1/completions"));
     for (int i = 0; i < 11; i++) { // never idle for 30 s, and still not complete after 2 minutes
@@ -170,7 +150,7 @@ class StreamLimitsTest {
 
   @Test
   void requestRoutedInTime_hasNoDeadlineAfterwards() {
-    Recorded sink = new Recorded();
+    RecordedSink sink = new RecordedSink();
     ExtProcStream stream = new ExtProcStream(context(new ExtProcLimits()), sink, timers);
     stream.onMessage(post("/v1/completions"));
     stream.onMessage(requestBody(COMPLETION, true));
@@ -184,8 +164,8 @@ class StreamLimitsTest {
   @Test
   void bodyOverTheBudget_isAnswered503NamingTheFlag_andTheOtherStreamIsServed() {
     ExtProcContext ctx = context(new ExtProcLimits().setMaxBufferedBytes(64 << 10));
-    Recorded first = new Recorded();
-    Recorded second = new Recorded();
+    RecordedSink first = new RecordedSink();
+    RecordedSink second = new RecordedSink();
     ExtProcStream a = new ExtProcStream(ctx, first, timers);
     ExtProcStream b = new ExtProcStream(ctx, second, timers);
     a.onMessage(post("/v1/completions"));
@@ -212,7 +192,7 @@ class StreamLimitsTest {
         s -> timers.advance(Duration.ofMinutes(3)),
         s -> s.onMessage(responseHeaders(true, ":status", "200"))); // a protocol error: refused
     for (Consumer<ExtProcStream> ending : endings) {
-      ExtProcStream s = new ExtProcStream(ctx, new Recorded(), timers);
+      ExtProcStream s = new ExtProcStream(ctx, new RecordedSink(), timers);
       s.onMessage(post("/v1/completions"));
       s.onMessage(requestBody("{\"model\":\"m\",\"prompt\":\"" + "x".repeat(5000), false));
       assertThat(ctx.budget().used()).isPositive();
@@ -220,13 +200,13 @@ class StreamLimitsTest {
       assertThat(ctx.budget().used()).as("after %s", ending).isZero();
     }
     // Held at the gate, then the stream breaks; and routed, then the response ends.
-    ExtProcStream held = new ExtProcStream(ctx, new Recorded(), timers);
+    ExtProcStream held = new ExtProcStream(ctx, new RecordedSink(), timers);
     held.onMessage(post("/v1/completions"));
     held.onMessage(requestBody(COMPLETION, true));
     assertThat(ctx.budget().used()).isPositive();
     held.onBroken();
     assertThat(ctx.budget().used()).isZero();
-    ExtProcStream routed = new ExtProcStream(ctx, new Recorded(), timers);
+    ExtProcStream routed = new ExtProcStream(ctx, new RecordedSink(), timers);
     routed.onMessage(post("/v1/completions"));
     routed.onMessage(requestBody(COMPLETION, true));
     gate.held.getLast().dispatch();
@@ -241,7 +221,7 @@ class StreamLimitsTest {
   @Test
   void responseBodyOverTheBudget_passesOnUnread_notRefused() {
     ExtProcContext ctx = context(new ExtProcLimits().setMaxBufferedBytes(4 << 10));
-    Recorded sink = new Recorded();
+    RecordedSink sink = new RecordedSink();
     ExtProcStream s = new ExtProcStream(ctx, sink, timers);
     s.onMessage(requestHeaders());
     s.onMessage(responseHeaders(false, ":status", "200"));
@@ -257,7 +237,7 @@ class StreamLimitsTest {
 
   @Test
   void responsePhaseBeforeRouting_isRefusedWithAMessage() {
-    Recorded sink = new Recorded();
+    RecordedSink sink = new RecordedSink();
     ExtProcStream s = new ExtProcStream(context(new ExtProcLimits()), sink, timers);
     s.onMessage(post("/v1/completions"));
     s.onMessage(responseBody("{}", true));
@@ -265,7 +245,7 @@ class StreamLimitsTest {
         + " request was routed (stream phase: request_body)");
     assertThat(sink.ended).isEqualTo(1);
 
-    Recorded first = new Recorded();
+    RecordedSink first = new RecordedSink();
     new ExtProcStream(context(new ExtProcLimits()), first, timers).onMessage(responseHeaders(true, ":status", "200"));
     assertThat(first.immediate()).isEqualTo("400 inference error: BadRequest - response_headers received before the"
         + " request was routed (stream phase: request_headers)");

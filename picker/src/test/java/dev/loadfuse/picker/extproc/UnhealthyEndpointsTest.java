@@ -52,7 +52,7 @@ class UnhealthyEndpointsTest {
   }
 
   private String route() {
-    StreamLimitsTest.Recorded sink = new StreamLimitsTest.Recorded();
+    RecordedSink sink = new RecordedSink();
     ExtProcStream s = new ExtProcStream(ctx, sink);
     s.onMessage(post("/v1/completions"));
     s.onMessage(requestBody("{\"model\":\"m\",\"prompt\":\"hi\"}", true));
