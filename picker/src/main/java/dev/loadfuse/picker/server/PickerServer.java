@@ -274,7 +274,7 @@ public final class PickerServer implements AutoCloseable {
       StalenessPolicy staleness = new StalenessPolicy(settings.getMetricsStalenessThreshold().toMillis());
       PoolSaturation poolState = new PoolSaturation(datastore, staleness, flowDetector(), InstantSource.system());
       flowController = new FlowController(flowSettings, poolState, InstantSource.system(), PickerServer::callerExecutor,
-          new FlowControlMetrics(metrics.registry(), this.pool));
+          new FlowControlMetrics(metrics.registry(), this.pool, metrics.modelLabels()));
       flowTimer = vertx.setPeriodic(FLOW_CONTROL_TICK_MILLIS, id -> flowController.tick());
       datastore.onVectors(flowController::poke);
       gate = flowController;
