@@ -99,7 +99,7 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
       var selected = switch (options.scope()) {
         case NODE -> options.nodeFieldSelector() ? podOps.withField("spec.nodeName", options.nodeName()) : podOps;
         case POOL -> podOps;
-        case SELECTOR -> podOps.withLabels(options.selector());
+        case SELECTOR -> podOps.withLabelSelector(options.selector().toKubernetes());
       };
       pods = selected.runnableInformer(resync);
       String podsWhat = options.scope() == Scope.NODE ? "pods on node " + options.nodeName() : "pods" + where;
