@@ -64,6 +64,7 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
   private final KubernetesClient client;
   private final KubernetesDiscoveryOptions options;
   private final InferencePoolSpec selectorPool;
+  private volatile boolean poolPresent;
   private final AtomicBoolean started = new AtomicBoolean();
   private final SerialWorker worker;
   private final Map<PoolApi, SharedIndexInformer<GenericKubernetesResource>> pools = new TreeMap<>();
@@ -236,7 +237,16 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
     return InferencePoolSpec.isServing(pod);
   }
 
+  /**
+   * Pool scope: whether the InferencePool existed when the current endpoint set was made (the
+   * reference picker's "synced"); the other scopes: always true.
+   */
+  public boolean poolPresent() {
+    return options.scope() != Scope.POOL || poolPresent;
+  }
+
   private void logPoolPresence(boolean present) {
+    poolPresent = present;
     if (!present && !poolMissingLogged) {
       poolMissingLogged = true;
       LOG.warning("kubernetes: " + options.describe() + " not found (neither " + PoolApi.V1.apiVersion() + " nor "

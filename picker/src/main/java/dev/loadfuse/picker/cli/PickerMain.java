@@ -63,6 +63,8 @@ public final class PickerMain implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(PickerMain.class.getName());
   /** Where the namespace comes from when no setting names it (the Kubernetes downward API). */
   private static final String NAMESPACE_ENV = "NAMESPACE";
+  /** This pod's name (the downward API): the leader election identity. */
+  private static final String POD_NAME_ENV = "POD_NAME";
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -280,6 +282,8 @@ public final class PickerMain implements Callable<Integer> {
   Map<String, String> environment = System.getenv();
   /** Stops the command without a signal (tests). */
   CountDownLatch stopSignal = new CountDownLatch(1);
+  /** Counted down once everything is closed (the shutdown hook waits for it). */
+  final CountDownLatch stopped = new CountDownLatch(1);
   /** Called once serving (tests read the ports). */
   Consumer<PickerServer> onServing = s -> {};
 
@@ -350,9 +354,23 @@ public final class PickerMain implements Callable<Integer> {
               : ", in-process sidecar (GPUs: " + server.gpuProbe() + ")"));
       out.flush();
       onServing.accept(server);
-      Thread hook = new Thread(stopSignal::countDown, "loadfuse-picker-shutdown");
+      // SIGTERM runs this hook; the JVM exits when it returns, so it waits for the drain below.
+      long drainMillis = options.getDrainTimeout().toMillis();
+      Thread hook = new Thread(() -> {
+        stopSignal.countDown();
+        try {
+          stopped.await(2 * drainMillis + 30_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "loadfuse-picker-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       stopSignal.await();
+      try {
+        server.drain(options.getDrainTimeout()).await(2 * drainMillis + 10_000, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        LOG.warning("drain did not finish in time; stopping");
+      }
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
@@ -380,6 +398,7 @@ public final class PickerMain implements Callable<Integer> {
           LOG.log(Level.FINE, "vert.x close", e);
         }
       }
+      stopped.countDown();
     }
   }
 
@@ -416,6 +435,10 @@ public final class PickerMain implements Callable<Integer> {
     String namespace = environment.get(NAMESPACE_ENV);
     if (namespace != null && !namespace.isBlank()) {
       options.setNamespaceFallback(namespace.trim());
+    }
+    String podName = environment.get(POD_NAME_ENV);
+    if (podName != null && !podName.isBlank()) {
+      options.setPodName(podName.trim());
     }
     return options.validate();
   }

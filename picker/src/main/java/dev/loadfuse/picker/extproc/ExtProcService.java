@@ -32,7 +32,11 @@ public final class ExtProcService {
    * body limit plus 1 MiB are accepted (BUFFERED mode sends the whole body in one message).
    */
   public static GrpcServer server(Vertx vertx, ExtProcContext ctx) {
-    long maxMessage = (long) ctx.maxBodyBytes() + (1 << 20);
+    return server(vertx, ctx, (long) ctx.maxBodyBytes() + (1 << 20));
+  }
+
+  /** The same, accepting messages up to {@code maxMessage} bytes ({@code --grpc-max-recv-msg-size}). */
+  public static GrpcServer server(Vertx vertx, ExtProcContext ctx, long maxMessage) {
     GrpcServer server = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessage));
     server.callHandler(PROCESS, call -> {
       GrpcServerResponse<ProcessingRequest, ProcessingResponse> response = call.response();

@@ -91,8 +91,6 @@ public final class PickerOptions {
   public static final Duration DEFAULT_LEADER_ELECTION_LEASE_DURATION = Duration.ofSeconds(15);
   public static final Duration DEFAULT_LEADER_ELECTION_RENEW_DEADLINE = Duration.ofSeconds(10);
   public static final Duration DEFAULT_LEADER_ELECTION_RETRY_PERIOD = Duration.ofSeconds(2);
-  /** gRPC's own limit on one message, used while {@code --grpc-max-*-msg-size} is not given. */
-  public static final int DEFAULT_GRPC_MAX_MSG_SIZE = 4 << 20;
   /** {@code --refresh-prometheus-metrics-interval}: the period of the pool gauges. */
   public static final Duration DEFAULT_REFRESH_PROMETHEUS_METRICS_INTERVAL = Duration.ofSeconds(5);
   /** {@code --tracing}: on in the reference binary (its Helm chart passes {@code --tracing=false}). */
@@ -176,8 +174,8 @@ public final class PickerOptions {
   private Duration leaderElectionRenewDeadline = DEFAULT_LEADER_ELECTION_RENEW_DEADLINE;
   private Duration leaderElectionRetryPeriod = DEFAULT_LEADER_ELECTION_RETRY_PERIOD;
   private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-  private int grpcMaxRecvMsgSize = DEFAULT_GRPC_MAX_MSG_SIZE;
-  private int grpcMaxSendMsgSize = DEFAULT_GRPC_MAX_MSG_SIZE;
+  private Integer grpcMaxRecvMsgSize;
+  private Integer grpcMaxSendMsgSize;
   private String tlsMinVersion;
   private List<String> tlsCipherSuites = List.of();
   private boolean enableCertReload;
@@ -199,6 +197,7 @@ public final class PickerOptions {
 
   // Programmatic only.
   private String namespaceFallback;
+  private String podName;
   private PickerConfig config;
   private RoutingObjects routing;
   private GpuProbe customGpuProbe;
@@ -279,6 +278,7 @@ public final class PickerOptions {
     modelServerMetricsPort = o.modelServerMetricsPort;
     modelServerMetricsHttpsInsecureSkipVerify = o.modelServerMetricsHttpsInsecureSkipVerify;
     namespaceFallback = o.namespaceFallback;
+    podName = o.podName;
     config = o.config;
     routing = o.routing;
     customGpuProbe = o.customGpuProbe;
@@ -433,8 +433,8 @@ public final class PickerOptions {
     j.put("leaderElectionRenewDeadline", Durations.format(leaderElectionRenewDeadline));
     j.put("leaderElectionRetryPeriod", Durations.format(leaderElectionRetryPeriod));
     j.put("drainTimeout", drainTimeout.isZero() ? "0" : Durations.format(drainTimeout));
-    j.put("grpcMaxRecvMsgSize", ByteSizes.format(grpcMaxRecvMsgSize));
-    j.put("grpcMaxSendMsgSize", ByteSizes.format(grpcMaxSendMsgSize));
+    putIf(j, "grpcMaxRecvMsgSize", grpcMaxRecvMsgSize == null ? null : ByteSizes.format(grpcMaxRecvMsgSize));
+    putIf(j, "grpcMaxSendMsgSize", grpcMaxSendMsgSize == null ? null : ByteSizes.format(grpcMaxSendMsgSize));
     putIf(j, "tlsMinVersion", tlsMinVersion);
     if (!tlsCipherSuites.isEmpty()) {
       j.put("tlsCipherSuites", new JsonArray(new ArrayList<>(tlsCipherSuites)));
@@ -989,23 +989,30 @@ public final class PickerOptions {
     return this;
   }
 
-  /** The largest gRPC message the ext_proc server takes ({@code --grpc-max-recv-msg-size}). */
-  public int getGrpcMaxRecvMsgSize() {
+  /**
+   * The largest gRPC message the ext_proc server takes ({@code --grpc-max-recv-msg-size}); null
+   * when not given: then {@code maxBodyBytes} + 1 MiB, since Envoy sends a buffered body in one
+   * message (gRPC's 4 MiB default, the reference's, would refuse larger bodies).
+   */
+  public Integer getGrpcMaxRecvMsgSize() {
     return grpcMaxRecvMsgSize;
   }
 
-  public PickerOptions setGrpcMaxRecvMsgSize(int bytes) {
-    this.grpcMaxRecvMsgSize = OptionChecks.atLeast("grpcMaxRecvMsgSize", bytes, 1);
+  public PickerOptions setGrpcMaxRecvMsgSize(Integer bytes) {
+    this.grpcMaxRecvMsgSize = bytes == null ? null : OptionChecks.atLeast("grpcMaxRecvMsgSize", bytes, 1);
     return this;
   }
 
-  /** The largest gRPC message the ext_proc server sends ({@code --grpc-max-send-msg-size}). */
-  public int getGrpcMaxSendMsgSize() {
+  /**
+   * {@code --grpc-max-send-msg-size}: accepted and kept; null when not given. The picker's
+   * messages are bounded already (headers and a body rewrite within {@code maxBodyBytes}).
+   */
+  public Integer getGrpcMaxSendMsgSize() {
     return grpcMaxSendMsgSize;
   }
 
-  public PickerOptions setGrpcMaxSendMsgSize(int bytes) {
-    this.grpcMaxSendMsgSize = OptionChecks.atLeast("grpcMaxSendMsgSize", bytes, 1);
+  public PickerOptions setGrpcMaxSendMsgSize(Integer bytes) {
+    this.grpcMaxSendMsgSize = bytes == null ? null : OptionChecks.atLeast("grpcMaxSendMsgSize", bytes, 1);
     return this;
   }
 
@@ -1223,6 +1230,20 @@ public final class PickerOptions {
     return this;
   }
 
+  /**
+   * This pod's name (not part of the JSON form; {@code picker.jar} sets env {@code POD_NAME}, from
+   * the downward API): the leader election identity, and in selector mode the Deployment that
+   * names the Lease. Null when unknown (the host name is used).
+   */
+  public String getPodName() {
+    return podName;
+  }
+
+  public PickerOptions setPodName(String podName) {
+    this.podName = podName;
+    return this;
+  }
+
   /** An EndpointPickerConfig already loaded, used instead of {@code configFile}/{@code configText}. */
   public PickerConfig getConfig() {
     return config;
@@ -1301,12 +1322,9 @@ public final class PickerOptions {
   }
 
   /** A message size as a Kubernetes quantity ({@code 10MiB}, {@code 25MB}); empty text for gRPC's default. */
-  private static int msgSize(SettingsNode n) {
-    if (n.isMissing()) {
-      return DEFAULT_GRPC_MAX_MSG_SIZE;
-    }
-    if (n.isText() && n.asString().isBlank()) {
-      return DEFAULT_GRPC_MAX_MSG_SIZE;
+  private static Integer msgSize(SettingsNode n) {
+    if (n.isMissing() || n.isText() && n.asString().isBlank()) {
+      return null;
     }
     long v;
     try {

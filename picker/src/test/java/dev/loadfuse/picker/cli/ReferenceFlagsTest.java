@@ -60,8 +60,8 @@ class ReferenceFlagsTest {
         Arguments.of("--pool-group", (Function<PickerOptions, Object>) PickerOptions::getPoolGroup, "inference.networking.k8s.io"),
         Arguments.of("--ha-enable-leader-election", (Function<PickerOptions, Object>) PickerOptions::isHaEnableLeaderElection, false),
         Arguments.of("--drain-timeout", (Function<PickerOptions, Object>) PickerOptions::getDrainTimeout, Duration.ofSeconds(30)),
-        Arguments.of("--grpc-max-recv-msg-size", (Function<PickerOptions, Object>) PickerOptions::getGrpcMaxRecvMsgSize, 4 << 20),
-        Arguments.of("--grpc-max-send-msg-size", (Function<PickerOptions, Object>) PickerOptions::getGrpcMaxSendMsgSize, 4 << 20),
+        Arguments.of("--grpc-max-recv-msg-size", (Function<PickerOptions, Object>) o -> String.valueOf(o.getGrpcMaxRecvMsgSize()), "null"),
+        Arguments.of("--grpc-max-send-msg-size", (Function<PickerOptions, Object>) o -> String.valueOf(o.getGrpcMaxSendMsgSize()), "null"),
         Arguments.of("--tls-min-version", (Function<PickerOptions, Object>) o -> String.valueOf(o.getTlsMinVersion()), "null"),
         Arguments.of("--tls-cipher-suites", (Function<PickerOptions, Object>) PickerOptions::getTlsCipherSuites, List.of()),
         Arguments.of("--enable-cert-reload", (Function<PickerOptions, Object>) PickerOptions::isEnableCertReload, false),
@@ -193,7 +193,7 @@ class ReferenceFlagsTest {
     assertThat(o.getRefreshPrometheusMetricsInterval()).isEqualTo(Duration.ofMillis(2500));
     assertThat(o.kubernetes().poolApis()).isEqualTo(Set.of(PoolApi.V1ALPHA2));
     assertThat(options("--drain-timeout=0").getDrainTimeout()).isZero();
-    assertThat(options("--grpc-max-recv-msg-size=").getGrpcMaxRecvMsgSize()).as("empty: gRPC's default").isEqualTo(4 << 20);
+    assertThat(options("--grpc-max-recv-msg-size=").getGrpcMaxRecvMsgSize()).as("empty: not given").isNull();
     assertThat(options().kubernetes().poolApis()).as("not given: both").isEqualTo(Set.of(PoolApi.V1, PoolApi.V1ALPHA2));
     assertThat(options("--pool-group=inference.networking.k8s.io").kubernetes().poolApis()).isEqualTo(Set.of(PoolApi.V1));
   }

@@ -27,7 +27,11 @@ final class RunningPicker implements AutoCloseable {
   }
 
   /** Starts it and waits (bounded) until it serves; fails with its stderr when it exits first. */
-  static RunningPicker start(String... args) throws Exception {
+  static RunningPicker start(String... given) throws Exception {
+    // Stop at once unless the test drains (the reference's 30 s drain would slow every test).
+    String[] args = java.util.Arrays.stream(given).anyMatch(a -> a.startsWith("--drain-timeout")) ? given
+        : java.util.stream.Stream.concat(java.util.Arrays.stream(given), java.util.stream.Stream.of("--drain-timeout=0"))
+            .toArray(String[]::new);
     PickerMain main = new PickerMain();
     CompletableFuture<PickerServer> serving = new CompletableFuture<>();
     main.onServing = serving::complete;
