@@ -284,6 +284,8 @@ public final class PickerMain implements Callable<Integer> {
   CountDownLatch stopSignal = new CountDownLatch(1);
   /** Counted down once everything is closed (the shutdown hook waits for it). */
   final CountDownLatch stopped = new CountDownLatch(1);
+  /** The Kubernetes client (tests: a mock API server's); null to build one from the usual places. */
+  io.fabric8.kubernetes.client.KubernetesClient kubernetesClient;
   /** Called once serving (tests read the ports). */
   Consumer<PickerServer> onServing = s -> {};
 
@@ -338,7 +340,7 @@ public final class PickerMain implements Callable<Integer> {
       vertxOptions.getEventBusOptions().setPort(options.getClusterBusPort());
       vertx = cluster != null ? ClusteredVertx.start(cluster, vertxOptions).await(60, TimeUnit.SECONDS) : Vertx.vertx();
       try {
-        server = PickerServer.start(vertx, options).await(60, TimeUnit.SECONDS);
+        server = PickerServer.start(vertx, options, kubernetesClient).await(60, TimeUnit.SECONDS);
         probe = null; // the in-process sidecar owns it
       } catch (Exception e) {
         err.println("picker: cannot start: " + Problems.message(e));

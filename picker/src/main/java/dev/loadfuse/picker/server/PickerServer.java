@@ -320,13 +320,13 @@ public final class PickerServer implements AutoCloseable {
     CertificateFiles certFiles = null;
     if (settings.getMetricsCertDir() != null) {
       try {
-        certFiles = new CertificateFiles(Path.of(settings.getMetricsCertDir()));
+        certFiles = new CertificateFiles(Path.of(settings.getMetricsCertDir()), "--metrics-cert-dir");
         options.setSsl(true).setKeyCertOptions(certFiles.read());
         if (settings.getMetricsClientCaFile() != null) {
           options.setClientAuth(ClientAuth.REQUIRED).setTrustOptions(TlsSettings.clientCa(settings.getMetricsClientCaFile()));
         }
       } catch (RuntimeException e) {
-        return Future.failedFuture(new IllegalArgumentException("--metrics-cert-dir: " + e.getMessage(), e));
+        return Future.failedFuture(e);
       }
     }
     MetricsAuth auth = settings.isMetricsEndpointAuth() ? new MetricsAuth(vertx, kubernetesClient()) : null;

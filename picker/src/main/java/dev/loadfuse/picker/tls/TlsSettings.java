@@ -76,7 +76,12 @@ public final class TlsSettings {
    * @throws IllegalArgumentException naming the file: unreadable, too large, or without a PEM certificate
    */
   public static PemTrustOptions clientCa(String file) {
-    String pem = BoundedFiles.readString(Path.of(file), MAX_CA_FILE_BYTES, "a client CA file");
+    String pem;
+    try {
+      pem = BoundedFiles.readString(Path.of(file), MAX_CA_FILE_BYTES, "a client CA file");
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("--metrics-client-ca-file: " + e.getMessage(), e);
+    }
     if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
       throw new IllegalArgumentException("--metrics-client-ca-file: " + file + ": no PEM certificate in it");
     }
