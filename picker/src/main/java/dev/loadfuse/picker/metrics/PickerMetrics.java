@@ -298,7 +298,8 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
     return s::record;
   }
 
-  private static Duration[] durations(double[] seconds) {
+  /** Histogram bucket bounds in seconds as the durations Micrometer takes. */
+  public static Duration[] durations(double[] seconds) {
     Duration[] d = new Duration[seconds.length];
     for (int i = 0; i < seconds.length; i++) {
       d[i] = Duration.ofNanos(Math.round(seconds[i] * 1e9));
