@@ -347,16 +347,8 @@ public final class PickerMain implements Callable<Integer> {
         err.flush();
         return Problems.exitCode(e);
       }
-      out.println("loadfuse picker: ext_proc " + (options.isSecureServing() ? "(TLS) " : "") + "on :" + server.grpcPort()
-          + ", health on :" + server.grpcHealthPort() + ", metrics on :" + server.metricsPort()
-          + ", " + server.datastore().all().length + " endpoint(s)"
-          + (options.getEndpointsFile() != null ? " from " + options.getEndpointsFile() : "")
-          + (options.kubernetes() != null ? " from " + options.kubernetes().describe() : "")
-          + (options.remoteSidecars() ? ", load from remote sidecars"
-              : ", in-process sidecar (GPUs: " + server.gpuProbe() + ")"));
-      out.flush();
-      onServing.accept(server);
-      // SIGTERM runs this hook; the JVM exits when it returns, so it waits for the drain below.
+      // The stop hook is in place before the picker says it is up: a SIGTERM right after that line
+      // must find it. SIGTERM runs it; the JVM exits when it returns, so it waits for the drain below.
       long drainMillis = options.getDrainTimeout().toMillis();
       Thread hook = new Thread(() -> {
         stopSignal.countDown();
@@ -367,6 +359,15 @@ public final class PickerMain implements Callable<Integer> {
         }
       }, "loadfuse-picker-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
+      out.println("loadfuse picker: ext_proc " + (options.isSecureServing() ? "(TLS) " : "") + "on :" + server.grpcPort()
+          + ", health on :" + server.grpcHealthPort() + ", metrics on :" + server.metricsPort()
+          + ", " + server.datastore().all().length + " endpoint(s)"
+          + (options.getEndpointsFile() != null ? " from " + options.getEndpointsFile() : "")
+          + (options.kubernetes() != null ? " from " + options.kubernetes().describe() : "")
+          + (options.remoteSidecars() ? ", load from remote sidecars"
+              : ", in-process sidecar (GPUs: " + server.gpuProbe() + ")"));
+      out.flush();
+      onServing.accept(server);
       stopSignal.await();
       try {
         server.drain(options.getDrainTimeout()).await(2 * drainMillis + 10_000, TimeUnit.MILLISECONDS);
