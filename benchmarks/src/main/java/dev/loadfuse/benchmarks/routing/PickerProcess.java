@@ -69,9 +69,9 @@ public final class PickerProcess implements AutoCloseable {
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(JVM_FLAGS);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.loadfuse.picker.cli.PickerMain",
-        "--endpoints-file", endpointsFile.toString(), "--config-text", configText, "--secure-serving", "false",
+        "--endpoints-file", endpointsFile.toString(), "--config-text", configText, "--secure-serving=false",
         "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", "--gpu-probe", "none",
-        "--refresh-metrics-interval", scrapeInterval.toMillis() + "ms"));
+        "--refresh-metrics-interval", scrapeInterval.toMillis() + "ms", "--drain-timeout=0"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Deque<String> lastLines = new ArrayDeque<>();
     CompletableFuture<Matcher> serving = new CompletableFuture<>();

@@ -22,28 +22,45 @@ public final class Durations {
       throw bad(what, text);
     }
     String s = text.trim();
+    if (s.equals("0")) {
+      return Duration.ZERO; // Go's time.ParseDuration takes a bare 0 too
+    }
+    // One or more number-unit parts, as Go writes them: 1m30s, 1h2m3.5s.
+    long nanos = 0;
     int i = 0;
-    while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
-      i++;
+    while (i < s.length()) {
+      int start = i;
+      while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+        i++;
+      }
+      String number = s.substring(start, i);
+      int unitStart = i;
+      while (i < s.length() && !Character.isDigit(s.charAt(i)) && s.charAt(i) != '.') {
+        i++;
+      }
+      String unit = s.substring(unitStart, i).trim();
+      double value;
+      try {
+        value = Double.parseDouble(number);
+      } catch (NumberFormatException e) {
+        throw bad(what, text);
+      }
+      double nanosPerUnit = switch (unit) {
+        case "ns" -> 1;
+        case "us", "µs" -> 1e3;
+        case "ms" -> 1e6;
+        case "s" -> 1e9;
+        case "m" -> 60e9;
+        case "h" -> 3600e9;
+        default -> throw bad(what, text);
+      };
+      double part = value * nanosPerUnit;
+      if (part > Long.MAX_VALUE - nanos) {
+        throw bad(what, text);
+      }
+      nanos += Math.round(part);
     }
-    String number = s.substring(0, i);
-    String unit = s.substring(i).trim();
-    double value;
-    try {
-      value = Double.parseDouble(number);
-    } catch (NumberFormatException e) {
-      throw bad(what, text);
-    }
-    double nanosPerUnit = switch (unit) {
-      case "ns" -> 1;
-      case "us", "µs" -> 1e3;
-      case "ms" -> 1e6;
-      case "s" -> 1e9;
-      case "m" -> 60e9;
-      case "h" -> 3600e9;
-      default -> throw bad(what, text);
-    };
-    return Duration.ofNanos(Math.round(value * nanosPerUnit));
+    return Duration.ofNanos(nanos);
   }
 
   /** The shortest exact text for {@code d}, e.g. {@code 50ms}; the inverse of {@link #parse}. */

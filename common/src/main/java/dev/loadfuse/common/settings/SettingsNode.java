@@ -370,9 +370,20 @@ public final class SettingsNode {
       return value.booleanValue();
     }
     if (doc.textScalars() && value.isTextual()) {
-      String s = value.textValue().trim();
-      if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
-        return Boolean.parseBoolean(s);
+      // Go's strconv.ParseBool spellings too, as the reference's flags take them: 1, t, T, 0, f, F.
+      switch (value.textValue().trim()) {
+        case "1", "t", "T", "TRUE", "true", "True" -> {
+          return true;
+        }
+        case "0", "f", "F", "FALSE", "false", "False" -> {
+          return false;
+        }
+        default -> {
+          String s = value.textValue().trim();
+          if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(s);
+          }
+        }
       }
     }
     throw fail(describe() + " (expected: true or false)");
@@ -381,6 +392,22 @@ public final class SettingsNode {
   /** A positive duration such as {@code 50ms} or {@code 2s} ({@link Durations}), or {@code dflt} when missing. */
   public Duration duration(String key, Duration dflt) {
     return orDefault(key, dflt, n -> n.asDuration());
+  }
+
+  /** A duration of zero or more ({@code 0} allowed), or {@code dflt} when missing. */
+  public Duration durationOrZero(String key, Duration dflt) {
+    SettingsNode n = get(key);
+    if (n.isMissing()) {
+      return dflt;
+    }
+    if (!n.value.isTextual()) {
+      throw n.fail(n.describe() + " (expected: " + Durations.EXPECTED + ")");
+    }
+    try {
+      return Durations.parse(n.where(), n.value.textValue());
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(e.getMessage() + n.lineSuffix(), e);
+    }
   }
 
   /** This value as a positive duration written with a unit ({@code 250us}, {@code 50ms}, {@code 2s}, {@code 1m}). */

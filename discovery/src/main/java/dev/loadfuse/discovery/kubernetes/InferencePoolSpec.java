@@ -20,14 +20,15 @@ import java.util.Set;
  *
  * @param api the version it was read from; {@code null} when made from a selector
  * @param ref namespace/name
- * @param selector labels a pod must all carry (never empty)
+ * @param selector what a pod's labels must meet: a pool's {@code matchLabels}, or (no CRDs) any
+ *     Kubernetes label selector
  * @param targetPorts one or more ports, one endpoint each
  * @param annotations the pool's annotations
  */
 public record InferencePoolSpec(
     PoolApi api,
     PoolRef ref,
-    Map<String, String> selector,
+    LabelSelector selector,
     List<Integer> targetPorts,
     Map<String, String> annotations) {
 
@@ -45,13 +46,21 @@ public record InferencePoolSpec(
 
   /**
    * A pool-like selection without an InferencePool object: the pods of {@code ref}'s namespace
-   * carrying every label of {@code selector}, one endpoint per target port.
+   * meeting {@code selector}, one endpoint per target port.
    *
    * @throws IllegalArgumentException naming the field: an empty selector, no ports, more than
    *     {@value #MAX_TARGET_PORTS}, a port out of range or twice
    */
   public static InferencePoolSpec fromSelector(PoolRef ref, Map<String, String> selector, List<Integer> targetPorts) {
     if (selector == null || selector.isEmpty()) {
+      throw new IllegalArgumentException("selector: empty (expected: at least one label; an empty selector would select every pod)");
+    }
+    return fromSelector(ref, LabelSelector.of(selector), targetPorts);
+  }
+
+  /** {@link #fromSelector(PoolRef, Map, List)} with any label selector. */
+  public static InferencePoolSpec fromSelector(PoolRef ref, LabelSelector selector, List<Integer> targetPorts) {
+    if (selector == null) {
       throw new IllegalArgumentException("selector: empty (expected: at least one label; an empty selector would select every pod)");
     }
     if (targetPorts == null || targetPorts.isEmpty() || targetPorts.size() > MAX_TARGET_PORTS) {
@@ -65,7 +74,7 @@ public record InferencePoolSpec(
         throw new IllegalArgumentException("targetPorts[" + i + "]: duplicate " + port);
       }
     }
-    return new InferencePoolSpec(null, ref, Map.copyOf(selector), List.copyOf(targetPorts), Map.of());
+    return new InferencePoolSpec(null, ref, selector, List.copyOf(targetPorts), Map.of());
   }
 
   /**
@@ -146,21 +155,13 @@ public record InferencePoolSpec(
     throw new IllegalArgumentException("annotation " + METRICS_PORT_ANNOTATION + ": \"" + text + "\" (expected: a port, 1 to 65535)");
   }
 
-  /** Whether {@code pod} is in this pool's namespace and carries every selector label. */
+  /** Whether {@code pod} is in this pool's namespace and its labels meet the selector. */
   public boolean selects(Pod pod) {
     if (!ref.namespace().equals(pod.getMetadata().getNamespace())) {
       return false;
     }
     Map<String, String> labels = pod.getMetadata().getLabels();
-    if (labels == null) {
-      return false;
-    }
-    for (Map.Entry<String, String> e : selector.entrySet()) {
-      if (!e.getValue().equals(labels.get(e.getKey()))) {
-        return false;
-      }
-    }
-    return true;
+    return selector.matches(labels == null ? Map.of() : labels);
   }
 
   /**
@@ -195,7 +196,7 @@ public record InferencePoolSpec(
       }
       Map<String, String> annotations = r.getMetadata().getAnnotations();
       return new InferencePoolSpec(
-          api, ref, selector, ports, annotations == null ? Map.of() : Map.copyOf(annotations));
+          api, ref, LabelSelector.of(selector), ports, annotations == null ? Map.of() : Map.copyOf(annotations));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + e.getMessage(), e);
     }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -21,7 +20,7 @@ import java.util.stream.Collectors;
  *       namespace} selected by the InferencePool {@code poolName}; a missing pool gives an empty
  *       set until it is created;
  *   <li><b>selector</b> ({@link #forSelector}): the picker's {@code --endpoint-selector} without
- *       CRDs. The pods of {@code namespace} carrying every label of {@code selector}, one endpoint
+ *       CRDs. The pods of {@code namespace} whose labels meet {@code selector}, one endpoint
  *       per target port, in a pool named {@value #SELECTOR_POOL_NAME}.
  * </ul>
  *
@@ -29,7 +28,7 @@ import java.util.stream.Collectors;
  *     the downward API env {@code NODE_NAME}; null in the other scopes
  * @param namespace watch pods and pools of this namespace only; node scope: null for all
  * @param poolName pool scope: the InferencePool's name; null otherwise
- * @param selector selector scope: labels a pod must all carry; null otherwise
+ * @param selector selector scope: what a pod's labels must meet; null otherwise
  * @param targetPorts selector scope: the ports of each selected pod (1 to {@value
  *     InferencePoolSpec#MAX_TARGET_PORTS}); empty otherwise
  * @param resyncPeriod informer resync period (replays the caches; every event recomputes the
@@ -45,7 +44,7 @@ public record KubernetesDiscoveryOptions(
     String nodeName,
     String namespace,
     String poolName,
-    Map<String, String> selector,
+    LabelSelector selector,
     List<Integer> targetPorts,
     Duration resyncPeriod,
     Set<PoolApi> poolApis,
@@ -90,7 +89,6 @@ public record KubernetesDiscoveryOptions(
     }
     targetPorts = targetPorts == null ? List.of() : List.copyOf(targetPorts);
     if (selector != null) {
-      selector = Map.copyOf(selector);
       InferencePoolSpec.fromSelector(PoolRef.of(namespace, SELECTOR_POOL_NAME), selector, targetPorts);
     } else if (!targetPorts.isEmpty()) {
       throw new IllegalArgumentException("targetPorts: only with a selector (an InferencePool gives its ports)");
@@ -121,6 +119,14 @@ public record KubernetesDiscoveryOptions(
   /** Selector scope: the pods of {@code namespace} carrying {@code selector}, on {@code ports}. */
   public static KubernetesDiscoveryOptions forSelector(String namespace, Map<String, String> selector,
       List<Integer> ports) {
+    if (selector == null || selector.isEmpty()) {
+      throw new IllegalArgumentException("selector: empty (expected: at least one label; an empty selector would select every pod)");
+    }
+    return forSelector(namespace, LabelSelector.of(selector), ports);
+  }
+
+  /** Selector scope with any Kubernetes label selector ({@code app=vllm,tier in (gpu,tpu),!canary}). */
+  public static KubernetesDiscoveryOptions forSelector(String namespace, LabelSelector selector, List<Integer> ports) {
     return new KubernetesDiscoveryOptions(
         null, namespace, null, selector, ports, DEFAULT_RESYNC_PERIOD, EnumSet.allOf(PoolApi.class), false);
   }
@@ -173,10 +179,7 @@ public record KubernetesDiscoveryOptions(
           + (namespace == null ? "all namespaces" : "namespace " + namespace) + ", InferencePools "
           + EnumSet.copyOf(poolApis).stream().map(PoolApi::apiVersion).collect(Collectors.joining(", "));
       case POOL -> "InferencePool " + namespace + "/" + poolName;
-      case SELECTOR -> "pods of namespace " + namespace + " with "
-          + new TreeMap<>(selector).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-              .collect(Collectors.joining(","))
-          + " on " + targetPorts.stream().map(String::valueOf).collect(Collectors.joining(","));
+      case SELECTOR -> "pods of namespace " + namespace + " with " + selector + " on " + targetPorts.stream().map(String::valueOf).collect(Collectors.joining(","));
     };
   }
 

@@ -64,6 +64,7 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
   private final KubernetesClient client;
   private final KubernetesDiscoveryOptions options;
   private final InferencePoolSpec selectorPool;
+  private volatile boolean poolPresent;
   private final AtomicBoolean started = new AtomicBoolean();
   private final SerialWorker worker;
   private final Map<PoolApi, SharedIndexInformer<GenericKubernetesResource>> pools = new TreeMap<>();
@@ -99,7 +100,7 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
       var selected = switch (options.scope()) {
         case NODE -> options.nodeFieldSelector() ? podOps.withField("spec.nodeName", options.nodeName()) : podOps;
         case POOL -> podOps;
-        case SELECTOR -> podOps.withLabels(options.selector());
+        case SELECTOR -> podOps.withLabelSelector(options.selector().toKubernetes());
       };
       pods = selected.runnableInformer(resync);
       String podsWhat = options.scope() == Scope.NODE ? "pods on node " + options.nodeName() : "pods" + where;
@@ -236,7 +237,16 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
     return InferencePoolSpec.isServing(pod);
   }
 
+  /**
+   * Pool scope: whether the InferencePool existed when the current endpoint set was made (the
+   * reference picker's "synced"); the other scopes: always true.
+   */
+  public boolean poolPresent() {
+    return options.scope() != Scope.POOL || poolPresent;
+  }
+
   private void logPoolPresence(boolean present) {
+    poolPresent = present;
     if (!present && !poolMissingLogged) {
       poolMissingLogged = true;
       LOG.warning("kubernetes: " + options.describe() + " not found (neither " + PoolApi.V1.apiVersion() + " nor "

@@ -54,7 +54,7 @@ class InferencePoolSpecTest {
         InferencePoolSpec.parse(
             PoolApi.V1, pool(PoolApi.V1, v1(Map.of("matchLabels", Map.of("app", "x")), ports(8000, 8001L))));
     assertThat(s.ref()).isEqualTo(PoolRef.of("ns", "p"));
-    assertThat(s.selector()).isEqualTo(Map.of("app", "x"));
+    assertThat(s.selector()).isEqualTo(LabelSelector.of(Map.of("app", "x")));
     assertThat(s.targetPorts()).containsExactly(8000, 8001);
     assertThat(s.annotations()).isEqualTo(Map.of("a", "b"));
   }
@@ -65,7 +65,7 @@ class InferencePoolSpecTest {
         InferencePoolSpec.parse(
             PoolApi.V1ALPHA2,
             pool(PoolApi.V1ALPHA2, Map.of("selector", Map.of("app", "x"), "targetPortNumber", 9000)));
-    assertThat(s.selector()).isEqualTo(Map.of("app", "x"));
+    assertThat(s.selector()).isEqualTo(LabelSelector.of(Map.of("app", "x")));
     assertThat(s.targetPorts()).containsExactly(9000);
   }
 
@@ -149,7 +149,7 @@ class InferencePoolSpecTest {
   }
 
   private static InferencePoolSpec onePort(Map<String, String> poolAnnotations) {
-    return new InferencePoolSpec(PoolApi.V1, PoolRef.of("ns", "p"), Map.of("app", "x"), List.of(8000), poolAnnotations);
+    return new InferencePoolSpec(PoolApi.V1, PoolRef.of("ns", "p"), LabelSelector.of(Map.of("app", "x")), List.of(8000), poolAnnotations);
   }
 
   @Test
@@ -179,7 +179,7 @@ class InferencePoolSpecTest {
         .hasMessage("annotation loadfuse.dev/metrics-port: \"0\" (expected: a port, 1 to 65535)");
     assertThatThrownBy(() -> onePort(Map.of()).endpoints(pod(Map.of(InferencePoolSpec.METRICS_PATH_ANNOTATION, "metrics"))))
         .hasMessageContaining("metricsPath: \"metrics\" (expected: a path starting with /)");
-    var twoPorts = new InferencePoolSpec(PoolApi.V1, PoolRef.of("ns", "p"), Map.of("app", "x"), List.of(8000, 8001),
+    var twoPorts = new InferencePoolSpec(PoolApi.V1, PoolRef.of("ns", "p"), LabelSelector.of(Map.of("app", "x")), List.of(8000, 8001),
         Map.of(InferencePoolSpec.METRICS_PORT_ANNOTATION, "8002"));
     assertThatThrownBy(() -> twoPorts.endpoints(pod(Map.of())))
         .hasMessage("annotation loadfuse.dev/metrics-port: applies to pools with one target port (this pool has 2;"

@@ -539,7 +539,7 @@ class KubernetesEndpointDiscoveryTest {
     assertThatThrownBy(() -> KubernetesDiscoveryOptions.forPool(" ", "p")).hasMessage("namespace: \" \" (expected: a namespace)");
     assertThatThrownBy(() -> KubernetesDiscoveryOptions.forPool("llm", " "))
         .hasMessage("poolName: \" \" (expected: an InferencePool name)");
-    assertThatThrownBy(() -> new KubernetesDiscoveryOptions(null, "llm", "p", Map.of("a", "b"), List.of(1),
+    assertThatThrownBy(() -> new KubernetesDiscoveryOptions(null, "llm", "p", LabelSelector.of(Map.of("a", "b")), List.of(1),
         Duration.ofMinutes(1), EnumSet.allOf(PoolApi.class), false))
         .hasMessage("poolName and selector: give one (an InferencePool, or pods selected by labels)");
     assertThatThrownBy(() -> new KubernetesDiscoveryOptions(null, "llm", "p", null, List.of(1),

@@ -27,6 +27,10 @@ import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import dev.loadfuse.common.settings.CommandLineFlags.GoBoolean;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Spec;
 
 /**
@@ -63,6 +67,8 @@ public final class PickerMain implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(PickerMain.class.getName());
   /** Where the namespace comes from when no setting names it (the Kubernetes downward API). */
   private static final String NAMESPACE_ENV = "NAMESPACE";
+  /** This pod's name (the downward API): the leader election identity. */
+  private static final String POD_NAME_ENV = "POD_NAME";
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -90,11 +96,12 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--pool-namespace", paramLabel = "NS", description = "Namespace of the pool, its pods and routing objects (default: env NAMESPACE, else \"" + PickerOptions.DEFAULT_POOL_NAMESPACE + "\").")
   String poolNamespace;
 
-  @Option(names = "--endpoint-selector", paramLabel = "K=V,...", description = "Without CRDs: the pods to route to, by labels (instead of --pool-name).")
+  @Option(names = "--endpoint-selector", paramLabel = "SELECTOR", description = "Without CRDs: the pods to route to, a Kubernetes label selector (app=vllm,tier in (gpu,tpu),!canary) (instead of --pool-name).")
   String endpointSelector;
 
-  @Option(names = "--endpoint-target-ports", paramLabel = "PORT,...", description = "Without CRDs: the model-server ports of each selected pod (1 to 8; one endpoint each).")
-  String endpointTargetPorts;
+  @Option(names = "--endpoint-target-ports", paramLabel = "PORT,...", split = ",", description = "Without CRDs: the model-server ports"
+      + " of each selected pod (1 to 8; one endpoint each); repeatable.")
+  List<String> endpointTargetPorts;
 
   @Option(names = "--refresh-metrics-interval", paramLabel = "DURATION", description = "Scrape interval of the in-process sidecar (default: ${DEFAULT-VALUE}).")
   String refreshMetricsInterval = Durations.format(PickerOptions.DEFAULT_REFRESH_METRICS_INTERVAL);
@@ -102,15 +109,135 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--metrics-staleness-threshold", paramLabel = "DURATION", description = "Engine samples older than this count as absent (default: ${DEFAULT-VALUE}).")
   String metricsStalenessThreshold = Durations.format(PickerOptions.DEFAULT_METRICS_STALENESS_THRESHOLD);
 
-  @Option(names = "--secure-serving", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
-      description = "TLS on the ext_proc port, self-signed unless --cert-path (default: ${DEFAULT-VALUE}).")
-  boolean secureServing = PickerOptions.DEFAULT_SECURE_SERVING;
+  @Option(names = "--secure-serving", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", preprocessor = GoBoolean.class,
+      description = "TLS on the ext_proc port, self-signed unless --cert-path (default: true).")
+  String secureServing;
 
-  @Option(names = "--cert-path", paramLabel = "DIR", description = "Directory with tls.crt and tls.key, reloaded when they change.")
+  @Option(names = "--cert-path", paramLabel = "DIR", description = "Directory with tls.crt and tls.key for the ext_proc port.")
   Path certPath;
 
-  @Option(names = {"-v", "--v"}, paramLabel = "LEVEL", description = "Log verbosity: 0 warnings, 1-2 info, 3-4 debug, 5+ trace (default: 0).")
-  int verbosity;
+  @Option(names = "--enable-cert-reload", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", preprocessor = GoBoolean.class,
+      description = "Reload --cert-path's files when they change (default: false).")
+  String enableCertReload;
+
+  @Option(names = "--pool-group", paramLabel = "GROUP", description = "API group of the InferencePool: " + PickerOptions.DEFAULT_POOL_GROUP
+      + " (v1) or inference.networking.x-k8s.io (v1alpha2) (default: " + PickerOptions.DEFAULT_POOL_GROUP
+      + "; not given, both are watched, v1 winning).")
+  String poolGroup;
+
+  @Option(names = "--ha-enable-leader-election", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", preprocessor = GoBoolean.class,
+      description = "Kubernetes Lease leader election among replicas: gRPC health 'readiness' is SERVING on the leader only,"
+          + " 'liveness' on every replica (default: false).")
+  String haEnableLeaderElection;
+
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "After SIGTERM: health goes NOT_SERVING and ext_proc keeps"
+      + " serving this long, then open streams get as long again to finish (default: 30s; 0 stops at once).")
+  String drainTimeout;
+
+  @Option(names = "--grpc-max-recv-msg-size", paramLabel = "SIZE", description = "Largest gRPC message the ext_proc server takes,"
+      + " a Kubernetes quantity (10MiB, 25MB) (default: 4Mi, gRPC's).")
+  String grpcMaxRecvMsgSize;
+
+  @Option(names = "--grpc-max-send-msg-size", paramLabel = "SIZE", description = "Largest gRPC message the ext_proc server sends (default: 4Mi).")
+  String grpcMaxSendMsgSize;
+
+  @Option(names = "--tls-min-version", paramLabel = "VERSION", description = "Lowest TLS version on the ext_proc port: VersionTLS10,"
+      + " VersionTLS11, VersionTLS12 or VersionTLS13 (default: TLS 1.2).")
+  String tlsMinVersion;
+
+  @Option(names = "--tls-cipher-suites", paramLabel = "SUITE,...", split = ",", description = "TLS 1.2 cipher suites of the ext_proc"
+      + " port, Go's (IANA) names; repeatable (default: the JDK's).")
+  List<String> tlsCipherSuites;
+
+  @Option(names = "--health-checking", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", preprocessor = GoBoolean.class,
+      description = "Also answer gRPC health on the ext_proc port: " + "envoy.service.ext_proc.v3.ExternalProcessor"
+          + " and \"\" always SERVING (default: false).")
+  String healthChecking;
+
+  @Option(names = "--metrics-endpoint-auth", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", preprocessor = GoBoolean.class,
+      description = "/metrics and /v1/endpoints demand a bearer token the API server accepts (TokenReview) and allows GET on"
+          + " the path (SubjectAccessReview) (default: true in Kubernetes mode, false with --endpoints-file or --cluster"
+          + " alone, where no API server is asked).")
+  String metricsEndpointAuth;
+
+  @Option(names = "--metrics-cert-dir", paramLabel = "DIR", description = "Directory with tls.crt and tls.key: HTTPS on the metrics"
+      + " port (needs --metrics-client-ca-file or --metrics-endpoint-auth).")
+  String metricsCertDir;
+
+  @Option(names = "--metrics-client-ca-file", paramLabel = "FILE", description = "PEM CA bundle: the metrics port demands client"
+      + " certificates signed by it (needs --metrics-cert-dir).")
+  String metricsClientCaFile;
+
+  @Option(names = "--enable-pprof", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", preprocessor = GoBoolean.class,
+      description = "Accepted for the reference's command lines and ignored: Go's pprof handlers have no counterpart served"
+          + " here. Profile the JVM in the container instead: jcmd 1 Thread.print, jcmd 1 GC.heap_info, jcmd 1 JFR.start"
+          + " (default: true).")
+  String enablePprof;
+
+  @Option(names = "--tracing", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", preprocessor = GoBoolean.class,
+      description = "OpenTelemetry tracing, configured by the OTEL_* environment variables (default: true).")
+  String tracing;
+
+  @Option(names = "--refresh-prometheus-metrics-interval", paramLabel = "DURATION", description = "Period of the pool gauges on"
+      + " /metrics (default: 5s).")
+  String refreshPrometheusMetricsInterval;
+
+  @Option(names = "--disable-endpoint-subset-filter", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+      preprocessor = GoBoolean.class, description = "Ignore Envoy's endpoint subset hint (x-gateway-destination-endpoint-subset)"
+          + " (default: false).")
+  String disableEndpointSubsetFilter;
+
+  @Option(names = "--emit-endpoint-scores", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", preprocessor = GoBoolean.class,
+      description = "Put the endpoints' scheduling scores in the response's dynamic metadata (default: false).")
+  String emitEndpointScores;
+
+  @Option(names = "--enable-grpc-stream-metrics", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+      preprocessor = GoBoolean.class, description = "ext_proc stream metrics (in flight, duration, total by code) (default: false).")
+  String enableGrpcStreamMetrics;
+
+  @Option(names = "--allow-experimental-plugins", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+      preprocessor = GoBoolean.class, description = "Permit plugins of alpha stability in the config (default: false).")
+  String allowExperimentalPlugins;
+
+  @Option(names = {"-v", "--v"}, paramLabel = "LEVEL", description = "Log verbosity: 0 warnings, 1-2 info, 3-4 debug, 5+ trace"
+      + " (default: ${DEFAULT-VALUE}).")
+  int verbosity = LogSettings.DEFAULT_VERBOSITY;
+
+  @Option(names = "--zap-log-level", paramLabel = "LEVEL", description = "Log level, instead of -v: debug, info, error, panic"
+      + " or an integer > 0 (a verbosity).")
+  String zapLogLevel;
+
+  @Option(names = "--zap-encoder", paramLabel = "ENCODER", description = "Log format: json (one JSON object a line) or console"
+      + " (text) (default: console).")
+  String zapEncoder;
+
+  @Option(names = "--zap-stacktrace-level", paramLabel = "LEVEL", description = "Log records at this level and above carry"
+      + " their exception's stack trace: info, error or panic (default: every record with an exception).")
+  String zapStacktraceLevel;
+
+  @Option(names = "--zap-time-encoding", paramLabel = "ENCODING", description = "Time format of log records: epoch, millis,"
+      + " nanos, iso8601, rfc3339 or rfc3339nano (default: iso8601 in console, epoch in json).")
+  String zapTimeEncoding;
+
+  @Option(names = "--zap-devel", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", preprocessor = GoBoolean.class,
+      description = "Accepted for the reference's command lines; no effect (as there).")
+  String zapDevel;
+
+  // GIE v1.5's deprecated flags, hidden from --help as there: the first four are still honoured
+  // (the defaults of metrics-data-source's parameters), the five metric names are refused.
+  @Option(names = "--model-server-metrics-scheme", hidden = true) String modelServerMetricsScheme;
+  @Option(names = "--model-server-metrics-path", hidden = true) String modelServerMetricsPath;
+  @Option(names = "--model-server-metrics-port", hidden = true) String modelServerMetricsPort;
+  @Option(names = "--model-server-metrics-https-insecure-skip-verify", hidden = true, arity = "0..1", fallbackValue = "true",
+      preprocessor = GoBoolean.class) String modelServerMetricsHttpsInsecureSkipVerify;
+  @Option(names = "--total-queued-requests-metric", hidden = true) String totalQueuedRequestsMetric;
+  @Option(names = "--total-running-requests-metric", hidden = true) String totalRunningRequestsMetric;
+  @Option(names = "--kv-cache-usage-percentage-metric", hidden = true) String kvCacheUsagePercentageMetric;
+  @Option(names = "--lora-info-metric", hidden = true) String loraInfoMetric;
+  @Option(names = "--cache-info-metric", hidden = true) String cacheInfoMetric;
+
+  /** Positional arguments: accepted and ignored as the reference's parser does, with a warning. */
+  @Parameters(hidden = true) List<String> positional = new ArrayList<>();
 
   @Option(names = "--endpoints-file", paramLabel = "FILE", description = "Static endpoints file (the sidecar's format), reloaded when it changes.")
   Path endpointsFile;
@@ -185,6 +312,10 @@ public final class PickerMain implements Callable<Integer> {
   Map<String, String> environment = System.getenv();
   /** Stops the command without a signal (tests). */
   CountDownLatch stopSignal = new CountDownLatch(1);
+  /** Counted down once everything is closed (the shutdown hook waits for it). */
+  final CountDownLatch stopped = new CountDownLatch(1);
+  /** The Kubernetes client (tests: a mock API server's); null to build one from the usual places. */
+  io.fabric8.kubernetes.client.KubernetesClient kubernetesClient;
   /** Called once serving (tests read the ports). */
   Consumer<PickerServer> onServing = s -> {};
 
@@ -197,7 +328,7 @@ public final class PickerMain implements Callable<Integer> {
   }
 
   static CommandLine commandLine(PickerMain main, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(main).setOut(out).setErr(err);
+    CommandLine cli = CommandLineFlags.goStyle(new CommandLine(main).setOut(out).setErr(err));
     cli.setParameterExceptionHandler((ex, a) -> {
       ex.getCommandLine().getErr().println("picker: " + ex.getMessage());
       return EXIT_USAGE;
@@ -212,8 +343,10 @@ public final class PickerMain implements Callable<Integer> {
     PickerOptions options;
     ClusterOptions cluster = null;
     GpuProbe probe = null;
-    Logging.configure(verbosity);
     try {
+      LogSettings logs = LogSettings.of(verbosity, zapLogLevel, zapEncoder, zapStacktraceLevel, zapTimeEncoding);
+      deprecations(err);
+      Logging.configure(logs);
       options = options();
       // Loaded now, so that a bad config or objects file stops the start with its own message.
       options.setConfig(options.loadConfig()).setRouting(options.loadRouting());
@@ -237,7 +370,7 @@ public final class PickerMain implements Callable<Integer> {
       vertxOptions.getEventBusOptions().setPort(options.getClusterBusPort());
       vertx = cluster != null ? ClusteredVertx.start(cluster, vertxOptions).await(60, TimeUnit.SECONDS) : Vertx.vertx();
       try {
-        server = PickerServer.start(vertx, options).await(60, TimeUnit.SECONDS);
+        server = PickerServer.start(vertx, options, kubernetesClient).await(60, TimeUnit.SECONDS);
         probe = null; // the in-process sidecar owns it
       } catch (Exception e) {
         err.println("picker: cannot start: " + Problems.message(e));
@@ -245,8 +378,16 @@ public final class PickerMain implements Callable<Integer> {
         return Problems.exitCode(e);
       }
       // The stop hook is in place before the picker says it is up: a SIGTERM right after that line
-      // must find it.
-      Thread hook = new Thread(stopSignal::countDown, "loadfuse-picker-shutdown");
+      // must find it. SIGTERM runs it; the JVM exits when it returns, so it waits for the drain below.
+      long drainMillis = options.getDrainTimeout().toMillis();
+      Thread hook = new Thread(() -> {
+        stopSignal.countDown();
+        try {
+          stopped.await(2 * drainMillis + 30_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "loadfuse-picker-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       out.println("loadfuse picker: ext_proc " + (options.isSecureServing() ? "(TLS) " : "") + "on :" + server.grpcPort()
           + ", health on :" + server.grpcHealthPort() + ", metrics on :" + server.metricsPort()
@@ -258,6 +399,11 @@ public final class PickerMain implements Callable<Integer> {
       out.flush();
       onServing.accept(server);
       stopSignal.await();
+      try {
+        server.drain(options.getDrainTimeout()).await(2 * drainMillis + 10_000, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        LOG.warning("drain did not finish in time; stopping");
+      }
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
@@ -285,7 +431,35 @@ public final class PickerMain implements Callable<Integer> {
           LOG.log(Level.FINE, "vert.x close", e);
         }
       }
+      stopped.countDown();
     }
+  }
+
+  /**
+   * GIE v1.5's deprecated flags: a line for each given (as pflag prints it); the five metric-name
+   * flags are refused, as the reference refuses them.
+   */
+  private void deprecations(PrintWriter err) {
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    for (String metric : List.of("--total-queued-requests-metric", "--total-running-requests-metric",
+        "--kv-cache-usage-percentage-metric", "--lora-info-metric", "--cache-info-metric")) {
+      if (parsed.hasMatchedOption(metric)) {
+        throw new IllegalArgumentException(metric + ": deprecated and refused (as in the reference): give the engine's"
+            + " metrics in the EndpointPickerConfig instead (core-metrics-extractor's defaultEngine or engineConfigs)");
+      }
+    }
+    for (String flag : List.of("--model-server-metrics-scheme", "--model-server-metrics-path",
+        "--model-server-metrics-port", "--model-server-metrics-https-insecure-skip-verify")) {
+      if (parsed.hasMatchedOption(flag)) {
+        err.println("picker: flag " + flag + " has been deprecated; configure the metrics-data-source plugin's"
+            + " parameters in the EndpointPickerConfig instead");
+      }
+    }
+    if (!positional.isEmpty()) {
+      err.println("picker: ignoring positional argument(s) " + positional + " (a boolean flag takes its value"
+          + " attached: --flag=false)");
+    }
+    err.flush();
   }
 
   /** The settings: options file &lt; environment &lt; flags, read and checked. */
@@ -294,6 +468,10 @@ public final class PickerMain implements Callable<Integer> {
     String namespace = environment.get(NAMESPACE_ENV);
     if (namespace != null && !namespace.isBlank()) {
       options.setNamespaceFallback(namespace.trim());
+    }
+    String podName = environment.get(POD_NAME_ENV);
+    if (podName != null && !podName.isBlank()) {
+      options.setPodName(podName.trim());
     }
     return options.validate();
   }

@@ -234,6 +234,14 @@ public final class Datastore {
     return routable;
   }
 
+  /**
+   * True once the endpoint source has spoken: a first endpoint set (even an empty one: the pool
+   * listed with no pods), or (vectors mode) a first vector. What the health port calls synced.
+   */
+  public boolean synced() {
+    return mode == Mode.VECTORS ? all.length > 0 : endpointSetKnown;
+  }
+
   /** True once endpoints are known: a first endpoint set, or (vectors mode) a first vector. */
   public boolean ready() {
     return mode == Mode.VECTORS ? all.length > 0 : endpointSetKnown && all.length > 0;

@@ -50,7 +50,18 @@ public final class ExtProcService {
 
   /** The HTTP request handler serving ext_proc with {@code ctx}: a gRPC server whose messages count in the budget. */
   public static Handler<HttpServerRequest> handler(Vertx vertx, ExtProcContext ctx) {
-    GrpcServer grpc = server(vertx, ctx);
+    return handler(vertx, ctx, maxMessageBytes(ctx), grpc -> {});
+  }
+
+  /**
+   * The same, accepting messages up to {@code maxMessage} bytes ({@code --grpc-max-recv-msg-size}),
+   * with {@code configure} adding services to the gRPC server (the static health service of
+   * {@code --health-checking}).
+   */
+  public static Handler<HttpServerRequest> handler(Vertx vertx, ExtProcContext ctx, long maxMessage,
+      java.util.function.Consumer<GrpcServer> configure) {
+    GrpcServer grpc = server(vertx, ctx, maxMessage);
+    configure.accept(grpc);
     return request -> {
       DecoderBytes decoder = new DecoderBytes(ctx.budget());
       SETTING_UP.set(decoder);
@@ -64,7 +75,12 @@ public final class ExtProcService {
 
   /** A gRPC server (an HTTP request handler) serving ext_proc with {@code ctx}. */
   public static GrpcServer server(Vertx vertx, ExtProcContext ctx) {
-    GrpcServer server = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessageBytes(ctx)));
+    return server(vertx, ctx, maxMessageBytes(ctx));
+  }
+
+  /** The same, accepting messages up to {@code maxMessage} bytes. */
+  public static GrpcServer server(Vertx vertx, ExtProcContext ctx, long maxMessage) {
+    GrpcServer server = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessage));
     StreamTimers timers = StreamTimers.of(vertx);
     server.callHandler(PROCESS, call -> {
       GrpcServerResponse<ProcessingRequest, ProcessingResponse> response = call.response();

@@ -12,13 +12,13 @@ import io.vertx.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 
 /**
- * {@code grpc.health.v1.Health} ({@code Check} and {@code Watch}) as the reference picker answers
- * it: the overall service {@code ""} and {@code envoy.service.ext_proc.v3.ExternalProcessor} are
- * SERVING once endpoints are known and NOT_SERVING before; other names are NOT_FOUND. (Vert.x's
- * own health service reports {@code ""} as always SERVING, hence this small one.)
+ * {@code grpc.health.v1.Health} ({@code Check} and {@code Watch}). {@link #server} is the health
+ * port, answering from a {@link HealthState} as the reference picker does (any service name
+ * without leader election; {@code liveness} and {@code readiness} with it). {@link #addStatic} is
+ * {@code --health-checking} on the ext_proc port: {@code ""} and {@value #EXT_PROC} always
+ * SERVING, other names NOT_FOUND, as grpc-go's health server the reference registers there.
  */
 public final class HealthService {
 
@@ -28,52 +28,47 @@ public final class HealthService {
       HEALTH, "Check", GrpcMessageEncoder.encoder(), GrpcMessageDecoder.decoder(HealthCheckRequest.newBuilder()));
   static final ServiceMethod<HealthCheckRequest, HealthCheckResponse> WATCH = ServiceMethod.server(
       HEALTH, "Watch", GrpcMessageEncoder.encoder(), GrpcMessageDecoder.decoder(HealthCheckRequest.newBuilder()));
-  private static final Set<String> SERVICES = Set.of("", EXT_PROC);
+  private static final Set<String> STATIC_SERVICES = Set.of("", EXT_PROC);
   private static final long WATCH_POLL_MILLIS = 500;
 
   private HealthService() {}
 
-  /** A gRPC server answering health checks from {@code ready}. */
-  public static GrpcServer server(Vertx vertx, BooleanSupplier ready) {
+  /** A gRPC server answering health checks from {@code state}. */
+  public static GrpcServer server(Vertx vertx, HealthState state) {
     GrpcServer server = GrpcServer.server(vertx);
-    server.callHandler(CHECK, call -> call.handler(req -> {
-      GrpcServerResponse<HealthCheckRequest, HealthCheckResponse> resp = call.response();
-      if (!SERVICES.contains(req.getService())) {
-        resp.status(GrpcStatus.NOT_FOUND).statusMessage("unknown service " + req.getService()).end();
-        return;
-      }
-      resp.end(response(ready));
-    }));
+    server.callHandler(CHECK, call -> call.handler(req ->
+        call.response().end(response(state.status(req.getService())))));
     server.callHandler(WATCH, call -> call.handler(req -> {
       GrpcServerResponse<HealthCheckRequest, HealthCheckResponse> resp = call.response();
-      if (!SERVICES.contains(req.getService())) {
-        resp.write(HealthCheckResponse.newBuilder().setStatus(ServingStatus.SERVICE_UNKNOWN).build());
-        return;
-      }
-      ServingStatus[] last = {status(ready)};
-      resp.write(HealthCheckResponse.newBuilder().setStatus(last[0]).build());
+      ServingStatus[] last = {state.status(req.getService())};
+      resp.write(response(last[0]));
       long timer = vertx.setPeriodic(WATCH_POLL_MILLIS, id -> {
-        ServingStatus now = status(ready);
+        ServingStatus now = state.status(req.getService());
         if (now != last[0]) {
           last[0] = now;
-          resp.write(HealthCheckResponse.newBuilder().setStatus(now).build());
+          resp.write(response(now));
         }
       });
+      // The client half-closes right after its request; the stream lasts until it cancels.
       call.errorHandler(e -> vertx.cancelTimer(timer));
       call.exceptionHandler(e -> vertx.cancelTimer(timer));
-      call.endHandler(v -> {
-        vertx.cancelTimer(timer);
-        resp.end();
-      });
+      resp.exceptionHandler(e -> vertx.cancelTimer(timer));
     }));
     return server;
   }
 
-  private static ServingStatus status(BooleanSupplier ready) {
-    return ready.getAsBoolean() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+  /** Adds the static health service of {@code --health-checking} to {@code server} (the ext_proc port's). */
+  public static void addStatic(GrpcServer server) {
+    server.callHandler(CHECK, call -> call.handler(req -> {
+      if (!STATIC_SERVICES.contains(req.getService())) {
+        call.response().status(GrpcStatus.NOT_FOUND).statusMessage("unknown service").end();
+        return;
+      }
+      call.response().end(response(ServingStatus.SERVING));
+    }));
   }
 
-  private static HealthCheckResponse response(BooleanSupplier ready) {
-    return HealthCheckResponse.newBuilder().setStatus(status(ready)).build();
+  private static HealthCheckResponse response(ServingStatus status) {
+    return HealthCheckResponse.newBuilder().setStatus(status).build();
   }
 }

@@ -8,7 +8,9 @@ import dev.loadfuse.picker.metrics.PickerMetrics;
 import dev.loadfuse.sidecar.api.LoadJson;
 import dev.loadfuse.sidecar.api.LoadVector;
 import io.vertx.core.Vertx;
+import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * The picker's HTTP endpoints on {@code --metrics-port}: {@code GET /metrics} (Prometheus text),
@@ -20,7 +22,19 @@ public final class PickerHttp {
   private PickerHttp() {}
 
   public static Router router(Vertx vertx, Datastore datastore, PickerMetrics metrics) {
+    return router(vertx, datastore, metrics, null);
+  }
+
+  /**
+   * The same, {@code /metrics} and {@code /v1/endpoints} behind {@code auth} when not null
+   * ({@code /healthz} and {@code /readyz} stay open for the kubelet's probes).
+   */
+  public static Router router(Vertx vertx, Datastore datastore, PickerMetrics metrics, Handler<RoutingContext> auth) {
     Router router = Router.router(vertx);
+    if (auth != null) {
+      router.get("/metrics").handler(auth);
+      router.get("/v1/endpoints").handler(auth);
+    }
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
         .end(metrics.scrape()));

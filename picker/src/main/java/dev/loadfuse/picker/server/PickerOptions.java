@@ -9,6 +9,8 @@ import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.common.settings.SettingsReader;
 import dev.loadfuse.discovery.kubernetes.InferencePoolSpec;
 import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
+import dev.loadfuse.discovery.kubernetes.LabelSelector;
+import dev.loadfuse.discovery.kubernetes.PoolApi;
 import dev.loadfuse.engine.config.EngineConfigLoader;
 import dev.loadfuse.nvml.GpuProbe;
 import dev.loadfuse.nvml.GpuProbeKind;
@@ -83,6 +85,40 @@ public final class PickerOptions {
       SettingsReader.strict().limit(MAX_OPTIONS_FILE_BYTES, "a picker options file");
   /** The largest EndpointPickerConfig read ({@code --config-file}); the reference's largest examples are ~4 KiB. */
   public static final long MAX_CONFIG_FILE_BYTES = EngineConfigLoader.MAX_ENDPOINT_PICKER_CONFIG_BYTES;
+  /** {@code --pool-group}: the InferencePool API group the reference watches (v1). */
+  public static final String DEFAULT_POOL_GROUP = "inference.networking.k8s.io";
+  /** {@code --drain-timeout} (llm-d router): how long the picker keeps serving after SIGTERM. */
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  /** The reference's leader election timings (controller-runtime's defaults; not flags there). */
+  public static final Duration DEFAULT_LEADER_ELECTION_LEASE_DURATION = Duration.ofSeconds(15);
+  public static final Duration DEFAULT_LEADER_ELECTION_RENEW_DEADLINE = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_LEADER_ELECTION_RETRY_PERIOD = Duration.ofSeconds(2);
+  /** {@code --refresh-prometheus-metrics-interval}: the period of the pool gauges. */
+  public static final Duration DEFAULT_REFRESH_PROMETHEUS_METRICS_INTERVAL = Duration.ofSeconds(5);
+  /** {@code --tracing}: on in the reference binary (its Helm chart passes {@code --tracing=false}). */
+  public static final boolean DEFAULT_TRACING = true;
+  /** {@code --enable-pprof}: on in the reference; here it serves nothing (see the flag's help). */
+  public static final boolean DEFAULT_ENABLE_PPROF = true;
+  /** {@code --model-server-metrics-scheme} (deprecated in GIE v1.5): the values it takes. */
+  public static final List<String> MODEL_SERVER_METRICS_SCHEMES = List.of("http", "https");
+  /** {@code --tls-min-version} (llm-d router): Go's names of the TLS versions. */
+  public static final List<String> TLS_VERSIONS = List.of("VersionTLS10", "VersionTLS11", "VersionTLS12", "VersionTLS13");
+  /**
+   * {@code --tls-cipher-suites} (llm-d router): the names Go's crypto/tls knows (its secure and
+   * insecure lists), which are the IANA names Java uses too.
+   */
+  public static final List<String> TLS_CIPHER_SUITES = List.of(
+      "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+      "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+      "TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA",
+      "TLS_RSA_WITH_AES_256_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256",
+      "TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+      "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+      "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256");
   /** The largest routing objects file read ({@code --objects-file}): thousands of objectives and rewrites. */
   public static final long MAX_OBJECTS_FILE_BYTES = 4 << 20;
 
@@ -96,7 +132,15 @@ public final class PickerOptions {
       "kubernetesResyncPeriod", "cluster", "clusterMembers", "clusterService", "clusterHost", "clusterPort",
       "clusterBusPort", "clusterSecretFile", "clusterInsecure",
       "refreshMetricsInterval", "metricsStalenessThreshold", "secureServing", "certPath", "certReloadInterval",
-      "maxBodyBytes", "extProcServers", "gpuProbe", "mockGpus", "nvmlLibrary"), BOUND_KEYS, ExtProcLimits.KEYS);
+      "maxBodyBytes", "extProcServers", "gpuProbe", "mockGpus", "nvmlLibrary",
+      // The reference's flags (GIE v1.5 and the llm-d router v0.10) beyond the ones above.
+      "poolGroup", "haEnableLeaderElection", "leaderElectionLeaseDuration", "leaderElectionRenewDeadline",
+      "leaderElectionRetryPeriod", "drainTimeout", "grpcMaxRecvMsgSize", "grpcMaxSendMsgSize", "tlsMinVersion",
+      "tlsCipherSuites", "enableCertReload", "healthChecking", "metricsEndpointAuth", "metricsCertDir",
+      "metricsClientCaFile", "enablePprof", "tracing", "refreshPrometheusMetricsInterval",
+      "disableEndpointSubsetFilter", "emitEndpointScores", "enableGrpcStreamMetrics", "allowExperimentalPlugins",
+      "modelServerMetricsScheme", "modelServerMetricsPath", "modelServerMetricsPort",
+      "modelServerMetricsHttpsInsecureSkipVerify"), BOUND_KEYS, ExtProcLimits.KEYS);
 
   // Limits and surface bounds.
   private String bindAddress = DEFAULT_BIND_ADDRESS;
@@ -112,7 +156,7 @@ public final class PickerOptions {
   private String endpointsFile;
   private String poolName;
   private String poolNamespace;
-  private Map<String, String> endpointSelector;
+  private LabelSelector endpointSelector;
   private List<Integer> endpointTargetPorts = List.of();
   private Duration kubernetesResyncPeriod = DEFAULT_KUBERNETES_RESYNC_PERIOD;
   private boolean cluster;
@@ -133,9 +177,36 @@ public final class PickerOptions {
   private GpuProbeKind gpuProbe;
   private String mockGpus;
   private String nvmlLibrary;
+  private String poolGroup;
+  private boolean haEnableLeaderElection;
+  private Duration leaderElectionLeaseDuration = DEFAULT_LEADER_ELECTION_LEASE_DURATION;
+  private Duration leaderElectionRenewDeadline = DEFAULT_LEADER_ELECTION_RENEW_DEADLINE;
+  private Duration leaderElectionRetryPeriod = DEFAULT_LEADER_ELECTION_RETRY_PERIOD;
+  private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+  private Integer grpcMaxRecvMsgSize;
+  private Integer grpcMaxSendMsgSize;
+  private String tlsMinVersion;
+  private List<String> tlsCipherSuites = List.of();
+  private boolean enableCertReload;
+  private boolean healthChecking;
+  private Boolean metricsEndpointAuth;
+  private String metricsCertDir;
+  private String metricsClientCaFile;
+  private boolean enablePprof = DEFAULT_ENABLE_PPROF;
+  private boolean tracing = DEFAULT_TRACING;
+  private Duration refreshPrometheusMetricsInterval = DEFAULT_REFRESH_PROMETHEUS_METRICS_INTERVAL;
+  private boolean disableEndpointSubsetFilter;
+  private boolean emitEndpointScores;
+  private boolean enableGrpcStreamMetrics;
+  private boolean allowExperimentalPlugins;
+  private String modelServerMetricsScheme;
+  private String modelServerMetricsPath;
+  private Integer modelServerMetricsPort;
+  private Boolean modelServerMetricsHttpsInsecureSkipVerify;
 
   // Programmatic only.
   private String namespaceFallback;
+  private String podName;
   private PickerConfig config;
   private RoutingObjects routing;
   private GpuProbe customGpuProbe;
@@ -191,7 +262,34 @@ public final class PickerOptions {
     gpuProbe = o.gpuProbe;
     mockGpus = o.mockGpus;
     nvmlLibrary = o.nvmlLibrary;
+    poolGroup = o.poolGroup;
+    haEnableLeaderElection = o.haEnableLeaderElection;
+    leaderElectionLeaseDuration = o.leaderElectionLeaseDuration;
+    leaderElectionRenewDeadline = o.leaderElectionRenewDeadline;
+    leaderElectionRetryPeriod = o.leaderElectionRetryPeriod;
+    drainTimeout = o.drainTimeout;
+    grpcMaxRecvMsgSize = o.grpcMaxRecvMsgSize;
+    grpcMaxSendMsgSize = o.grpcMaxSendMsgSize;
+    tlsMinVersion = o.tlsMinVersion;
+    tlsCipherSuites = o.tlsCipherSuites;
+    enableCertReload = o.enableCertReload;
+    healthChecking = o.healthChecking;
+    metricsEndpointAuth = o.metricsEndpointAuth;
+    metricsCertDir = o.metricsCertDir;
+    metricsClientCaFile = o.metricsClientCaFile;
+    enablePprof = o.enablePprof;
+    tracing = o.tracing;
+    refreshPrometheusMetricsInterval = o.refreshPrometheusMetricsInterval;
+    disableEndpointSubsetFilter = o.disableEndpointSubsetFilter;
+    emitEndpointScores = o.emitEndpointScores;
+    enableGrpcStreamMetrics = o.enableGrpcStreamMetrics;
+    allowExperimentalPlugins = o.allowExperimentalPlugins;
+    modelServerMetricsScheme = o.modelServerMetricsScheme;
+    modelServerMetricsPath = o.modelServerMetricsPath;
+    modelServerMetricsPort = o.modelServerMetricsPort;
+    modelServerMetricsHttpsInsecureSkipVerify = o.modelServerMetricsHttpsInsecureSkipVerify;
     namespaceFallback = o.namespaceFallback;
+    podName = o.podName;
     config = o.config;
     routing = o.routing;
     customGpuProbe = o.customGpuProbe;
@@ -220,7 +318,8 @@ public final class PickerOptions {
     o.poolNamespace = ns.isMissing() ? null : ns.asString();
     SettingsNode selector = node.get("endpointSelector");
     if (!selector.isMissing()) {
-      o.endpointSelector = selector.isText() ? labels(selector.where(), selector.asString()) : selector.asStringMap();
+      o.endpointSelector = selector.isText() ? selector(selector.where(), selector.asString())
+          : LabelSelector.of(selector.asStringMap());
     }
     SettingsNode ports = node.get("endpointTargetPorts");
     if (!ports.isMissing()) {
@@ -260,6 +359,48 @@ public final class PickerOptions {
     }
     o.mockGpus = node.string("mockGpus", null);
     o.nvmlLibrary = node.string("nvmlLibrary", null);
+    SettingsNode group = node.get("poolGroup");
+    if (!group.isMissing()) {
+      o.poolGroup = poolGroup(group.where(), group.asString());
+    }
+    o.haEnableLeaderElection = node.bool("haEnableLeaderElection", false);
+    o.leaderElectionLeaseDuration = node.duration("leaderElectionLeaseDuration", DEFAULT_LEADER_ELECTION_LEASE_DURATION);
+    o.leaderElectionRenewDeadline = node.duration("leaderElectionRenewDeadline", DEFAULT_LEADER_ELECTION_RENEW_DEADLINE);
+    o.leaderElectionRetryPeriod = node.duration("leaderElectionRetryPeriod", DEFAULT_LEADER_ELECTION_RETRY_PERIOD);
+    o.drainTimeout = node.durationOrZero("drainTimeout", DEFAULT_DRAIN_TIMEOUT);
+    o.grpcMaxRecvMsgSize = msgSize(node.get("grpcMaxRecvMsgSize"));
+    o.grpcMaxSendMsgSize = msgSize(node.get("grpcMaxSendMsgSize"));
+    SettingsNode tlsMin = node.get("tlsMinVersion");
+    if (!tlsMin.isMissing() && !tlsMin.asString().isEmpty()) {
+      o.tlsMinVersion = exactlyOneOf(tlsMin, TLS_VERSIONS);
+    }
+    SettingsNode suites = node.get("tlsCipherSuites");
+    if (!suites.isMissing()) {
+      o.tlsCipherSuites = cipherSuites(suites.where(),
+          suites.isText() ? List.of(suites.asString().split(",", -1)) : suites.asStrings());
+    }
+    o.enableCertReload = node.bool("enableCertReload", false);
+    o.healthChecking = node.bool("healthChecking", false);
+    o.metricsEndpointAuth = node.has("metricsEndpointAuth") ? node.bool("metricsEndpointAuth", true) : null;
+    o.metricsCertDir = emptyIsNull(node.string("metricsCertDir", null));
+    o.metricsClientCaFile = emptyIsNull(node.string("metricsClientCaFile", null));
+    o.enablePprof = node.bool("enablePprof", DEFAULT_ENABLE_PPROF);
+    o.tracing = node.bool("tracing", DEFAULT_TRACING);
+    o.refreshPrometheusMetricsInterval =
+        node.duration("refreshPrometheusMetricsInterval", DEFAULT_REFRESH_PROMETHEUS_METRICS_INTERVAL);
+    o.disableEndpointSubsetFilter = node.bool("disableEndpointSubsetFilter", false);
+    o.emitEndpointScores = node.bool("emitEndpointScores", false);
+    o.enableGrpcStreamMetrics = node.bool("enableGrpcStreamMetrics", false);
+    o.allowExperimentalPlugins = node.bool("allowExperimentalPlugins", false);
+    SettingsNode scheme = node.get("modelServerMetricsScheme");
+    if (!scheme.isMissing()) {
+      o.modelServerMetricsScheme = exactlyOneOf(scheme, MODEL_SERVER_METRICS_SCHEMES);
+    }
+    o.modelServerMetricsPath = node.string("modelServerMetricsPath", null);
+    o.modelServerMetricsPort = node.has("modelServerMetricsPort")
+        ? node.integer("modelServerMetricsPort", 0, 0, 65535) : null;
+    o.modelServerMetricsHttpsInsecureSkipVerify = node.has("modelServerMetricsHttpsInsecureSkipVerify")
+        ? node.bool("modelServerMetricsHttpsInsecureSkipVerify", true) : null;
     return o;
   }
 
@@ -278,9 +419,7 @@ public final class PickerOptions {
     putIf(j, "endpointsFile", endpointsFile);
     putIf(j, "poolName", poolName);
     putIf(j, "poolNamespace", poolNamespace);
-    if (endpointSelector != null) {
-      j.put("endpointSelector", new JsonObject(new LinkedHashMap<>(endpointSelector)));
-    }
+    putIf(j, "endpointSelector", endpointSelector == null ? null : endpointSelector.toString());
     if (!endpointTargetPorts.isEmpty()) {
       j.put("endpointTargetPorts", new JsonArray(new ArrayList<>(endpointTargetPorts)));
     }
@@ -303,6 +442,34 @@ public final class PickerOptions {
     putIf(j, "gpuProbe", gpuProbe == null ? null : gpuProbe.id());
     putIf(j, "mockGpus", mockGpus);
     putIf(j, "nvmlLibrary", nvmlLibrary);
+    putIf(j, "poolGroup", poolGroup);
+    j.put("haEnableLeaderElection", haEnableLeaderElection);
+    j.put("leaderElectionLeaseDuration", Durations.format(leaderElectionLeaseDuration));
+    j.put("leaderElectionRenewDeadline", Durations.format(leaderElectionRenewDeadline));
+    j.put("leaderElectionRetryPeriod", Durations.format(leaderElectionRetryPeriod));
+    j.put("drainTimeout", drainTimeout.isZero() ? "0" : Durations.format(drainTimeout));
+    putIf(j, "grpcMaxRecvMsgSize", grpcMaxRecvMsgSize == null ? null : ByteSizes.format(grpcMaxRecvMsgSize));
+    putIf(j, "grpcMaxSendMsgSize", grpcMaxSendMsgSize == null ? null : ByteSizes.format(grpcMaxSendMsgSize));
+    putIf(j, "tlsMinVersion", tlsMinVersion);
+    if (!tlsCipherSuites.isEmpty()) {
+      j.put("tlsCipherSuites", new JsonArray(new ArrayList<>(tlsCipherSuites)));
+    }
+    j.put("enableCertReload", enableCertReload);
+    j.put("healthChecking", healthChecking);
+    putIf(j, "metricsEndpointAuth", metricsEndpointAuth);
+    putIf(j, "metricsCertDir", metricsCertDir);
+    putIf(j, "metricsClientCaFile", metricsClientCaFile);
+    j.put("enablePprof", enablePprof);
+    j.put("tracing", tracing);
+    j.put("refreshPrometheusMetricsInterval", Durations.format(refreshPrometheusMetricsInterval));
+    j.put("disableEndpointSubsetFilter", disableEndpointSubsetFilter);
+    j.put("emitEndpointScores", emitEndpointScores);
+    j.put("enableGrpcStreamMetrics", enableGrpcStreamMetrics);
+    j.put("allowExperimentalPlugins", allowExperimentalPlugins);
+    putIf(j, "modelServerMetricsScheme", modelServerMetricsScheme);
+    putIf(j, "modelServerMetricsPath", modelServerMetricsPath);
+    putIf(j, "modelServerMetricsPort", modelServerMetricsPort);
+    putIf(j, "modelServerMetricsHttpsInsecureSkipVerify", modelServerMetricsHttpsInsecureSkipVerify);
     return j;
   }
 
@@ -345,6 +512,26 @@ public final class PickerOptions {
     }
     if (!secureServing && certPath != null) {
       throw new IllegalArgumentException("--cert-path needs --secure-serving=true");
+    }
+    if (metricsClientCaFile != null && metricsCertDir == null) {
+      throw new IllegalArgumentException("--metrics-client-ca-file needs --metrics-cert-dir (client certificates are"
+          + " checked only on a TLS metrics port)");
+    }
+    if (metricsCertDir != null && metricsClientCaFile == null && !isMetricsEndpointAuth()) {
+      throw new IllegalArgumentException("--metrics-cert-dir: TLS without authentication; give --metrics-client-ca-file"
+          + " or --metrics-endpoint-auth=true");
+    }
+    if (haEnableLeaderElection && endpointsFile != null) {
+      throw new IllegalArgumentException("--ha-enable-leader-election: only in Kubernetes mode (the Lease lives in the"
+          + " API server; not with --endpoints-file)");
+    }
+    if (haEnableLeaderElection && kubernetes() == null) {
+      throw new IllegalArgumentException("--ha-enable-leader-election: needs --pool-name or --endpoint-selector (the"
+          + " Lease is named after the pool)");
+    }
+    if (leaderElectionRenewDeadline.compareTo(leaderElectionLeaseDuration) >= 0) {
+      throw new IllegalArgumentException("leaderElectionRenewDeadline: " + Durations.format(leaderElectionRenewDeadline)
+          + " (expected: < leaderElectionLeaseDuration " + Durations.format(leaderElectionLeaseDuration) + ")");
     }
     if (remoteSidecars() && (gpuProbe != null || mockGpus != null || nvmlLibrary != null || customGpuProbe != null)) {
       throw new IllegalArgumentException("--gpu-probe, --mock-gpus, --nvml-library: only with the in-process sidecar"
@@ -390,7 +577,11 @@ public final class PickerOptions {
       if (poolName.isBlank()) {
         throw new IllegalArgumentException("--pool-name: \"" + poolName + "\" (expected: an InferencePool name)");
       }
-      return KubernetesDiscoveryOptions.forPool(namespace, poolName).withResyncPeriod(kubernetesResyncPeriod);
+      KubernetesDiscoveryOptions pool = KubernetesDiscoveryOptions.forPool(namespace, poolName)
+          .withResyncPeriod(kubernetesResyncPeriod);
+      // --pool-group given: that group's InferencePools only (the reference watches only the
+      // group it is given); not given: both versions, v1 winning, as before the flag existed.
+      return poolGroup == null ? pool : pool.withPoolApis(java.util.EnumSet.of(poolApi(poolGroup)));
     }
     if (endpointSelector == null) {
       throw new IllegalArgumentException("--endpoint-target-ports: needs --endpoint-selector");
@@ -581,14 +772,19 @@ public final class PickerOptions {
     return this;
   }
 
-  /** Without CRDs: labels the pods must all carry (null when not used). */
-  public Map<String, String> getEndpointSelector() {
+  /** Without CRDs: what the pods' labels must meet (null when not used). */
+  public LabelSelector getEndpointSelector() {
     return endpointSelector;
   }
 
-  public PickerOptions setEndpointSelector(Map<String, String> endpointSelector) {
-    this.endpointSelector = endpointSelector == null ? null : Map.copyOf(endpointSelector);
+  public PickerOptions setEndpointSelector(LabelSelector endpointSelector) {
+    this.endpointSelector = endpointSelector;
     return this;
+  }
+
+  /** Without CRDs: labels the pods must all carry. */
+  public PickerOptions setEndpointSelector(Map<String, String> labels) {
+    return setEndpointSelector(labels == null ? null : LabelSelector.of(labels));
   }
 
   public List<Integer> getEndpointTargetPorts() {
@@ -784,6 +980,295 @@ public final class PickerOptions {
     return this;
   }
 
+  /** {@code --pool-group}: the InferencePool API group; {@value #DEFAULT_POOL_GROUP} unless set. */
+  public String getPoolGroup() {
+    return poolGroup != null ? poolGroup : DEFAULT_POOL_GROUP;
+  }
+
+  /** Watch only this group's InferencePools (null: both versions, v1 winning). */
+  public PickerOptions setPoolGroup(String poolGroup) {
+    this.poolGroup = poolGroup == null ? null : poolGroup("poolGroup", poolGroup);
+    return this;
+  }
+
+  /** Kubernetes Lease leader election: readiness only on the leader ({@code --ha-enable-leader-election}). */
+  public boolean isHaEnableLeaderElection() {
+    return haEnableLeaderElection;
+  }
+
+  public PickerOptions setHaEnableLeaderElection(boolean haEnableLeaderElection) {
+    this.haEnableLeaderElection = haEnableLeaderElection;
+    return this;
+  }
+
+  public Duration getLeaderElectionLeaseDuration() {
+    return leaderElectionLeaseDuration;
+  }
+
+  public PickerOptions setLeaderElectionLeaseDuration(Duration d) {
+    this.leaderElectionLeaseDuration = positive("leaderElectionLeaseDuration", d);
+    return this;
+  }
+
+  public Duration getLeaderElectionRenewDeadline() {
+    return leaderElectionRenewDeadline;
+  }
+
+  public PickerOptions setLeaderElectionRenewDeadline(Duration d) {
+    this.leaderElectionRenewDeadline = positive("leaderElectionRenewDeadline", d);
+    return this;
+  }
+
+  public Duration getLeaderElectionRetryPeriod() {
+    return leaderElectionRetryPeriod;
+  }
+
+  public PickerOptions setLeaderElectionRetryPeriod(Duration d) {
+    this.leaderElectionRetryPeriod = positive("leaderElectionRetryPeriod", d);
+    return this;
+  }
+
+  /** After SIGTERM: health NOT_SERVING, ext_proc keeps serving this long, then open streams finish; 0 to stop at once. */
+  public Duration getDrainTimeout() {
+    return drainTimeout;
+  }
+
+  public PickerOptions setDrainTimeout(Duration drainTimeout) {
+    if (drainTimeout == null || drainTimeout.isNegative()) {
+      throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
+    }
+    this.drainTimeout = drainTimeout;
+    return this;
+  }
+
+  /**
+   * The largest gRPC message the ext_proc server takes ({@code --grpc-max-recv-msg-size}); null
+   * when not given: then {@code maxBodyBytes} + 1 MiB, since Envoy sends a buffered body in one
+   * message (gRPC's 4 MiB default, the reference's, would refuse larger bodies).
+   */
+  public Integer getGrpcMaxRecvMsgSize() {
+    return grpcMaxRecvMsgSize;
+  }
+
+  public PickerOptions setGrpcMaxRecvMsgSize(Integer bytes) {
+    this.grpcMaxRecvMsgSize = bytes == null ? null : OptionChecks.atLeast("grpcMaxRecvMsgSize", bytes, 1);
+    return this;
+  }
+
+  /**
+   * {@code --grpc-max-send-msg-size}: accepted and kept; null when not given. The picker's
+   * messages are bounded already (headers and a body rewrite within {@code maxBodyBytes}).
+   */
+  public Integer getGrpcMaxSendMsgSize() {
+    return grpcMaxSendMsgSize;
+  }
+
+  public PickerOptions setGrpcMaxSendMsgSize(Integer bytes) {
+    this.grpcMaxSendMsgSize = bytes == null ? null : OptionChecks.atLeast("grpcMaxSendMsgSize", bytes, 1);
+    return this;
+  }
+
+  /** The lowest TLS version of the ext_proc port, Go's name ({@code VersionTLS13}); null for TLS 1.2. */
+  public String getTlsMinVersion() {
+    return tlsMinVersion;
+  }
+
+  public PickerOptions setTlsMinVersion(String version) {
+    if (version != null && !TLS_VERSIONS.contains(version)) {
+      throw new IllegalArgumentException("tlsMinVersion: \"" + version + "\" (expected: one of "
+          + String.join(", ", TLS_VERSIONS) + ")");
+    }
+    this.tlsMinVersion = version;
+    return this;
+  }
+
+  /** The TLS 1.2 cipher suites of the ext_proc port (empty: the JDK's defaults). */
+  public List<String> getTlsCipherSuites() {
+    return tlsCipherSuites;
+  }
+
+  public PickerOptions setTlsCipherSuites(List<String> suites) {
+    this.tlsCipherSuites = cipherSuites("tlsCipherSuites", suites);
+    return this;
+  }
+
+  /** Reload {@code certPath}'s files when they change ({@code --enable-cert-reload}). */
+  public boolean isEnableCertReload() {
+    return enableCertReload;
+  }
+
+  public PickerOptions setEnableCertReload(boolean enableCertReload) {
+    this.enableCertReload = enableCertReload;
+    return this;
+  }
+
+  /** Also answer gRPC health on the ext_proc port, statically SERVING ({@code --health-checking}). */
+  public boolean isHealthChecking() {
+    return healthChecking;
+  }
+
+  public PickerOptions setHealthChecking(boolean healthChecking) {
+    this.healthChecking = healthChecking;
+    return this;
+  }
+
+  /**
+   * Whether {@code /metrics} and {@code /v1/endpoints} demand a bearer token that the API server
+   * accepts (TokenReview) and allows {@code get} on the path (SubjectAccessReview): as set, else
+   * true in Kubernetes mode (the reference's default) and false otherwise (there is no API server
+   * to ask).
+   */
+  public boolean isMetricsEndpointAuth() {
+    return metricsEndpointAuth != null ? metricsEndpointAuth
+        : endpointsFile == null && (poolName != null || endpointSelector != null);
+  }
+
+  /** The value given; null when not given (then {@link #isMetricsEndpointAuth} decides by mode). */
+  public Boolean getMetricsEndpointAuth() {
+    return metricsEndpointAuth;
+  }
+
+  public PickerOptions setMetricsEndpointAuth(Boolean metricsEndpointAuth) {
+    this.metricsEndpointAuth = metricsEndpointAuth;
+    return this;
+  }
+
+  /** A directory with {@code tls.crt} and {@code tls.key}: HTTPS on the metrics port; null for HTTP. */
+  public String getMetricsCertDir() {
+    return metricsCertDir;
+  }
+
+  public PickerOptions setMetricsCertDir(String metricsCertDir) {
+    this.metricsCertDir = emptyIsNull(metricsCertDir);
+    return this;
+  }
+
+  /** A PEM CA bundle: the metrics port demands client certificates signed by it; null for none. */
+  public String getMetricsClientCaFile() {
+    return metricsClientCaFile;
+  }
+
+  public PickerOptions setMetricsClientCaFile(String metricsClientCaFile) {
+    this.metricsClientCaFile = emptyIsNull(metricsClientCaFile);
+    return this;
+  }
+
+  /** {@code --enable-pprof}: accepted; nothing is served (the JVM's diagnostics are jcmd and JFR). */
+  public boolean isEnablePprof() {
+    return enablePprof;
+  }
+
+  public PickerOptions setEnablePprof(boolean enablePprof) {
+    this.enablePprof = enablePprof;
+    return this;
+  }
+
+  /** OpenTelemetry tracing ({@code --tracing}, default {@value #DEFAULT_TRACING}). */
+  public boolean isTracing() {
+    return tracing;
+  }
+
+  public PickerOptions setTracing(boolean tracing) {
+    this.tracing = tracing;
+    return this;
+  }
+
+  /** The period of the pool gauges ({@code --refresh-prometheus-metrics-interval}). */
+  public Duration getRefreshPrometheusMetricsInterval() {
+    return refreshPrometheusMetricsInterval;
+  }
+
+  public PickerOptions setRefreshPrometheusMetricsInterval(Duration interval) {
+    this.refreshPrometheusMetricsInterval = positive("refreshPrometheusMetricsInterval", interval);
+    return this;
+  }
+
+  /** Ignore Envoy's endpoint subset hint ({@code --disable-endpoint-subset-filter}). */
+  public boolean isDisableEndpointSubsetFilter() {
+    return disableEndpointSubsetFilter;
+  }
+
+  public PickerOptions setDisableEndpointSubsetFilter(boolean disable) {
+    this.disableEndpointSubsetFilter = disable;
+    return this;
+  }
+
+  /** Put each endpoint's scores in the response's dynamic metadata ({@code --emit-endpoint-scores}). */
+  public boolean isEmitEndpointScores() {
+    return emitEndpointScores;
+  }
+
+  public PickerOptions setEmitEndpointScores(boolean emitEndpointScores) {
+    this.emitEndpointScores = emitEndpointScores;
+    return this;
+  }
+
+  /** The ext_proc stream metrics ({@code --enable-grpc-stream-metrics}). */
+  public boolean isEnableGrpcStreamMetrics() {
+    return enableGrpcStreamMetrics;
+  }
+
+  public PickerOptions setEnableGrpcStreamMetrics(boolean enable) {
+    this.enableGrpcStreamMetrics = enable;
+    return this;
+  }
+
+  /** Permit plugins of alpha stability in the config ({@code --allow-experimental-plugins}). */
+  public boolean isAllowExperimentalPlugins() {
+    return allowExperimentalPlugins;
+  }
+
+  public PickerOptions setAllowExperimentalPlugins(boolean allow) {
+    this.allowExperimentalPlugins = allow;
+    return this;
+  }
+
+  /**
+   * Deprecated in GIE v1.5 ({@code --model-server-metrics-scheme}): when given, the default of
+   * {@code metrics-data-source}'s {@code scheme}; null when not given.
+   */
+  public String getModelServerMetricsScheme() {
+    return modelServerMetricsScheme;
+  }
+
+  public PickerOptions setModelServerMetricsScheme(String scheme) {
+    if (scheme != null && !MODEL_SERVER_METRICS_SCHEMES.contains(scheme)) {
+      throw new IllegalArgumentException("modelServerMetricsScheme: \"" + scheme + "\" (expected: one of http, https)");
+    }
+    this.modelServerMetricsScheme = scheme;
+    return this;
+  }
+
+  /** Deprecated ({@code --model-server-metrics-path}): the default of {@code metrics-data-source}'s path; null when not given. */
+  public String getModelServerMetricsPath() {
+    return modelServerMetricsPath;
+  }
+
+  public PickerOptions setModelServerMetricsPath(String path) {
+    this.modelServerMetricsPath = path;
+    return this;
+  }
+
+  /** Deprecated ({@code --model-server-metrics-port}): 0 for the target port; null when not given. */
+  public Integer getModelServerMetricsPort() {
+    return modelServerMetricsPort;
+  }
+
+  public PickerOptions setModelServerMetricsPort(Integer port) {
+    this.modelServerMetricsPort = port == null ? null : port("modelServerMetricsPort", port);
+    return this;
+  }
+
+  /** Deprecated ({@code --model-server-metrics-https-insecure-skip-verify}); null when not given. */
+  public Boolean getModelServerMetricsHttpsInsecureSkipVerify() {
+    return modelServerMetricsHttpsInsecureSkipVerify;
+  }
+
+  public PickerOptions setModelServerMetricsHttpsInsecureSkipVerify(Boolean skip) {
+    this.modelServerMetricsHttpsInsecureSkipVerify = skip;
+    return this;
+  }
+
   /**
    * The namespace used when {@code poolNamespace} is not set (not part of the JSON form; {@code
    * picker.jar} sets env {@code NAMESPACE}, which the Kubernetes downward API fills in).
@@ -794,6 +1279,20 @@ public final class PickerOptions {
 
   public PickerOptions setNamespaceFallback(String namespace) {
     this.namespaceFallback = namespace;
+    return this;
+  }
+
+  /**
+   * This pod's name (not part of the JSON form; {@code picker.jar} sets env {@code POD_NAME}, from
+   * the downward API): the leader election identity, and in selector mode the Deployment that
+   * names the Lease. Null when unknown (the host name is used).
+   */
+  public String getPodName() {
+    return podName;
+  }
+
+  public PickerOptions setPodName(String podName) {
+    this.podName = podName;
     return this;
   }
 
@@ -846,25 +1345,81 @@ public final class PickerOptions {
 
   // ---------------------------------------------------------------- helpers
 
-  /** {@code k=v,k2=v2} (spaces around items allowed). */
-  static Map<String, String> labels(String what, String text) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String item : text.split(",", -1)) {
-      String kv = item.trim();
-      int eq = kv.indexOf('=');
-      if (eq <= 0 || kv.indexOf('=', eq + 1) >= 0 || kv.substring(0, eq).isBlank()) {
-        throw new SettingsException(what + ": \"" + text + "\": item \"" + kv
-            + "\" (expected: key=value pairs separated by commas, e.g. app=vllm,tier=gpu)");
-      }
-      String key = kv.substring(0, eq).trim();
-      if (out.put(key, kv.substring(eq + 1).trim()) != null) {
-        throw new SettingsException(what + ": \"" + text + "\": key \"" + key + "\" given twice");
-      }
+  /** A Kubernetes label selector in text form ({@link LabelSelector}). */
+  static LabelSelector selector(String what, String text) {
+    try {
+      return LabelSelector.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(what + ": " + e.getMessage()
+          + (e.getMessage().contains("(expected") ? "" : " (expected: " + LabelSelector.EXPECTED + ")"), e);
     }
-    return out;
   }
 
-  /** {@code 8000,8001}: 1 to 8 distinct ports. */
+  /** The InferencePool version of {@code --pool-group}. */
+  private static PoolApi poolApi(String group) {
+    for (PoolApi api : PoolApi.values()) {
+      if (api.group().equals(group)) {
+        return api;
+      }
+    }
+    throw new IllegalStateException(group); // checked by poolGroup()
+  }
+
+  private static String poolGroup(String what, String group) {
+    List<String> known = java.util.Arrays.stream(PoolApi.values()).map(PoolApi::group).toList();
+    if (!known.contains(group)) {
+      throw new SettingsException(what + ": \"" + group + "\" (expected: " + String.join(" or ", known) + ")");
+    }
+    return group;
+  }
+
+  /** A message size as a Kubernetes quantity ({@code 10MiB}, {@code 25MB}); empty text for gRPC's default. */
+  private static Integer msgSize(SettingsNode n) {
+    if (n.isMissing() || n.isText() && n.asString().isBlank()) {
+      return null;
+    }
+    long v;
+    try {
+      v = n.isText() ? ByteSizes.parseQuantity(n.asString()) : n.asLong(0, Integer.MAX_VALUE);
+    } catch (IllegalArgumentException e) {
+      throw n.fail(n.describe() + " (expected: " + ByteSizes.EXPECTED_QUANTITY + ")");
+    }
+    if (v < 1 || v > Integer.MAX_VALUE) {
+      throw n.fail(n.describe() + " (expected: 1 byte to " + ByteSizes.format(Integer.MAX_VALUE) + ")");
+    }
+    return (int) v;
+  }
+
+  /** One of {@code allowed}, exactly as written there (Go compares these case-sensitively). */
+  private static String exactlyOneOf(SettingsNode n, List<String> allowed) {
+    String v = n.asString();
+    if (!allowed.contains(v)) {
+      throw n.fail(n.describe() + " (expected: one of " + String.join(", ", allowed) + ")");
+    }
+    return v;
+  }
+
+  private static List<String> cipherSuites(String what, List<String> names) {
+    List<String> out = new ArrayList<>();
+    for (String raw : names) {
+      String name = raw.trim();
+      if (name.isEmpty()) {
+        continue; // the router skips blanks
+      }
+      if (!TLS_CIPHER_SUITES.contains(name)) {
+        throw new SettingsException(what + ": unknown cipher suite \"" + name + "\" (expected: Go's names, e.g."
+            + " TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
+      }
+      out.add(name);
+    }
+    return List.copyOf(out);
+  }
+
+  private static String emptyIsNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  /** {@code 8000,8001}: 1 to 8 ports; one given twice counts once, as in the reference. */
   static List<Integer> ports(String what, String text) {
     List<Integer> out = new ArrayList<>();
     String[] items = text.split(",", -1);
@@ -880,10 +1435,9 @@ public final class PickerOptions {
         throw new SettingsException(what + ": \"" + text + "\": item " + (i + 1) + " \"" + item
             + "\" (expected: a port in [1, 65535])");
       }
-      if (out.contains(port)) {
-        throw new SettingsException(what + ": \"" + text + "\": port " + port + " given twice");
+      if (!out.contains(port)) {
+        out.add(port);
       }
-      out.add(port);
     }
     if (out.size() > InferencePoolSpec.MAX_TARGET_PORTS) {
       throw new SettingsException(what + ": " + out.size() + " ports (expected: 1 to "

@@ -34,6 +34,7 @@ import dev.loadfuse.picker.plugins.scorer.prefix.PrefixPickSharing;
 import dev.loadfuse.picker.tls.CertificateFiles;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.picker.tls.SelfSignedCertificate;
+import dev.loadfuse.picker.tls.TlsSettings;
 import dev.loadfuse.sidecar.api.BusCodecs;
 import dev.loadfuse.sidecar.embedded.EmbeddedSidecar;
 import dev.loadfuse.sidecar.embedded.EmbeddedSidecarOptions;
@@ -51,6 +52,10 @@ import io.vertx.core.net.ServerSSLOptions;
 import dev.loadfuse.picker.health.HealthService;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
+import dev.loadfuse.picker.health.HealthState;
+import dev.loadfuse.picker.http.MetricsAuth;
+import dev.loadfuse.picker.kubernetes.LeaderElection;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.grpc.server.GrpcServer;
 import java.time.InstantSource;
 import java.nio.file.Path;
@@ -90,6 +95,10 @@ public final class PickerServer implements AutoCloseable {
   private boolean ownsKubernetesClient;
   private RoutingObjectsWatcher routingWatcher;
   private long certTimer = -1;
+  private long metricsCertTimer = -1;
+  private final HealthState health;
+  private LeaderElection leaderElection;
+  private volatile KubernetesEndpointDiscovery poolDiscovery;
   /** Flow control's settings, null when its feature gate is off. */
   private final FlowControlSettings flowSettings;
   private FlowController flowController;
@@ -108,6 +117,7 @@ public final class PickerServer implements AutoCloseable {
     this.routing = new RoutingTable(settings.loadRouting());
     metrics.modelLabels().known(model -> routing.current().names(model));
     this.kubernetesClient = kubernetesClient;
+    this.health = new HealthState(this::synced, settings.isHaEnableLeaderElection());
     this.flowSettings = FlowControlSettings.of(config, System::getenv);
   }
 
@@ -189,6 +199,7 @@ public final class PickerServer implements AutoCloseable {
         .compose(v -> startExtProc())
         .compose(v -> startHealth())
         .compose(v -> startHttp())
+        .compose(v -> startLeaderElection())
         .mapEmpty();
   }
 
@@ -214,7 +225,8 @@ public final class PickerServer implements AutoCloseable {
     if (settings.getEndpointsFile() != null) {
       discovery = new FileEndpointDiscovery(Path.of(settings.getEndpointsFile()));
     } else if (kubernetes != null) {
-      discovery = new KubernetesEndpointDiscovery(kubernetesClient(), kubernetes);
+      poolDiscovery = new KubernetesEndpointDiscovery(kubernetesClient(), kubernetes);
+      discovery = poolDiscovery;
     } else {
       return Future.succeededFuture();
     }
@@ -285,7 +297,13 @@ public final class PickerServer implements AutoCloseable {
         settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate,
         InstantSource.system(), limits);
     extProc = ctx;
-    Handler<HttpServerRequest> handler = ExtProcService.handler(vertx, ctx);
+    long maxMessage = settings.getGrpcMaxRecvMsgSize() == null ? ExtProcService.maxMessageBytes(ctx)
+        : settings.getGrpcMaxRecvMsgSize();
+    Handler<HttpServerRequest> handler = ExtProcService.handler(vertx, ctx, maxMessage, grpc -> {
+      if (settings.isHealthChecking()) {
+        HealthService.addStatic(grpc);
+      }
+    });
     ConnectionLimit connections = new ConnectionLimit(limits.getMaxConnections());
     // Each request holds its ext_proc stream until its response has gone through, and Envoy sends
     // a worker's requests over one HTTP/2 connection: Vert.x's default of 100 concurrent streams
@@ -302,8 +320,9 @@ public final class PickerServer implements AutoCloseable {
         keyCert = SelfSignedCertificate.generate().keyCertOptions();
       }
       options.setSsl(true).setUseAlpn(true).setKeyCertOptions(keyCert);
+      TlsSettings.apply(options, settings.getTlsMinVersion(), settings.getTlsCipherSuites());
     }
-    CertificateFiles reload = certFiles;
+    CertificateFiles reload = settings.isEnableCertReload() ? certFiles : null;
     // Several servers on one port spread connections over event loops; Vert.x shares a random port
     // between servers that ask for the same negative port.
     int port = settings.getGrpcPort() == 0 ? -1 : settings.getGrpcPort();
@@ -346,7 +365,7 @@ public final class PickerServer implements AutoCloseable {
   }
 
   private Future<Void> startHealth() {
-    GrpcServer grpc = HealthService.server(vertx, datastore::ready);
+    GrpcServer grpc = HealthService.server(vertx, health);
     return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getBindAddress()).setPort(settings.getGrpcHealthPort()))
         .requestHandler(grpc).listen().map(s -> {
           healthServer = s;
@@ -356,12 +375,92 @@ public final class PickerServer implements AutoCloseable {
 
   private Future<Void> startHttp() {
     // HTTP/1.1 only: scrapers speak it, and an h2c upgrade of a large /metrics page is not worth it.
-    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getBindAddress()).setPort(settings.getMetricsPort())
-            .setHttp2ClearTextEnabled(false))
-        .requestHandler(PickerHttp.router(vertx, datastore, metrics)).listen().map(s -> {
+    HttpServerOptions options = new HttpServerOptions().setHost(settings.getBindAddress()).setPort(settings.getMetricsPort())
+        .setHttp2ClearTextEnabled(false);
+    CertificateFiles certFiles = null;
+    if (settings.getMetricsCertDir() != null) {
+      try {
+        certFiles = new CertificateFiles(Path.of(settings.getMetricsCertDir()), "--metrics-cert-dir");
+        options.setSsl(true).setKeyCertOptions(certFiles.read());
+        if (settings.getMetricsClientCaFile() != null) {
+          options.setClientAuth(ClientAuth.REQUIRED).setTrustOptions(TlsSettings.clientCa(settings.getMetricsClientCaFile()));
+        }
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    }
+    MetricsAuth auth = settings.isMetricsEndpointAuth() ? new MetricsAuth(vertx, kubernetesClient()) : null;
+    CertificateFiles reload = certFiles;
+    return vertx.createHttpServer(options)
+        .requestHandler(PickerHttp.router(vertx, datastore, metrics, auth)).listen().map(s -> {
           httpServer = s;
+          if (reload != null) {
+            // As the reference's certificate watcher: a rotated Secret is served without a restart.
+            metricsCertTimer = vertx.setPeriodic(settings.getCertReloadInterval().toMillis(), id -> {
+              PemKeyCertOptions changed = reload.changed();
+              if (changed != null) {
+                s.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(changed));
+              }
+            });
+          }
           return null;
         });
+  }
+
+  /** {@code --ha-enable-leader-election}: run for the pool's Lease; readiness follows leadership. */
+  private Future<Void> startLeaderElection() {
+    if (!settings.isHaEnableLeaderElection()) {
+      return Future.succeededFuture();
+    }
+    String podName = settings.getPodName();
+    String namespace = kubernetes.namespace();
+    String lease = LeaderElection.leaseName(namespace, kubernetes.poolRef().name(), podName,
+        kubernetes.scope() == KubernetesDiscoveryOptions.Scope.SELECTOR);
+    leaderElection = new LeaderElection(kubernetesClient(), namespace, lease, LeaderElection.identity(podName),
+        settings.getLeaderElectionLeaseDuration(), settings.getLeaderElectionRenewDeadline(),
+        settings.getLeaderElectionRetryPeriod(), health::setLeader);
+    leaderElection.start();
+    return Future.succeededFuture();
+  }
+
+  /**
+   * The llm-d router's graceful shutdown ({@code --drain-timeout}): health answers NOT_SERVING at
+   * once (so that Kubernetes and Envoy move traffic away) and the Lease is released; ext_proc keeps
+   * serving, new streams included, for {@code timeout}; then the ext_proc servers stop taking
+   * streams and the open ones get up to {@code timeout} more to finish. Zero: the servers close at once.
+   */
+  public Future<Void> drain(java.time.Duration timeout) {
+    health.startDraining();
+    if (leaderElection != null) {
+      leaderElection.close();
+    }
+    if (timeout.isZero()) {
+      return Future.succeededFuture();
+    }
+    LOG.info("draining: health NOT_SERVING, ext_proc serving for " + timeout.toMillis() + " ms more");
+    io.vertx.core.Promise<Void> window = io.vertx.core.Promise.promise();
+    vertx.setTimer(timeout.toMillis(), id -> window.complete());
+    return window.future().compose(v -> {
+      List<Future<?>> closing = new ArrayList<>();
+      for (HttpServer s : extProcServers) {
+        closing.add(s.shutdown(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+      }
+      return Future.join(closing).<Void>mapEmpty();
+    }).otherwiseEmpty();
+  }
+
+  /**
+   * The reference's "synced": the endpoint source has spoken (an endpoint set, even empty) and, for
+   * an InferencePool, the pool exists. Pods ready or not do not matter.
+   */
+  private boolean synced() {
+    KubernetesEndpointDiscovery d = poolDiscovery;
+    return datastore.synced() && (d == null || d.poolPresent());
+  }
+
+  /** What the health port answers from (leadership, drain). */
+  public HealthState health() {
+    return health;
   }
 
   public int grpcPort() {
@@ -418,6 +517,12 @@ public final class PickerServer implements AutoCloseable {
   public Future<Void> stop() {
     if (certTimer >= 0) {
       vertx.cancelTimer(certTimer);
+    }
+    if (metricsCertTimer >= 0) {
+      vertx.cancelTimer(metricsCertTimer);
+    }
+    if (leaderElection != null) {
+      leaderElection.close();
     }
     if (flowTimer >= 0) {
       vertx.cancelTimer(flowTimer);

@@ -24,12 +24,19 @@ public final class CertificateFiles {
 
   private final Path cert;
   private final Path key;
+  private final String flag;
   private byte[] certBytes;
   private byte[] keyBytes;
 
   public CertificateFiles(Path dir) {
+    this(dir, "--cert-path");
+  }
+
+  /** The files of {@code dir}, named by {@code flag} in messages ({@code --metrics-cert-dir}). */
+  public CertificateFiles(Path dir, String flag) {
     this.cert = dir.resolve(CERT_FILE);
     this.key = dir.resolve(KEY_FILE);
+    this.flag = flag;
   }
 
   /**
@@ -65,11 +72,11 @@ public final class CertificateFiles {
     return options();
   }
 
-  private static byte[] readFile(Path p, String what) {
+  private byte[] readFile(Path p, String what) {
     try {
       return bounded(p, what);
     } catch (SettingsException e) {
-      throw new IllegalArgumentException("--cert-path: " + e.getMessage(), e);
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
     }
   }
 

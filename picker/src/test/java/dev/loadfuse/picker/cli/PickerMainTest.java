@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import dev.loadfuse.discovery.kubernetes.LabelSelector;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -45,14 +46,14 @@ class PickerMainTest {
             "picker: --pool-name and --endpoint-selector: give one"),
         Arguments.of(new String[] {"--endpoint-selector", "app=vllm"}, "picker: --endpoint-selector: needs --endpoint-target-ports"),
         Arguments.of(new String[] {"--endpoint-target-ports", "8000"}, "picker: --endpoint-target-ports: needs --endpoint-selector"),
-        Arguments.of(new String[] {"--endpoint-selector", "app", "--endpoint-target-ports", "8000"},
-            "picker: --endpoint-selector: \"app\": item \"app\" (expected: key=value pairs separated by commas, e.g. app=vllm,tier=gpu)"),
-        Arguments.of(new String[] {"--endpoint-selector", "app=a,app=b", "--endpoint-target-ports", "8000"},
-            "picker: --endpoint-selector: \"app=a,app=b\": key \"app\" given twice"),
+        Arguments.of(new String[] {"--endpoint-selector", "app in (a", "--endpoint-target-ports", "8000"},
+            "picker: --endpoint-selector: \"app in (a\": after \"app in (\": missing \")\" (expected: " + LabelSelector.EXPECTED + ")"),
+        Arguments.of(new String[] {"--endpoint-selector", "app=a,", "--endpoint-target-ports", "8000"},
+            "picker: --endpoint-selector: \"app=a,\": missing a label key at the end (expected: " + LabelSelector.EXPECTED + ")"),
         Arguments.of(new String[] {"--endpoint-selector", "app=a", "--endpoint-target-ports", "8000,x"},
             "picker: --endpoint-target-ports: \"8000,x\": item 2 \"x\" (expected: a port in [1, 65535])"),
-        Arguments.of(new String[] {"--endpoint-selector", "app=a", "--endpoint-target-ports", "8000,8000"},
-            "picker: --endpoint-target-ports: \"8000,8000\": port 8000 given twice"),
+        Arguments.of(new String[] {"--endpoint-selector", "app=a", "--endpoint-target-ports", "8000,0"},
+            "picker: --endpoint-target-ports: \"8000,0\": item 2 \"0\" (expected: a port in [1, 65535])"),
         Arguments.of(new String[] {"--endpoint-selector", "app=a", "--endpoint-target-ports", "1,2,3,4,5,6,7,8,9"},
             "picker: --endpoint-target-ports: 9 ports (expected: 1 to 8)"),
         Arguments.of(new String[] {"--pool-namespace", "llm"}, "picker: --pool-namespace: needs --pool-name or --endpoint-selector"),

@@ -189,7 +189,9 @@ class KubernetesModeTest {
 
     api.deletePod(NS, "vllm-1");
     awaitCandidates();
-    assertThat(health()).isEqualTo(ServingStatus.NOT_SERVING);
+    // As the reference: the pool is known, so the health port stays SERVING with no pods (a
+    // liveness probe must not restart the picker while model servers start).
+    assertThat(health()).isEqualTo(ServingStatus.SERVING);
   }
 
   @Test
@@ -218,6 +220,13 @@ class KubernetesModeTest {
 
     api.delete(POOLS_V1, NS, "dp");
     awaitCandidates();
+    Await.until("NOT_SERVING once the pool is gone", () -> {
+      try {
+        return health() == ServingStatus.NOT_SERVING;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   @Test

@@ -42,23 +42,27 @@ class HealthAndTlsTest {
   }
 
   @Test
-  void health_servesOnceEndpointsAreKnown(@TempDir Path dir) throws Exception {
+  void health_anyServiceName_servesOnceTheEndpointSourceHasSpoken_asTheReference(@TempDir Path dir) throws Exception {
     try (PickerFixture p = PickerFixture.start(dir, PickerFixture.entry("a", "127.0.0.1", 1))) {
-      assertThat(check(p.server.grpcHealthPort(), "")).isEqualTo(ServingStatus.SERVING);
-      assertThat(check(p.server.grpcHealthPort(), "envoy.service.ext_proc.v3.ExternalProcessor")).isEqualTo(ServingStatus.SERVING);
+      for (String service : new String[] {"", "envoy.service.ext_proc.v3.ExternalProcessor", "inference-extension",
+          "liveness", "readiness", "nope"}) {
+        assertThat(check(p.server.grpcHealthPort(), service)).as(service).isEqualTo(ServingStatus.SERVING);
+      }
       assertThat(p.get("/readyz")).isEqualTo("ready\n");
     }
+    // An empty pool is synced too (the reference: the pool is known, pods or not): a liveness probe
+    // must not restart a picker whose model servers are still starting.
     Path empty = Files.createDirectories(dir.resolve("empty"));
     try (PickerFixture p = PickerFixture.start(empty, "")) {
-      assertThat(check(p.server.grpcHealthPort(), "envoy.service.ext_proc.v3.ExternalProcessor")).isEqualTo(ServingStatus.NOT_SERVING);
-      assertThat(check(p.server.grpcHealthPort(), "")).isEqualTo(ServingStatus.NOT_SERVING);
+      assertThat(check(p.server.grpcHealthPort(), "inference-extension")).isEqualTo(ServingStatus.SERVING);
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", p.server.grpcHealthPort()).usePlaintext().build();
       try {
         var watch = HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
             .watch(HealthCheckRequest.newBuilder().setService("").build());
-        assertThat(watch.next().getStatus()).isEqualTo(ServingStatus.NOT_SERVING);
-        assertThatThrownBy(() -> HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.newBuilder().setService("nope").build()))
-            .hasMessageContaining("NOT_FOUND");
+        assertThat(watch.next().getStatus()).isEqualTo(ServingStatus.SERVING);
+        p.server.health().startDraining();
+        assertThat(watch.next().getStatus()).as("draining").isEqualTo(ServingStatus.NOT_SERVING);
+        assertThat(check(p.server.grpcHealthPort(), "inference-extension")).isEqualTo(ServingStatus.NOT_SERVING);
       } finally {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
@@ -90,7 +94,7 @@ class HealthAndTlsTest {
     SelfSignedCertificate first = SelfSignedCertificate.generate();
     write(certs, first);
     try (PickerFixture p = PickerFixture.start(dir, PickerFixture.entry("a", "127.0.0.1", 1), null, null,
-        s -> s.setSecureServing(true).setCertPath(certs.toString()).setCertReloadInterval(Duration.ofMillis(50)))) {
+        s -> s.setSecureServing(true).setCertPath(certs.toString()).setEnableCertReload(true).setCertReloadInterval(Duration.ofMillis(50)))) {
       int port = p.server.grpcPort();
       assertThat(presentedCertificate(port)).isEqualTo(parse(first));
       SelfSignedCertificate second = SelfSignedCertificate.generate();

@@ -8,6 +8,7 @@ import dev.loadfuse.nvml.GpuProbeKind;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
+import dev.loadfuse.discovery.kubernetes.LabelSelector;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -64,10 +65,10 @@ class PickerOptionsTest {
       {"maxBodyBytes": "lots"}              => maxBodyBytes: "lots" (expected: a byte count such as 16777216 or 16Mi)
       {"kubernetesResyncPeriod": "500ms"}   => kubernetesResyncPeriod: 500ms (expected: >= 1s)
       {"endpointTargetPorts": [0]}          => endpointTargetPorts[0]: 0 (expected: [1, 65535])
-      {"endpointSelector": "app"}           => endpointSelector: "app": item "app" (expected: key=value pairs separated by commas, e.g. app=vllm,tier=gpu)
+      {"endpointSelector": "app in"}        => endpointSelector: "app in": after "app in": missing "(" (expected: a label selector: key=value, key!=value, key in (a,b), key notin (a,b), key or !key, separated by commas)
       {"gpuProbe": "cuda"}                  => gpuProbe: "cuda" (expected: one of auto, nvml, mock, none, nvml-or-mock)
       {"extProcServers": -1}                => extProcServers: -1 (expected: [0, 1024])
-      {"grcpPort": 1}                       => unknown key "grcpPort" (known: grpcPort, grpcHealthPort, metricsPort, configFile, configText, objectsFile, endpointsFile, poolName, poolNamespace, endpointSelector, endpointTargetPorts, kubernetesResyncPeriod, cluster, clusterMembers, clusterService, clusterHost, clusterPort, clusterBusPort, clusterSecretFile, clusterInsecure, refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath, certReloadInterval, maxBodyBytes, extProcServers, gpuProbe, mockGpus, nvmlLibrary, bindAddress, routeToAnnouncedEndpoints, maxConnections, maxStreamsPerConnection, maxOpenStreams, requestIdleTimeout, requestTimeout, maxBufferedBytes)
+      {"grcpPort": 1}                       => unknown key "grcpPort" (known: grpcPort, grpcHealthPort, metricsPort, configFile, configText, objectsFile, endpointsFile, poolName, poolNamespace, endpointSelector, endpointTargetPorts, kubernetesResyncPeriod, cluster, clusterMembers, clusterService, clusterHost, clusterPort, clusterBusPort, clusterSecretFile, clusterInsecure, refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath, certReloadInterval, maxBodyBytes, extProcServers, gpuProbe, mockGpus, nvmlLibrary, poolGroup, haEnableLeaderElection, leaderElectionLeaseDuration, leaderElectionRenewDeadline, leaderElectionRetryPeriod, drainTimeout, grpcMaxRecvMsgSize, grpcMaxSendMsgSize, tlsMinVersion, tlsCipherSuites, enableCertReload, healthChecking, metricsEndpointAuth, metricsCertDir, metricsClientCaFile, enablePprof, tracing, refreshPrometheusMetricsInterval, disableEndpointSubsetFilter, emitEndpointScores, enableGrpcStreamMetrics, allowExperimentalPlugins, modelServerMetricsScheme, modelServerMetricsPath, modelServerMetricsPort, modelServerMetricsHttpsInsecureSkipVerify, bindAddress, routeToAnnouncedEndpoints, maxConnections, maxStreamsPerConnection, maxOpenStreams, requestIdleTimeout, requestTimeout, maxBufferedBytes)
       {"maxOpenStreams": 0}                 => maxOpenStreams: 0 (expected: >= 1)
       {"requestIdleTimeout": "0s"}          => requestIdleTimeout: "0s" (expected: > 0)
       {"maxBufferedBytes": "-1"}            => maxBufferedBytes: "-1" (expected: a byte count such as 16777216 or 16Mi)
@@ -122,7 +123,16 @@ class PickerOptionsTest {
          "refreshMetricsInterval": "20ms", "metricsStalenessThreshold": "1s", "secureServing": false,
          "certReloadInterval": "1m", "maxBodyBytes": "1Mi", "extProcServers": 2, "gpuProbe": "none",
          "routeToAnnouncedEndpoints": true, "maxConnections": 5, "maxStreamsPerConnection": 6, "maxOpenStreams": 7,
-         "requestIdleTimeout": "5s", "requestTimeout": "1m", "maxBufferedBytes": "64Mi"}
+         "requestIdleTimeout": "5s", "requestTimeout": "1m", "maxBufferedBytes": "64Mi",
+         "poolGroup": "inference.networking.x-k8s.io", "haEnableLeaderElection": true,
+         "leaderElectionLeaseDuration": "3s", "leaderElectionRenewDeadline": "2s", "leaderElectionRetryPeriod": "500ms",
+         "drainTimeout": "0", "grpcMaxRecvMsgSize": "10Mi", "grpcMaxSendMsgSize": "25000000", "tlsMinVersion": "VersionTLS13",
+         "tlsCipherSuites": ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"], "enableCertReload": true, "healthChecking": true,
+         "metricsEndpointAuth": false, "metricsCertDir": "/certs", "metricsClientCaFile": "/ca.pem", "enablePprof": false,
+         "tracing": false, "refreshPrometheusMetricsInterval": "1s", "disableEndpointSubsetFilter": true,
+         "emitEndpointScores": true, "enableGrpcStreamMetrics": true, "allowExperimentalPlugins": true,
+         "modelServerMetricsScheme": "https", "modelServerMetricsPath": "/m", "modelServerMetricsPort": 8002,
+         "modelServerMetricsHttpsInsecureSkipVerify": false}
         """);
     PickerOptions o = new PickerOptions(json);
     assertThat(o.toJson()).isEqualTo(json);
@@ -132,7 +142,7 @@ class PickerOptionsTest {
 
     PickerOptions selector = new PickerOptions(new JsonObject(
         "{\"endpointSelector\": {\"app\": \"vllm\"}, \"endpointTargetPorts\": [8000, 8001], \"mockGpus\": \"g.yaml\"}"));
-    assertThat(selector.getEndpointSelector()).isEqualTo(Map.of("app", "vllm"));
+    assertThat(selector.getEndpointSelector()).isEqualTo(LabelSelector.of(Map.of("app", "vllm")));
     assertThat(selector.getEndpointTargetPorts()).isEqualTo(List.of(8000, 8001));
     assertThat(selector.getGpuProbe()).isEqualTo(GpuProbeKind.MOCK);
     assertThat(new PickerOptions(selector.toJson())).isEqualTo(selector);
