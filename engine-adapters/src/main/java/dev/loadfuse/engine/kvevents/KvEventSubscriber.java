@@ -13,7 +13,8 @@ import org.zeromq.ZMQ;
  * One engine publisher (one endpoint, one DP rank): a ZMQ SUB on its events address and, when it
  * has one, a DEALER on its replay address. Runs on its own daemon thread; {@link #close()} stops it.
  *
- * <p>Every message is validated ({@link KvMessage#of}) and decoded ({@link KvEventDecoder}); a bad
+ * <p>On start, with a replay address, it asks for everything from sequence 0 (what the engine
+ * cached before we joined; an idle engine publishes nothing live). Every message is validated ({@link KvMessage#of}) and decoded ({@link KvEventDecoder}); a bad
  * one is counted and reported to {@link Listener#rejected}, never thrown. The sequence is followed
  * by a {@link SequenceTracker}: on the first message (we joined late), on a gap and after a restart
  * (the sequence went back; the endpoint's entries are cleared first) the subscriber asks the
@@ -105,6 +106,10 @@ public final class KvEventSubscriber implements AutoCloseable {
       sub.setReconnectIVLMax(5_000);
       sub.subscribe(target.topicFilter().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       sub.connect(target.address());
+      if (target.replayAddress() != null) {
+        // Joining: what the engine cached before is in its replay buffer (an idle engine sends nothing live).
+        replay(ctx, 0, false);
+      }
       while (running && !Thread.currentThread().isInterrupted()) {
         List<byte[]> frames = receive(sub);
         if (frames == null) {
@@ -286,6 +291,11 @@ public final class KvEventSubscriber implements AutoCloseable {
 
   public long lastSequence() {
     return tracker.last();
+  }
+
+  /** Asks the thread to stop (within {@link #POLL_MS}, or a replay's idle timeout); does not wait. */
+  public void stop() {
+    running = false;
   }
 
   /** Stops the thread and closes the sockets (waits up to a second). */
