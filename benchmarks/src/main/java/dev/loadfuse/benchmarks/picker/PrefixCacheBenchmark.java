@@ -1,5 +1,8 @@
 package dev.loadfuse.benchmarks.picker;
 
+import dev.loadfuse.picker.candidate.Candidates;
+import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.candidate.StalenessPolicy;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.metrics.PickerMetrics;
 import dev.loadfuse.picker.plugins.InTreePlugins;
@@ -96,6 +99,7 @@ public class PrefixCacheBenchmark {
   public int cachedPrefixes;
 
   private Scheduler scheduler;
+  private final StalenessPolicy staleness = new StalenessPolicy(2_000);
   private EndpointState[] candidates;
   private SchedulingRequest hit;
   private SchedulingRequest miss;
@@ -137,9 +141,10 @@ public class PrefixCacheBenchmark {
     miss = new SchedulingRequest("miss", MODEL, MODEL, 0, null, Map.of(), 4096,
         fourKb("Something nobody asked before, with nothing in common at all. "), "");
     // One endpoint holds the hit prompt: route it there once.
-    SchedulingCycle c = new SchedulingCycle(hit, now, 2_000, null);
-    scheduler.schedule(c, candidates, candidates.length);
-    scheduler.preRequest(c, SchedulingResult.of(new ProfileResult("default", List.of(candidates[endpoints / 2]))));
+    SchedulingCycle c = new SchedulingCycle(hit, now, null);
+    EndpointView[] views = staleness.views(candidates, candidates.length, now).views();
+    scheduler.schedule(c, views, views.length);
+    scheduler.preRequest(c, SchedulingResult.of(new ProfileResult("default", List.of(views[endpoints / 2]))));
   }
 
   private static String fourKb(String seed) {
@@ -154,22 +159,26 @@ public class PrefixCacheBenchmark {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
+  /** One decision as the routing stage makes it: the candidates' views at the cycle's time, then the scheduler. */
+  private SchedulingResult decide(SchedulingCycle cycle) {
+    Candidates c = staleness.views(candidates, candidates.length, cycle.nowMillis());
+    return scheduler.schedule(cycle, c.views(), c.count());
+  }
+
   @Benchmark
   public SchedulingResult decideHit() {
-    SchedulingCycle cycle = new SchedulingCycle(hit, System.currentTimeMillis(), 2_000, null);
-    return scheduler.schedule(cycle, candidates, candidates.length);
+    return decide(new SchedulingCycle(hit, System.currentTimeMillis(), null));
   }
 
   @Benchmark
   public SchedulingResult decideMiss() {
-    SchedulingCycle cycle = new SchedulingCycle(miss, System.currentTimeMillis(), 2_000, null);
-    return scheduler.schedule(cycle, candidates, candidates.length);
+    return decide(new SchedulingCycle(miss, System.currentTimeMillis(), null));
   }
 
   @Benchmark
   public SchedulingResult decideHitAndLearn() {
-    SchedulingCycle cycle = new SchedulingCycle(hit, System.currentTimeMillis(), 2_000, null);
-    SchedulingResult result = scheduler.schedule(cycle, candidates, candidates.length);
+    SchedulingCycle cycle = new SchedulingCycle(hit, System.currentTimeMillis(), null);
+    SchedulingResult result = decide(cycle);
     scheduler.preRequest(cycle, result);
     return result;
   }

@@ -1,16 +1,16 @@
 package dev.loadfuse.picker.admission;
 
-import dev.loadfuse.picker.datastore.EndpointState;
-import dev.loadfuse.sidecar.api.LoadVector;
+import dev.loadfuse.picker.candidate.Candidates;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * Notices a scrape outage: when every candidate's metrics are older than the staleness threshold,
+ * Reports a scrape outage: when every candidate's metrics are older than the staleness threshold,
  * failing closed (every endpoint "saturated", nothing known) would halt dispatch for the whole pool
- * while the model servers are most likely fine. The picker then fails open instead: it routes on
- * the last known values plus its own in-flight counts ({@code SchedulingCycle.failOpen()}), counts
- * each such decision, and says so in a log line at most once per {@link #LOG_INTERVAL_MILLIS}.
+ * while the model servers are most likely fine. The picker then fails open instead: the staleness
+ * policy builds the views from the last known values plus its own in-flight counts ({@code
+ * candidate.StalenessPolicy}, {@code SchedulingCycle.failOpen()}); this counts each such decision
+ * and says so in a log line at most once per {@link #LOG_INTERVAL_MILLIS}.
  *
  * <p>Thread-safe.
  */
@@ -29,29 +29,21 @@ public final class FailOpen {
     this.onDecision = onDecision == null ? () -> {} : onDecision;
   }
 
-  /** True when none of {@code candidates[0..count)} has metrics fresher than {@code staleAfterMillis}. */
-  public static boolean allStale(EndpointState[] candidates, int count, long nowMillis, long staleAfterMillis) {
-    for (int i = 0; i < count; i++) {
-      if (candidates[i].fresh(nowMillis, staleAfterMillis)) {
-        return false;
-      }
-    }
-    return count > 0;
-  }
-
   /**
-   * Checks the candidates; when all are stale counts a fail-open decision, logs (rate-limited)
-   * and returns true.
+   * Counts a decision over {@code candidates} when they fail open ({@link Candidates#failOpen()}:
+   * the staleness policy found no fresh engine sample), logs it (rate-limited) and returns true;
+   * returns false otherwise.
    */
-  public boolean check(EndpointState[] candidates, int count, long nowMillis, long staleAfterMillis) {
-    if (!allStale(candidates, count, nowMillis, staleAfterMillis)) {
+  public boolean check(Candidates candidates, long nowMillis, long staleAfterMillis) {
+    if (!candidates.failOpen()) {
       return false;
     }
     long n = decisions.incrementAndGet();
     onDecision.run();
     long last = lastLogMillis.get();
     if ((last == Long.MIN_VALUE || nowMillis - last >= LOG_INTERVAL_MILLIS) && lastLogMillis.compareAndSet(last, nowMillis)) {
-      if (neverMeasured(candidates, count)) {
+      int count = candidates.count();
+      if (candidates.neverMeasured()) {
         // Start-up, or new endpoints: nothing has been scraped yet, which is no outage.
         LOG.info("no metrics yet from any of the " + count + " candidate endpoint(s): routing on the picker's"
             + " in-flight counts until the first scrape; " + n + " decision(s) so far"
@@ -60,16 +52,6 @@ public final class FailOpen {
         LOG.warning("metrics of all " + count + " candidate endpoint(s) are older than " + staleAfterMillis
             + " ms (scrape outage?): failing open, routing on the last known values and the picker's in-flight"
             + " counts; " + n + " decision(s) so far (loadfuse_picker_fail_open_decisions_total)");
-      }
-    }
-    return true;
-  }
-
-  private static boolean neverMeasured(EndpointState[] candidates, int count) {
-    for (int i = 0; i < count; i++) {
-      LoadVector v = candidates[i].vector();
-      if (v != null && v.engineSampledAtMillis() > 0) {
-        return false;
       }
     }
     return true;

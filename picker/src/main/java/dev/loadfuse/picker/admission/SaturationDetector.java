@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.admission;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.scheduling.Plugin;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 
@@ -17,10 +17,10 @@ import dev.loadfuse.picker.scheduling.SchedulingCycle;
  */
 public interface SaturationDetector extends Plugin {
 
-  double saturation(SchedulingCycle cycle, EndpointState[] candidates, int count);
+  double saturation(SchedulingCycle cycle, EndpointView[] candidates, int count);
 
   /** {@link #saturation} >= 1. */
-  default boolean saturated(SchedulingCycle cycle, EndpointState[] candidates, int count) {
+  default boolean saturated(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     return saturation(cycle, candidates, count) >= 1.0;
   }
 }

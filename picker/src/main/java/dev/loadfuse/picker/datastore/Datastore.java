@@ -5,6 +5,7 @@ import dev.loadfuse.sidecar.api.LoadVector;
 import dev.loadfuse.discovery.Endpoint;
 import dev.loadfuse.discovery.EndpointSet;
 import java.util.ArrayList;
+import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -47,6 +48,7 @@ public final class Datastore {
 
   private final Mode mode;
   private final long expireAfterMillis;
+  private final InstantSource clock;
   private final Map<String, EndpointState> byHostPort = new ConcurrentHashMap<>();
   private final Map<String, LoadVector> latestVectors = new ConcurrentHashMap<>();
   private final Map<String, Long> heardAtMillis = new ConcurrentHashMap<>();
@@ -54,13 +56,20 @@ public final class Datastore {
   private volatile EndpointState[] routable = NONE;
   private volatile boolean endpointSetKnown;
 
+  /** A datastore on the system clock. */
+  public Datastore(Mode mode, long expireAfterMillis) {
+    this(mode, expireAfterMillis, InstantSource.system());
+  }
+
   /**
    * @param mode where endpoints come from
    * @param expireAfterMillis in {@link Mode#VECTORS} mode, how long an endpoint stays without a
    *     vector
+   * @param clock stamps when each endpoint was last heard of (wall-clock, like {@link #expire})
    */
-  public Datastore(Mode mode, long expireAfterMillis) {
+  public Datastore(Mode mode, long expireAfterMillis, InstantSource clock) {
     this.mode = mode;
+    this.clock = java.util.Objects.requireNonNull(clock, "clock");
     if (expireAfterMillis <= 0) {
       throw new IllegalArgumentException("expireAfterMillis: " + expireAfterMillis + " (expected: > 0)");
     }
@@ -110,7 +119,7 @@ public final class Datastore {
     if (state != null) {
       boolean wasLost = isLost(state.vector());
       state.update(v);
-      heardAtMillis.put(key, System.currentTimeMillis());
+      heardAtMillis.put(key, clock.millis());
       if (wasLost != isLost(v)) {
         synchronized (this) {
           rebuild();
@@ -126,7 +135,7 @@ public final class Datastore {
           byHostPort.put(key, state);
         }
         state.update(v);
-        heardAtMillis.put(key, System.currentTimeMillis());
+        heardAtMillis.put(key, clock.millis());
         rebuild();
       }
     }

@@ -2,34 +2,31 @@ package dev.loadfuse.picker.datastore;
 
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One endpoint as the scheduler sees it: who it is, its latest {@link LoadVector}, and the
- * picker's own count of requests it sent there.
+ * One endpoint in the datastore: who it is, its latest {@link LoadVector}, and the picker's own
+ * count of requests it sent there. Plugins never see it: each scheduling cycle reads it once into
+ * an immutable {@code candidate.EndpointView} ({@code candidate.StalenessPolicy}), and only the
+ * routing stage counts a picked request against it ({@link #acquire(long)}).
  *
- * <p><b>Effective load.</b> An engine's counts lag behind the picker by up to one scrape interval:
- * a burst of requests picked between two scrapes would all go to the endpoint that looked
+ * <p><b>Unreflected picks.</b> An engine's counts lag behind the picker by up to one scrape
+ * interval: a burst of requests picked between two scrapes would all go to the endpoint that looked
  * emptiest. So the picker counts, per endpoint, the requests it picked since the current vector
- * arrived and that are still in flight ({@link #unreflected()}), and adds them to the engine's
- * counts ({@link #queueDepth}, {@link #runningDepth}). When a vector with a newer engine sample
- * arrives the count starts again from zero (the engine's numbers now include those requests). The
- * requests picked between the scrape and the vector's arrival (scrape time plus bus latency,
- * milliseconds) are dropped from the count; that error is small and self-correcting.
- *
- * <p><b>Absent metrics.</b> A metric is absent when the vector lacks it, when no vector arrived yet,
- * or when the engine sample is older than the staleness threshold. Then {@link #queueDepth} and
- * {@link #runningDepth} fall back to the picker's own in-flight count for the endpoint (what it
- * knows it sent there and has not seen finish), and {@link #kvCacheUsage} is {@code NaN}, which
- * the KV-cache scorer maps to the neutral 0.5. An endpoint whose scrapes fail thus keeps getting
- * traffic in proportion to how fast it completes it, rather than all or nothing.
+ * arrived and that are still in flight ({@link #unreflected()}); the views add them to the engine's
+ * counts. When a vector with a newer engine sample arrives the count starts again from zero (the
+ * engine's numbers now include those requests). The requests picked between the scrape and the
+ * vector's arrival (scrape time plus bus latency, milliseconds) are dropped from the count; that
+ * error is small and self-correcting.
  *
  * <p><b>Threading.</b> Read by every event loop during scheduling and written by the bus consumer:
- * the vector is a volatile reference, the counters are atomics. Counters are clamped at zero when
- * read, since a release may race with a reset.
+ * the vector is a volatile reference, the counters are updated atomically (in this object's own
+ * fields, so that a cycle reading many endpoints touches little memory). Counters are clamped at
+ * zero when read, since a release may race with a reset. Every change bumps {@link #version()}
+ * after it is made.
  */
 public final class EndpointState {
 
@@ -38,9 +35,28 @@ public final class EndpointState {
   private volatile Map<String, String> labels;
   private volatile LoadVector vector;
   private volatile int epoch;
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicInteger unreflected = new AtomicInteger();
-  private final AtomicLong inFlightTokens = new AtomicLong();
+  private volatile int inFlight;
+  private volatile int unreflected;
+  private volatile long inFlightTokens;
+  private volatile int version;
+  private volatile Object lastView;
+
+  private static final VarHandle IN_FLIGHT;
+  private static final VarHandle UNREFLECTED;
+  private static final VarHandle IN_FLIGHT_TOKENS;
+  private static final VarHandle VERSION;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      IN_FLIGHT = l.findVarHandle(EndpointState.class, "inFlight", int.class);
+      UNREFLECTED = l.findVarHandle(EndpointState.class, "unreflected", int.class);
+      IN_FLIGHT_TOKENS = l.findVarHandle(EndpointState.class, "inFlightTokens", long.class);
+      VERSION = l.findVarHandle(EndpointState.class, "version", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   public EndpointState(EndpointId id, Map<String, String> labels) {
     this.id = Objects.requireNonNull(id, "id");
@@ -64,6 +80,7 @@ public final class EndpointState {
 
   void labels(Map<String, String> newLabels) {
     labels = newLabels == null ? Map.of() : Map.copyOf(newLabels);
+    VERSION.getAndAdd(this, 1);
   }
 
   /** The latest vector, null before the first one. */
@@ -83,56 +100,32 @@ public final class EndpointState {
     vector = v;
     if (previous == null || v.engineSampledAtMillis() > previous.engineSampledAtMillis()) {
       epoch++;
-      unreflected.set(0);
+      unreflected = 0;
     }
+    VERSION.getAndAdd(this, 1);
   }
 
-  /** True when the vector has an engine sample no older than {@code staleAfterMillis}. */
-  public boolean fresh(long nowMillis, long staleAfterMillis) {
-    LoadVector v = vector;
-    return v != null && v.engineSampledAtMillis() > 0 && nowMillis - v.engineSampledAtMillis() <= staleAfterMillis;
+  /**
+   * Changes with every change of the vector, labels or counters (bumped after the change): what a
+   * reader read after seeing a version is at least that new.
+   */
+  public int version() {
+    return version;
   }
 
   /** Requests the picker sent here that have not finished. */
   public int inFlight() {
-    return Math.max(0, inFlight.get());
+    return Math.max(0, inFlight);
   }
 
   /** Requests picked since the current vector arrived that are still in flight. */
   public int unreflected() {
-    return Math.max(0, unreflected.get());
-  }
-
-  /** The engine's waiting count, NaN when absent or stale. */
-  public double waitingRequests(long nowMillis, long staleAfterMillis) {
-    return fresh(nowMillis, staleAfterMillis) ? vector.waitingRequests() : Double.NaN;
-  }
-
-  /** The engine's running count, NaN when absent or stale. */
-  public double runningRequests(long nowMillis, long staleAfterMillis) {
-    return fresh(nowMillis, staleAfterMillis) ? vector.runningRequests() : Double.NaN;
-  }
-
-  /** KV-cache usage in [0, 1], NaN when absent or stale. */
-  public double kvCacheUsage(long nowMillis, long staleAfterMillis) {
-    return fresh(nowMillis, staleAfterMillis) ? vector.kvCacheUsage() : Double.NaN;
-  }
-
-  /** Waiting requests plus unreflected picks; the in-flight count when waiting is absent. */
-  public double queueDepth(long nowMillis, long staleAfterMillis) {
-    double w = waitingRequests(nowMillis, staleAfterMillis);
-    return Double.isNaN(w) ? inFlight() : w + unreflected();
-  }
-
-  /** Running requests plus unreflected picks; the in-flight count when running is absent. */
-  public double runningDepth(long nowMillis, long staleAfterMillis) {
-    double r = runningRequests(nowMillis, staleAfterMillis);
-    return Double.isNaN(r) ? inFlight() : r + unreflected();
+    return Math.max(0, unreflected);
   }
 
   /** Estimated prompt tokens of the requests in flight here (see {@link #acquire(long)}). */
   public long inFlightTokens() {
-    return Math.max(0, inFlightTokens.get());
+    return Math.max(0, inFlightTokens);
   }
 
   /** Counts one request sent here; release it exactly once with {@link InFlight#release()}. */
@@ -147,22 +140,37 @@ public final class EndpointState {
   public InFlight acquire(long tokens) {
     int e = epoch;
     long t = Math.max(0, tokens);
-    inFlight.incrementAndGet();
-    unreflected.incrementAndGet();
+    IN_FLIGHT.getAndAdd(this, 1);
+    UNREFLECTED.getAndAdd(this, 1);
     if (t > 0) {
-      inFlightTokens.addAndGet(t);
+      IN_FLIGHT_TOKENS.getAndAdd(this, t);
     }
+    VERSION.getAndAdd(this, 1);
     return new InFlight(this, e, t);
   }
 
   void release(int epochAtPick, long tokens) {
-    inFlight.decrementAndGet();
+    IN_FLIGHT.getAndAdd(this, -1);
     if (tokens > 0) {
-      inFlightTokens.addAndGet(-tokens);
+      IN_FLIGHT_TOKENS.getAndAdd(this, -tokens);
     }
     if (epoch == epochAtPick) {
-      unreflected.decrementAndGet();
+      UNREFLECTED.getAndAdd(this, -1);
     }
+    VERSION.getAndAdd(this, 1);
+  }
+
+  /**
+   * The last snapshot a scheduling cycle built of this endpoint, which the next cycle reuses while
+   * nothing it shows changed ({@code candidate.StalenessPolicy}); null before the first. Opaque
+   * here.
+   */
+  public Object lastView() {
+    return lastView;
+  }
+
+  public void lastView(Object view) {
+    lastView = view;
   }
 
   @Override

@@ -6,6 +6,8 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The one mapping from a refused request to what Envoy answers the client: an {@code
@@ -14,7 +16,27 @@ import io.envoyproxy.envoy.type.v3.StatusCode;
  */
 public final class ErrorResponses {
 
+  private static final Logger LOG = Logger.getLogger(ErrorResponses.class.getName());
+
   private ErrorResponses() {}
+
+  /**
+   * What refuses the request: {@code failure} itself when it is a {@link PickerException}, else
+   * (a failure of the picker, logged with the request's id) {@code Internal}.
+   */
+  static PickerException refusal(RuntimeException failure, String requestId) {
+    PickerException e;
+    if (failure instanceof PickerException pe) {
+      e = pe;
+    } else {
+      LOG.log(Level.WARNING, "ext_proc stream of request " + requestId + " failed", failure);
+      e = new PickerException(PickerException.Code.INTERNAL, "internal error: " + failure);
+    }
+    if (LOG.isLoggable(Level.FINE)) {
+      LOG.fine("request " + requestId + ": " + e.body());
+    }
+    return e;
+  }
 
   public static ProcessingResponse immediate(PickerException e) {
     StatusCode status = StatusCode.forNumber(e.code().httpStatus());

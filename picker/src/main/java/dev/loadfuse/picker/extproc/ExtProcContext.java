@@ -1,49 +1,87 @@
 package dev.loadfuse.picker.extproc;
 
+import dev.loadfuse.picker.admission.AdmissionGate;
 import dev.loadfuse.picker.admission.FailOpen;
 import dev.loadfuse.picker.admission.SaturationDetector;
+import dev.loadfuse.picker.candidate.StalenessPolicy;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.metrics.PickerMetrics;
+import dev.loadfuse.picker.request.RequestRouter;
 import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.scheduling.Scheduler;
+import java.time.InstantSource;
 import java.util.Objects;
 
 /**
- * What every ext_proc stream shares. Immutable and thread-safe.
- *
- * @param datastore endpoints and their load
- * @param scheduler the scheduler built from the EndpointPickerConfig
- * @param routing model rewrites and objective priorities in force (replaced on change)
- * @param metrics where requests are counted
- * @param saturation decides when sheddable requests are refused (the config's detector)
- * @param failOpen notices when every endpoint's metrics are stale
- * @param maxBodyBytes request bodies larger than this are refused with 413
- * @param staleAfterMillis engine samples older than this count as absent
+ * What every ext_proc stream shares: the request path's shared stages and settings. Immutable and
+ * thread-safe.
  */
-public record ExtProcContext(
-    Datastore datastore,
-    Scheduler scheduler,
-    RoutingTable routing,
-    PickerMetrics metrics,
-    SaturationDetector saturation,
-    FailOpen failOpen,
-    int maxBodyBytes,
-    long staleAfterMillis) {
+public final class ExtProcContext {
 
   public static final int DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
-  public ExtProcContext {
-    Objects.requireNonNull(datastore, "datastore");
-    Objects.requireNonNull(scheduler, "scheduler");
-    routing = routing == null ? new RoutingTable(null) : routing;
-    Objects.requireNonNull(metrics, "metrics");
-    Objects.requireNonNull(saturation, "saturation");
-    failOpen = failOpen == null ? new FailOpen(null) : failOpen;
+  private final Scheduler scheduler;
+  private final RoutingTable routing;
+  private final PickerMetrics metrics;
+  private final int maxBodyBytes;
+  private final RequestRouter router;
+
+  /**
+   * A context on the system clock whose requests go straight from admission to scheduling.
+   *
+   * @param datastore endpoints and their load
+   * @param scheduler the scheduler built from the EndpointPickerConfig
+   * @param routing model rewrites and objective priorities in force (replaced on change); null for none
+   * @param metrics where requests are counted
+   * @param saturation decides when sheddable requests are refused (the config's detector)
+   * @param failOpen counts and logs decisions made while every endpoint's metrics are stale; null
+   *     for one that only counts
+   * @param maxBodyBytes request bodies larger than this are refused with 413
+   * @param staleAfterMillis engine samples and GPU readings older than this count as absent
+   */
+  public ExtProcContext(Datastore datastore, Scheduler scheduler, RoutingTable routing, PickerMetrics metrics,
+      SaturationDetector saturation, FailOpen failOpen, int maxBodyBytes, long staleAfterMillis) {
+    this(datastore, scheduler, routing, metrics, saturation, failOpen, maxBodyBytes, staleAfterMillis,
+        AdmissionGate.IMMEDIATE, InstantSource.system());
+  }
+
+  /**
+   * As above, with the waiting place between admission and scheduling, and the clock decisions
+   * read (wall-clock, like the vectors' sample times).
+   */
+  public ExtProcContext(Datastore datastore, Scheduler scheduler, RoutingTable routing, PickerMetrics metrics,
+      SaturationDetector saturation, FailOpen failOpen, int maxBodyBytes, long staleAfterMillis, AdmissionGate gate,
+      InstantSource clock) {
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.routing = routing == null ? new RoutingTable(null) : routing;
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException("maxBodyBytes: " + maxBodyBytes + " (expected: >= 1)");
     }
-    if (staleAfterMillis < 1) {
-      throw new IllegalArgumentException("staleAfterMillis: " + staleAfterMillis + " (expected: >= 1)");
-    }
+    this.maxBodyBytes = maxBodyBytes;
+    this.router = new RequestRouter(datastore, new StalenessPolicy(staleAfterMillis), scheduler, saturation,
+        failOpen == null ? new FailOpen(null) : failOpen, gate, metrics, clock);
+  }
+
+  public Scheduler scheduler() {
+    return scheduler;
+  }
+
+  public RoutingTable routing() {
+    return routing;
+  }
+
+  public PickerMetrics metrics() {
+    return metrics;
+  }
+
+  /** Request bodies larger than this are refused with 413; response bodies larger pass unread. */
+  public int maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  /** Admission, the gate and scheduling. */
+  public RequestRouter router() {
+    return router;
   }
 }

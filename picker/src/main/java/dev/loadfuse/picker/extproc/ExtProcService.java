@@ -37,7 +37,7 @@ public final class ExtProcService {
     server.callHandler(PROCESS, call -> {
       GrpcServerResponse<ProcessingRequest, ProcessingResponse> response = call.response();
       boolean[] ended = new boolean[1];
-      ExtProcStream stream = new ExtProcStream(ctx, new ExtProcStream.Sink() {
+      ExtProcStream stream = new ExtProcStream(ctx, new StreamSink() {
         @Override
         public void send(ProcessingResponse r) {
           if (!ended[0]) {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.Value;
+import dev.loadfuse.picker.request.ParsedRequest;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
@@ -91,6 +92,24 @@ final class Responses {
         .build();
   }
 
+  /**
+   * The routing answer: a header-only request's HeadersResponse; in BUFFERED mode the BodyResponse
+   * (with the body when rewritten); else the HeadersResponse, then the body in chunks.
+   */
+  static void routed(ParsedRequest request, String destination, boolean buffered, boolean endOfStream,
+      Consumer<ProcessingResponse> out) {
+    String generatedId = request.generatedRequestId();
+    if (request.headerOnly()) {
+      out.accept(routedRequestHeaders(destination, -1, generatedId));
+    } else if (buffered) {
+      out.accept(routedRequestBody(destination, request.bodyLength(), generatedId,
+          request.bodyRewritten() ? request.body() : null));
+    } else {
+      out.accept(routedRequestHeaders(destination, request.bodyLength(), generatedId));
+      streamed(true, request.body(), 0, request.bodyLength(), endOfStream, out);
+    }
+  }
+
   /** BUFFERED mode: answers request headers at once so that Envoy sends the body. */
   static ProcessingResponse requestHeadersContinue() {
     return REQUEST_HEADERS_CONTINUE;
@@ -119,10 +138,10 @@ final class Responses {
   }
 
   /** BUFFERED mode: the response body replaced by {@code body}. */
-  static ProcessingResponse responseBodyReplaced(byte[] body) {
+  static ProcessingResponse responseBodyReplaced(ByteString body) {
     return ProcessingResponse.newBuilder()
         .setResponseBody(BodyResponse.newBuilder().setResponse(CommonResponse.newBuilder()
-            .setBodyMutation(BodyMutation.newBuilder().setBody(UnsafeByteOperations.unsafeWrap(body)))))
+            .setBodyMutation(BodyMutation.newBuilder().setBody(body))))
         .build();
   }
 

@@ -1,11 +1,12 @@
 package dev.loadfuse.picker.metrics;
 
-import dev.loadfuse.picker.admission.FailOpen;
+import dev.loadfuse.picker.candidate.StalenessPolicy;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.scheduling.SchedulerObserver;
 import dev.loadfuse.picker.scheduling.SchedulingEvents;
 import dev.loadfuse.picker.scheduling.TypedName;
+import dev.loadfuse.sidecar.api.LoadVector;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -138,18 +139,19 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
    * when scraped.
    */
   public void pool(String pool, Datastore datastore, long staleAfterMillis) {
+    StalenessPolicy policy = new StalenessPolicy(staleAfterMillis);
     pool(pool, () -> datastore.routable().length);
-    Gauge.builder("inference_pool_average_kv_cache_utilization", () -> average(datastore, staleAfterMillis, true))
+    Gauge.builder("inference_pool_average_kv_cache_utilization", () -> average(datastore, policy, true))
         .description("The average kv cache utilization for an inference server pool")
         .tag("name", pool)
         .register(registry);
-    Gauge.builder("inference_pool_average_queue_size", () -> average(datastore, staleAfterMillis, false))
+    Gauge.builder("inference_pool_average_queue_size", () -> average(datastore, policy, false))
         .description("The average number of requests pending in the model server queue")
         .tag("name", pool)
         .register(registry);
     Gauge.builder("loadfuse_picker_fail_open", () -> {
           EndpointState[] eps = datastore.routable();
-          return FailOpen.allStale(eps, eps.length, System.currentTimeMillis(), staleAfterMillis) ? 1 : 0;
+          return policy.allStale(eps, eps.length, System.currentTimeMillis()) ? 1 : 0;
         })
         .description("1 while every endpoint's metrics are stale and the picker routes on the last known values"
             + " and its in-flight counts (fail-open), else 0")
@@ -161,7 +163,8 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
       long now = System.currentTimeMillis();
       List<MultiGauge.Row<?>> rows = new ArrayList<>();
       for (EndpointState e : datastore.routable()) {
-        double w = e.waitingRequests(now, staleAfterMillis);
+        LoadVector v = e.vector();
+        double w = policy.engineFresh(v, now) ? v.waitingRequests() : Double.NaN;
         if (!Double.isNaN(w)) {
           rows.add(MultiGauge.Row.of(Tags.of("model_server_pod", e.id().name(), "name", pool), w));
         }
@@ -171,12 +174,16 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
   }
 
   /** Mean KV usage (or waiting count) over the routable endpoints with fresh metrics; 0 for none. */
-  private static double average(Datastore datastore, long staleAfterMillis, boolean kv) {
+  private static double average(Datastore datastore, StalenessPolicy policy, boolean kv) {
     long now = System.currentTimeMillis();
     double sum = 0;
     int n = 0;
     for (EndpointState e : datastore.routable()) {
-      double v = kv ? e.kvCacheUsage(now, staleAfterMillis) : e.waitingRequests(now, staleAfterMillis);
+      LoadVector vector = e.vector();
+      if (!policy.engineFresh(vector, now)) {
+        continue;
+      }
+      double v = kv ? vector.kvCacheUsage() : vector.waitingRequests();
       if (!Double.isNaN(v)) {
         sum += v;
         n++;

@@ -135,15 +135,21 @@ public record RequestBody(String model, int modelStart, int modelEnd, boolean st
 
   /** {@code body[0..length)} with {@code [start, end)} replaced by {@code value} as a JSON string. */
   public static byte[] splice(byte[] body, int length, int start, int end, String value) {
-    byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(value);
-    byte[] out = new byte[length - (end - start) + quoted.length + 2];
+    byte[] quoted = jsonString(value);
+    byte[] out = new byte[length - (end - start) + quoted.length];
     System.arraycopy(body, 0, out, 0, start);
-    int o = start;
-    out[o++] = '"';
-    System.arraycopy(quoted, 0, out, o, quoted.length);
-    o += quoted.length;
-    out[o++] = '"';
-    System.arraycopy(body, end, out, o, length - end);
+    System.arraycopy(quoted, 0, out, start, quoted.length);
+    System.arraycopy(body, end, out, start + quoted.length, length - end);
+    return out;
+  }
+
+  /** {@code value} as a JSON string in UTF-8, quotes included. */
+  public static byte[] jsonString(String value) {
+    byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(value);
+    byte[] out = new byte[escaped.length + 2];
+    out[0] = '"';
+    System.arraycopy(escaped, 0, out, 1, escaped.length);
+    out[out.length - 1] = '"';
     return out;
   }
 

@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.scheduling;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 
 /**
  * Removes candidates that must not serve the request.
@@ -12,5 +12,5 @@ import dev.loadfuse.picker.datastore.EndpointState;
  */
 public interface Filter extends Plugin {
 
-  int filter(SchedulingCycle cycle, EndpointState[] candidates, int count);
+  int filter(SchedulingCycle cycle, EndpointView[] candidates, int count);
 }

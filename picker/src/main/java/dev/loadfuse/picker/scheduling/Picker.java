@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.scheduling;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 
 /**
  * Chooses the endpoint(s) from the scored candidates: the primary first, then fallbacks.
@@ -13,5 +13,5 @@ import dev.loadfuse.picker.datastore.EndpointState;
  */
 public interface Picker extends Plugin {
 
-  int pick(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] totalScores, int[] chosen);
+  int pick(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] totalScores, int[] chosen);
 }

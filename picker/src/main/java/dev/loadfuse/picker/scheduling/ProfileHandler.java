@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.scheduling;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import java.util.List;
 
 /**
@@ -12,7 +12,7 @@ import java.util.List;
  */
 public interface ProfileHandler extends Plugin {
 
-  SchedulingResult handle(SchedulingCycle cycle, List<SchedulerProfile> profiles, EndpointState[] candidates, int count);
+  SchedulingResult handle(SchedulingCycle cycle, List<SchedulerProfile> profiles, EndpointView[] candidates, int count);
 
   /**
    * Checked once when the config is loaded: a message saying what is wrong with this set of

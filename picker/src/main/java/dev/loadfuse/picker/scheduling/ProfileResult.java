@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.scheduling;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import java.util.List;
 
 /**
@@ -9,7 +9,7 @@ import java.util.List;
  * @param profile the profile's name
  * @param targets the chosen endpoints, primary first, then fallbacks; never empty
  */
-public record ProfileResult(String profile, List<EndpointState> targets) {
+public record ProfileResult(String profile, List<EndpointView> targets) {
 
   public ProfileResult {
     targets = List.copyOf(targets);
@@ -18,7 +18,7 @@ public record ProfileResult(String profile, List<EndpointState> targets) {
     }
   }
 
-  public EndpointState primary() {
+  public EndpointView primary() {
     return targets.getFirst();
   }
 }

@@ -1,7 +1,7 @@
 package dev.loadfuse.picker.scheduling;
 
 import dev.loadfuse.picker.PickerException;
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -61,7 +61,7 @@ public final class Scheduler {
    *
    * @throws PickerException {@code InferencePoolResourceExhausted} when nothing can be picked
    */
-  public SchedulingResult schedule(SchedulingCycle cycle, EndpointState[] candidates, int count) {
+  public SchedulingResult schedule(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     long t0 = System.nanoTime();
     try {
       return handler.handle(cycle, profiles, candidates, count);

@@ -1,8 +1,7 @@
 package dev.loadfuse.picker.scheduling;
 
 import dev.loadfuse.picker.PickerException;
-import dev.loadfuse.picker.datastore.EndpointState;
-import java.util.ArrayList;
+import dev.loadfuse.picker.candidate.EndpointView;
 import java.util.Arrays;
 import java.util.List;
 
@@ -53,12 +52,12 @@ public final class SchedulerProfile {
    *
    * @throws PickerException {@code InferencePoolResourceExhausted} when no candidate is left
    */
-  public ProfileResult run(SchedulingCycle cycle, EndpointState[] candidates, int count) {
+  public ProfileResult run(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     if (count == 0) {
       throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
           "failed to find a target endpoint: no candidate endpoints (profile " + name + ")");
     }
-    EndpointState[] c = Arrays.copyOf(candidates, count);
+    EndpointView[] c = Arrays.copyOf(candidates, count);
     int n = count;
     for (int f = 0; f < filters.length; f++) {
       long t0 = System.nanoTime();
@@ -94,10 +93,13 @@ public final class SchedulerProfile {
       throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
           "failed to find a target endpoint: picker " + picker.typedName() + " chose none (profile " + name + ")");
     }
-    List<EndpointState> targets = new ArrayList<>(k);
-    for (int i = 0; i < k; i++) {
-      targets.add(c[chosen[i]]);
+    if (k == 1) {
+      return new ProfileResult(name, List.of(c[chosen[0]]));
     }
-    return new ProfileResult(name, targets);
+    EndpointView[] targets = new EndpointView[k];
+    for (int i = 0; i < k; i++) {
+      targets[i] = c[chosen[i]];
+    }
+    return new ProfileResult(name, List.of(targets));
   }
 }

@@ -6,8 +6,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
 /**
- * One scheduling decision: the request, the clock reading every plugin uses, how old a load
- * vector may be before its metrics count as absent, and the random source for tie-breaks.
+ * One scheduling decision: the request, the clock reading it was made at, whether the picker fails
+ * open, and the random source for tie-breaks. What the plugins know of each candidate is in its
+ * {@code candidate.EndpointView}, built for this decision.
  *
  * <p>A plugin may keep values for the rest of the decision (e.g. what a scorer computed, for its
  * {@link PreRequest} step) under its own {@link Key}.
@@ -18,35 +19,30 @@ public final class SchedulingCycle {
 
   private final SchedulingRequest request;
   private final long nowMillis;
-  private final long staleAfterMillis;
   private final RandomGenerator random;
   private final boolean failOpen;
   private final SchedulingEvents events;
   private Object[] state; // key, value, key, value, ...: a plugin or two use it per decision
 
   /** A cycle without fail-open and without event reporting (tests, benchmarks). */
-  public SchedulingCycle(SchedulingRequest request, long nowMillis, long staleAfterMillis, RandomGenerator random) {
-    this(request, nowMillis, staleAfterMillis, random, false, SchedulingEvents.NONE);
+  public SchedulingCycle(SchedulingRequest request, long nowMillis, RandomGenerator random) {
+    this(request, nowMillis, random, false, SchedulingEvents.NONE);
   }
 
   /**
    * @param request the request
-   * @param nowMillis wall-clock time of the decision (vectors carry wall-clock sample times)
-   * @param staleAfterMillis a vector sampled longer ago than this counts as absent
+   * @param nowMillis wall-clock time of the decision (vectors carry wall-clock sample times); the
+   *     candidates' views were built at it
    * @param random the random source; null for {@link ThreadLocalRandom}
-   * @param failOpen every candidate's metrics are stale (a scrape outage): plugins route on the
-   *     last known values plus the picker's in-flight counts instead of treating stale data as
-   *     saturated; {@code staleAfterMillis} is then {@link Long#MAX_VALUE}
+   * @param failOpen every candidate's metrics are stale (a scrape outage): the views carry the last
+   *     known values plus the picker's in-flight counts, and plugins must not treat stale data as
+   *     saturated
    * @param events where filters report what they removed
    */
-  public SchedulingCycle(SchedulingRequest request, long nowMillis, long staleAfterMillis, RandomGenerator random,
-      boolean failOpen, SchedulingEvents events) {
+  public SchedulingCycle(SchedulingRequest request, long nowMillis, RandomGenerator random, boolean failOpen,
+      SchedulingEvents events) {
     this.request = Objects.requireNonNull(request, "request");
-    if (staleAfterMillis <= 0) {
-      throw new IllegalArgumentException("staleAfterMillis: " + staleAfterMillis + " (expected: > 0)");
-    }
     this.nowMillis = nowMillis;
-    this.staleAfterMillis = staleAfterMillis;
     this.random = random;
     this.failOpen = failOpen;
     this.events = events == null ? SchedulingEvents.NONE : events;
@@ -70,10 +66,6 @@ public final class SchedulingCycle {
 
   public long nowMillis() {
     return nowMillis;
-  }
-
-  public long staleAfterMillis() {
-    return staleAfterMillis;
   }
 
   public RandomGenerator random() {

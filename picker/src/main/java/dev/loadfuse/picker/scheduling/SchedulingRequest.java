@@ -60,12 +60,6 @@ public record SchedulingRequest(
     this(requestId, model, targetModel, priority, fairnessId, headers, bodyBytes, "", "");
   }
 
-  /** A copy with {@code newPrompt} and {@code newCacheSalt}. */
-  public SchedulingRequest withPrompt(String newPrompt, String newCacheSalt) {
-    return new SchedulingRequest(requestId, model, targetModel, priority, fairnessId, headers, bodyBytes, newPrompt,
-        newCacheSalt);
-  }
-
   /** A request with only an id, for tests and benchmarks. */
   public static SchedulingRequest of(String requestId) {
     return new SchedulingRequest(requestId, "", "", 0, null, Map.of(), 0);

@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.scheduling;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 
 /**
  * Rates how well each candidate suits the request.
@@ -12,5 +12,5 @@ import dev.loadfuse.picker.datastore.EndpointState;
  */
 public interface Scorer extends Plugin {
 
-  void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores);
+  void score(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] scores);
 }

@@ -109,8 +109,8 @@ class GpuAwareRoutingTest {
   void everyEndpointStale_failsOpen_routesOnLastKnownValuesAndInFlightCounts() throws Exception {
     start(new ConfigLoader(InTreePlugins.registry()).defaults(), Duration.ofSeconds(2));
     long longAgo = System.currentTimeMillis() - 60_000; // a scrape outage: the last samples are a minute old
-    publish(vectorWithQueue(0, 0, longAgo));
-    publish(vectorWithQueue(1, 4, longAgo));
+    publish(vectorWithQueue(0, 0, 0.2, longAgo));
+    publish(vectorWithQueue(1, 4, 0.3, longAgo));
     awaitEndpoints(2);
 
     // Sheddable requests are not refused for want of fresh data; picks stay in flight and add up.
@@ -129,13 +129,14 @@ class GpuAwareRoutingTest {
     } finally {
       open.forEach(EnvoyStream::cancel);
     }
-    // Last known queues 0 and 4: the first four go to the emptier one, then the in-flight picks even them out.
-    assertThat(picks.subList(0, 4)).containsOnly(host(0));
-    assertThat(picks.subList(4, 6)).contains(host(1));
+    // Routed on the last known values plus the picks in flight (default profile: queue 2, KV 2; no
+    // prefix match). Queues 0+k and 4 (KV 0.2 and 0.3): the first four go to the emptier one, the
+    // fifth too (equal queues, its last known KV is lower), the sixth to the other (queue 5 vs 4).
+    assertThat(picks).containsExactly(host(0), host(0), host(0), host(0), host(0), host(1));
     assertThat(scrape()).contains("loadfuse_picker_fail_open 1.0", "loadfuse_picker_fail_open_decisions_total 6.0");
 
     // Fresh data for one endpoint ends the outage.
-    publish(vectorWithQueue(1, 4, System.currentTimeMillis()));
+    publish(vectorWithQueue(1, 4, 0.3, System.currentTimeMillis()));
     Await.until("fresh vector", () -> picker.datastore().get(host(1)).vector().engineSampledAtMillis() > longAgo);
     assertThat(scrape()).contains("loadfuse_picker_fail_open 0.0");
   }
@@ -150,12 +151,12 @@ class GpuAwareRoutingTest {
     return id(i).hostPort();
   }
 
-  private static LoadVector vectorWithQueue(int i, double waiting, long sampledAt) {
-    return new LoadVector(id(i), "vllm", waiting, 0, 0.2, null, -1, -1, List.of(), sampledAt, List.of(), 0, true, false, null);
+  private static LoadVector vectorWithQueue(int i, double waiting, double kv, long sampledAt) {
+    return new LoadVector(id(i), "vllm", waiting, 0, kv, null, -1, -1, List.of(), sampledAt, List.of(), 0, true, false, null);
   }
 
   private static LoadVector vector(int i, long sampledAt, GpuSample... gpus) {
-    LoadVector v = vectorWithQueue(i, 0, sampledAt);
+    LoadVector v = vectorWithQueue(i, 0, 0.2, sampledAt);
     return gpus.length == 0 ? v : v.withGpus(List.of(gpus), sampledAt);
   }
 

@@ -3,7 +3,9 @@ package dev.loadfuse.picker.datastore;
 import static dev.loadfuse.picker.testing.TestEndpoints.NOW;
 import static dev.loadfuse.picker.testing.TestEndpoints.vector;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loadfuse.picker.testing.TestClock;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
 import dev.loadfuse.discovery.Endpoint;
@@ -73,17 +75,44 @@ class DatastoreTest {
 
   @Test
   void vectorsMode_routesToWhatItHears_andExpiresSilentEndpoints() {
-    Datastore ds = new Datastore(Datastore.Mode.VECTORS, 1_000);
+    TestClock clock = new TestClock(NOW);
+    Datastore ds = new Datastore(Datastore.Mode.VECTORS, 1_000, clock);
     assertThat(ds.ready()).isFalse();
     ds.onVector(vector(id("b", "10.0.0.2", 8000), 1, 0, 0, NOW));
+    clock.advance(600);
     ds.onVector(vector(id("a", "10.0.0.1", 8000), 2, 0, 0, NOW));
     assertThat(ds.ready()).isTrue();
     assertThat(hostPorts(ds.routable())).containsExactly("10.0.0.1:8000", "10.0.0.2:8000");
-    ds.expire(System.currentTimeMillis() + 500);
-    assertThat(ds.routable()).hasSize(2);
-    ds.expire(System.currentTimeMillis() + 5_000);
+    // Heard at NOW (b) and NOW + 600 (a); each stays exactly 1,000 ms.
+    ds.expire(NOW + 1_000);
+    assertThat(hostPorts(ds.routable())).containsExactly("10.0.0.1:8000", "10.0.0.2:8000");
+    ds.expire(NOW + 1_001);
+    assertThat(hostPorts(ds.routable())).containsExactly("10.0.0.1:8000");
+    assertThat(ds.ready()).isTrue();
+    // A vector is what keeps an endpoint: a hears again at NOW + 1,500.
+    clock.set(NOW + 1_500);
+    ds.onVector(vector(id("a", "10.0.0.1", 8000), 2, 0, 0, NOW + 1_500));
+    ds.expire(NOW + 2_500);
+    assertThat(hostPorts(ds.routable())).containsExactly("10.0.0.1:8000");
+    ds.expire(NOW + 2_501);
     assertThat(ds.routable()).isEmpty();
     assertThat(ds.ready()).isFalse();
+  }
+
+  @Test
+  void endpointSetMode_neverExpires() {
+    TestClock clock = new TestClock(NOW);
+    Datastore ds = new Datastore(Datastore.Mode.ENDPOINT_SET, 1_000, clock);
+    ds.setEndpoints(EndpointSet.of(ep("a", "10.0.0.1", 8000)));
+    ds.onVector(vector(id("a", "10.0.0.1", 8000), 0, 0, 0, NOW));
+    ds.expire(NOW + 60_000);
+    assertThat(hostPorts(ds.routable())).containsExactly("10.0.0.1:8000");
+  }
+
+  @Test
+  void expiryTimeNotPositive_isRefused() {
+    assertThatThrownBy(() -> new Datastore(Datastore.Mode.VECTORS, 0))
+        .hasMessage("expireAfterMillis: 0 (expected: > 0)");
   }
 
   static Stream<Arguments> subsets() {

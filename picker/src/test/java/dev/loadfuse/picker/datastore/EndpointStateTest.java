@@ -1,12 +1,12 @@
 package dev.loadfuse.picker.datastore;
 
 import static dev.loadfuse.picker.testing.TestEndpoints.NOW;
-import static dev.loadfuse.picker.testing.TestEndpoints.STALE_MS;
 import static dev.loadfuse.picker.testing.TestEndpoints.id;
 import static dev.loadfuse.picker.testing.TestEndpoints.vector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loadfuse.picker.testing.TestEndpoints;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -18,8 +18,9 @@ class EndpointStateTest {
     e.update(vector(id(0), 3, 5, 0.5, NOW - 10));
     InFlight a = e.acquire();
     InFlight b = e.acquire();
-    assertThat(e.queueDepth(NOW, STALE_MS)).isEqualTo(5);
-    assertThat(e.runningDepth(NOW, STALE_MS)).isEqualTo(7);
+    assertThat(e.unreflected()).isEqualTo(2);
+    assertThat(TestEndpoints.views(e)[0].queueDepth()).isEqualTo(5);
+    assertThat(TestEndpoints.views(e)[0].runningDepth()).isEqualTo(7);
 
     // Same sample again (a heartbeat): nothing new is reflected.
     e.update(vector(id(0), 3, 5, 0.5, NOW - 10));
@@ -28,7 +29,7 @@ class EndpointStateTest {
     // A newer sample includes the two requests: the count starts again.
     e.update(vector(id(0), 5, 5, 0.5, NOW - 5));
     assertThat(e.unreflected()).isZero();
-    assertThat(e.queueDepth(NOW, STALE_MS)).isEqualTo(5);
+    assertThat(TestEndpoints.views(e)[0].queueDepth()).isEqualTo(5);
     assertThat(e.inFlight()).isEqualTo(2);
 
     // Releasing requests picked before the reset leaves the new count alone.
@@ -40,29 +41,6 @@ class EndpointStateTest {
     b.release();
     assertThat(e.unreflected()).isZero();
     assertThat(e.inFlight()).isZero();
-  }
-
-  @Test
-  void absentOrStaleMetrics_fallBackToTheInFlightCount() {
-    EndpointState never = new EndpointState(id(0), Map.of());
-    never.acquire();
-    never.acquire();
-    assertThat(never.queueDepth(NOW, STALE_MS)).isEqualTo(2);
-    assertThat(never.runningDepth(NOW, STALE_MS)).isEqualTo(2);
-    assertThat(never.kvCacheUsage(NOW, STALE_MS)).isNaN();
-
-    EndpointState stale = new EndpointState(id(1), Map.of());
-    stale.update(vector(id(1), 9, 9, 0.9, NOW - STALE_MS - 1));
-    assertThat(stale.fresh(NOW, STALE_MS)).isFalse();
-    assertThat(stale.queueDepth(NOW, STALE_MS)).isZero();
-    assertThat(stale.kvCacheUsage(NOW, STALE_MS)).isNaN();
-
-    EndpointState noWaiting = new EndpointState(id(2), Map.of());
-    noWaiting.update(vector(id(2), Double.NaN, 4, 0.1, NOW));
-    noWaiting.acquire();
-    assertThat(noWaiting.queueDepth(NOW, STALE_MS)).isEqualTo(1);
-    assertThat(noWaiting.runningDepth(NOW, STALE_MS)).isEqualTo(5);
-    assertThat(noWaiting.kvCacheUsage(NOW, STALE_MS)).isEqualTo(0.1);
   }
 
   @Test

@@ -18,6 +18,7 @@ import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.PickerFixture;
+import dev.loadfuse.picker.testing.TestConfigs;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -38,16 +39,7 @@ class ProtocolTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String COMPLETION = "{\"model\":\"food-review\",\"prompt\":\"Write a review\",\"max_tokens\":5}";
-  private static final String FALLBACKS = """
-      apiVersion: inference.networking.x-k8s.io/v1alpha1
-      kind: EndpointPickerConfig
-      plugins:
-      - type: queue-scorer
-      - {name: picker, type: max-score-picker, parameters: {maxNumOfEndpoints: 3}}
-      schedulingProfiles:
-      - name: default
-        plugins: [{pluginRef: queue-scorer}, {pluginRef: picker}]
-      """;
+  private static final String FALLBACKS = TestConfigs.QUEUE_THREE_ENDPOINTS;
   private static final String OBJECTS = """
       apiVersion: inference.networking.x-k8s.io/v1alpha2
       kind: InferenceModelRewrite

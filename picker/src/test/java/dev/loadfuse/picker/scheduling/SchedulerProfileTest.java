@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.loadfuse.picker.PickerException;
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.plugins.filter.bylabel.ByLabelFilter;
 import dev.loadfuse.picker.plugins.picker.maxscore.MaxScorePicker;
@@ -31,7 +31,7 @@ class SchedulerProfileTest {
       }
 
       @Override
-      public void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores) {
+      public void score(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] scores) {
         System.arraycopy(values, 0, scores, 0, count);
       }
     };
@@ -50,7 +50,7 @@ class SchedulerProfileTest {
   @ParameterizedTest
   @MethodSource("sums")
   void scoresAreClampedWeightedAndSummed(double[] a, double wa, double[] b, double wb, int expected) {
-    EndpointState[] eps = TestEndpoints.queues(0, 0, 0);
+    EndpointView[] eps = TestEndpoints.views(TestEndpoints.queues(0, 0, 0));
     SchedulerProfile p = new SchedulerProfile(new ProfileSpec("p", List.of(),
         List.of(new WeightedScorer(fixed("a", a), wa), new WeightedScorer(fixed("b", b), wb)),
         new MaxScorePicker("m", 1)), SchedulerObserver.NONE);
@@ -59,8 +59,9 @@ class SchedulerProfileTest {
 
   @Test
   void filtersLeavingNothing_failWith429_andTheInputIsUntouched() {
-    EndpointState[] eps = {TestEndpoints.withLabels(0, Map.of("role", "a")), TestEndpoints.withLabels(1, Map.of())};
-    EndpointState[] copy = eps.clone();
+    EndpointView[] eps = TestEndpoints.views(TestEndpoints.withLabels(0, Map.of("role", "a")),
+        TestEndpoints.withLabels(1, Map.of()));
+    EndpointView[] copy = eps.clone();
     SchedulerProfile p = new SchedulerProfile(new ProfileSpec("p",
         List.of(new ByLabelFilter("only-b", "role", List.of("b"), false)), List.of(), new MaxScorePicker("m", 1)),
         SchedulerObserver.NONE);
@@ -89,11 +90,11 @@ class SchedulerProfileTest {
       }
     };
     Scheduler s = new ConfigLoader(InTreePlugins.registry()).defaults().scheduler(observer);
-    EndpointState[] eps = {
+    EndpointView[] eps = TestEndpoints.views(
         TestEndpoints.endpoint(0, 4, 0, 0.1),
         TestEndpoints.endpoint(1, 0, 0, 0.9),
         TestEndpoints.endpoint(2, 0, 0, 0.2),
-        TestEndpoints.endpoint(3, 8, 0, 0.0)};
+        TestEndpoints.endpoint(3, 8, 0, 0.0));
     assertThat(s.schedule(cycle(), eps, 4).primary().primary()).isSameAs(eps[2]);
     // A prompt-less request: the prefix scorer gives every endpoint the same score.
     assertThat(recorded).containsExactly("Scorer:queue-scorer", "Scorer:kv-cache-utilization-scorer",

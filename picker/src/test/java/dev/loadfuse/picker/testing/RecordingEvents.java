@@ -25,8 +25,7 @@ public final class RecordingEvents implements SchedulingEvents {
 
   /** A cycle at {@link TestEndpoints#NOW} reporting here. */
   public SchedulingCycle cycle(SchedulingRequest request, boolean failOpen) {
-    return new SchedulingCycle(request, TestEndpoints.NOW, failOpen ? Long.MAX_VALUE : TestEndpoints.STALE_MS,
-        new SplittableRandom(7), failOpen, this);
+    return new SchedulingCycle(request, TestEndpoints.NOW, new SplittableRandom(7), failOpen, this);
   }
 
   public SchedulingCycle cycle() {

@@ -2,6 +2,9 @@ package dev.loadfuse.picker.testing;
 
 import dev.loadfuse.engine.LoraInfo;
 import dev.loadfuse.nvml.GpuSample;
+import dev.loadfuse.picker.candidate.Candidates;
+import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.candidate.StalenessPolicy;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
@@ -79,7 +82,17 @@ public final class TestEndpoints {
   }
 
   public static SchedulingCycle cycle(long seed) {
-    return new SchedulingCycle(SchedulingRequest.of("r-" + seed), NOW, STALE_MS, new SplittableRandom(seed));
+    return new SchedulingCycle(SchedulingRequest.of("r-" + seed), NOW, new SplittableRandom(seed));
+  }
+
+  /** The views of {@code states} at {@link #NOW} with the {@link #STALE_MS} threshold (failing open if all are stale). */
+  public static EndpointView[] views(EndpointState... states) {
+    return candidates(states).views();
+  }
+
+  /** The cycle's candidates built from {@code states} at {@link #NOW} with the {@link #STALE_MS} threshold. */
+  public static Candidates candidates(EndpointState... states) {
+    return new StalenessPolicy(STALE_MS).views(states, states.length, NOW);
   }
 
   public static SchedulingCycle cycle() {

@@ -1,12 +1,10 @@
 package dev.loadfuse.picker.plugins.scorer;
 
 import dev.loadfuse.nvml.GpuSample;
-import dev.loadfuse.picker.datastore.EndpointState;
-import dev.loadfuse.picker.plugins.filter.gpuhealth.GpuHealthFilter;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.Scorer;
 import dev.loadfuse.picker.scheduling.TypedName;
-import dev.loadfuse.sidecar.api.LoadVector;
 import java.util.List;
 
 /**
@@ -34,17 +32,17 @@ public abstract class GpuScorer implements Scorer {
   }
 
   @Override
-  public final void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores) {
+  public final void score(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] scores) {
     for (int i = 0; i < count; i++) {
-      scores[i] = worstGpu(candidates[i].vector(), cycle);
+      scores[i] = worstGpu(candidates[i].gpus());
     }
   }
 
-  private double worstGpu(LoadVector v, SchedulingCycle cycle) {
-    if (v == null || v.gpus().isEmpty() || !GpuHealthFilter.fresh(v, cycle)) {
+  /** {@code gpus} is empty when the endpoint has no readings or they are stale. */
+  private double worstGpu(List<GpuSample> gpus) {
+    if (gpus.isEmpty()) {
       return NEUTRAL;
     }
-    List<GpuSample> gpus = v.gpus();
     double min = Double.NaN;
     for (int g = 0; g < gpus.size(); g++) {
       double s = gpuScore(gpus.get(g));

@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.plugins.filter.bylabel;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.scheduling.Filter;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.TypedName;
@@ -49,7 +49,7 @@ public final class ByLabelFilter implements Filter {
   }
 
   @Override
-  public int filter(SchedulingCycle cycle, EndpointState[] candidates, int count) {
+  public int filter(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     int kept = 0;
     for (int i = 0; i < count; i++) {
       String v = candidates[i].labels().get(label);

@@ -2,13 +2,12 @@ package dev.loadfuse.picker.plugins.filter.gpuhealth;
 
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.nvml.ThrottleReason;
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.scheduling.Filter;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.TypedName;
 import dev.loadfuse.picker.scheduling.config.ConfigException;
 import dev.loadfuse.picker.scheduling.config.Parameters;
-import dev.loadfuse.sidecar.api.LoadVector;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -82,10 +81,10 @@ public final class GpuHealthFilter implements Filter {
   }
 
   @Override
-  public int filter(SchedulingCycle cycle, EndpointState[] candidates, int count) {
+  public int filter(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     int kept = 0;
     for (int i = 0; i < count; i++) {
-      if (problem(candidates[i], cycle) == null) {
+      if (problem(candidates[i]) == null) {
         kept++;
       }
     }
@@ -101,8 +100,8 @@ public final class GpuHealthFilter implements Filter {
     int hot = 0;
     int n = 0;
     for (int i = 0; i < count; i++) {
-      EndpointState e = candidates[i];
-      String reason = problem(e, cycle);
+      EndpointView e = candidates[i];
+      String reason = problem(e);
       if (reason == null) {
         candidates[n++] = e;
       } else if (reason == REASON_LOST) {
@@ -126,18 +125,11 @@ public final class GpuHealthFilter implements Filter {
   }
 
   /** Null when healthy or unknown, else the first reason found (lost, throttled, temperature). */
-  private String problem(EndpointState e, SchedulingCycle cycle) {
-    LoadVector v = e.vector();
-    if (v == null) {
-      return null;
-    }
-    if (v.gpuLost()) {
+  private String problem(EndpointView e) {
+    if (e.gpuLost()) {
       return REASON_LOST; // reported by the sidecar even when the readings themselves are old
     }
-    List<GpuSample> gpus = v.gpus();
-    if (gpus.isEmpty() || !fresh(v, cycle)) {
-      return null;
-    }
+    List<GpuSample> gpus = e.gpus(); // empty when none or stale
     String found = null;
     for (int g = 0; g < gpus.size(); g++) {
       GpuSample s = gpus.get(g);
@@ -151,11 +143,5 @@ public final class GpuHealthFilter implements Filter {
       }
     }
     return found;
-  }
-
-  /** GPU readings no older than the cycle's staleness threshold. */
-  public static boolean fresh(LoadVector v, SchedulingCycle cycle) {
-    long at = v.gpuSampledAtMillis();
-    return at > 0 && cycle.nowMillis() - at <= cycle.staleAfterMillis();
   }
 }

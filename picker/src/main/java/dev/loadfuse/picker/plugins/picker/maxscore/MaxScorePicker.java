@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.plugins.picker.maxscore;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.plugins.picker.TopK;
 import dev.loadfuse.picker.scheduling.Picker;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
@@ -41,7 +41,7 @@ public final class MaxScorePicker implements Picker {
   }
 
   @Override
-  public int pick(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] totalScores, int[] chosen) {
+  public int pick(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] totalScores, int[] chosen) {
     if (count == 0) {
       return 0;
     }

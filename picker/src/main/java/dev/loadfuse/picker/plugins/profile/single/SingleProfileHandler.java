@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.plugins.profile.single;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.scheduling.ProfileHandler;
 import dev.loadfuse.picker.scheduling.SchedulerProfile;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
@@ -39,7 +39,7 @@ public final class SingleProfileHandler implements ProfileHandler {
   }
 
   @Override
-  public SchedulingResult handle(SchedulingCycle cycle, List<SchedulerProfile> profiles, EndpointState[] candidates, int count) {
+  public SchedulingResult handle(SchedulingCycle cycle, List<SchedulerProfile> profiles, EndpointView[] candidates, int count) {
     return SchedulingResult.of(profiles.getFirst().run(cycle, candidates, count));
   }
 }

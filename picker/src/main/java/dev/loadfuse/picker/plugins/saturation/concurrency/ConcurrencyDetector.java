@@ -1,7 +1,7 @@
 package dev.loadfuse.picker.plugins.saturation.concurrency;
 
 import dev.loadfuse.picker.admission.SaturationDetector;
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.scheduling.Filter;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.TypedName;
@@ -103,7 +103,7 @@ public final class ConcurrencyDetector implements SaturationDetector, Filter {
   }
 
   @Override
-  public double saturation(SchedulingCycle cycle, EndpointState[] candidates, int count) {
+  public double saturation(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     if (count == 0) {
       return 1.0;
     }
@@ -125,7 +125,7 @@ public final class ConcurrencyDetector implements SaturationDetector, Filter {
   }
 
   @Override
-  public int filter(SchedulingCycle cycle, EndpointState[] candidates, int count) {
+  public int filter(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     long incoming = cycle.request().estimatedInputTokens();
     int kept = 0;
     for (int i = 0; i < count; i++) {
@@ -147,7 +147,7 @@ public final class ConcurrencyDetector implements SaturationDetector, Filter {
     countReasons(cycle, candidates, count, incoming);
     int n = 0;
     for (int i = 0; i < count; i++) {
-      EndpointState e = candidates[i];
+      EndpointView e = candidates[i];
       if (fits(e, incoming) == null) {
         candidates[n++] = e;
       }
@@ -155,7 +155,7 @@ public final class ConcurrencyDetector implements SaturationDetector, Filter {
     return n;
   }
 
-  private void countReasons(SchedulingCycle cycle, EndpointState[] candidates, int count, long incoming) {
+  private void countReasons(SchedulingCycle cycle, EndpointView[] candidates, int count, long incoming) {
     int byRequests = 0;
     int byTokens = 0;
     for (int i = 0; i < count; i++) {
@@ -175,7 +175,7 @@ public final class ConcurrencyDetector implements SaturationDetector, Filter {
   }
 
   /** Null when the request fits on {@code e}, else the reason it does not. */
-  private String fits(EndpointState e, long incoming) {
+  private String fits(EndpointView e, long incoming) {
     if (mode != Mode.TOKENS && e.inFlight() >= requestLimit) {
       return REASON_REQUESTS;
     }

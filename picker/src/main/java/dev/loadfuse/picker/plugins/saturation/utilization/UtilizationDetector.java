@@ -1,7 +1,7 @@
 package dev.loadfuse.picker.plugins.saturation.utilization;
 
 import dev.loadfuse.picker.admission.SaturationDetector;
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.scheduling.Filter;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.TypedName;
@@ -13,10 +13,12 @@ import java.time.Duration;
  *
  * <p>An endpoint's utilisation is {@code max(queue / queueDepthThreshold, kv /
  * kvCacheUtilThreshold)}, where queue is the engine's waiting count plus the picker's picks not yet
- * reflected in it (see {@link EndpointState}) and kv its KV-cache usage (left out when the engine
+ * reflected in it (see {@link EndpointView}) and kv its KV-cache usage (left out when the engine
  * does not report it). An endpoint whose engine sample is older than {@code
- * metricsStalenessThreshold} counts as 1.0, since a server too busy to answer its scrape is often
- * the saturated one. The pool's saturation is the mean over the candidates.
+ * metricsStalenessThreshold} (applied to the view's {@link EndpointView#engineAgeMillis(long)}; a
+ * sample older than the picker's {@code --metrics-staleness-threshold} is absent for every plugin,
+ * so the shorter of the two applies) counts as 1.0, since a server too busy to answer its scrape
+ * is often the saturated one. The pool's saturation is the mean over the candidates.
  *
  * <p>As a {@link Filter} it removes endpoints above the thresholds plus {@code headroom} ({@code
  * queue > queueDepthThreshold × (1 + headroom)} or {@code kv > min(1, kvCacheUtilThreshold × (1 +
@@ -106,22 +108,22 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
   }
 
   @Override
-  public double saturation(SchedulingCycle cycle, EndpointState[] candidates, int count) {
+  public double saturation(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     if (count == 0) {
       return 1.0;
     }
+    boolean failOpen = cycle.failOpen();
     long now = cycle.nowMillis();
-    long stale = staleAfter(cycle);
     double sum = 0;
     for (int i = 0; i < count; i++) {
-      EndpointState e = candidates[i];
-      double queue = queue(e, now, stale, cycle.failOpen());
+      EndpointView e = candidates[i];
+      double queue = queue(e, now, failOpen);
       if (Double.isNaN(queue)) {
         sum += 1.0;
         continue;
       }
       double u = queue / queueDepthThreshold;
-      double kv = e.kvCacheUsage(now, stale);
+      double kv = e.kvCacheUsage();
       if (!Double.isNaN(kv)) {
         u = Math.max(u, kv / kvCacheUtilThreshold);
       }
@@ -131,22 +133,22 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
   }
 
   @Override
-  public int filter(SchedulingCycle cycle, EndpointState[] candidates, int count) {
+  public int filter(SchedulingCycle cycle, EndpointView[] candidates, int count) {
+    boolean failOpen = cycle.failOpen();
     long now = cycle.nowMillis();
-    long stale = staleAfter(cycle);
     int kept = 0;
     int staleCount = 0;
     int queueCount = 0;
     int kvCount = 0;
     // First pass only counts, so that "every candidate over the limit" can keep the array intact.
     for (int i = 0; i < count; i++) {
-      EndpointState e = candidates[i];
-      double queue = queue(e, now, stale, cycle.failOpen());
+      EndpointView e = candidates[i];
+      double queue = queue(e, now, failOpen);
       if (Double.isNaN(queue)) {
         staleCount++;
       } else if (queue > maxQueue) {
         queueCount++;
-      } else if (e.kvCacheUsage(now, stale) > maxKv) {
+      } else if (e.kvCacheUsage() > maxKv) {
         kvCount++;
       } else {
         kept++;
@@ -163,9 +165,9 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
     }
     int n = 0;
     for (int i = 0; i < count; i++) {
-      EndpointState e = candidates[i];
-      double queue = queue(e, now, stale, cycle.failOpen());
-      if (!Double.isNaN(queue) && queue <= maxQueue && !(e.kvCacheUsage(now, stale) > maxKv)) {
+      EndpointView e = candidates[i];
+      double queue = queue(e, now, failOpen);
+      if (!Double.isNaN(queue) && queue <= maxQueue && !(e.kvCacheUsage() > maxKv)) {
         candidates[n++] = e;
       }
     }
@@ -181,16 +183,16 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
     }
   }
 
-  private long staleAfter(SchedulingCycle cycle) {
-    return cycle.failOpen() ? Long.MAX_VALUE : stalenessMillis;
-  }
-
-  /** Waiting plus unreflected picks; NaN when stale (not in fail-open), in-flight when never known. */
-  private static double queue(EndpointState e, long now, long stale, boolean failOpen) {
-    double w = e.waitingRequests(now, stale);
-    if (Double.isNaN(w)) {
-      return failOpen ? e.inFlight() : Double.NaN;
+  /**
+   * The view's queue depth (waiting plus unreflected picks); NaN when the waiting count is absent,
+   * or older than this detector's own threshold, unless failing open (then the view's fallback,
+   * the in-flight count, where nothing was ever known).
+   */
+  private double queue(EndpointView e, long nowMillis, boolean failOpen) {
+    if (failOpen) {
+      return e.queueDepth();
     }
-    return w + e.unreflected();
+    return Double.isNaN(e.waitingRequests()) || e.engineAgeMillis(nowMillis) > stalenessMillis ? Double.NaN
+        : e.queueDepth();
   }
 }

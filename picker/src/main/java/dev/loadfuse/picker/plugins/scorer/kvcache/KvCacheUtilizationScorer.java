@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.plugins.scorer.kvcache;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.Scorer;
 import dev.loadfuse.picker.scheduling.TypedName;
@@ -32,11 +32,9 @@ public final class KvCacheUtilizationScorer implements Scorer {
   }
 
   @Override
-  public void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores) {
-    long now = cycle.nowMillis();
-    long stale = cycle.staleAfterMillis();
+  public void score(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] scores) {
     for (int i = 0; i < count; i++) {
-      double kv = candidates[i].kvCacheUsage(now, stale);
+      double kv = candidates[i].kvCacheUsage();
       scores[i] = Double.isNaN(kv) ? ABSENT_SCORE : 1 - kv;
     }
   }

@@ -1,12 +1,11 @@
 package dev.loadfuse.picker.plugins.scorer.lora;
 
 import dev.loadfuse.engine.LoraInfo;
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.Scorer;
 import dev.loadfuse.picker.scheduling.TypedName;
 import dev.loadfuse.picker.scheduling.config.Parameters;
-import dev.loadfuse.sidecar.api.LoadVector;
 import java.util.List;
 
 /**
@@ -50,18 +49,11 @@ public final class LoraAffinityScorer implements Scorer {
   }
 
   @Override
-  public void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores) {
+  public void score(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] scores) {
     String adapter = cycle.request().targetModel();
-    long now = cycle.nowMillis();
-    long stale = cycle.staleAfterMillis();
     for (int i = 0; i < count; i++) {
-      EndpointState e = candidates[i];
-      LoadVector v = e.vector();
-      if (adapter.isEmpty() || v == null || v.lora() == null || !e.fresh(now, stale)) {
-        scores[i] = NEUTRAL;
-      } else {
-        scores[i] = score(v.lora(), adapter);
-      }
+      LoraInfo lora = candidates[i].lora(); // null when absent or stale
+      scores[i] = adapter.isEmpty() || lora == null ? NEUTRAL : score(lora, adapter);
     }
   }
 

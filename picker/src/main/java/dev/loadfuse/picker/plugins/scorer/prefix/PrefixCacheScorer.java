@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.plugins.scorer.prefix;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.scheduling.PreRequest;
 import dev.loadfuse.picker.scheduling.PromptReader;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
@@ -9,7 +9,6 @@ import dev.loadfuse.picker.scheduling.SchedulingResult;
 import dev.loadfuse.picker.scheduling.Scorer;
 import dev.loadfuse.picker.scheduling.TypedName;
 import dev.loadfuse.picker.scheduling.config.Parameters;
-import dev.loadfuse.sidecar.api.LoadVector;
 import java.util.Set;
 import java.util.function.DoubleConsumer;
 
@@ -98,7 +97,7 @@ public final class PrefixCacheScorer implements Scorer, PreRequest, PromptReader
   }
 
   @Override
-  public void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores) {
+  public void score(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] scores) {
     SchedulingRequest r = cycle.request();
     long[] hashes = BlockHasher.hashes(r.targetModel(), r.cacheSalt(), r.prompt(), blockChars, maxPrefixBlocksToMatch);
     cycle.put(hashesKey, hashes);
@@ -121,8 +120,8 @@ public final class PrefixCacheScorer implements Scorer, PreRequest, PromptReader
     if (hashes == null || hashes.length == 0 || result.primary().targets().isEmpty()) {
       return;
     }
-    EndpointState target = result.primary().targets().getFirst();
-    index.record(target.hostPort(), capacityOf(target), hashes, hashes.length);
+    EndpointView target = result.primary().targets().getFirst();
+    index.record(target.hostPort(), capacity(target.numGpuBlocks()), hashes, hashes.length);
     PickListener l = listener;
     if (l != null) {
       l.picked(this, target.hostPort(), hashes);
@@ -132,19 +131,18 @@ public final class PrefixCacheScorer implements Scorer, PreRequest, PromptReader
   /**
    * Learns a pick another replica made.
    *
-   * @param known the endpoint's local state, for its {@code numGpuBlocks}; null when not known here
+   * @param numGpuBlocks the endpoint's KV blocks on the GPU as known here, -1 when unknown
    */
-  public void recordRemotePick(String hostPort, EndpointState known, long[] hashes) {
+  public void recordRemotePick(String hostPort, long numGpuBlocks, long[] hashes) {
     if (hashes.length > 0) {
-      index.record(hostPort, known == null ? lruCapacityPerServer : capacityOf(known), hashes, hashes.length);
+      index.record(hostPort, capacity(numGpuBlocks), hashes, hashes.length);
     }
   }
 
-  /** The LRU capacity for {@code endpoint}: its engine's GPU block count when auto-tuned and known. */
-  int capacityOf(EndpointState endpoint) {
-    LoadVector v = endpoint.vector();
-    if (autoTune && v != null && v.numGpuBlocks() > 0) {
-      return (int) Math.min(v.numGpuBlocks(), Integer.MAX_VALUE);
+  /** The LRU capacity of an endpoint: its engine's GPU block count when auto-tuned and known (> 0). */
+  int capacity(long numGpuBlocks) {
+    if (autoTune && numGpuBlocks > 0) {
+      return (int) Math.min(numGpuBlocks, Integer.MAX_VALUE);
     }
     return lruCapacityPerServer;
   }

@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.plugins.scorer.prefix;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -72,7 +72,7 @@ public final class PrefixIndex {
    * Writes into {@code matched[i]} how many leading blocks of {@code hashes[0..n)} endpoint {@code
    * candidates[i]} holds, for {@code i} in {@code [0, count)}; returns the largest of them.
    */
-  public int match(long[] hashes, int n, EndpointState[] candidates, int count, int[] matched) {
+  public int match(long[] hashes, int n, EndpointView[] candidates, int count, int[] matched) {
     long stamp = lock.readLock();
     try {
       int e = n == 0 ? NONE : find(hashes[0]);

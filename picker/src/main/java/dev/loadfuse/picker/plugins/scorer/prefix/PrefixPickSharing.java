@@ -4,6 +4,7 @@ import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.sidecar.api.Address;
 import dev.loadfuse.sidecar.api.BusCodecs;
+import dev.loadfuse.sidecar.api.LoadVector;
 import dev.loadfuse.sidecar.api.WireCodec;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -92,7 +93,9 @@ public final class PrefixPickSharing extends VerticleBase {
     }
     PrefixCacheScorer s = scorers.get(m.scorer());
     if (s != null) {
-      s.recordRemotePick(m.hostPort(), datastore.get(m.hostPort()), m.hashes());
+      EndpointState known = datastore.get(m.hostPort());
+      LoadVector v = known == null ? null : known.vector();
+      s.recordRemotePick(m.hostPort(), v == null ? -1 : v.numGpuBlocks(), m.hashes());
     }
   }
 

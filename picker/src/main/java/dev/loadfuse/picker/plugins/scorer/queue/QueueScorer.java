@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.plugins.scorer.queue;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.plugins.scorer.MinMax;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.Scorer;
@@ -9,7 +9,7 @@ import dev.loadfuse.picker.scheduling.config.Parameters;
 
 /**
  * {@code queue-scorer}: prefers short queues. The queue of an endpoint is the engine's waiting
- * count plus the picker's picks not yet reflected in it ({@link EndpointState#queueDepth}); score
+ * count plus the picker's picks not yet reflected in it ({@link EndpointView#queueDepth}); score
  * {@code (maxQ - q) / (maxQ - minQ)} over the candidates, 1 for all when every queue is equal.
  * No parameters.
  */
@@ -33,11 +33,9 @@ public final class QueueScorer implements Scorer {
   }
 
   @Override
-  public void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores) {
-    long now = cycle.nowMillis();
-    long stale = cycle.staleAfterMillis();
+  public void score(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] scores) {
     for (int i = 0; i < count; i++) {
-      scores[i] = candidates[i].queueDepth(now, stale);
+      scores[i] = candidates[i].queueDepth();
     }
     MinMax.lowerIsBetter(scores, count);
   }

@@ -1,6 +1,6 @@
 package dev.loadfuse.picker.plugins.scorer.runningrequests;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.plugins.scorer.MinMax;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.Scorer;
@@ -9,7 +9,7 @@ import dev.loadfuse.picker.scheduling.config.Parameters;
 
 /**
  * {@code running-requests-size-scorer}: prefers endpoints running fewer requests (the engine's
- * running count plus unreflected picks, {@link EndpointState#runningDepth}), min-max normalised
+ * running count plus unreflected picks, {@link EndpointView#runningDepth}), min-max normalised
  * over the candidates; 1 for all when equal. No parameters.
  */
 public final class RunningRequestsSizeScorer implements Scorer {
@@ -32,11 +32,9 @@ public final class RunningRequestsSizeScorer implements Scorer {
   }
 
   @Override
-  public void score(SchedulingCycle cycle, EndpointState[] candidates, int count, double[] scores) {
-    long now = cycle.nowMillis();
-    long stale = cycle.staleAfterMillis();
+  public void score(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] scores) {
     for (int i = 0; i < count; i++) {
-      scores[i] = candidates[i].runningDepth(now, stale);
+      scores[i] = candidates[i].runningDepth();
     }
     MinMax.lowerIsBetter(scores, count);
   }

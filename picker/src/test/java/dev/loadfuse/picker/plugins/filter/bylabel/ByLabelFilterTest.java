@@ -3,7 +3,7 @@ package dev.loadfuse.picker.plugins.filter.bylabel;
 import static dev.loadfuse.picker.testing.TestEndpoints.cycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.testing.TestEndpoints;
 import java.util.Arrays;
 import java.util.List;
@@ -28,13 +28,13 @@ class ByLabelFilterTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
   void keepsMatchingEndpointsInOrder(String name, List<String> values, boolean allowsNoLabel, int[] kept) {
-    EndpointState[] eps = {
+    EndpointView[] eps = TestEndpoints.views(
         TestEndpoints.withLabels(0, Map.of("role", "decode")),
         TestEndpoints.withLabels(1, Map.of("role", "prefill")),
-        TestEndpoints.withLabels(2, Map.of())};
-    EndpointState[] all = eps.clone();
+        TestEndpoints.withLabels(2, Map.of()));
+    EndpointView[] all = eps.clone();
     int n = new ByLabelFilter("f", "role", values, allowsNoLabel).filter(cycle(), eps, 3);
-    EndpointState[] expected = Arrays.stream(kept).mapToObj(i -> all[i]).toArray(EndpointState[]::new);
+    EndpointView[] expected = Arrays.stream(kept).mapToObj(i -> all[i]).toArray(EndpointView[]::new);
     assertThat(Arrays.copyOf(eps, n)).containsExactly(expected);
   }
 }

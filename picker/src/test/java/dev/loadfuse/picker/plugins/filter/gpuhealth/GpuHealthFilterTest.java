@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.nvml.ThrottleReason;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.testing.RecordingEvents;
 import dev.loadfuse.picker.testing.TestEndpoints;
@@ -42,7 +43,7 @@ class GpuHealthFilterTest {
   void filters(String name, GpuSample second, boolean kept, String reason) {
     EndpointState healthy = TestEndpoints.withVector(0, gpuVector(0, gpu(0, 0.5, 0.5).build()));
     EndpointState tested = TestEndpoints.withVector(1, gpuVector(1, second));
-    EndpointState[] eps = {healthy, tested};
+    EndpointView[] eps = TestEndpoints.views(healthy, tested);
     RecordingEvents events = new RecordingEvents();
     int n = filter.filter(events.cycle(), eps, 2);
     if (kept) {
@@ -50,16 +51,16 @@ class GpuHealthFilterTest {
       assertThat(events.counts).isEmpty();
     } else {
       assertThat(n).isEqualTo(1);
-      assertThat(eps[0]).isSameAs(healthy);
+      assertThat(eps[0].id()).isEqualTo(healthy.id());
       assertThat(events.counts).containsExactly(Map.entry("gpu/" + reason, 1));
     }
   }
 
   @Test
   void everyGpuThrottled_keepsAll_andCountsIt() {
-    EndpointState[] eps = {
+    EndpointView[] eps = TestEndpoints.views(
         TestEndpoints.withVector(0, gpuVector(0, gpu(0, 0.5, 0.5).throttleReasonBits(0x40).build())),
-        TestEndpoints.withVector(1, gpuVector(1, gpu(1, 0.5, 0.5).temperatureC(95).build()))};
+        TestEndpoints.withVector(1, gpuVector(1, gpu(1, 0.5, 0.5).temperatureC(95).build())));
     RecordingEvents events = new RecordingEvents();
     assertThat(filter.filter(events.cycle(), eps, 2)).isEqualTo(2);
     assertThat(events.counts).containsExactly(Map.entry("gpu/kept-all", 1));
@@ -70,16 +71,16 @@ class GpuHealthFilterTest {
     EndpointState noData = TestEndpoints.endpoint(0, 0, 0, 0.1);
     EndpointState stale = TestEndpoints.withVector(1,
         gpuVector(1).withGpus(List.of(gpu(1, 0.5, 0.5).throttleReasonBits(0x8).build()), TestEndpoints.NOW - 60_000));
-    EndpointState[] eps = {noData, stale};
+    EndpointView[] eps = TestEndpoints.views(noData, stale);
     assertThat(filter.filter(new RecordingEvents().cycle(), eps, 2)).isEqualTo(2);
   }
 
   @Test
   void configuredReasons_replaceTheDefaults() {
     GpuHealthFilter strict = new GpuHealthFilter("gpu", 85, Set.of(ThrottleReason.SW_POWER_CAP));
-    EndpointState[] eps = {
+    EndpointView[] eps = TestEndpoints.views(
         TestEndpoints.withVector(0, gpuVector(0, gpu(0, 0.5, 0.5).throttleReasonBits(0x4).build())),
-        TestEndpoints.withVector(1, gpuVector(1, gpu(1, 0.5, 0.5).throttleReasonBits(0x8).build()))};
+        TestEndpoints.withVector(1, gpuVector(1, gpu(1, 0.5, 0.5).throttleReasonBits(0x8).build())));
     assertThat(strict.filter(new RecordingEvents().cycle(), eps, 2)).isEqualTo(1);
     assertThat(eps[0].id().name()).isEqualTo("ep-1");
   }

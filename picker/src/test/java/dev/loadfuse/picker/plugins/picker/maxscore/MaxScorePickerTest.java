@@ -3,7 +3,7 @@ package dev.loadfuse.picker.plugins.picker.maxscore;
 import static dev.loadfuse.picker.testing.TestEndpoints.cycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.testing.TestEndpoints;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -28,7 +28,7 @@ class MaxScorePickerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
   void picksHighestFirst(String name, int max, double[] scores, int[] expected) {
-    EndpointState[] eps = TestEndpoints.queues(new double[scores.length]);
+    EndpointView[] eps = TestEndpoints.views(TestEndpoints.queues(new double[scores.length]));
     int[] chosen = new int[scores.length];
     int k = new MaxScorePicker("p", max).pick(cycle(), eps, scores.length, scores, chosen);
     assertThat(Arrays.copyOf(chosen, k)).containsExactly(expected);
@@ -37,7 +37,7 @@ class MaxScorePickerTest {
   @Test
   void ties_areBrokenAtRandom_amongTheBestOnly() {
     double[] scores = {1, 4, 4, 2, 4};
-    EndpointState[] eps = TestEndpoints.queues(new double[scores.length]);
+    EndpointView[] eps = TestEndpoints.views(TestEndpoints.queues(new double[scores.length]));
     MaxScorePicker picker = new MaxScorePicker("p", 1);
     int[] counts = new int[scores.length];
     for (int seed = 0; seed < 3000; seed++) {
@@ -54,7 +54,7 @@ class MaxScorePickerTest {
   @Test
   void fallbacks_areDistinct_andTiesShuffled() {
     double[] scores = {5, 5, 5, 5};
-    EndpointState[] eps = TestEndpoints.queues(new double[4]);
+    EndpointView[] eps = TestEndpoints.views(TestEndpoints.queues(new double[4]));
     Set<Integer> firsts = new HashSet<>();
     for (int seed = 0; seed < 200; seed++) {
       int[] chosen = new int[4];

@@ -3,7 +3,7 @@ package dev.loadfuse.picker.plugins.picker.random;
 import static dev.loadfuse.picker.testing.TestEndpoints.cycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.testing.TestEndpoints;
 import java.util.Arrays;
 import java.util.stream.Stream;
@@ -25,7 +25,7 @@ class RandomPickerTest {
   @ParameterizedTest(name = "max {0} of {1}")
   @MethodSource("table")
   void uniform_distinct_ignoresScores(int max, int n, int expectedCount) {
-    EndpointState[] eps = TestEndpoints.queues(new double[n]);
+    EndpointView[] eps = TestEndpoints.views(TestEndpoints.queues(new double[n]));
     double[] scores = new double[n];
     scores[0] = 100; // ignored
     int[] firstCounts = new int[n];

@@ -3,7 +3,7 @@ package dev.loadfuse.picker.plugins.picker.weightedrandom;
 import static dev.loadfuse.picker.testing.TestEndpoints.cycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.testing.TestEndpoints;
 import java.util.Arrays;
 import java.util.stream.Stream;
@@ -27,7 +27,7 @@ class WeightedRandomPickerTest {
   @MethodSource("table")
   void primary_isDrawnInProportionToScore(String name, double[] scores) {
     int n = scores.length;
-    EndpointState[] eps = TestEndpoints.queues(new double[n]);
+    EndpointView[] eps = TestEndpoints.views(TestEndpoints.queues(new double[n]));
     double sum = Arrays.stream(scores).sum();
     int draws = 20_000;
     int[] counts = new int[n];
@@ -46,7 +46,7 @@ class WeightedRandomPickerTest {
   @Test
   void fallbacks_areDistinct_zeroScoresLast() {
     double[] scores = {0, 5, 1};
-    EndpointState[] eps = TestEndpoints.queues(new double[3]);
+    EndpointView[] eps = TestEndpoints.views(TestEndpoints.queues(new double[3]));
     for (int seed = 0; seed < 500; seed++) {
       int[] chosen = new int[3];
       int k = new WeightedRandomPicker("w", 3).pick(cycle(seed), eps, 3, scores, chosen);

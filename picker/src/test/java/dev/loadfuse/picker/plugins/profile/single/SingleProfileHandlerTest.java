@@ -3,7 +3,7 @@ package dev.loadfuse.picker.plugins.profile.single;
 import static dev.loadfuse.picker.testing.TestEndpoints.cycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loadfuse.picker.datastore.EndpointState;
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.plugins.picker.maxscore.MaxScorePicker;
 import dev.loadfuse.picker.plugins.scorer.queue.QueueScorer;
 import dev.loadfuse.picker.scheduling.ProfileSpec;
@@ -36,7 +36,7 @@ class SingleProfileHandlerTest {
 
   @Test
   void runsTheProfile_andNamesItPrimary() {
-    EndpointState[] eps = TestEndpoints.queues(4, 1, 9);
+    EndpointView[] eps = TestEndpoints.views(TestEndpoints.queues(4, 1, 9));
     SchedulerProfile profile = new SchedulerProfile(new ProfileSpec("only",
         List.of(), List.of(new WeightedScorer(new QueueScorer("q"), 1)), new MaxScorePicker("m", 1)),
         SchedulerObserver.NONE);

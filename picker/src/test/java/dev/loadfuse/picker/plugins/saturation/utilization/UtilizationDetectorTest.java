@@ -3,6 +3,7 @@ package dev.loadfuse.picker.plugins.saturation.utilization;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.picker.testing.RecordingEvents;
@@ -34,12 +35,12 @@ class UtilizationDetectorTest {
   @MethodSource("saturation")
   void saturation(String name, double[][] loads, double expected) {
     EndpointState[] eps = endpoints(loads);
-    assertThat(detector.saturation(new RecordingEvents().cycle(), eps, eps.length)).isCloseTo(expected, within(1e-9));
+    assertThat(detector.saturation(new RecordingEvents().cycle(), TestEndpoints.views(eps), eps.length)).isCloseTo(expected, within(1e-9));
   }
 
   @Test
   void noCandidates_isSaturated() {
-    assertThat(detector.saturation(new RecordingEvents().cycle(), new EndpointState[0], 0)).isEqualTo(1.0);
+    assertThat(detector.saturation(new RecordingEvents().cycle(), new EndpointView[0], 0)).isEqualTo(1.0);
   }
 
   @Test
@@ -47,9 +48,20 @@ class UtilizationDetectorTest {
     EndpointState e = new EndpointState(TestEndpoints.id(0), Map.of());
     e.update(TestEndpoints.vector(TestEndpoints.id(0), 0, 0, 0, TestEndpoints.NOW - 201));
     EndpointState[] eps = {e};
-    assertThat(detector.saturation(new RecordingEvents().cycle(), eps, 1)).isEqualTo(1.0);
+    assertThat(detector.saturation(new RecordingEvents().cycle(), TestEndpoints.views(eps), 1)).isEqualTo(1.0);
     UtilizationDetector lenient = new UtilizationDetector("ud", 5, 0.8, Duration.ofSeconds(1), 0);
-    assertThat(lenient.saturation(new RecordingEvents().cycle(), eps, 1)).isEqualTo(0.0);
+    assertThat(lenient.saturation(new RecordingEvents().cycle(), TestEndpoints.views(eps), 1)).isEqualTo(0.0);
+  }
+
+  @Test
+  void olderThanThePickersThreshold_isStale_evenWithinItsOwn() {
+    // The picker's views (threshold STALE_MS = 2 s) say the first sample is absent; a fresh second
+    // endpoint keeps the picker from failing open.
+    EndpointState e = new EndpointState(TestEndpoints.id(0), Map.of());
+    e.update(TestEndpoints.vector(TestEndpoints.id(0), 0, 0, 0, TestEndpoints.NOW - TestEndpoints.STALE_MS - 1));
+    EndpointView[] views = TestEndpoints.views(e, TestEndpoints.endpoint(1, 0, 0, 0));
+    UtilizationDetector lenient = new UtilizationDetector("ud", 5, 0.8, Duration.ofSeconds(10), 0);
+    assertThat(lenient.saturation(new RecordingEvents().cycle(), views, 2)).isEqualTo(0.5);
   }
 
   @Test
@@ -59,11 +71,11 @@ class UtilizationDetectorTest {
     old.acquire(); // a pick since that vector: queue 1 + 1
     EndpointState never = TestEndpoints.withLabels(1, Map.of());
     never.acquire();
-    EndpointState[] eps = {old, never};
+    EndpointView[] views = TestEndpoints.views(old, never); // every candidate stale: fail-open views
     RecordingEvents events = new RecordingEvents();
     // (2/5 + 1/5) / 2
-    assertThat(detector.saturation(events.cycle(SchedulingRequest.of("r"), true), eps, 2)).isCloseTo(0.3, within(1e-9));
-    assertThat(detector.filter(events.cycle(SchedulingRequest.of("r"), true), eps, 2)).isEqualTo(2);
+    assertThat(detector.saturation(events.cycle(SchedulingRequest.of("r"), true), views, 2)).isCloseTo(0.3, within(1e-9));
+    assertThat(detector.filter(events.cycle(SchedulingRequest.of("r"), true), views, 2)).isEqualTo(2);
     assertThat(events.counts).isEmpty();
   }
 
@@ -73,10 +85,11 @@ class UtilizationDetectorTest {
     // limits: queue 6, kv 0.96
     EndpointState[] eps = endpoints(new double[][] {{6, 0.5}, {7, 0}, {0, 0.97}, {Double.NaN, 0}, {0, 0.96}});
     RecordingEvents events = new RecordingEvents();
-    int n = d.filter(events.cycle(), eps, eps.length);
+    EndpointView[] views = TestEndpoints.views(eps);
+    int n = d.filter(events.cycle(), views, eps.length);
     assertThat(n).isEqualTo(2);
-    assertThat(eps[0].id().name()).isEqualTo("ep-0");
-    assertThat(eps[1].id().name()).isEqualTo("ep-4");
+    assertThat(views[0].id().name()).isEqualTo("ep-0");
+    assertThat(views[1].id().name()).isEqualTo("ep-4");
     assertThat(events.counts).containsExactly(Map.entry("ud/kv-cache", 1), Map.entry("ud/queue", 1), Map.entry("ud/stale", 1));
   }
 
@@ -84,7 +97,7 @@ class UtilizationDetectorTest {
   void filter_everyEndpointOver_keepsAll() {
     EndpointState[] eps = endpoints(new double[][] {{9, 0}, {0, 0.99}});
     RecordingEvents events = new RecordingEvents();
-    assertThat(detector.filter(events.cycle(), eps, 2)).isEqualTo(2);
+    assertThat(detector.filter(events.cycle(), TestEndpoints.views(eps), 2)).isEqualTo(2);
     assertThat(events.counts).containsExactly(Map.entry("ud/kept-all", 1));
   }
 

@@ -29,7 +29,7 @@ class GpuMemoryHeadroomScorerTest {
   void scores(String name, GpuSample[] gpus, double expected) {
     EndpointState[] eps = {TestEndpoints.withVector(0, gpuVector(0, gpus))};
     double[] scores = new double[1];
-    new GpuMemoryHeadroomScorer("m").score(cycle(), eps, 1, scores);
+    new GpuMemoryHeadroomScorer("m").score(cycle(), TestEndpoints.views(eps), 1, scores);
     assertThat(scores[0]).isCloseTo(expected, within(1e-9));
   }
 
@@ -39,7 +39,7 @@ class GpuMemoryHeadroomScorerTest {
     EndpointState[] eps = {TestEndpoints.withVector(0,
         gpuVector(0).withGpus(java.util.List.of(gpu(0, 0.9, 0).build()), TestEndpoints.NOW - ageMillis))};
     double[] scores = new double[1];
-    new GpuMemoryHeadroomScorer("m").score(cycle(), eps, 1, scores);
+    new GpuMemoryHeadroomScorer("m").score(cycle(), TestEndpoints.views(eps), 1, scores);
     assertThat(scores[0]).isEqualTo(0.5);
   }
 }

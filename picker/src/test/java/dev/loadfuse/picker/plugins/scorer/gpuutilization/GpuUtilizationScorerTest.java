@@ -31,7 +31,7 @@ class GpuUtilizationScorerTest {
   void scores(String name, GpuSample[] gpus, double expected) {
     EndpointState[] eps = {TestEndpoints.withVector(0, gpuVector(0, gpus))};
     double[] scores = new double[1];
-    new GpuUtilizationScorer("u").score(cycle(), eps, 1, scores);
+    new GpuUtilizationScorer("u").score(cycle(), TestEndpoints.views(eps), 1, scores);
     assertThat(scores[0]).isCloseTo(expected, within(1e-9));
   }
 
@@ -39,7 +39,7 @@ class GpuUtilizationScorerTest {
   void endpointsWithoutGpuData_scoreNeutral() {
     EndpointState[] eps = {TestEndpoints.withLabels(0, Map.of()), TestEndpoints.endpoint(1, 0, 0, 0)};
     double[] scores = new double[2];
-    new GpuUtilizationScorer("u").score(cycle(), eps, 2, scores);
+    new GpuUtilizationScorer("u").score(cycle(), TestEndpoints.views(eps), 2, scores);
     assertThat(scores).containsExactly(0.5, 0.5);
   }
 }

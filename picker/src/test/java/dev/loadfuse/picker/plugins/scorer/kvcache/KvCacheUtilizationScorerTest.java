@@ -28,7 +28,7 @@ class KvCacheUtilizationScorerTest {
   void scores(String name, double kv, double expected) {
     EndpointState[] eps = {TestEndpoints.endpoint(0, 0, 0, kv)};
     double[] scores = new double[1];
-    new KvCacheUtilizationScorer("kv").score(cycle(), eps, 1, scores);
+    new KvCacheUtilizationScorer("kv").score(cycle(), TestEndpoints.views(eps), 1, scores);
     assertThat(scores[0]).isCloseTo(expected, within(1e-12));
   }
 
@@ -36,7 +36,7 @@ class KvCacheUtilizationScorerTest {
   void noVectorYet_isNeutral() {
     EndpointState[] eps = {TestEndpoints.withLabels(0, Map.of())};
     double[] scores = new double[1];
-    new KvCacheUtilizationScorer("kv").score(cycle(), eps, 1, scores);
+    new KvCacheUtilizationScorer("kv").score(cycle(), TestEndpoints.views(eps), 1, scores);
     assertThat(scores[0]).isEqualTo(KvCacheUtilizationScorer.ABSENT_SCORE);
   }
 }

@@ -9,6 +9,7 @@ import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.picker.testing.TestEndpoints;
+import dev.loadfuse.sidecar.api.LoadVector;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -40,7 +41,7 @@ class LoraAffinityScorerTest {
   void scores(String name, LoraInfo info, double expected) {
     EndpointState[] eps = {TestEndpoints.withVector(0, loraVector(0, info))};
     double[] scores = new double[1];
-    new LoraAffinityScorer("lora").score(cycleFor("a"), eps, 1, scores);
+    new LoraAffinityScorer("lora").score(cycleFor("a"), TestEndpoints.views(eps), 1, scores);
     assertThat(scores[0]).isEqualTo(expected);
   }
 
@@ -48,7 +49,7 @@ class LoraAffinityScorerTest {
   void poolWithoutLoraMetrics_isNeutralEverywhere_neverZero() {
     EndpointState[] eps = {TestEndpoints.endpoint(0, 0, 0, 0.1), TestEndpoints.endpoint(1, 3, 0, 0.5)};
     double[] scores = new double[2];
-    new LoraAffinityScorer("lora").score(cycleFor("a"), eps, 2, scores);
+    new LoraAffinityScorer("lora").score(cycleFor("a"), TestEndpoints.views(eps), 2, scores);
     assertThat(scores).containsExactly(0.5, 0.5);
   }
 
@@ -56,12 +57,16 @@ class LoraAffinityScorerTest {
   void requestWithoutModel_orStaleMetrics_isNeutral() {
     EndpointState[] eps = {TestEndpoints.withVector(0, loraVector(0, lora(List.of("a"), List.of(), 2)))};
     double[] scores = new double[1];
-    new LoraAffinityScorer("lora").score(cycleFor(""), eps, 1, scores);
+    new LoraAffinityScorer("lora").score(cycleFor(""), TestEndpoints.views(eps), 1, scores);
     assertThat(scores[0]).isEqualTo(0.5);
-    SchedulingCycle late = new SchedulingCycle(request("a"), TestEndpoints.NOW + 10 * TestEndpoints.STALE_MS,
-        TestEndpoints.STALE_MS, new SplittableRandom(1));
-    new LoraAffinityScorer("lora").score(late, eps, 1, scores);
-    assertThat(scores[0]).isEqualTo(0.5);
+    // Stale LoRA state (with a fresh endpoint beside it, so the picker does not fail open).
+    EndpointState stale = TestEndpoints.withVector(0, new LoadVector(TestEndpoints.id(0), "vllm", 0, 0, 0.1,
+        lora(List.of("a"), List.of(), 2), -1, -1, List.of(), TestEndpoints.NOW - 10 * TestEndpoints.STALE_MS, List.of(),
+        0, true, false, null));
+    double[] two = new double[2];
+    new LoraAffinityScorer("lora").score(cycleFor("a"), TestEndpoints.views(stale, TestEndpoints.endpoint(1, 0, 0, 0)), 2,
+        two);
+    assertThat(two[0]).isEqualTo(0.5);
   }
 
   private static SchedulingRequest request(String target) {
@@ -69,6 +74,6 @@ class LoraAffinityScorerTest {
   }
 
   private static SchedulingCycle cycleFor(String target) {
-    return new SchedulingCycle(request(target), TestEndpoints.NOW, TestEndpoints.STALE_MS, new SplittableRandom(1));
+    return new SchedulingCycle(request(target), TestEndpoints.NOW, new SplittableRandom(1));
   }
 }

@@ -5,6 +5,7 @@ import static dev.loadfuse.picker.testing.TestEndpoints.STALE_MS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.scheduling.ProfileResult;
@@ -30,7 +31,7 @@ class PrefixCacheScorerTest {
 
   private static final String HEAD = "apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n";
 
-  private final EndpointState[] eps = TestEndpoints.queues(0, 0, 0);
+  private final EndpointView[] eps = TestEndpoints.views(TestEndpoints.queues(0, 0, 0));
 
   /** A prompt of {@code blocks} distinct 64-character blocks, starting with {@code seed}. */
   private static String prompt(String seed, int blocks) {
@@ -43,7 +44,7 @@ class PrefixCacheScorerTest {
 
   private static SchedulingCycle cycle(String model, String salt, String prompt) {
     SchedulingRequest r = new SchedulingRequest("r", model, model, 0, null, Map.of(), prompt.length(), prompt, salt);
-    return new SchedulingCycle(r, NOW, STALE_MS, new SplittableRandom(1));
+    return new SchedulingCycle(r, NOW, new SplittableRandom(1));
   }
 
   private double[] score(PrefixCacheScorer s, SchedulingCycle c) {
@@ -53,7 +54,7 @@ class PrefixCacheScorerTest {
   }
 
   /** Scores, then tells the scorer the request went to {@code to}. */
-  private double[] route(PrefixCacheScorer s, String model, String salt, String prompt, EndpointState to) {
+  private double[] route(PrefixCacheScorer s, String model, String salt, String prompt, EndpointView to) {
     SchedulingCycle c = cycle(model, salt, prompt);
     double[] scores = score(s, c);
     s.preRequest(c, SchedulingResult.of(new ProfileResult("default", List.of(to))));
@@ -125,7 +126,7 @@ class PrefixCacheScorerTest {
 
   @Test
   void autoTune_usesTheEnginesGpuBlockCount_asTheLruCapacity() {
-    EndpointState tuned = withGpuBlocks(0, 3);
+    EndpointView tuned = TestEndpoints.views(withGpuBlocks(0, 3))[0];
     PrefixCacheScorer auto = new PrefixCacheScorer("p", 16, 256, 31_250, true);
     route(auto, "m", "", prompt("x", 5), tuned);
     assertThat(auto.index().capacity(tuned.hostPort())).isEqualTo(3);
@@ -149,7 +150,7 @@ class PrefixCacheScorerTest {
     assertThat(heard).containsExactly(eps[0].hostPort() + ":3");
 
     PrefixCacheScorer other = scorer();
-    other.recordRemotePick(eps[2].hostPort(), null, BlockHasher.hashes("m", "", prompt("x", 3), 64, 256));
+    other.recordRemotePick(eps[2].hostPort(), -1, BlockHasher.hashes("m", "", prompt("x", 3), 64, 256));
     assertThat(score(other, cycle("m", "", prompt("x", 3)))).containsExactly(0, 0, 1);
   }
 

@@ -3,6 +3,7 @@ package dev.loadfuse.picker.plugins.scorer.prefix;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.testing.TestEndpoints;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class PrefixIndexTest {
 
-  private final EndpointState[] eps = TestEndpoints.queues(0, 0, 0);
+  private final EndpointView[] eps = TestEndpoints.views(TestEndpoints.queues(0, 0, 0));
 
   private int[] match(PrefixIndex index, long... hashes) {
     int[] matched = new int[eps.length];
@@ -63,7 +64,7 @@ class PrefixIndexTest {
   @Test
   void remove_andRetainOnly_dropEndpointsWithTheirEntries() {
     PrefixIndex index = new PrefixIndex();
-    for (EndpointState e : eps) {
+    for (EndpointView e : eps) {
       index.record(e.hostPort(), 10, new long[] {1, 2}, 2);
     }
     index.remove(eps[1].hostPort());
@@ -86,10 +87,11 @@ class PrefixIndexTest {
   @Test
   void randomPicks_agreeWithASimpleModel() {
     SplittableRandom random = new SplittableRandom(7);
-    EndpointState[] many = new EndpointState[20];
-    for (int i = 0; i < many.length; i++) {
-      many[i] = TestEndpoints.endpoint(i, 0, 0, 0);
+    EndpointState[] states = new EndpointState[20];
+    for (int i = 0; i < states.length; i++) {
+      states[i] = TestEndpoints.endpoint(i, 0, 0, 0);
     }
+    EndpointView[] many = TestEndpoints.views(states);
     PrefixIndex index = new PrefixIndex();
     Map<String, LinkedHashSet<Long>> model = new HashMap<>();
     for (int step = 0; step < 20_000; step++) {

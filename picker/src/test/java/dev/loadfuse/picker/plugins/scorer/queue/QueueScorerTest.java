@@ -29,7 +29,7 @@ class QueueScorerTest {
   void scores(String name, double[] waiting, double[] expected) {
     EndpointState[] eps = TestEndpoints.queues(waiting);
     double[] scores = new double[eps.length];
-    new QueueScorer("q").score(cycle(), eps, eps.length, scores);
+    new QueueScorer("q").score(cycle(), TestEndpoints.views(eps), eps.length, scores);
     for (int i = 0; i < expected.length; i++) {
       assertThat(scores[i]).as("endpoint %d", i).isCloseTo(expected[i], within(1e-12));
     }
@@ -41,7 +41,7 @@ class QueueScorerTest {
     eps[0].acquire();
     eps[0].acquire();
     double[] scores = new double[2];
-    new QueueScorer("q").score(cycle(), eps, 2, scores);
+    new QueueScorer("q").score(cycle(), TestEndpoints.views(eps), 2, scores);
     assertThat(scores).containsExactly(0, 1);
   }
 }

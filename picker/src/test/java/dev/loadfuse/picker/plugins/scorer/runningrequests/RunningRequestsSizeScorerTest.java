@@ -30,7 +30,7 @@ class RunningRequestsSizeScorerTest {
       eps[i] = TestEndpoints.endpoint(i, 0, running[i], 0);
     }
     double[] scores = new double[eps.length];
-    new RunningRequestsSizeScorer("r").score(cycle(), eps, eps.length, scores);
+    new RunningRequestsSizeScorer("r").score(cycle(), TestEndpoints.views(eps), eps.length, scores);
     for (int i = 0; i < expected.length; i++) {
       assertThat(scores[i]).as("endpoint %d", i).isCloseTo(expected[i], within(1e-12));
     }

@@ -1,14 +1,23 @@
-package dev.loadfuse.picker.extproc;
+package dev.loadfuse.picker.request;
 
 import com.google.protobuf.ByteString;
 
-/** A byte array that grows by doubling; the body of one stream. Not thread-safe. */
+/** A byte array that grows by doubling: a body being buffered, or a chunk being rewritten. Not thread-safe. */
 final class GrowableBytes {
 
   private static final byte[] EMPTY = new byte[0];
 
-  private byte[] buf = EMPTY;
+  private byte[] buf;
   private int length;
+
+  GrowableBytes() {
+    buf = EMPTY;
+  }
+
+  /** @param capacity the size of the first array (the expected length) */
+  GrowableBytes(int capacity) {
+    buf = capacity == 0 ? EMPTY : new byte[capacity];
+  }
 
   void append(ByteString chunk) {
     int n = chunk.size();
@@ -21,6 +30,16 @@ final class GrowableBytes {
     ensure(length + n);
     System.arraycopy(bytes, offset, buf, length, n);
     length += n;
+  }
+
+  /** Replaces {@code [from, to)} with {@code bytes}, moving what follows. */
+  void replace(int from, int to, byte[] bytes) {
+    int tail = length - to;
+    int newLength = length - (to - from) + bytes.length;
+    ensure(newLength);
+    System.arraycopy(buf, to, buf, from + bytes.length, tail);
+    System.arraycopy(bytes, 0, buf, from, bytes.length);
+    length = newLength;
   }
 
   private void ensure(int needed) {
@@ -45,12 +64,8 @@ final class GrowableBytes {
     length = 0;
   }
 
-  /** Drops the first {@code n} bytes, keeping the rest (small carry-overs only). */
-  void dropFirst(int n) {
-    int rest = length - n;
-    byte[] b = rest == 0 ? EMPTY : new byte[Math.max(rest, 256)];
-    System.arraycopy(buf, n, b, 0, rest);
-    buf = b;
-    length = rest;
+  /** Empties it, keeping the array for reuse: only when nobody else holds the array. */
+  void clear() {
+    length = 0;
   }
 }

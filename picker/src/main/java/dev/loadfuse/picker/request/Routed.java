@@ -1,0 +1,104 @@
+package dev.loadfuse.picker.request;
+
+import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.datastore.InFlight;
+import dev.loadfuse.picker.metrics.PickerMetrics;
+import dev.loadfuse.picker.openai.Usage;
+import dev.loadfuse.picker.scheduling.Scheduler;
+import dev.loadfuse.picker.scheduling.SchedulingCycle;
+import dev.loadfuse.picker.scheduling.SchedulingResult;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A routed request: where it goes, and what follows from it until its response ends. The request
+ * is counted in flight against its primary endpoint (and in the model's running gauge) from the
+ * pick until {@link #release()}, which the request path calls exactly when the response ends, the
+ * stream ends or breaks (later calls do nothing).
+ *
+ * <p>Confined to the request's stream (one thread).
+ */
+public final class Routed {
+
+  private final ParsedRequest request;
+  private final String destination;
+  private final SchedulingCycle cycle;
+  private final SchedulingResult result;
+  private final Scheduler scheduler;
+  private final InFlight inFlight;
+  private final PickerMetrics metrics;
+  private final PickerMetrics.Meters meters;
+  private final AtomicInteger running;
+  private boolean afterAnswerDone;
+
+  Routed(ParsedRequest request, String destination, SchedulingCycle cycle, SchedulingResult result,
+      Scheduler scheduler, InFlight inFlight, PickerMetrics metrics, PickerMetrics.Meters meters, AtomicInteger running) {
+    this.request = request;
+    this.destination = destination;
+    this.cycle = cycle;
+    this.result = result;
+    this.scheduler = scheduler;
+    this.inFlight = inFlight;
+    this.metrics = metrics;
+    this.meters = meters;
+    this.running = running;
+  }
+
+  public ParsedRequest request() {
+    return request;
+  }
+
+  /**
+   * Envoy's {@code x-gateway-destination-endpoint} value: the primary's {@code ip:port}, then the
+   * fallbacks', comma-joined (IPv6 in brackets).
+   */
+  public String destination() {
+    return destination;
+  }
+
+  /** The chosen endpoints, primary first. */
+  public List<EndpointView> targets() {
+    return result.primary().targets();
+  }
+
+  /**
+   * Runs the scheduler's {@code PreRequest} plugins (e.g. the prefix index learning where the
+   * prompt went), once Envoy has its answer; at most once.
+   */
+  public void afterAnswer() {
+    if (!afterAnswerDone) {
+      afterAnswerDone = true;
+      scheduler.preRequest(cycle, result);
+    }
+  }
+
+  /**
+   * Records the finished response: its duration since the request began, its token usage, and a
+   * {@code ModelServerError} when its {@code :status} (0 when none came) is not 200.
+   */
+  public void recordResponse(long durationNanos, Usage usage, int status) {
+    if (status != 0 && status != 200) {
+      metrics.error(request.model(), request.targetModel(), PickerMetrics.MODEL_SERVER_ERROR);
+    }
+    meters.duration().record(durationNanos, TimeUnit.NANOSECONDS);
+    if (usage.promptTokens() >= 0) {
+      meters.inputTokens().record(usage.promptTokens());
+    }
+    if (usage.completionTokens() >= 0) {
+      meters.outputTokens().record(usage.completionTokens());
+    }
+  }
+
+  /** Stops counting the request in flight; later calls do nothing. */
+  public void release() {
+    if (!inFlight.released()) {
+      inFlight.release();
+      running.decrementAndGet();
+    }
+  }
+
+  public boolean released() {
+    return inFlight.released();
+  }
+}
