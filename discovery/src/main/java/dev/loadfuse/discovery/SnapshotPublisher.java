@@ -26,6 +26,11 @@ public final class SnapshotPublisher {
     this.listener = Objects.requireNonNull(listener, "listener");
   }
 
+  /** What {@code publisher} last delivered; {@link EndpointSet#EMPTY} while there is none yet (null: not started). */
+  public static EndpointSet currentOf(SnapshotPublisher publisher) {
+    return publisher == null ? EndpointSet.EMPTY : publisher.current();
+  }
+
   /** Delivers {@code set} unless it equals the last one delivered; returns whether it did. */
   public boolean publish(EndpointSet set) {
     Objects.requireNonNull(set, "set");

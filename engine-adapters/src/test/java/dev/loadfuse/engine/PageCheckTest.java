@@ -23,12 +23,14 @@ class PageCheckTest {
     return PageCheck.noLoad(VLLM, sample, page, 0, page.length);
   }
 
+  private static String check(String page) {
+    return check(page.getBytes(StandardCharsets.UTF_8));
+  }
+
   @Test
   void htmlLoginPage_namesTheEngineTheMissingMetricsAndThePageStart() {
-    byte[] page = "<html><head><title>Sign in</title></head><body>please log in</body></html>\n"
-        .getBytes(StandardCharsets.UTF_8);
-    assertThat(check(page)).isEqualTo(EXPECTED
-        + "wrong engine type? the page has no metric samples; it starts \"<html><head><title>Sign in</title></head…\"");
+    assertThat(check("<html><head><title>Sign in</title></head><body>please log in</body></html>\n"))
+        .isEqualTo(EXPECTED + "wrong engine type? the page has no metric samples; it starts \"<html><head><title>Sign in</title></head…\"");
   }
 
   @Test
@@ -50,10 +52,8 @@ class PageCheckTest {
 
   @Test
   void anotherEnginesPage_countsItsSamples() {
-    byte[] page = "# TYPE sglang:num_queue_reqs gauge\nsglang:num_queue_reqs 4\nsglang:token_usage 0.5\n"
-        .getBytes(StandardCharsets.UTF_8);
-    assertThat(check(page)).isEqualTo(EXPECTED
-        + "wrong engine type? the page has 2 metric samples; it starts \"# TYPE sglang:num_queue_reqs gauge\\nsglan…\"");
+    assertThat(check("# TYPE sglang:num_queue_reqs gauge\nsglang:num_queue_reqs 4\nsglang:token_usage 0.5\n"))
+        .isEqualTo(EXPECTED + "wrong engine type? the page has 2 metric samples; it starts \"# TYPE sglang:num_queue_reqs gauge\\nsglan…\"");
   }
 
   @Test
@@ -64,8 +64,8 @@ class PageCheckTest {
 
   @Test
   void oneLoadSignal_isEnough() {
-    assertThat(check("vllm:num_requests_running 2\n".getBytes(StandardCharsets.UTF_8))).isNull();
-    assertThat(check("vllm:kv_cache_usage_perc 0.1\n".getBytes(StandardCharsets.UTF_8))).isNull();
+    assertThat(check("vllm:num_requests_running 2\n")).isNull();
+    assertThat(check("vllm:kv_cache_usage_perc 0.1\n")).isNull();
   }
 
   @Test

@@ -4,15 +4,14 @@ package dev.loadfuse.nvml;
  * An NVML call returned a code that is neither success, "not supported" (which only drops a
  * field) nor "GPU lost" (which marks the GPU {@linkplain GpuSample#lost() lost}).
  *
- * <p>Carries the code number, its {@code nvml.h} name and the driver's own text
- * ({@code nvmlErrorString}). Unchecked: {@link GpuProbe#sample()} documents it.
+ * <p>Its message names the function, the code number, its {@code nvml.h} name and the driver's
+ * own text ({@code nvmlErrorString}); {@link #code()} gives the number. Unchecked: {@link
+ * GpuProbe#sample()} documents it.
  */
 public final class NvmlException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  private final String function;
   private final int code;
-  private final String description;
 
   /**
    * @param function the NVML function that failed, e.g. {@code nvmlDeviceGetPowerUsage}
@@ -30,28 +29,11 @@ public final class NvmlException extends RuntimeException {
             + code
             + "): "
             + description);
-    this.function = function;
     this.code = code;
-    this.description = description;
   }
 
-  /** The NVML function that failed. */
-  public String function() {
-    return function;
-  }
-
-  /** The {@code nvmlReturn_t} value. */
+  /** The {@code nvmlReturn_t} value (its {@code nvml.h} name is {@link NvmlReturn#name(int)}). */
   public int code() {
     return code;
-  }
-
-  /** The code's {@code nvml.h} name, e.g. {@code NVML_ERROR_NO_PERMISSION}. */
-  public String codeName() {
-    return NvmlReturn.name(code);
-  }
-
-  /** The driver's text for the code ({@code nvmlErrorString}). */
-  public String description() {
-    return description;
   }
 }

@@ -3,6 +3,7 @@ package dev.loadfuse.nvml;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -11,18 +12,19 @@ import java.util.Set;
  * {@code nvmlDeviceGetCurrentClocksEventReasons} (formerly "clocks throttle reasons").
  *
  * <p>{@link #nvmlName()} is the name NVML's headers use without their
- * {@code nvmlClocksEventReason} prefix; it is also the spelling in JSON output and mock files.
+ * {@code nvmlClocksEventReason} prefix (the constant's name in Pascal case); it is also the
+ * spelling in JSON output and mock files.
  */
 public enum ThrottleReason {
-  GPU_IDLE(0x1L, "GpuIdle"),
-  APPLICATIONS_CLOCKS_SETTING(0x2L, "ApplicationsClocksSetting"),
-  SW_POWER_CAP(0x4L, "SwPowerCap"),
-  HW_SLOWDOWN(0x8L, "HwSlowdown"),
-  SYNC_BOOST(0x10L, "SyncBoost"),
-  SW_THERMAL_SLOWDOWN(0x20L, "SwThermalSlowdown"),
-  HW_THERMAL_SLOWDOWN(0x40L, "HwThermalSlowdown"),
-  HW_POWER_BRAKE_SLOWDOWN(0x80L, "HwPowerBrakeSlowdown"),
-  DISPLAY_CLOCK_SETTING(0x100L, "DisplayClockSetting");
+  GPU_IDLE(0x1L),
+  APPLICATIONS_CLOCKS_SETTING(0x2L),
+  SW_POWER_CAP(0x4L),
+  HW_SLOWDOWN(0x8L),
+  SYNC_BOOST(0x10L),
+  SW_THERMAL_SLOWDOWN(0x20L),
+  HW_THERMAL_SLOWDOWN(0x40L),
+  HW_POWER_BRAKE_SLOWDOWN(0x80L),
+  DISPLAY_CLOCK_SETTING(0x100L);
 
   /** Every bit this enum names; newer drivers may set others. */
   public static final long KNOWN_BITS = 0x1FFL;
@@ -30,9 +32,18 @@ public enum ThrottleReason {
   private final long bit;
   private final String nvmlName;
 
-  ThrottleReason(long bit, String nvmlName) {
+  ThrottleReason(long bit) {
     this.bit = bit;
-    this.nvmlName = nvmlName;
+    this.nvmlName = pascalCase(name());
+  }
+
+  /** {@code SW_THERMAL_SLOWDOWN} as NVML writes it: {@code SwThermalSlowdown}. */
+  private static String pascalCase(String constant) {
+    StringBuilder sb = new StringBuilder(constant.length());
+    for (String word : constant.split("_")) {
+      sb.append(word.charAt(0)).append(word.substring(1).toLowerCase(Locale.ROOT));
+    }
+    return sb.toString();
   }
 
   /** The reason's bit in NVML's 64-bit mask. */

@@ -47,13 +47,31 @@ public final class PickerException extends RuntimeException {
     }
   }
 
+  /** The llm-d router's response header that says why flow control dropped a request. */
+  public static final String DROPPED_REASON_HEADER = "x-llm-d-request-dropped-reason";
+
   private final Code code;
   private final String reason;
+  private final String droppedReason;
 
   public PickerException(Code code, String reason) {
+    this(code, reason, null);
+  }
+
+  /**
+   * @param droppedReason the value of {@link #DROPPED_REASON_HEADER} on the response (the router's
+   *     flow-control answers), null for none
+   */
+  public PickerException(Code code, String reason, String droppedReason) {
     super(Objects.requireNonNull(code, "code").label() + " - " + reason, null, false, false);
     this.code = code;
     this.reason = Objects.requireNonNull(reason, "reason");
+    this.droppedReason = droppedReason;
+  }
+
+  /** The value of {@link #DROPPED_REASON_HEADER}, null when the response has none. */
+  public String droppedReason() {
+    return droppedReason;
   }
 
   public Code code() {

@@ -2,6 +2,9 @@ package dev.loadfuse.picker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.picker.flowcontrol.Fairness;
+import dev.loadfuse.picker.flowcontrol.FlowControlSettings;
+import dev.loadfuse.picker.flowcontrol.Ordering;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.routing.ObjectsFile;
 import dev.loadfuse.picker.routing.RoutingObjects;
@@ -31,6 +34,17 @@ class ConfigExamplesTest {
         "queue-scorer=2.0", "kv-cache-utilization-scorer=2.0", "prefix-cache-scorer=3.0", "lora-affinity-scorer=1.0",
         "gpu-memory-headroom-scorer=1.0", "gpu-utilization-scorer=1.0");
     assertThat(c.saturationDetector().typedName().type()).isEqualTo("utilization-detector");
+  }
+
+  @Test
+  void flowControlConfig_loads_withItsBands() {
+    PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("epc-flow-control.yaml"));
+    FlowControlSettings s = FlowControlSettings.of(c, name -> null);
+    assertThat(s.requestTtl()).isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(s.maxRequests()).isEqualTo(10_000);
+    assertThat(s.bandFor(10).fairness()).isEqualTo(Fairness.ROUND_ROBIN);
+    assertThat(s.bandFor(-1).ordering()).isEqualTo(Ordering.EDF);
+    assertThat(s.bandFor(-1).maxRequests()).isEqualTo(1000);
   }
 
   @Test

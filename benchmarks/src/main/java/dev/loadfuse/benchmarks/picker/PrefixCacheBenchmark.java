@@ -15,8 +15,6 @@ import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.picker.scheduling.SchedulingResult;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
-import dev.loadfuse.sidecar.api.EndpointId;
-import dev.loadfuse.sidecar.api.LoadVector;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Map;
@@ -111,14 +109,7 @@ public class PrefixCacheBenchmark {
     PrefixCacheScorer scorer = (PrefixCacheScorer) config.plugins().get(2);
     SplittableRandom r = new SplittableRandom(7);
     long now = System.currentTimeMillis();
-    candidates = new EndpointState[endpoints];
-    for (int i = 0; i < endpoints; i++) {
-      EndpointId id = new EndpointId("ep-" + i, "10.0." + (i / 250) + "." + (i % 250 + 1), 8000, "pool");
-      EndpointState s = new EndpointState(id, Map.of());
-      s.update(new LoadVector(id, "vllm", r.nextInt(20), r.nextInt(64), r.nextDouble(), null, 16, 81_767,
-          List.of(), now + TimeUnit.DAYS.toMillis(1), List.of(), 0, true, false, null));
-      candidates[i] = s;
-    }
+    candidates = SchedulingBenchmark.randomEndpoints(endpoints, r);
     System.gc();
     long before = usedHeap();
     PrefixIndex index = scorer.index();

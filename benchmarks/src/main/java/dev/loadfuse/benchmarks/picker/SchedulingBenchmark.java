@@ -99,19 +99,25 @@ public class SchedulingBenchmark {
   public void setup() {
     SchedulerObserver observer = observed ? new PickerMetrics() : SchedulerObserver.NONE;
     scheduler = new ConfigLoader(InTreePlugins.registry()).defaults().scheduler(observer);
-    SplittableRandom r = new SplittableRandom(7);
-    long now = System.currentTimeMillis();
-    candidates = new EndpointState[endpoints];
-    for (int i = 0; i < endpoints; i++) {
-      EndpointId id = new EndpointId("ep-" + i, "10.0." + (i / 250) + "." + (i % 250 + 1), 8000, "pool");
-      EndpointState s = new EndpointState(id, Map.of());
-      // Fresh for the whole run: the picker treats samples older than the threshold as absent.
-      s.update(new LoadVector(id, "vllm", r.nextInt(20), r.nextInt(64), r.nextDouble(), null, 16, 81_767,
-          List.of(), now + TimeUnit.DAYS.toMillis(1), List.of(), 0, true, false, null));
-      candidates[i] = s;
-    }
+    candidates = randomEndpoints(endpoints, new SplittableRandom(7));
     request = new SchedulingRequest("bench", "meta-llama/Llama-3.1-8B-Instruct",
         "meta-llama/Llama-3.1-8B-Instruct", 0, null, Map.of(), 1024);
+  }
+
+  /**
+   * {@code n} endpoints, each with a random queue, running count and KV-cache use drawn from {@code r},
+   * fresh for the whole run (the picker treats samples older than the threshold as absent).
+   */
+  static EndpointState[] randomEndpoints(int n, SplittableRandom r) {
+    long now = System.currentTimeMillis();
+    EndpointState[] states = new EndpointState[n];
+    for (int i = 0; i < n; i++) {
+      EndpointId id = new EndpointId("ep-" + i, "10.0." + (i / 250) + "." + (i % 250 + 1), 8000, "pool");
+      states[i] = new EndpointState(id, Map.of());
+      states[i].update(new LoadVector(id, "vllm", r.nextInt(20), r.nextInt(64), r.nextDouble(), null, 16, 81_767,
+          List.of(), now + TimeUnit.DAYS.toMillis(1), List.of(), 0, true, false, null));
+    }
+    return states;
   }
 
   @Benchmark

@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The latency model of one simulated model server, in simulated seconds. Read from YAML (see
@@ -146,36 +148,28 @@ public record EngineProfile(
   }
 
   private static String text(JsonNode root, String key, String dflt) {
-    JsonNode n = root.get(key);
-    if (n == null || n.isNull()) {
-      return dflt;
-    }
-    if (!n.isTextual()) {
-      throw new IllegalArgumentException(key + ": " + n + " (expected: a string)");
-    }
-    return n.asText();
+    return field(root, key, dflt, JsonNode::isTextual, "a string", JsonNode::asText);
   }
 
   private static int integer(JsonNode root, String key, int dflt) {
-    JsonNode n = root.get(key);
-    if (n == null || n.isNull()) {
-      return dflt;
-    }
-    if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-      throw new IllegalArgumentException(key + ": " + n + " (expected: an integer)");
-    }
-    return n.intValue();
+    return field(root, key, dflt, n -> n.isIntegralNumber() && n.canConvertToInt(), "an integer", JsonNode::intValue);
   }
 
   private static double number(JsonNode root, String key, double dflt) {
+    return field(root, key, dflt, JsonNode::isNumber, "a number", JsonNode::doubleValue);
+  }
+
+  /** {@code key}'s value as {@code read} takes it, {@code dflt} when absent or null; one that is not {@code valid} is refused. */
+  private static <T> T field(JsonNode root, String key, T dflt, Predicate<JsonNode> valid, String expected,
+      Function<JsonNode, T> read) {
     JsonNode n = root.get(key);
     if (n == null || n.isNull()) {
       return dflt;
     }
-    if (!n.isNumber()) {
-      throw new IllegalArgumentException(key + ": " + n + " (expected: a number)");
+    if (!valid.test(n)) {
+      throw new IllegalArgumentException(key + ": " + n + " (expected: " + expected + ")");
     }
-    return n.doubleValue();
+    return read.apply(n);
   }
 
   private static void atLeast(String name, int value, int min) {

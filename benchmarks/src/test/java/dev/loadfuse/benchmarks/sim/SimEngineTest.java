@@ -47,10 +47,14 @@ class SimEngineTest {
         HttpResponse.BodyHandlers.ofString()).body();
   }
 
+  /** A simulated engine of {@code kind} on a clock running {@code speed} times real time, serving on a free port. */
+  private SimEngine engine(String name, EngineKind kind, double speed) throws Exception {
+    return SimEngine.start(vertx, name, profile(kind), SimClock.startingNow(speed), 0).await(10, TimeUnit.SECONDS);
+  }
+
   @Test
   void streamingCompletion_sendsEveryTokenThenUsageThenDone() throws Exception {
-    SimEngine e = SimEngine.start(vertx, "e0", profile(EngineKind.VLLM_V1), SimClock.startingNow(100), 0)
-        .await(10, TimeUnit.SECONDS);
+    SimEngine e = engine("e0", EngineKind.VLLM_V1, 100);
     try {
       String body = post(e, "/v1/completions", "{\"model\":\"" + MODEL + "\",\"prompt\":\""
           + "abc ".repeat(40) + "\",\"max_tokens\":20,\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
@@ -72,8 +76,7 @@ class SimEngineTest {
 
   @Test
   void badRequests_getA400NamingTheProblem() throws Exception {
-    SimEngine e = SimEngine.start(vertx, "e1", profile(EngineKind.VLLM_V1), SimClock.startingNow(100), 0)
-        .await(10, TimeUnit.SECONDS);
+    SimEngine e = engine("e1", EngineKind.VLLM_V1, 100);
     try {
       assertThat(post(e, "/v1/completions", "{\"model\":\"m\"}")).contains("prompt: missing (expected: a string)");
       assertThat(post(e, "/v1/chat/completions", "{\"model\":\"m\",\"messages\":[]}"))
@@ -88,8 +91,7 @@ class SimEngineTest {
   @ParameterizedTest
   @EnumSource(EngineKind.class)
   void metricsPage_parsesWithOurAdapterIntoTheEngineState(EngineKind kind) throws Exception {
-    SimEngine e = SimEngine.start(vertx, "m-" + kind.id(), profile(kind), SimClock.startingNow(0.001), 0)
-        .await(10, TimeUnit.SECONDS);
+    SimEngine e = engine("m-" + kind.id(), kind, 0.001);
     try {
       SimRequest[] three = new SimRequest[3];
       for (int i = 0; i < 3; i++) {
@@ -124,10 +126,8 @@ class SimEngineTest {
 
   @Test
   void gpuProbe_reportsAThrottledEngineAsThrottled() throws Exception {
-    SimEngine fast = SimEngine.start(vertx, "g0", profile(EngineKind.VLLM_V1), SimClock.startingNow(100), 0)
-        .await(10, TimeUnit.SECONDS);
-    SimEngine slow = SimEngine.start(vertx, "g1", profile(EngineKind.VLLM_V1), SimClock.startingNow(100), 0)
-        .await(10, TimeUnit.SECONDS);
+    SimEngine fast = engine("g0", EngineKind.VLLM_V1, 100);
+    SimEngine slow = engine("g1", EngineKind.VLLM_V1, 100);
     try (SimGpuProbe probe = new SimGpuProbe(List.of(fast, slow))) {
       slow.speedFactor(0.5);
       var snapshot = probe.sample();

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * One value of a settings document and the path that leads to it ({@code
@@ -315,8 +316,7 @@ public final class SettingsNode {
 
   /** An integer in [min, max], or {@code dflt} when missing. */
   public int integer(String key, int dflt, int min, int max) {
-    SettingsNode n = get(key);
-    return n.isMissing() ? dflt : n.asInt(min, max);
+    return orDefault(key, dflt, n -> n.asInt(min, max));
   }
 
   /** This value as an integer in [min, max]. */
@@ -326,34 +326,17 @@ public final class SettingsNode {
 
   /** A whole number in [min, max], or {@code dflt} when missing. */
   public long longValue(String key, long dflt, long min, long max) {
-    SettingsNode n = get(key);
-    return n.isMissing() ? dflt : n.asLong(min, max);
+    return orDefault(key, dflt, n -> n.asLong(min, max));
   }
 
   /** This value as a whole number in [min, max]. */
   public long asLong(long min, long max) {
-    long v;
-    if (value.isIntegralNumber() && value.canConvertToLong()) {
-      v = value.longValue();
-    } else if (doc.textScalars() && value.isTextual()) {
-      try {
-        v = Long.parseLong(value.textValue().trim());
-      } catch (NumberFormatException e) {
-        throw fail(describe() + " (expected: an integer)");
-      }
-    } else {
-      throw fail(describe() + " (expected: an integer)");
-    }
-    if (v < min || v > max) {
-      throw fail(v + " (expected: " + range(min, max) + ")");
-    }
-    return v;
+    return asWhole(min, max, doc.textScalars(), text -> Long.parseLong(text.trim()), "an integer");
   }
 
   /** A number in [min, max], or {@code dflt} when missing. */
   public double number(String key, double dflt, double min, double max) {
-    SettingsNode n = get(key);
-    return n.isMissing() ? dflt : n.asDouble(min, max);
+    return orDefault(key, dflt, n -> n.asDouble(min, max));
   }
 
   /** This value as a finite number in [min, max]. */
@@ -378,8 +361,7 @@ public final class SettingsNode {
 
   /** {@code true} or {@code false}, or {@code dflt} when missing. */
   public boolean bool(String key, boolean dflt) {
-    SettingsNode n = get(key);
-    return n.isMissing() ? dflt : n.asBool();
+    return orDefault(key, dflt, n -> n.asBool());
   }
 
   /** This value as a boolean. */
@@ -398,8 +380,7 @@ public final class SettingsNode {
 
   /** A positive duration such as {@code 50ms} or {@code 2s} ({@link Durations}), or {@code dflt} when missing. */
   public Duration duration(String key, Duration dflt) {
-    SettingsNode n = get(key);
-    return n.isMissing() ? dflt : n.asDuration();
+    return orDefault(key, dflt, n -> n.asDuration());
   }
 
   /** This value as a positive duration written with a unit ({@code 250us}, {@code 50ms}, {@code 2s}, {@code 1m}). */
@@ -424,23 +405,36 @@ public final class SettingsNode {
    * {@code 512Ki}, {@code 1Gi}; see {@link ByteSizes}), or {@code dflt} when missing.
    */
   public long bytes(String key, long dflt, long min, long max) {
-    SettingsNode n = get(key);
-    return n.isMissing() ? dflt : n.asBytes(min, max);
+    return orDefault(key, dflt, n -> n.asBytes(min, max));
   }
 
   /** This value as a byte count in [min, max]. */
   public long asBytes(long min, long max) {
+    return asWhole(min, max, true, ByteSizes::parse, ByteSizes.EXPECTED);
+  }
+
+  /** This value as {@code dflt} when missing, else as {@code read} takes it. */
+  private <T> T orDefault(String key, T dflt, Function<SettingsNode, T> read) {
+    SettingsNode n = get(key);
+    return n.isMissing() ? dflt : read.apply(n);
+  }
+
+  /**
+   * This value as a whole number in [min, max]: an integral number, or (where {@code text} allows
+   * it) a string that {@code parse} reads; anything else is a problem saying {@code expected}.
+   */
+  private long asWhole(long min, long max, boolean text, ToLongFunction<String> parse, String expected) {
     long v;
     if (value.isIntegralNumber() && value.canConvertToLong()) {
       v = value.longValue();
-    } else if (value.isTextual()) {
+    } else if (text && value.isTextual()) {
       try {
-        v = ByteSizes.parse(value.textValue());
+        v = parse.applyAsLong(value.textValue());
       } catch (IllegalArgumentException e) {
-        throw fail(describe() + " (expected: " + ByteSizes.EXPECTED + ")");
+        throw fail(describe() + " (expected: " + expected + ")");
       }
     } else {
-      throw fail(describe() + " (expected: " + ByteSizes.EXPECTED + ")");
+      throw fail(describe() + " (expected: " + expected + ")");
     }
     if (v < min || v > max) {
       throw fail(v + " (expected: " + range(min, max) + ")");
@@ -450,8 +444,7 @@ public final class SettingsNode {
 
   /** One of {@code allowed} (compared ignoring case), or {@code dflt} when missing; returned as written in {@code allowed}. */
   public String oneOf(String key, String dflt, List<String> allowed) {
-    SettingsNode n = get(key);
-    return n.isMissing() ? dflt : n.asOneOf(allowed);
+    return orDefault(key, dflt, n -> n.asOneOf(allowed));
   }
 
   /** This value as one of {@code allowed} (compared ignoring case), as written there. */

@@ -2,7 +2,7 @@ package dev.loadfuse.common.settings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
+import dev.loadfuse.common.testing.LayeredSetting;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SettingsSourcesTest {
 
@@ -23,24 +24,13 @@ class SettingsSourcesTest {
   }
 
   /** Which layer wins for a key set in some of them: file < environment < flags. */
-  @ParameterizedTest(name = "file={0} env={1} flag={2} -> {3}")
-  @CsvSource(nullValues = "-", textBlock = """
-      -, -, -, 9400
-      1, -, -, 1
-      -, 2, -, 2
-      -, -, 3, 3
-      1, 2, -, 2
-      1, -, 3, 3
-      -, 2, 3, 3
-      1, 2, 3, 3
-      """)
-  void precedence_fileThenEnvironmentThenFlags(String file, String env, String flag, int expected, @TempDir Path dir)
-      throws Exception {
-    Path f = file == null ? null : Files.writeString(dir.resolve("s.yaml"), "httpPort: " + file + "\n");
-    SettingsNode stack = SettingsSources.stack(f,
-        SettingsSources.environment(env == null ? Map.of() : Map.of("LOADFUSE_HTTP_PORT", env), List.of("httpPort"), Map.of()),
-        SettingsSources.flags(flag == null ? Map.of() : Map.of("httpPort", flag)));
-    assertThat(stack.integer("httpPort", 9400, 0, 65535)).isEqualTo(expected);
+  @ParameterizedTest
+  @MethodSource("dev.loadfuse.common.testing.LayeredSetting#all")
+  void precedence_fileThenEnvironmentThenFlags(LayeredSetting s, @TempDir Path dir) throws Exception {
+    SettingsNode stack = SettingsSources.stack(s.writeFile(dir.resolve("s.yaml"), "httpPort"),
+        SettingsSources.environment(s.environment("LOADFUSE_HTTP_PORT"), List.of("httpPort"), Map.of()),
+        SettingsSources.flags(s.flag() == null ? Map.of() : Map.of("httpPort", s.flag())));
+    assertThat(stack.integer("httpPort", 9400, 0, 65535)).isEqualTo(s.expected(9400));
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.loadfuse.discovery.DiscoveryException;
 import dev.loadfuse.discovery.EndpointDiscovery;
 import dev.loadfuse.discovery.EndpointSet;
 import dev.loadfuse.discovery.SnapshotPublisher;
+import dev.loadfuse.discovery.WorkerThreads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -229,8 +230,7 @@ public final class FileEndpointDiscovery implements EndpointDiscovery {
 
   @Override
   public EndpointSet current() {
-    SnapshotPublisher pub = publisher;
-    return pub == null ? EndpointSet.EMPTY : pub.current();
+    return SnapshotPublisher.currentOf(publisher);
   }
 
   @Override
@@ -245,14 +245,7 @@ public final class FileEndpointDiscovery implements EndpointDiscovery {
     if (ex == null) {
       return;
     }
-    ex.shutdownNow();
-    if (Thread.currentThread() != thread) {
-      try {
-        ex.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    WorkerThreads.stop(ex, thread);
   }
 
   private static byte[] sha256(byte[] content) {

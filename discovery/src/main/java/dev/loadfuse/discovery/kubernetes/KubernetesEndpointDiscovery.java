@@ -249,8 +249,7 @@ public final class KubernetesEndpointDiscovery implements EndpointDiscovery {
 
   @Override
   public EndpointSet current() {
-    SnapshotPublisher pub = publisher;
-    return pub == null ? EndpointSet.EMPTY : pub.current();
+    return SnapshotPublisher.currentOf(publisher);
   }
 
   @Override

@@ -1,10 +1,10 @@
 package dev.loadfuse.discovery.kubernetes;
 
+import dev.loadfuse.discovery.WorkerThreads;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -73,13 +73,6 @@ public final class SerialWorker implements Executor, AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    executor.shutdownNow();
-    if (Thread.currentThread() != thread) {
-      try {
-        executor.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    WorkerThreads.stop(executor, thread);
   }
 }

@@ -53,6 +53,32 @@ class FileEndpointDiscoveryTest {
     return discovery.start(listener).get(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS);
   }
 
+  /** Starting on {@code f} fails with a {@link DiscoveryException} saying {@code message}; the listener hears nothing. */
+  private void assertStartFails(Path f, String message) {
+    discovery = new FileEndpointDiscovery(f, FAST);
+    CompletableFuture<EndpointSet> started = discovery.start(listener);
+    assertThatThrownBy(() -> started.get(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(DiscoveryException.class)
+        .hasMessage(message);
+    assertThat(listener.drain()).isEmpty();
+  }
+
+  /** A discovery started on {@code e.yaml} with one endpoint on port 8000, its first set taken; returns the file. */
+  private Path started() throws Exception {
+    Path f = write("e.yaml", endpoints(8000));
+    start(f);
+    listener.nextSet();
+    return f;
+  }
+
+  /** Rewrites {@code f} to one endpoint on {@code port} and expects that set delivered next. */
+  private void rewrite(Path f, int port) throws Exception {
+    Files.writeString(f, endpoints(port));
+    assertThat(port(listener.nextSet())).isEqualTo(port);
+  }
+
   @Test
   void start_deliversFirstSetOnTheDiscoveryThread() throws Exception {
     EndpointSet first = start(write("e.yaml", endpoints(8000)));
@@ -65,33 +91,26 @@ class FileEndpointDiscoveryTest {
 
   @Test
   void change_deliversTheNewSet() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    start(f);
-    listener.nextSet();
-    Files.writeString(f, endpoints(8001));
-    assertThat(port(listener.nextSet())).isEqualTo(8001);
+    Path f = started();
+    rewrite(f, 8001);
   }
 
   @Test
   void invalidReload_reportsError_keepsPreviousSet_thenRecovers() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    EndpointSet good = start(f);
-    listener.nextSet();
+    Path f = started();
+    EndpointSet good = discovery.current();
 
     Files.writeString(f, endpoints(70000));
     DiscoveryException error = listener.nextError();
     assertThat(error).hasMessage(f + ": endpoints[0] (vllm-0): port: 70000 (expected: [1, 65535])");
     assertThat(discovery.current()).isEqualTo(good);
 
-    Files.writeString(f, endpoints(8002));
-    assertThat(port(listener.nextSet())).isEqualTo(8002);
+    rewrite(f, 8002);
   }
 
   @Test
   void touchWithSameContent_deliversNothing() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    start(f);
-    listener.nextSet();
+    Path f = started();
     Files.setLastModifiedTime(f, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
     Files.writeString(f, endpoints(8000)); // rewritten, same bytes
     awaitPolls(3);
@@ -116,9 +135,8 @@ class FileEndpointDiscoveryTest {
 
   @Test
   void emptyFileThatStaysEmpty_isReportedOnce() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    EndpointSet good = start(f);
-    listener.nextSet();
+    Path f = started();
+    EndpointSet good = discovery.current();
     Files.writeString(f, "");
     assertThat(listener.nextError())
         .hasMessage(f + ": empty document (expected: pool and endpoints)");
@@ -158,9 +176,8 @@ class FileEndpointDiscoveryTest {
 
   @Test
   void deletedFile_reportedOnce_thenRecovers() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    EndpointSet good = start(f);
-    listener.nextSet();
+    Path f = started();
+    EndpointSet good = discovery.current();
 
     Files.delete(f);
     assertThat(listener.nextError()).hasMessage(f + ": cannot read: no such file");
@@ -168,46 +185,29 @@ class FileEndpointDiscoveryTest {
     assertThat(listener.drain()).as("no repeat of the same error").isEmpty();
     assertThat(discovery.current()).isEqualTo(good);
 
-    Files.writeString(f, endpoints(8004));
-    assertThat(port(listener.nextSet())).isEqualTo(8004);
+    rewrite(f, 8004);
   }
 
   @Test
   void deletedAndRestoredUnchanged_deliversNothing() throws Exception {
-    Path f = write("e.yaml", endpoints(8000));
-    start(f);
-    listener.nextSet();
+    Path f = started();
     Files.delete(f);
     listener.nextError();
     Files.writeString(f, endpoints(8000));
     awaitPolls(3);
-    Files.writeString(f, endpoints(8006));
-    assertThat(port(listener.nextSet())).isEqualTo(8006);
+    rewrite(f, 8006);
   }
 
   @Test
   void missingFileAtStart_failsStart() {
     Path f = dir.resolve("missing.yaml");
-    discovery = new FileEndpointDiscovery(f, FAST);
-    CompletableFuture<EndpointSet> started = discovery.start(listener);
-    assertThatThrownBy(() -> started.get(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS))
-        .isInstanceOf(ExecutionException.class)
-        .cause()
-        .isInstanceOf(DiscoveryException.class)
-        .hasMessage(f + ": cannot read: no such file");
-    assertThat(listener.drain()).isEmpty();
+    assertStartFails(f, f + ": cannot read: no such file");
   }
 
   @Test
   void invalidFileAtStart_failsStart() throws Exception {
     Path f = write("e.yaml", "pool: {name: p}\nendpoints: [{name: a}]\n");
-    discovery = new FileEndpointDiscovery(f, FAST);
-    CompletableFuture<EndpointSet> started = discovery.start(listener);
-    assertThatThrownBy(() -> started.get(RecordingListener.WAIT_SECONDS, TimeUnit.SECONDS))
-        .cause()
-        .isInstanceOf(DiscoveryException.class)
-        .hasMessage(f + ": endpoints[0] (a): address: missing");
-    assertThat(listener.drain()).isEmpty();
+    assertStartFails(f, f + ": endpoints[0] (a): address: missing");
   }
 
   @Test

@@ -165,34 +165,29 @@ class KubernetesEndpointDiscoveryTest {
 
   private static GenericKubernetesResource v1Pool(
       String ns, String name, Map<String, String> matchLabels, List<Integer> ports, Map<String, String> annotations) {
+    return pool(PoolApi.V1, ns, name, annotations, Map.of(
+        "selector", Map.of("matchLabels", matchLabels),
+        "targetPorts", ports.stream().map(p -> Map.of("number", p)).toList(),
+        "endpointPickerRef", Map.of("name", "epp", "port", Map.of("number", 9002))));
+  }
+
+  private static GenericKubernetesResource v1alpha2Pool(String ns, String name, Map<String, String> selector, int port) {
+    return pool(PoolApi.V1ALPHA2, ns, name, null,
+        Map.of("selector", selector, "targetPortNumber", port, "extensionRef", Map.of("name", "epp")));
+  }
+
+  /** An InferencePool of {@code api}'s version with this {@code spec}; null {@code annotations} for none. */
+  private static GenericKubernetesResource pool(
+      PoolApi api, String ns, String name, Map<String, String> annotations, Map<String, Object> spec) {
     return new GenericKubernetesResourceBuilder()
-        .withApiVersion(PoolApi.V1.apiVersion())
+        .withApiVersion(api.apiVersion())
         .withKind("InferencePool")
         .withNewMetadata()
         .withNamespace(ns)
         .withName(name)
         .withAnnotations(annotations)
         .endMetadata()
-        .addToAdditionalProperties(
-            "spec",
-            Map.of(
-                "selector", Map.of("matchLabels", matchLabels),
-                "targetPorts", ports.stream().map(p -> Map.of("number", p)).toList(),
-                "endpointPickerRef", Map.of("name", "epp", "port", Map.of("number", 9002))))
-        .build();
-  }
-
-  private static GenericKubernetesResource v1alpha2Pool(String ns, String name, Map<String, String> selector, int port) {
-    return new GenericKubernetesResourceBuilder()
-        .withApiVersion(PoolApi.V1ALPHA2.apiVersion())
-        .withKind("InferencePool")
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName(name)
-        .endMetadata()
-        .addToAdditionalProperties(
-            "spec",
-            Map.of("selector", selector, "targetPortNumber", port, "extensionRef", Map.of("name", "epp")))
+        .addToAdditionalProperties("spec", spec)
         .build();
   }
 

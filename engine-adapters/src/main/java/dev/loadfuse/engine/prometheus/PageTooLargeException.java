@@ -7,9 +7,6 @@ package dev.loadfuse.engine.prometheus;
 public final class PageTooLargeException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  private final long sizeBytes;
-  private final long limitBytes;
-
   /**
    * @param sizeBytes the page size, or -1 when reading stopped at the limit without learning it
    * @param limitBytes the limit
@@ -21,16 +18,5 @@ public final class PageTooLargeException extends RuntimeException {
             + " bytes (limit: "
             + limitBytes
             + " bytes)");
-    this.sizeBytes = sizeBytes;
-    this.limitBytes = limitBytes;
-  }
-
-  /** The page size in bytes, or -1 when only "more than the limit" is known. */
-  public long sizeBytes() {
-    return sizeBytes;
-  }
-
-  public long limitBytes() {
-    return limitBytes;
   }
 }

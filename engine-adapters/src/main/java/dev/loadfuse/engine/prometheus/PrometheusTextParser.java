@@ -273,6 +273,20 @@ public final class PrometheusTextParser {
     return code;
   }
 
+  /** Index of the first byte in b[i, le) that is neither a space nor a tab, else le. */
+  private static int skipBlanks(byte[] b, int i, int le) {
+    while (i < le && (b[i] == ' ' || b[i] == '\t')) {
+      i++;
+    }
+    return i;
+  }
+
+  /** Inside a label set: the index of the next non-blank byte, or minus an error code when the line ends first. */
+  private int nextInLabels(byte[] b, int i, int le) {
+    i = skipBlanks(b, i, le);
+    return i < le ? i : -fail(ERR_LABELS_UNTERMINATED, i);
+  }
+
   /** Index of the first '\n' in b[i, end), else end. Eight bytes per step (SWAR). */
   private static int indexOfNewline(byte[] b, int i, int end) {
     while (i + 8 <= end) {
@@ -417,9 +431,7 @@ public final class PrometheusTextParser {
     } else if (c != ' ' && c != '\t') {
       return fail(ERR_NAME, i);
     }
-    while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-      i++;
-    }
+    i = skipBlanks(b, i, le);
     if (i == le) {
       return fail(ERR_NO_VALUE, i);
     }
@@ -431,9 +443,7 @@ public final class PrometheusTextParser {
     if (!Numbers.isFloat(b, vs, ve)) {
       return fail(ERR_VALUE, vs);
     }
-    while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-      i++;
-    }
+    i = skipBlanks(b, i, le);
     int ts = i;
     int te = i;
     if (i < le && b[i] != '#') {
@@ -444,9 +454,7 @@ public final class PrometheusTextParser {
       if (!Numbers.isDecimal(b, ts, te)) {
         return fail(ERR_TIMESTAMP, ts);
       }
-      while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-        i++;
-      }
+      i = skipBlanks(b, i, le);
       if (i < le && b[i] != '#') {
         return fail(ERR_TRAILING, i);
       }
@@ -470,11 +478,9 @@ public final class PrometheusTextParser {
   private int parseLabels(byte[] b, int i, int le, boolean want) {
     byte c;
     while (true) {
-      while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-        i++;
-      }
-      if (i >= le) {
-        return -fail(ERR_LABELS_UNTERMINATED, i);
+      i = nextInLabels(b, i, le);
+      if (i < 0) {
+        return i;
       }
       c = b[i];
       if (c == '}') {
@@ -488,21 +494,17 @@ public final class PrometheusTextParser {
         i++;
       }
       int lne = i;
-      while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-        i++;
-      }
-      if (i >= le) {
-        return -fail(ERR_LABELS_UNTERMINATED, i);
+      i = nextInLabels(b, i, le);
+      if (i < 0) {
+        return i;
       }
       if (b[i] != '=') {
         return -fail(ERR_EQUALS, i);
       }
       i++;
-      while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-        i++;
-      }
-      if (i >= le) {
-        return -fail(ERR_LABELS_UNTERMINATED, i);
+      i = nextInLabels(b, i, le);
+      if (i < 0) {
+        return i;
       }
       if (b[i] != '"') {
         return -fail(ERR_QUOTE, i);
@@ -528,29 +530,23 @@ public final class PrometheusTextParser {
       if (want) {
         view.addLabel(lns, lne, vs, ve, esc);
       }
-      while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
+      // After a pair: a comma, or the closing brace (which the loop's start reads).
+      i = nextInLabels(b, i, le);
+      if (i < 0) {
+        return i;
+      }
+      if (b[i] == ',') {
         i++;
-      }
-      if (i >= le) {
-        return -fail(ERR_LABELS_UNTERMINATED, i);
-      }
-      c = b[i];
-      if (c == '}') {
-        return i + 1;
-      }
-      if (c != ',') {
+      } else if (b[i] != '}') {
         return -fail(ERR_COMMA, i);
       }
-      i++;
     }
   }
 
   /** {@code i} is just after '#'. Plain comments are ignored; HELP and TYPE are checked. */
   private int parseComment(byte[] b, int i, int le) {
     byte c;
-    while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-      i++;
-    }
+    i = skipBlanks(b, i, le);
     int ks = i;
     while (i < le && (c = b[i]) != ' ' && c != '\t') {
       i++;
@@ -563,9 +559,7 @@ public final class PrometheusTextParser {
       return parseType(b, i, le);
     }
     if (klen == 3 && b[ks] == 'E' && b[ks + 1] == 'O' && b[ks + 2] == 'F') {
-      while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-        i++;
-      }
+      i = skipBlanks(b, i, le);
       return i == le ? EOF : OK;
     }
     return OK;
@@ -574,9 +568,7 @@ public final class PrometheusTextParser {
   private int parseHelp(byte[] b, int i, int le) {
     int start = i;
     byte c;
-    while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-      i++;
-    }
+    i = skipBlanks(b, i, le);
     if (i == start || i == le || (CLASS[b[i] & 0xff] & NAME_START) == 0) {
       return fail(ERR_HELP, i);
     }
@@ -593,9 +585,7 @@ public final class PrometheusTextParser {
   private int parseType(byte[] b, int i, int le) {
     int start = i;
     byte c;
-    while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-      i++;
-    }
+    i = skipBlanks(b, i, le);
     if (i == start || i == le || (CLASS[b[i] & 0xff] & NAME_START) == 0) {
       return fail(ERR_TYPE, i);
     }
@@ -606,9 +596,7 @@ public final class PrometheusTextParser {
     }
     int ne = i;
     int blanks = i;
-    while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-      i++;
-    }
+    i = skipBlanks(b, i, le);
     if (i == blanks || i == le) {
       return fail(ERR_TYPE, i);
     }
@@ -617,9 +605,7 @@ public final class PrometheusTextParser {
       i++;
     }
     MetricType type = typeOf(b, ts, i);
-    while (i < le && ((c = b[i]) == ' ' || c == '\t')) {
-      i++;
-    }
+    i = skipBlanks(b, i, le);
     if (type == null) {
       return fail(ERR_TYPE, ts);
     }

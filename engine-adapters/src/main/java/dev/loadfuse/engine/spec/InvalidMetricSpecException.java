@@ -8,27 +8,13 @@ package dev.loadfuse.engine.spec;
 public final class InvalidMetricSpecException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
-  private final String spec;
-  private final int position;
-  private final String reason;
-
+  /**
+   * @param spec the spec as written
+   * @param position 0-based index into {@code spec} where parsing stopped; its length when the
+   *     spec ended too early
+   * @param reason what was expected there
+   */
   public InvalidMetricSpecException(String spec, int position, String reason) {
     super("invalid metric spec \"" + spec + "\" at position " + position + ": " + reason);
-    this.spec = spec;
-    this.position = position;
-    this.reason = reason;
-  }
-
-  public String spec() {
-    return spec;
-  }
-
-  /** 0-based index into {@link #spec()}; equal to its length when the spec ended too early. */
-  public int position() {
-    return position;
-  }
-
-  public String reason() {
-    return reason;
   }
 }

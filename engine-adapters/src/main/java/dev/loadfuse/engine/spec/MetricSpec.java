@@ -72,27 +72,29 @@ public record MetricSpec(String text, String name, List<LabelMatcher> matchers) 
   }
 
   static boolean isMetricName(String s) {
-    if (s.isEmpty() || !isNameStart(s.charAt(0))) {
+    return isName(s, MetricSpec::isNameStart, MetricSpec::isNameChar);
+  }
+
+  static boolean isLabelName(String s) {
+    return isName(s, MetricSpec::isLabelStart, MetricSpec::isLabelChar);
+  }
+
+  /** Whether {@code s} is a {@code start} character followed by {@code rest} characters. */
+  private static boolean isName(String s, CharPredicate start, CharPredicate rest) {
+    if (s.isEmpty() || !start.test(s.charAt(0))) {
       return false;
     }
     for (int i = 1; i < s.length(); i++) {
-      if (!isNameChar(s.charAt(i))) {
+      if (!rest.test(s.charAt(i))) {
         return false;
       }
     }
     return true;
   }
 
-  static boolean isLabelName(String s) {
-    if (s.isEmpty() || !isLabelStart(s.charAt(0))) {
-      return false;
-    }
-    for (int i = 1; i < s.length(); i++) {
-      if (!isLabelChar(s.charAt(i))) {
-        return false;
-      }
-    }
-    return true;
+  @FunctionalInterface
+  private interface CharPredicate {
+    boolean test(char c);
   }
 
   private static boolean isLabelStart(char c) {

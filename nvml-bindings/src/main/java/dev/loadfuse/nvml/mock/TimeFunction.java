@@ -35,21 +35,28 @@ public sealed interface TimeFunction {
     }
   }
 
+  /** A function that goes from one value to another and takes only values between them. */
+  sealed interface FromTo extends TimeFunction {
+    double from();
+
+    double to();
+
+    @Override
+    default double min() {
+      return Math.min(from(), to());
+    }
+
+    @Override
+    default double max() {
+      return Math.max(from(), to());
+    }
+  }
+
   /** {@code from} before {@code atSeconds}, {@code to} from then on. */
-  record Step(double from, double to, double atSeconds) implements TimeFunction {
+  record Step(double from, double to, double atSeconds) implements FromTo {
     @Override
     public double valueAt(double seconds) {
       return seconds < atSeconds ? from : to;
-    }
-
-    @Override
-    public double min() {
-      return Math.min(from, to);
-    }
-
-    @Override
-    public double max() {
-      return Math.max(from, to);
     }
   }
 
@@ -57,21 +64,11 @@ public sealed interface TimeFunction {
    * {@code from} until {@code startSeconds}, then linear to {@code to} over
    * {@code durationSeconds}, then {@code to}.
    */
-  record Ramp(double from, double to, double startSeconds, double durationSeconds) implements TimeFunction {
+  record Ramp(double from, double to, double startSeconds, double durationSeconds) implements FromTo {
     @Override
     public double valueAt(double seconds) {
       double progress = Math.clamp((seconds - startSeconds) / durationSeconds, 0.0, 1.0);
       return from + (to - from) * progress;
-    }
-
-    @Override
-    public double min() {
-      return Math.min(from, to);
-    }
-
-    @Override
-    public double max() {
-      return Math.max(from, to);
     }
   }
 

@@ -51,4 +51,10 @@ public interface AdmissionGate {
 
   /** Takes an admitted request; returns how to cancel its wait. */
   Wait enter(Ticket ticket);
+
+  /**
+   * A request this gate let on has finished (its response ended, or its stream broke): capacity
+   * may have come free. Any thread; must not block.
+   */
+  default void released() {}
 }

@@ -55,6 +55,7 @@ public final class Datastore {
   private volatile EndpointState[] all = NONE;
   private volatile EndpointState[] routable = NONE;
   private volatile boolean endpointSetKnown;
+  private volatile Runnable vectorListener = () -> {};
 
   /** A datastore on the system clock. */
   public Datastore(Mode mode, long expireAfterMillis) {
@@ -111,8 +112,18 @@ public final class Datastore {
     rebuild();
   }
 
+  /** Runs {@code listener} after each vector taken (flow control retries dispatch). Quick, any thread. */
+  public void onVectors(Runnable listener) {
+    vectorListener = java.util.Objects.requireNonNull(listener, "listener");
+  }
+
   /** Takes a vector from the bus. Any thread. */
   public void onVector(LoadVector v) {
+    take(v);
+    vectorListener.run();
+  }
+
+  private void take(LoadVector v) {
     String key = v.endpoint().hostPort();
     latestVectors.put(key, v);
     EndpointState state = byHostPort.get(key);

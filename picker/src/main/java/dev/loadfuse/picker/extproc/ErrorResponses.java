@@ -2,6 +2,7 @@ package dev.loadfuse.picker.extproc;
 
 import com.google.protobuf.ByteString;
 import dev.loadfuse.picker.PickerException;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
@@ -43,10 +44,13 @@ public final class ErrorResponses {
     if (status == null) {
       status = StatusCode.InternalServerError;
     }
-    return ProcessingResponse.newBuilder()
-        .setImmediateResponse(ImmediateResponse.newBuilder()
-            .setStatus(HttpStatus.newBuilder().setCode(status))
-            .setBody(ByteString.copyFromUtf8(e.body())))
-        .build();
+    ImmediateResponse.Builder r = ImmediateResponse.newBuilder()
+        .setStatus(HttpStatus.newBuilder().setCode(status))
+        .setBody(ByteString.copyFromUtf8(e.body()));
+    if (e.droppedReason() != null) {
+      r.setHeaders(HeaderMutation.newBuilder()
+          .addSetHeaders(Responses.header(PickerException.DROPPED_REASON_HEADER, e.droppedReason())));
+    }
+    return ProcessingResponse.newBuilder().setImmediateResponse(r).build();
   }
 }

@@ -15,6 +15,8 @@ import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /** Builders of the ext_proc messages the picker sends. Stateless. */
@@ -48,8 +50,22 @@ final class Responses {
   }
 
   /** The routing headers: destination, Content-Length when {@code >= 0}, a generated request id. */
-  static HeaderMutation routing(String destination, long contentLength, String generatedRequestId) {
+  /**
+   * The headers a client sends to steer the picker: taken out of the request before it goes to the
+   * model server, as the reference does (they are the picker's business, not the engine's).
+   */
+  static final List<String> CONTROL_HEADERS = List.of("x-gateway-inference-fairness-id",
+      "x-gateway-inference-objective", "x-gateway-model-name-rewrite", "x-gateway-destination-endpoint-subset",
+      "x-gateway-destination-endpoint-served");
+
+  static HeaderMutation routing(String destination, long contentLength, String generatedRequestId,
+      Map<String, String> requestHeaders) {
     HeaderMutation.Builder m = HeaderMutation.newBuilder().addSetHeaders(header(DESTINATION_HEADER, destination));
+    for (int i = 0; i < CONTROL_HEADERS.size(); i++) {
+      if (requestHeaders.containsKey(CONTROL_HEADERS.get(i))) {
+        m.addRemoveHeaders(CONTROL_HEADERS.get(i));
+      }
+    }
     if (contentLength >= 0) {
       m.addSetHeaders(header("Content-Length", Long.toString(contentLength)));
     }
@@ -68,10 +84,11 @@ final class Responses {
   }
 
   /** The request HeadersResponse that routes the request (streamed mode, or header-only requests). */
-  static ProcessingResponse routedRequestHeaders(String destination, long contentLength, String generatedRequestId) {
+  static ProcessingResponse routedRequestHeaders(String destination, long contentLength, String generatedRequestId,
+      Map<String, String> requestHeaders) {
     return ProcessingResponse.newBuilder()
         .setRequestHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder()
-            .setHeaderMutation(routing(destination, contentLength, generatedRequestId))
+            .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders))
             .setClearRouteCache(true)))
         .setDynamicMetadata(lbMetadata(destination))
         .build();
@@ -79,9 +96,9 @@ final class Responses {
 
   /** BUFFERED mode: the request BodyResponse that routes the request and replaces the body if changed. */
   static ProcessingResponse routedRequestBody(String destination, long contentLength, String generatedRequestId,
-      byte[] newBody) {
+      Map<String, String> requestHeaders, byte[] newBody) {
     CommonResponse.Builder c = CommonResponse.newBuilder()
-        .setHeaderMutation(routing(destination, contentLength, generatedRequestId))
+        .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders))
         .setClearRouteCache(true);
     if (newBody != null) {
       c.setBodyMutation(BodyMutation.newBuilder().setBody(UnsafeByteOperations.unsafeWrap(newBody)));
@@ -100,12 +117,12 @@ final class Responses {
       Consumer<ProcessingResponse> out) {
     String generatedId = request.generatedRequestId();
     if (request.headerOnly()) {
-      out.accept(routedRequestHeaders(destination, -1, generatedId));
+      out.accept(routedRequestHeaders(destination, -1, generatedId, request.headers()));
     } else if (buffered) {
-      out.accept(routedRequestBody(destination, request.bodyLength(), generatedId,
+      out.accept(routedRequestBody(destination, request.bodyLength(), generatedId, request.headers(),
           request.bodyRewritten() ? request.body() : null));
     } else {
-      out.accept(routedRequestHeaders(destination, request.bodyLength(), generatedId));
+      out.accept(routedRequestHeaders(destination, request.bodyLength(), generatedId, request.headers()));
       streamed(true, request.body(), 0, request.bodyLength(), endOfStream, out);
     }
   }

@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.plugins;
 
+import dev.loadfuse.picker.flowcontrol.FlowPolicyPlugin;
 import dev.loadfuse.picker.plugins.datalayer.metrics.ModelServerMetricsPlugin;
 import dev.loadfuse.picker.plugins.filter.bylabel.ByLabelFilter;
 import dev.loadfuse.picker.plugins.filter.gpuhealth.GpuHealthFilter;
@@ -42,6 +43,7 @@ public final class InTreePlugins {
     registry.register(RandomPicker.TYPE, RandomPicker::create);
     registry.register(WeightedRandomPicker.TYPE, WeightedRandomPicker::create);
     registry.register(SingleProfileHandler.TYPE, SingleProfileHandler::create);
+    FlowPolicyPlugin.registerAll(registry);
     registry.register(ModelServerMetricsPlugin.TYPE,
         (name, p) -> ModelServerMetricsPlugin.create(ModelServerMetricsPlugin.TYPE, name, p));
     registry.register(ModelServerMetricsPlugin.TYPE_LLM_D,

@@ -80,18 +80,29 @@ public final class RequestRouter {
    * @throws PickerException when the request is refused at admission
    */
   public AdmissionGate.Wait route(ParsedRequest request, Outcome outcome) {
-    EndpointState[] states = candidates(request);
-    long now = clock.millis();
-    Candidates candidates = staleness.views(states, states.length, now);
-    boolean open = failOpen.check(candidates, now, staleness.staleAfterMillis());
-    SchedulingRequest sr = request.schedulingRequest();
-    SchedulingCycle cycle = new SchedulingCycle(sr, now, null, open, metrics);
-    if (sr.priority() < 0 && saturation.saturated(cycle, candidates.views(), candidates.count())) {
+    if (gate != AdmissionGate.IMMEDIATE) {
+      // Flow control decides instead of the shedding check, and the candidates are those of the
+      // moment the request leaves the gate (the reference's order: admission, then candidates).
+      return gate.enter(new Admitted(request, null, null, outcome));
+    }
+    Admitted a = admit(request, outcome);
+    SchedulingRequest sr = a.cycle.request();
+    if (sr.priority() < 0 && saturation.saturated(a.cycle, a.candidates.views(), a.candidates.count())) {
       metrics.shed(sr.model(), sr.targetModel());
       throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
           "request dropped: the pool is saturated and the request is sheddable (priority " + sr.priority() + ")");
     }
-    return gate.enter(new Admitted(request, candidates, cycle, outcome));
+    return gate.enter(a);
+  }
+
+  /** The request with its candidates' views and its scheduling cycle, at the clock's time. */
+  private Admitted admit(ParsedRequest request, Outcome outcome) {
+    EndpointState[] states = candidates(request);
+    long now = clock.millis();
+    Candidates candidates = staleness.views(states, states.length, now);
+    boolean open = failOpen.check(candidates, now, staleness.staleAfterMillis());
+    SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null, open, metrics);
+    return new Admitted(request, candidates, cycle, outcome);
   }
 
   private EndpointState[] candidates(ParsedRequest request) {
@@ -120,6 +131,11 @@ public final class RequestRouter {
 
   /** Schedules an admitted request; counts it against its primary endpoint. */
   private Routed schedule(Admitted a) {
+    if (a.candidates == null) { // it waited at the gate: candidates as they are now
+      Admitted now = admit(a.request, a.outcome);
+      a.candidates = now.candidates;
+      a.cycle = now.cycle;
+    }
     EndpointView[] views = a.candidates.views();
     SchedulingResult result = scheduler.schedule(a.cycle, views, views.length);
     List<EndpointView> targets = result.primary().targets();
@@ -129,7 +145,7 @@ public final class RequestRouter {
     meters.requests().increment();
     AtomicInteger running = metrics.running(sr.model());
     running.incrementAndGet();
-    return new Routed(a.request, destination(targets), a.cycle, result, scheduler, inFlight, metrics, meters, running);
+    return new Routed(a.request, destination(targets), a.cycle, result, scheduler, inFlight, metrics, meters, running, gate);
   }
 
   /** The primary's {@code ip:port}, then the fallbacks', comma-joined. */
@@ -151,9 +167,10 @@ public final class RequestRouter {
   private final class Admitted implements AdmissionGate.Ticket {
 
     private final ParsedRequest request;
-    private final Candidates candidates;
-    private final SchedulingCycle cycle;
     private final Outcome outcome;
+    /** Null until scheduling when the request goes through flow control. */
+    private Candidates candidates;
+    private SchedulingCycle cycle;
     private boolean answered;
 
     Admitted(ParsedRequest request, Candidates candidates, SchedulingCycle cycle, Outcome outcome) {
@@ -165,7 +182,7 @@ public final class RequestRouter {
 
     @Override
     public SchedulingRequest request() {
-      return cycle.request();
+      return cycle != null ? cycle.request() : request.schedulingRequest();
     }
 
     @Override

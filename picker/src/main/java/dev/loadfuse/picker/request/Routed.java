@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.request;
 
+import dev.loadfuse.picker.admission.AdmissionGate;
 import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.datastore.InFlight;
 import dev.loadfuse.picker.metrics.PickerMetrics;
@@ -27,19 +28,22 @@ public final class Routed {
   private final SchedulingResult result;
   private final Scheduler scheduler;
   private final InFlight inFlight;
+  private final AdmissionGate gate;
   private final PickerMetrics metrics;
   private final PickerMetrics.Meters meters;
   private final AtomicInteger running;
   private boolean afterAnswerDone;
 
   Routed(ParsedRequest request, String destination, SchedulingCycle cycle, SchedulingResult result,
-      Scheduler scheduler, InFlight inFlight, PickerMetrics metrics, PickerMetrics.Meters meters, AtomicInteger running) {
+      Scheduler scheduler, InFlight inFlight, PickerMetrics metrics, PickerMetrics.Meters meters, AtomicInteger running,
+      AdmissionGate gate) {
     this.request = request;
     this.destination = destination;
     this.cycle = cycle;
     this.result = result;
     this.scheduler = scheduler;
     this.inFlight = inFlight;
+    this.gate = gate;
     this.metrics = metrics;
     this.meters = meters;
     this.running = running;
@@ -95,6 +99,7 @@ public final class Routed {
     if (!inFlight.released()) {
       inFlight.release();
       running.decrementAndGet();
+      gate.released();
     }
   }
 

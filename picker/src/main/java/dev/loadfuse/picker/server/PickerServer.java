@@ -1,5 +1,15 @@
 package dev.loadfuse.picker.server;
 
+import dev.loadfuse.picker.admission.AdmissionGate;
+import dev.loadfuse.picker.admission.SaturationDetector;
+import dev.loadfuse.picker.candidate.StalenessPolicy;
+import dev.loadfuse.picker.flowcontrol.FlowControlMetrics;
+import dev.loadfuse.picker.flowcontrol.FlowControlSettings;
+import dev.loadfuse.picker.flowcontrol.FlowController;
+import dev.loadfuse.picker.flowcontrol.PoolSaturation;
+import io.vertx.core.Context;
+import java.time.InstantSource;
+import java.util.concurrent.Executor;
 import dev.loadfuse.common.errors.Problems;
 import dev.loadfuse.discovery.DiscoveryException;
 import dev.loadfuse.discovery.EndpointDiscovery;
@@ -81,6 +91,10 @@ public final class PickerServer implements AutoCloseable {
   private boolean ownsKubernetesClient;
   private RoutingObjectsWatcher routingWatcher;
   private long certTimer = -1;
+  /** Flow control's settings, null when its feature gate is off. */
+  private final FlowControlSettings flowSettings;
+  private FlowController flowController;
+  private long flowTimer = -1;
   private String pool;
 
   private PickerServer(Vertx vertx, PickerOptions settings, PickerConfig config, KubernetesClient kubernetesClient) {
@@ -94,6 +108,29 @@ public final class PickerServer implements AutoCloseable {
     this.metrics = new PickerMetrics();
     this.routing = new RoutingTable(settings.loadRouting());
     this.kubernetesClient = kubernetesClient;
+    this.flowSettings = FlowControlSettings.of(config, System::getenv);
+  }
+
+  /** How often flow control expires requests past their TTL and retries dispatch without an event. */
+  static final long FLOW_CONTROL_TICK_MILLIS = 10;
+
+  /** The router's {@code flowControl.saturationDetector}, else the config's detector. */
+  private SaturationDetector flowDetector() {
+    String ref = flowSettings.saturationDetectorRef();
+    if (ref == null) {
+      return config.saturationDetector();
+    }
+    if (config.plugin(ref) instanceof SaturationDetector d) {
+      return d;
+    }
+    throw new IllegalArgumentException("flowControl.saturationDetector.pluginRef: \"" + ref
+        + "\" names no saturation detector in plugins");
+  }
+
+  /** Where the calling event loop runs tasks: a flow-controlled request is answered there. */
+  private static Executor callerExecutor() {
+    Context c = Vertx.currentContext();
+    return c == null ? Runnable::run : task -> c.runOnContext(v -> task.run());
   }
 
   /**
@@ -246,9 +283,19 @@ public final class PickerServer implements AutoCloseable {
   }
 
   private Future<Void> startExtProc() {
+    AdmissionGate gate = AdmissionGate.IMMEDIATE;
+    if (flowSettings != null) {
+      StalenessPolicy staleness = new StalenessPolicy(settings.getMetricsStalenessThreshold().toMillis());
+      PoolSaturation poolState = new PoolSaturation(datastore, staleness, flowDetector(), InstantSource.system());
+      flowController = new FlowController(flowSettings, poolState, InstantSource.system(), PickerServer::callerExecutor,
+          new FlowControlMetrics(metrics.registry(), this.pool));
+      flowTimer = vertx.setPeriodic(FLOW_CONTROL_TICK_MILLIS, id -> flowController.tick());
+      datastore.onVectors(flowController::poke);
+      gate = flowController;
+    }
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
-        settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis());
+        settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate, InstantSource.system());
     GrpcServer grpc = ExtProcService.server(vertx, ctx);
     // Each request holds its ext_proc stream until its response has gone through, and Envoy sends
     // a worker's requests over one HTTP/2 connection: Vert.x's default of 100 concurrent streams
@@ -365,10 +412,21 @@ public final class PickerServer implements AutoCloseable {
     return routing;
   }
 
+  /** Flow control, null when its feature gate is off. */
+  public FlowController flowControl() {
+    return flowController;
+  }
+
   /** Stops everything this picker started; the Vert.x stays up. */
   public Future<Void> stop() {
     if (certTimer >= 0) {
       vertx.cancelTimer(certTimer);
+    }
+    if (flowTimer >= 0) {
+      vertx.cancelTimer(flowTimer);
+    }
+    if (flowController != null) {
+      flowController.close(); // queued requests are answered (shutdown) before the servers close
     }
     List<Future<?>> done = new ArrayList<>();
     for (HttpServer s : extProcServers) {

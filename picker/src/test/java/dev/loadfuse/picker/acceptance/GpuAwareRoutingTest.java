@@ -5,6 +5,7 @@ import static dev.loadfuse.picker.testing.EnvoyStream.requestBody;
 import static dev.loadfuse.picker.testing.EnvoyStream.setHeader;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.common.testing.Http;
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.routing.ObjectsFile;
@@ -22,10 +23,6 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -181,8 +178,6 @@ class GpuAwareRoutingTest {
   }
 
   private String scrape() throws Exception {
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + picker.metricsPort() + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return Http.get("http://127.0.0.1:" + picker.metricsPort() + "/metrics");
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loadfuse.common.testing.Http;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.server.PickerServer;
 import dev.loadfuse.picker.testing.Await;
@@ -14,10 +15,6 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -74,9 +71,7 @@ class AcceptanceTest {
           channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
 
-        JsonNode json = new ObjectMapper().readTree(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/v1/endpoints")).build(),
-            HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode json = new ObjectMapper().readTree(Http.get("http://127.0.0.1:" + server.metricsPort() + "/v1/endpoints"));
         Map<String, JsonNode> byName = new HashMap<>();
         json.get("endpoints").forEach(n -> byName.put(n.get("name").asText(), n));
         assertThat(byName).containsOnlyKeys("vllm-0", "sglang-0", "triton-0");
@@ -89,9 +84,7 @@ class AcceptanceTest {
         assertThat(byName.get("sglang-0").get("hostPort").asText()).isEqualTo("127.0.0.1:" + sglang.port());
         assertThat(byName.get("sglang-0").get("routable").asBoolean()).isTrue();
 
-        String metrics = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = Http.get("http://127.0.0.1:" + server.metricsPort() + "/metrics");
         assertThat(metrics).contains(
             "inference_objective_request_total{model_name=\"meta-llama/Llama-3.1-8B-Instruct\",target_model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} 3.0",
             "inference_pool_ready_pods{name=\"local-pool\"} 3.0",

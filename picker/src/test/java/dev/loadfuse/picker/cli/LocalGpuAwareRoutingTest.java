@@ -2,6 +2,7 @@ package dev.loadfuse.picker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.common.testing.Http;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.server.PickerServer;
 import dev.loadfuse.picker.testing.Await;
@@ -12,10 +13,6 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -90,9 +87,7 @@ class LocalGpuAwareRoutingTest {
           channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
 
-        String metrics = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = Http.get("http://127.0.0.1:" + server.metricsPort() + "/metrics");
         assertThat(metrics).contains(
             "loadfuse_picker_endpoints_filtered_total{filter=\"gpu-health-filter\",filter_type=\"gpu-health-filter\",reason=\"throttled\"} 5.0",
             "loadfuse_picker_endpoints_filtered_total{filter=\"gpu-health-filter\",filter_type=\"gpu-health-filter\",reason=\"temperature\"} 5.0",

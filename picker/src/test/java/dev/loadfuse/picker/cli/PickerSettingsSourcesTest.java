@@ -3,49 +3,31 @@ package dev.loadfuse.picker.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loadfuse.common.testing.LayeredSetting;
 import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.picker.server.PickerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Where {@code picker.jar} takes each setting from: --options-file &lt; LOADFUSE_* environment &lt; flags. */
 class PickerSettingsSourcesTest {
 
   @TempDir Path dir;
 
-  @ParameterizedTest(name = "file={0} env={1} flag={2} -> {3}")
-  @CsvSource(nullValues = "-", textBlock = """
-      -,  -,  -,  9002
-      1,  -,  -,  1
-      -,  2,  -,  2
-      -,  -,  3,  3
-      1,  2,  -,  2
-      1,  -,  3,  3
-      -,  2,  3,  3
-      1,  2,  3,  3
-      """)
-  void grpcPort_fileThenEnvironmentThenFlag(String file, String env, String flag, int expected) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--endpoints-file", "e.yaml"));
-    if (file != null) {
-      args.addAll(List.of("--options-file", Files.writeString(dir.resolve("p.yaml"), "grpcPort: " + file + "\n").toString()));
-    }
-    if (flag != null) {
-      args.addAll(List.of("--grpc-port", flag));
-    }
-    Map<String, String> environment = new HashMap<>();
-    if (env != null) {
-      environment.put("LOADFUSE_GRPC_PORT", env);
-    }
-    assertThat(PickerMainTest.options(environment, args.toArray(String[]::new)).getGrpcPort()).isEqualTo(expected);
+  @ParameterizedTest
+  @MethodSource("dev.loadfuse.common.testing.LayeredSetting#all")
+  void grpcPort_fileThenEnvironmentThenFlag(LayeredSetting s) throws Exception {
+    String[] args = s.args(List.of("--endpoints-file", "e.yaml"), "--options-file", dir.resolve("p.yaml"), "grpcPort",
+        "--grpc-port");
+    assertThat(PickerMainTest.options(s.environment("LOADFUSE_GRPC_PORT"), args).getGrpcPort())
+        .isEqualTo(s.expected(PickerOptions.DEFAULT_GRPC_PORT));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.loadfuse.sidecar.api;
 
+import dev.loadfuse.common.errors.ReasonLabel;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -72,24 +73,18 @@ public final class BusSeal {
     }
   });
 
-  /** Why a frame was refused; the label is the metric's {@code reason}. */
-  public enum Reason {
-    AUTH("auth", "does not authenticate (another cluster secret, altered, or sent on another channel)"),
-    REPLAY("replay", "was accepted before (a replay)"),
-    STALE("stale", "was sealed too long ago or in the future (a late replay, or a clock far off)"),
-    MALFORMED("malformed", "is not a sealed frame this build reads"),
-    TYPE("type", "does not carry the type this address takes (an unsealed message)");
+  /** Why a frame was refused; the {@link #label() label} is the metric's {@code reason}. */
+  public enum Reason implements ReasonLabel {
+    AUTH("does not authenticate (another cluster secret, altered, or sent on another channel)"),
+    REPLAY("was accepted before (a replay)"),
+    STALE("was sealed too long ago or in the future (a late replay, or a clock far off)"),
+    MALFORMED("is not a sealed frame this build reads"),
+    TYPE("does not carry the type this address takes (an unsealed message)");
 
-    private final String label;
     private final String text;
 
-    Reason(String label, String text) {
-      this.label = label;
+    Reason(String text) {
       this.text = text;
-    }
-
-    public String label() {
-      return label;
     }
 
     /** What happened, after "the message ...". */

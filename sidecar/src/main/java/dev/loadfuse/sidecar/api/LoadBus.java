@@ -40,27 +40,8 @@ public final class LoadBus {
     BusCodecs.register(vertx, SNAPSHOT_REPLY, SNAPSHOT_WIRE);
   }
 
-  static final WireCodec<LoadVector> VECTOR = new WireCodec<>() {
-    @Override
-    public void write(io.vertx.core.buffer.Buffer out, LoadVector v) {
-      LoadWireFormat.writeVector(out, v);
-    }
+  static final WireCodec<LoadVector> VECTOR = WireCodec.from(LoadWireFormat::writeVector, LoadWireFormat::readVector);
 
-    @Override
-    public LoadVector read(io.vertx.core.buffer.Buffer in, int pos) {
-      return LoadWireFormat.readVector(pos, in);
-    }
-  };
-
-  static final WireCodec<LoadSnapshot> SNAPSHOT_WIRE = new WireCodec<>() {
-    @Override
-    public void write(io.vertx.core.buffer.Buffer out, LoadSnapshot s) {
-      LoadWireFormat.writeSnapshot(out, s);
-    }
-
-    @Override
-    public LoadSnapshot read(io.vertx.core.buffer.Buffer in, int pos) {
-      return LoadWireFormat.readSnapshot(pos, in);
-    }
-  };
+  static final WireCodec<LoadSnapshot> SNAPSHOT_WIRE =
+      WireCodec.from(LoadWireFormat::writeSnapshot, LoadWireFormat::readSnapshot);
 }

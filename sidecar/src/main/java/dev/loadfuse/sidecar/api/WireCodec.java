@@ -1,6 +1,7 @@
 package dev.loadfuse.sidecar.api;
 
 import io.vertx.core.buffer.Buffer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -34,6 +35,27 @@ public interface WireCodec<T> {
       @Override
       public T read(Buffer in, int pos) {
         return decode.apply(pos == 0 ? in : in.slice(pos, in.length()));
+      }
+    };
+  }
+
+  /** Reads a value from a buffer, starting at a position (as {@link LoadWireFormat}'s readers do). */
+  @FunctionalInterface
+  interface Reader<T> {
+    T read(int pos, Buffer in);
+  }
+
+  /** A codec from a function that appends a value to a buffer and one that reads it back from a position. */
+  static <T> WireCodec<T> from(BiConsumer<Buffer, T> write, Reader<T> read) {
+    return new WireCodec<>() {
+      @Override
+      public void write(Buffer out, T value) {
+        write.accept(out, value);
+      }
+
+      @Override
+      public T read(Buffer in, int pos) {
+        return read.read(pos, in);
       }
     };
   }

@@ -1,5 +1,6 @@
 package dev.loadfuse.sidecar.scrape;
 
+import dev.loadfuse.common.errors.ReasonLabel;
 import dev.loadfuse.common.errors.Redact;
 
 /**
@@ -10,26 +11,16 @@ import dev.loadfuse.common.errors.Redact;
  */
 public record ScrapeFailure(Reason reason, String message) {
 
-  /** Failure classes, low-cardinality on purpose: they label the scrape-error counter. */
-  public enum Reason {
-    CONNECT("connect"),
-    TIMEOUT("timeout"),
-    HTTP_STATUS("http_status"),
-    BODY_TOO_LARGE("body_too_large"),
-    PARSE("parse"),
+  /** Failure classes, low-cardinality on purpose: they label the scrape-error counter ({@code http_status}). */
+  public enum Reason implements ReasonLabel {
+    CONNECT,
+    TIMEOUT,
+    HTTP_STATUS,
+    BODY_TOO_LARGE,
+    PARSE,
     /** The page was read but carries none of the engine's load metrics (wrong engine, login page, binary). */
-    NO_METRICS("no_metrics"),
-    OTHER("other");
-
-    private final String label;
-
-    Reason(String label) {
-      this.label = label;
-    }
-
-    public String label() {
-      return label;
-    }
+    NO_METRICS,
+    OTHER
   }
 
   public ScrapeFailure {

@@ -251,15 +251,18 @@ class InspectCommandTest {
             + " inference.networking.k8s.io/engine-type (known: " + KNOWN + ")");
   }
 
-  @Test
-  void configFile_customEngineUsed(@TempDir Path dir) throws IOException {
-    Path epc = dir.resolve("epc.yaml");
-    Files.writeString(
-        epc,
-        """
+  /** An EndpointPickerConfig file in {@code dir} with these entries under {@code plugins:}. */
+  private static Path epc(Path dir, String plugins) throws IOException {
+    return Files.writeString(dir.resolve("epc.yaml"), """
         apiVersion: inference.networking.x-k8s.io/v1alpha1
         kind: EndpointPickerConfig
         plugins:
+        """ + plugins);
+  }
+
+  @Test
+  void configFile_customEngineUsed(@TempDir Path dir) throws IOException {
+    Path epc = epc(dir, """
         - type: queue-scorer
         - type: model-server-protocol-metrics
           parameters:
@@ -279,13 +282,7 @@ class InspectCommandTest {
 
   @Test
   void malformedConfigFile_exit2NamingFileAndPath(@TempDir Path dir) throws IOException {
-    Path epc = dir.resolve("epc.yaml");
-    Files.writeString(
-        epc,
-        """
-        apiVersion: inference.networking.x-k8s.io/v1alpha1
-        kind: EndpointPickerConfig
-        plugins:
+    Path epc = epc(dir, """
         - type: model-server-protocol-metrics
           parameters:
             engineConfigs:

@@ -3,6 +3,7 @@ package dev.loadfuse.sidecar.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loadfuse.common.testing.LayeredSetting;
 import dev.loadfuse.sidecar.SidecarOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -10,13 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Where {@code sidecar.jar run} takes each setting from: settings file &lt; LOADFUSE_* environment &lt; flags. */
 class RunSettingsTest {
@@ -33,30 +33,13 @@ class RunSettingsTest {
     return run.options();
   }
 
-  @ParameterizedTest(name = "file={0} env={1} flag={2} -> {3}")
-  @CsvSource(nullValues = "-", textBlock = """
-      -,  -,  -,  9400
-      1,  -,  -,  1
-      -,  2,  -,  2
-      -,  -,  3,  3
-      1,  2,  -,  2
-      1,  -,  3,  3
-      -,  2,  3,  3
-      1,  2,  3,  3
-      """)
-  void httpPort_fileThenEnvironmentThenFlag(String file, String env, String flag, int expected) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--endpoints-file", "e.yaml"));
-    if (file != null) {
-      args.addAll(List.of("--config-file", Files.writeString(dir.resolve("s.yaml"), "httpPort: " + file + "\n").toString()));
-    }
-    if (flag != null) {
-      args.addAll(List.of("--http-port", flag));
-    }
-    Map<String, String> environment = new HashMap<>();
-    if (env != null) {
-      environment.put("LOADFUSE_HTTP_PORT", env);
-    }
-    assertThat(options(environment, args.toArray(String[]::new)).getHttpPort()).isEqualTo(expected);
+  @ParameterizedTest
+  @MethodSource("dev.loadfuse.common.testing.LayeredSetting#all")
+  void httpPort_fileThenEnvironmentThenFlag(LayeredSetting s) throws Exception {
+    String[] args = s.args(List.of("--endpoints-file", "e.yaml"), "--config-file", dir.resolve("s.yaml"), "httpPort",
+        "--http-port");
+    assertThat(options(s.environment("LOADFUSE_HTTP_PORT"), args).getHttpPort())
+        .isEqualTo(s.expected(SidecarOptions.DEFAULT_HTTP_PORT));
   }
 
   @Test

@@ -9,9 +9,7 @@ import io.vertx.core.http.HttpClientAgent;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -23,7 +21,7 @@ class MetricsScraperTest {
 
   private Vertx vertx;
   private HttpClientAgent client;
-  private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+  private final ScrapeEvents events = new ScrapeEvents();
 
   @BeforeEach
   void setUp() {
@@ -43,19 +41,8 @@ class MetricsScraperTest {
   }
 
   private MetricsScraper scraper(int port, ScrapeOptions options) {
-    ScrapeListener listener = new ScrapeListener() {
-      @Override
-      public void onPage(byte[] page, int length, long scrapedAtMillis, long durationNanos) {
-        events.add(new String(page, 0, length, StandardCharsets.UTF_8));
-      }
-
-      @Override
-      public void onFailure(ScrapeFailure failure, long durationNanos) {
-        events.add(failure);
-      }
-    };
     ScrapeScheduler scheduler = new ScrapeScheduler(new Ticker(vertx, ScrapeScheduler.resolutionFor(options.interval())), client);
-    return scheduler.scraper(new ScrapeTarget("127.0.0.1", port, "/metrics"), options, listener);
+    return scheduler.scraper(new ScrapeTarget("127.0.0.1", port, "/metrics"), options, events);
   }
 
   private void start(MetricsScraper s) throws Exception {
@@ -68,9 +55,7 @@ class MetricsScraperTest {
   }
 
   private Object next() throws InterruptedException {
-    Object e = events.poll(10, TimeUnit.SECONDS);
-    assertThat(e).as("an event within 10 s").isNotNull();
-    return e;
+    return events.next();
   }
 
   @Test
@@ -90,8 +75,7 @@ class MetricsScraperTest {
     int port = serve(req -> req.response().setStatusCode(503).end("busy"));
     MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)));
     start(s);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.HTTP_STATUS);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.HTTP_STATUS);
     assertThat(f.message()).isEqualTo("HTTP 503 from http://127.0.0.1:" + port + "/metrics");
     assertThat(s.status().healthy()).isFalse();
     assertThat(s.status().lastError()).isEqualTo(f.message());
@@ -105,8 +89,7 @@ class MetricsScraperTest {
     }
     MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)));
     start(s);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.CONNECT);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.CONNECT);
     assertThat(f.message()).startsWith("cannot connect to http://127.0.0.1:" + port + "/metrics");
   }
 
@@ -116,8 +99,7 @@ class MetricsScraperTest {
     int port = serve(req -> req.response().setChunked(true).write(big).compose(v -> req.response().end(big)));
     MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)).withMaxBodyBytes(15_000));
     start(s);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.BODY_TOO_LARGE);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.BODY_TOO_LARGE);
     assertThat(f.message()).isEqualTo(
         "page from http://127.0.0.1:" + port + "/metrics is larger than the limit of 15000 bytes");
   }
@@ -129,8 +111,7 @@ class MetricsScraperTest {
     MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10))
         .withMaxBodyBytes(15_000).withTimeout(Duration.ofSeconds(60)));
     start(s);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.BODY_TOO_LARGE);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.BODY_TOO_LARGE);
   }
 
   @Test
@@ -138,8 +119,7 @@ class MetricsScraperTest {
     int port = serve(req -> { /* never answers */ });
     MetricsScraper s = scraper(port, ScrapeOptions.DEFAULTS.withInterval(Duration.ofMillis(10)).withTimeout(Duration.ofMillis(100)));
     start(s);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.TIMEOUT);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.TIMEOUT);
     assertThat(f.message()).isEqualTo("timeout after 100 ms scraping http://127.0.0.1:" + port + "/metrics");
   }
 

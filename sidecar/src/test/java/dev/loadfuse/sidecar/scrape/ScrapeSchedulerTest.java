@@ -7,7 +7,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpServerRequest;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,7 +40,7 @@ class ScrapeSchedulerTest {
   private final AtomicLong clock = new AtomicLong(1_000_000 * MS);
   private Ticker ticker;
   private ScrapeScheduler scheduler;
-  private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+  private final ScrapeEvents events = new ScrapeEvents();
 
   @BeforeEach
   void setUp() {
@@ -88,18 +87,7 @@ class ScrapeSchedulerTest {
   }
 
   private MetricsScraper started(int port, ScrapeOptions options) throws Exception {
-    ScrapeListener listener = new ScrapeListener() {
-      @Override
-      public void onPage(byte[] page, int length, long scrapedAtMillis, long durationNanos) {
-        events.add(new String(page, 0, length, StandardCharsets.UTF_8));
-      }
-
-      @Override
-      public void onFailure(ScrapeFailure failure, long durationNanos) {
-        events.add(failure);
-      }
-    };
-    MetricsScraper s = scheduler.scraper(new ScrapeTarget("127.0.0.1", port, "/metrics"), options, listener);
+    MetricsScraper s = scheduler.scraper(new ScrapeTarget("127.0.0.1", port, "/metrics"), options, events);
     on(() -> {
       s.start();
       return null;
@@ -108,9 +96,7 @@ class ScrapeSchedulerTest {
   }
 
   private Object next() throws InterruptedException {
-    Object e = events.poll(10, TimeUnit.SECONDS);
-    assertThat(e).as("an event within 10 s").isNotNull();
-    return e;
+    return events.next();
   }
 
   private long dueIn(MetricsScraper s) throws Exception {
@@ -174,7 +160,7 @@ class ScrapeSchedulerTest {
     long[] base = {50, 100, 200, 400, 400};
     for (int n = 0; n < base.length; n++) {
       fireAt(on(s::due));
-      assertThat(((ScrapeFailure) next()).reason()).isEqualTo(ScrapeFailure.Reason.HTTP_STATUS);
+      events.nextFailure(ScrapeFailure.Reason.HTTP_STATUS);
       // Jitter ±20 %, rounded up to the ticker's 10 ms grid.
       assertThat(dueIn(s)).as("delay after failure " + (n + 1))
           .isBetween(base[n] * 8 / 10 * MS - MS, base[n] * 12 / 10 * MS + 10 * MS);
@@ -198,8 +184,7 @@ class ScrapeSchedulerTest {
     fireAt(deadline - 5 * MS);
     assertThat(on(s::inFlight)).isTrue();
     fireAt(deadline);
-    ScrapeFailure f = (ScrapeFailure) next();
-    assertThat(f.reason()).isEqualTo(ScrapeFailure.Reason.TIMEOUT);
+    ScrapeFailure f = events.nextFailure(ScrapeFailure.Reason.TIMEOUT);
     assertThat(f.message()).isEqualTo("timeout after 200 ms scraping http://127.0.0.1:" + port + "/metrics");
     assertThat(on(s::inFlight)).isFalse();
     assertThat(s.status().consecutiveFailures()).isEqualTo(1);

@@ -27,7 +27,7 @@ import java.util.Set;
  * <pre>{@code
  * apiVersion: inference.networking.x-k8s.io/v1alpha1
  * kind: EndpointPickerConfig
- * featureGates: []                       # accepted, none acted on yet
+ * featureGates: [flowControl]            # flow control (the flowControl section); others accepted
  * plugins:
  * - type: queue-scorer                   # name defaults to the type
  * - {name: picker, type: max-score-picker, parameters: {maxNumOfEndpoints: 2}}
@@ -57,6 +57,8 @@ import java.util.Set;
 public final class ConfigLoader {
 
   public static final String API_VERSION = "inference.networking.x-k8s.io/v1alpha1";
+  /** The llm-d router's apiVersion: the same document, with the router's semantics where they differ. */
+  public static final String ROUTER_API_VERSION = "llm-d.ai/v1alpha1";
   public static final String KIND = "EndpointPickerConfig";
   public static final String DEFAULT_PICKER_TYPE = "max-score-picker";
   public static final String DEFAULT_PROFILE_HANDLER_TYPE = "single-profile-handler";
@@ -88,7 +90,7 @@ public final class ConfigLoader {
       """;
 
   private static final List<String> ROOT_KEYS =
-      List.of("apiVersion", "kind", "featureGates", "plugins", "schedulingProfiles", "saturationDetector");
+      List.of("apiVersion", "kind", "featureGates", "plugins", "schedulingProfiles", "saturationDetector", "flowControl");
   private static final List<String> DETECTOR_KEYS =
       List.of("pluginRef", "queueDepthThreshold", "kvCacheUtilThreshold", "metricsStalenessThreshold");
   /** The saturation detector used when the config names none (and the name it is looked up by). */
@@ -147,7 +149,9 @@ public final class ConfigLoader {
 
   private PickerConfig decode(SettingsNode root) {
     root.keys(ROOT_KEYS);
-    requireText(root, "apiVersion", API_VERSION);
+    String apiVersion = root.get("apiVersion").isText() && root.get("apiVersion").asString().equals(ROUTER_API_VERSION)
+        ? ROUTER_API_VERSION : API_VERSION;
+    requireText(root, "apiVersion", apiVersion);
     requireText(root, "kind", KIND);
     List<String> gates = new ArrayList<>();
     for (SettingsNode g : root.get("featureGates").elements()) {
@@ -225,7 +229,8 @@ public final class ConfigLoader {
     }
     // After the profiles: a detector created here must not become a filter of the implicit profile.
     SaturationDetector detector = saturationDetector(root.get("saturationDetector"), byName, all);
-    return new PickerConfig(all, handler, profiles, metrics == null ? null : metrics.engines(), gates, detector);
+    return new PickerConfig(all, handler, profiles, metrics == null ? null : metrics.engines(), gates, detector,
+        apiVersion, root.get("flowControl"));
   }
 
   /**
