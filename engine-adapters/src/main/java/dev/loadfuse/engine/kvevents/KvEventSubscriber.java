@@ -29,8 +29,8 @@ public final class KvEventSubscriber implements AutoCloseable {
 
   /** Messages queued in the SUB socket before ZMQ drops (a gap, repaired by replay). */
   public static final int RECEIVE_HIGH_WATER_MARK = 10_000;
-  /** A replay that goes this long without a message is given up. */
-  public static final int REPLAY_IDLE_TIMEOUT_MS = 2_000;
+  /** A replay that goes this long without a message is given up (the reference's 2 s), by default. */
+  public static final int DEFAULT_REPLAY_IDLE_TIMEOUT_MS = 2_000;
   /** Replayed messages above this in one replay are not read (vLLM keeps 10,000 by default). */
   public static final int MAX_REPLAY_MESSAGES = 100_000;
   /** Frames read of one message; the rest of a longer message is discarded. */
@@ -53,9 +53,17 @@ public final class KvEventSubscriber implements AutoCloseable {
    * @param address the engine's PUB address, e.g. {@code tcp://10.0.0.5:5557}
    * @param replayAddress its ROUTER replay address, or {@code null} for none
    * @param topicFilter the SUB prefix filter ({@code ""}: everything)
+   * @param replayIdleTimeoutMs a replay silent this long is given up
    */
-  public record Target(String address, String replayAddress, String topicFilter) {
+  public record Target(String address, String replayAddress, String topicFilter, int replayIdleTimeoutMs) {
+    public Target(String address, String replayAddress, String topicFilter) {
+      this(address, replayAddress, topicFilter, DEFAULT_REPLAY_IDLE_TIMEOUT_MS);
+    }
+
     public Target {
+      if (replayIdleTimeoutMs < 1) {
+        throw new IllegalArgumentException("replayIdleTimeoutMs: " + replayIdleTimeoutMs + " (expected: >= 1)");
+      }
       Objects.requireNonNull(address, "address");
       topicFilter = topicFilter == null ? "" : topicFilter;
       if (!address.startsWith("tcp://") && !address.startsWith("ipc://") && !address.startsWith("inproc://")) {
@@ -116,16 +124,10 @@ public final class KvEventSubscriber implements AutoCloseable {
           continue;
         }
         received++;
-        KvMessage m;
-        KvEventBatch b;
-        try {
-          m = KvMessage.of(frames);
-          b = KvEventDecoder.decode(m.payload());
-        } catch (KvEventFormatException e) {
-          reject(e.getMessage());
-          continue;
+        Decoded d = decode(frames, "");
+        if (d != null) {
+          live(ctx, d.message(), d.batch());
         }
-        live(ctx, m, b);
       }
     } catch (RuntimeException e) {
       if (running) {
@@ -153,6 +155,19 @@ public final class KvEventSubscriber implements AutoCloseable {
           apply(m, b, false);
         }
       }
+    }
+  }
+
+  private record Decoded(KvMessage message, KvEventBatch batch) {}
+
+  /** The validated message and its batch, or null after counting and reporting why not. */
+  private Decoded decode(List<byte[]> frames, String where) {
+    try {
+      KvMessage m = KvMessage.of(frames);
+      return new Decoded(m, KvEventDecoder.decode(m.payload()));
+    } catch (KvEventFormatException e) {
+      reject(where + e.getMessage());
+      return null;
     }
   }
 
@@ -184,7 +199,7 @@ public final class KvEventSubscriber implements AutoCloseable {
     replays++;
     ZMQ.Socket dealer = ctx.createSocket(SocketType.DEALER);
     try {
-      dealer.setReceiveTimeOut(REPLAY_IDLE_TIMEOUT_MS);
+      dealer.setReceiveTimeOut(target.replayIdleTimeoutMs());
       dealer.setMaxMsgSize(KvMessage.MAX_PAYLOAD_BYTES + 1);
       dealer.setLinger(0);
       dealer.connect(target.replayAddress());
@@ -210,15 +225,12 @@ public final class KvEventSubscriber implements AutoCloseable {
         if (frames.size() == 3 && (frames.get(2).length == 0 || isEndMarker(frames.get(1)))) {
           return complete;
         }
-        KvMessage m;
-        KvEventBatch b;
-        try {
-          m = KvMessage.of(frames);
-          b = KvEventDecoder.decode(m.payload());
-        } catch (KvEventFormatException e) {
-          reject("replay: " + e.getMessage());
+        Decoded d = decode(frames, "replay: ");
+        if (d == null) {
           continue;
         }
+        KvMessage m = d.message();
+        KvEventBatch b = d.batch();
         if (first) {
           first = false;
           complete = !mustStartAtFrom || m.sequence() == from;

@@ -117,7 +117,9 @@ class KvEventSubscriberTest {
     }
 
     KvEventSubscriber.Target target(boolean withReplay) {
-      return new KvEventSubscriber.Target("tcp://127.0.0.1:" + port, withReplay ? "tcp://127.0.0.1:" + replayPort : null, "kv@");
+      // a generous replay timeout: a loaded build machine can leave the replay thread unscheduled for seconds
+      return new KvEventSubscriber.Target("tcp://127.0.0.1:" + port, withReplay ? "tcp://127.0.0.1:" + replayPort : null, "kv@",
+          20_000);
     }
 
     @Override

@@ -68,7 +68,7 @@ class PrecisePrefixCacheScorerTest {
       KvEventPublisher pub = new KvEventPublisher("127.0.0.1", 0, 0, "kv@" + name + "@qwen", 1000);
       KvEventIngester ing = new KvEventIngester(keys, 10_000);
       KvEventSubscriber sub = KvEventSubscriber.start(new KvEventSubscriber.Target("tcp://127.0.0.1:" + pub.port(),
-          "tcp://127.0.0.1:" + pub.replayPort(), "kv@"), new KvEventSubscriber.Listener() {
+          "tcp://127.0.0.1:" + pub.replayPort(), "kv@", 20_000), new KvEventSubscriber.Listener() {
             @Override
             public void batch(KvMessage m, KvEventBatch b, boolean replayed) {
               synchronized (ing) {
