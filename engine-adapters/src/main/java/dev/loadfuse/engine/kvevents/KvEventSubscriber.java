@@ -199,7 +199,7 @@ public final class KvEventSubscriber implements AutoCloseable {
     replays++;
     ZMQ.Socket dealer = ctx.createSocket(SocketType.DEALER);
     try {
-      dealer.setReceiveTimeOut(target.replayIdleTimeoutMs());
+      dealer.setReceiveTimeOut(POLL_MS); // short waits, so close() is not held up by a replay
       dealer.setMaxMsgSize(KvMessage.MAX_PAYLOAD_BYTES + 1);
       dealer.setLinger(0);
       dealer.connect(target.replayAddress());
@@ -209,8 +209,15 @@ public final class KvEventSubscriber implements AutoCloseable {
       boolean complete = !mustStartAtFrom;
       for (int i = 0; i < MAX_REPLAY_MESSAGES && running; i++) {
         List<byte[]> frames = receive(dealer);
+        long idleSince = System.nanoTime();
+        while (frames == null && running
+            && System.nanoTime() - idleSince < target.replayIdleTimeoutMs() * 1_000_000L) {
+          frames = receive(dealer);
+        }
         if (frames == null) {
-          LOG.info(() -> "kv-events " + target + ": replay from " + from + " timed out");
+          if (running) {
+            LOG.info(() -> "kv-events " + target + ": replay from " + from + " timed out");
+          }
           return false;
         }
         if (!frames.isEmpty() && frames.get(0).length == 0) {

@@ -75,6 +75,9 @@ class KvEventSubscriberTest {
           while (router.hasReceiveMore()) {
             rest.add(router.recv(0));
           }
+          if (rest.size() != 2 || rest.get(1).length != 8) {
+            continue; // not a replay request (e.g. a stray peer on a reused port)
+          }
           long from = ByteBuffer.wrap(rest.get(1)).getLong();
           for (Map.Entry<Long, byte[]> e : buffer.entrySet()) {
             if (e.getKey() >= from) {
@@ -216,10 +219,10 @@ class KvEventSubscriberTest {
   }
 
   @Test
-  void aRestartClearsAndReplaysTheNewEngine() throws Exception {
+  void aRestartClearsTheEndpointAndAppliesTheNewEngine() throws Exception {
     ScriptedEngine e = engine();
     Recorder r = new Recorder();
-    subscribe(e.target(true), r);
+    subscribe(e.target(false), r);
     liveUntilApplied(e, r, 0);
     liveUntilApplied(e, r, 1);
     liveUntilApplied(e, r, 2);
