@@ -20,11 +20,16 @@ public final class PickerException extends RuntimeException {
     BAD_REQUEST("BadRequest", 400),
     /** The request body is larger than the configured limit. */
     PAYLOAD_TOO_LARGE("PayloadTooLarge", 413),
+    /** The request did not arrive in time (no message for too long, or not complete by its deadline). */
+    REQUEST_TIMEOUT("RequestTimeout", 408),
     /** A configuration object the request names is missing or invalid. */
     BAD_CONFIGURATION("BadConfiguration", 404),
     /** Every endpoint was filtered out, or the pool is saturated for a sheddable request. */
     RESOURCE_EXHAUSTED("InferencePoolResourceExhausted", 429),
-    /** No candidate endpoint at all (e.g. an empty subset hint). */
+    /**
+     * No candidate endpoint at all (e.g. an empty subset hint), or the picker is at one of its own
+     * limits (open streams, buffered bytes).
+     */
     SERVICE_UNAVAILABLE("ServiceUnavailable", 503),
     /** A failure of the picker itself, or no endpoint known for a header-only request. */
     INTERNAL("Internal", 500);

@@ -98,7 +98,7 @@ public final class ExtProcLoad {
   private void run(int seconds, int streams, int nChannels) throws Exception {
     Vertx vertx = Vertx.vertx();
     // Vectors from "remote sidecars" (published below on the local bus), one ext_proc server per core.
-    PickerOptions settings = new PickerOptions().setCluster(true).setSecureServing(false).setEphemeralPorts()
+    PickerOptions settings = new PickerOptions().setCluster(true).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setEphemeralPorts()
         .setExtProcServers(Math.max(1, Runtime.getRuntime().availableProcessors()));
     PickerServer server = PickerServer.start(vertx, settings).await(60, TimeUnit.SECONDS);
     publishVectors(vertx, 16);

@@ -319,7 +319,7 @@ public final class SimTimeRun {
         // Vectors only from this simulation (remote-sidecar mode on a local bus); staleness out of
         // reach (freshness is simulated); one ext_proc server, so every stream is handled in the
         // order its messages arrive on the one connection.
-        PickerOptions options = new PickerOptions().setHost("127.0.0.1").setEphemeralPorts()
+        PickerOptions options = new PickerOptions().setBindAddress("127.0.0.1").setEphemeralPorts()
             .setConfig(policy.pickerConfig()).setEndpointsFile(endpoints.toString()).setCluster(true).setPoolName(POOL)
             .setMetricsStalenessThreshold(Duration.ofDays(1)).setSecureServing(false).setExtProcServers(1);
         PickerServer picker = PickerServer.start(vertx, options).await(30, TimeUnit.SECONDS);

@@ -2,11 +2,13 @@ package dev.loadfuse.picker.cli;
 
 import dev.loadfuse.common.errors.Problems;
 import dev.loadfuse.common.settings.CommandLineFlags;
+import dev.loadfuse.common.settings.ByteSizes;
 import dev.loadfuse.common.settings.Durations;
 import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.common.settings.SettingsSources;
 import dev.loadfuse.nvml.GpuProbe;
 import dev.loadfuse.nvml.GpuProbes;
+import dev.loadfuse.picker.extproc.ExtProcLimits;
 import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.picker.server.PickerServer;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
@@ -29,7 +31,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code picker.jar}: the endpoint picker. Flags carry the reference picker's names and defaults;
- * {@code --endpoints-file}, {@code --objects-file}, {@code --cluster*}, {@code --max-body-bytes},
+ * {@code --endpoints-file}, {@code --objects-file}, {@code --cluster*}, {@code --max-body-bytes}, the
+ * limits ({@code --bind-address}, {@code --max-connections}, {@code --max-*-streams}, {@code
+ * --request-*timeout}, {@code --max-buffered-bytes}, {@code --route-to-announced-endpoints}),
  * {@code --gpu-probe}, {@code --mock-gpus}, {@code --nvml-library} and {@code --options-file} are
  * ours. Its settings are {@link PickerOptions}, read from the options file &lt; {@code LOADFUSE_*}
  * environment variables &lt; flags ({@link SettingsSources}); a flag sets the option of the same
@@ -151,6 +155,32 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--cluster-insecure", description = "Join a cluster without a secret: unauthenticated and unencrypted, for a test on one machine.")
   boolean clusterInsecure;
 
+  // Limits and surface bounds (picker/README.md, "Limits"), kept together.
+
+  @Option(names = "--bind-address", paramLabel = "ADDRESS", description = "Address the ext_proc, health and metrics ports bind (default: ${DEFAULT-VALUE}).")
+  String bindAddress = PickerOptions.DEFAULT_BIND_ADDRESS;
+
+  @Option(names = "--route-to-announced-endpoints", description = "With --cluster and no --endpoints-file/--pool-name: route to every endpoint a cluster member announces (without it such a picker does not start).")
+  boolean routeToAnnouncedEndpoints;
+
+  @Option(names = "--max-connections", paramLabel = "N", description = "Connections the ext_proc port holds; more are closed as they open (default: ${DEFAULT-VALUE}).")
+  int maxConnections = ExtProcLimits.DEFAULT_MAX_CONNECTIONS;
+
+  @Option(names = "--max-streams-per-connection", paramLabel = "N", description = "ext_proc streams one connection may have open (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; default: ${DEFAULT-VALUE}).")
+  int maxStreamsPerConnection = ExtProcLimits.DEFAULT_MAX_STREAMS_PER_CONNECTION;
+
+  @Option(names = "--max-open-streams", paramLabel = "N", description = "ext_proc streams open across connections; one more is answered 503 (default: ${DEFAULT-VALUE}).")
+  int maxOpenStreams = ExtProcLimits.DEFAULT_MAX_OPEN_STREAMS;
+
+  @Option(names = "--request-idle-timeout", paramLabel = "DURATION", description = "Longest wait for the next ext_proc message while a request is read; then 408 (default: ${DEFAULT-VALUE}).")
+  String requestIdleTimeout = Durations.format(ExtProcLimits.DEFAULT_REQUEST_IDLE_TIMEOUT);
+
+  @Option(names = "--request-timeout", paramLabel = "DURATION", description = "Longest time for a request to arrive whole from its stream's start; then 408 (default: ${DEFAULT-VALUE}).")
+  String requestTimeout = Durations.format(ExtProcLimits.DEFAULT_REQUEST_TIMEOUT);
+
+  @Option(names = "--max-buffered-bytes", paramLabel = "BYTES", description = "Bytes of bodies buffered across streams (in the gRPC decoder, being assembled, waiting to be routed, responses held); a body over it is answered 503 (default: ${DEFAULT-VALUE}).")
+  String maxBufferedBytes = ByteSizes.format(ExtProcLimits.DEFAULT_MAX_BUFFERED_BYTES);
+
   /** The environment; replaced in tests. */
   Map<String, String> environment = System.getenv();
   /** Stops the command without a signal (tests). */
@@ -214,6 +244,10 @@ public final class PickerMain implements Callable<Integer> {
         err.flush();
         return Problems.exitCode(e);
       }
+      // The stop hook is in place before the picker says it is up: a SIGTERM right after that line
+      // must find it.
+      Thread hook = new Thread(stopSignal::countDown, "loadfuse-picker-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
       out.println("loadfuse picker: ext_proc " + (options.isSecureServing() ? "(TLS) " : "") + "on :" + server.grpcPort()
           + ", health on :" + server.grpcHealthPort() + ", metrics on :" + server.metricsPort()
           + ", " + server.datastore().all().length + " endpoint(s)"
@@ -223,8 +257,6 @@ public final class PickerMain implements Callable<Integer> {
               : ", in-process sidecar (GPUs: " + server.gpuProbe() + ")"));
       out.flush();
       onServing.accept(server);
-      Thread hook = new Thread(stopSignal::countDown, "loadfuse-picker-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
       stopSignal.await();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);

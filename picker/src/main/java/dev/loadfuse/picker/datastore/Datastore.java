@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Logger;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -25,7 +26,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * #expire}).
  *
  * <p><b>Drained endpoints.</b> An endpoint whose vector reports a lost GPU is left out of the
- * candidates until a vector says otherwise.
+ * candidates until a vector says otherwise. So is one whose vector says it is unhealthy (its
+ * sidecar's scrapes fail, or find none of the engine's metrics), unless every endpoint not drained
+ * for a lost GPU is unhealthy: then the picker fails open to them ({@link #routingToUnhealthy()},
+ * logged once as it begins and ends), as a request is better sent to an engine that may be up than
+ * refused. An endpoint without a vector yet counts as healthy.
  *
  * <p><b>Threading.</b> Written by the discovery and bus threads, read by every event loop: the
  * routable endpoints are an immutable array snapshot behind a volatile reference, replaced under
@@ -41,6 +46,7 @@ public final class Datastore {
     VECTORS
   }
 
+  private static final Logger LOG = Logger.getLogger(Datastore.class.getName());
   private static final EndpointState[] NONE = new EndpointState[0];
   private static final Comparator<EndpointState> ORDER =
       Comparator.comparing((EndpointState e) -> e.id().pool()).thenComparing(e -> e.id().name())
@@ -55,6 +61,7 @@ public final class Datastore {
   private volatile EndpointState[] all = NONE;
   private volatile EndpointState[] routable = NONE;
   private volatile boolean endpointSetKnown;
+  private volatile boolean routingToUnhealthy;
   private volatile Runnable vectorListener = () -> {};
 
   /** A datastore on the system clock. */
@@ -128,10 +135,10 @@ public final class Datastore {
     latestVectors.put(key, v);
     EndpointState state = byHostPort.get(key);
     if (state != null) {
-      boolean wasLost = isLost(state.vector());
+      int was = condition(state.vector());
       state.update(v);
       heardAtMillis.put(key, clock.millis());
-      if (wasLost != isLost(v)) {
+      if (was != condition(v)) {
         synchronized (this) {
           rebuild();
         }
@@ -173,19 +180,45 @@ public final class Datastore {
   private void rebuild() {
     EndpointState[] sorted = byHostPort.values().toArray(NONE);
     Arrays.sort(sorted, ORDER);
-    int n = 0;
+    int healthy = 0;
+    int notLost = 0;
     EndpointState[] ok = new EndpointState[sorted.length];
+    EndpointState[] unhealthy = new EndpointState[sorted.length];
     for (EndpointState s : sorted) {
-      if (!isLost(s.vector())) {
-        ok[n++] = s;
+      int c = condition(s.vector());
+      if (c == HEALTHY) {
+        ok[healthy++] = s;
+      }
+      if (c != LOST) {
+        unhealthy[notLost++] = s;
       }
     }
+    boolean failOpen = healthy == 0 && notLost > 0;
+    if (failOpen != routingToUnhealthy) {
+      LOG.warning(failOpen ? "every endpoint is unhealthy (" + notLost + " of them): routing to them anyway (fail-open)"
+          : "a healthy endpoint again: unhealthy endpoints left out of routing");
+    }
+    routingToUnhealthy = failOpen;
     all = sorted;
-    routable = n == sorted.length ? sorted : Arrays.copyOf(ok, n);
+    routable = failOpen ? Arrays.copyOf(unhealthy, notLost)
+        : healthy == sorted.length ? sorted : Arrays.copyOf(ok, healthy);
   }
 
-  private static boolean isLost(LoadVector v) {
-    return v != null && v.gpuLost();
+  private static final int HEALTHY = 0;
+  private static final int UNHEALTHY = 1;
+  private static final int LOST = 2;
+
+  /** What a vector says of its endpoint: healthy (or no vector yet), unhealthy, or a GPU lost. */
+  private static int condition(LoadVector v) {
+    return v == null ? HEALTHY : v.gpuLost() ? LOST : v.healthy() ? HEALTHY : UNHEALTHY;
+  }
+
+  /**
+   * True while every endpoint not drained for a lost GPU is unhealthy, and requests go to them
+   * anyway (fail-open); {@code loadfuse_picker_routing_to_unhealthy} on {@code /metrics}.
+   */
+  public boolean routingToUnhealthy() {
+    return routingToUnhealthy;
   }
 
   /** Every known endpoint, drained ones included, in (pool, name) order. Do not modify. */
@@ -193,7 +226,10 @@ public final class Datastore {
     return all;
   }
 
-  /** The endpoints requests may go to (drained ones left out), in (pool, name) order. Do not modify. */
+  /**
+   * The endpoints requests may go to (drained and unhealthy ones left out, unless all are unhealthy),
+   * in (pool, name) order. Do not modify.
+   */
   public EndpointState[] routable() {
     return routable;
   }

@@ -6,6 +6,7 @@ import dev.loadfuse.picker.admission.SaturationDetector;
 import dev.loadfuse.picker.candidate.StalenessPolicy;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.metrics.PickerMetrics;
+import dev.loadfuse.picker.request.BufferBudget;
 import dev.loadfuse.picker.request.RequestRouter;
 import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.scheduling.Scheduler;
@@ -25,6 +26,9 @@ public final class ExtProcContext {
   private final PickerMetrics metrics;
   private final int maxBodyBytes;
   private final RequestRouter router;
+  private final ExtProcLimits limits;
+  private final BufferBudget budget;
+  private final OpenStreams openStreams;
 
   /**
    * A context on the system clock whose requests go straight from admission to scheduling.
@@ -52,6 +56,17 @@ public final class ExtProcContext {
   public ExtProcContext(Datastore datastore, Scheduler scheduler, RoutingTable routing, PickerMetrics metrics,
       SaturationDetector saturation, FailOpen failOpen, int maxBodyBytes, long staleAfterMillis, AdmissionGate gate,
       InstantSource clock) {
+    this(datastore, scheduler, routing, metrics, saturation, failOpen, maxBodyBytes, staleAfterMillis, gate, clock,
+        new ExtProcLimits());
+  }
+
+  /** As above, with the ext_proc port's limits (a copy is kept). */
+  public ExtProcContext(Datastore datastore, Scheduler scheduler, RoutingTable routing, PickerMetrics metrics,
+      SaturationDetector saturation, FailOpen failOpen, int maxBodyBytes, long staleAfterMillis, AdmissionGate gate,
+      InstantSource clock, ExtProcLimits limits) {
+    this.limits = new ExtProcLimits(limits);
+    this.budget = new BufferBudget(limits.getMaxBufferedBytes(), "--max-buffered-bytes");
+    this.openStreams = new OpenStreams(limits.getMaxOpenStreams());
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.routing = routing == null ? new RoutingTable(null) : routing;
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -78,6 +93,25 @@ public final class ExtProcContext {
   /** Request bodies larger than this are refused with 413; response bodies larger pass unread. */
   public int maxBodyBytes() {
     return maxBodyBytes;
+  }
+
+  /** The ext_proc port's limits. */
+  public ExtProcLimits limits() {
+    return new ExtProcLimits(limits);
+  }
+
+  ExtProcLimits limitsInForce() {
+    return limits;
+  }
+
+  /** The bytes of bodies buffered across streams ({@code --max-buffered-bytes}). */
+  public BufferBudget budget() {
+    return budget;
+  }
+
+  /** The streams open across connections ({@code --max-open-streams}). */
+  public OpenStreams openStreams() {
+    return openStreams;
   }
 
   /** Admission, the gate and scheduling. */

@@ -1,6 +1,5 @@
 package dev.loadfuse.picker.extproc;
 
-import com.google.protobuf.ByteString;
 import dev.loadfuse.picker.PickerException;
 import dev.loadfuse.picker.admission.AdmissionGate;
 import dev.loadfuse.picker.request.ParsedRequest;
@@ -25,9 +24,10 @@ import java.util.function.Consumer;
  * completed the request, while the gate holds it ({@link StreamPhase#WAITING}).
  *
  * <p><b>Errors.</b> A {@link PickerException} (or any unexpected exception, as {@code Internal})
- * becomes an ImmediateResponse through {@link ErrorResponses}; the stream then ends cleanly. The
- * routed request stops counting in flight when the response ends, the stream ends or breaks; a
- * request still waiting at the gate then leaves it.
+ * becomes an ImmediateResponse through {@link ErrorResponses}; the stream then ends cleanly. So do a
+ * passed request deadline (408) and a response phase before the request was routed (400). What the
+ * stream holds ({@link StreamHold}: buffered bytes, deadline, place at the gate, in-flight count) is
+ * given back when the response ends, the request is refused, or the stream ends or breaks.
  *
  * <p><b>Threading.</b> Confined to the stream's event loop.
  */
@@ -36,8 +36,8 @@ final class ExtProcStream implements RequestRouter.Outcome {
   private final ExtProcContext ctx;
   private final StreamSink sink;
   private final Consumer<ProcessingResponse> send;
-  private final ResponseRewriter.Chunks responseChunks;
   private final RequestAssembler assembler;
+  private final StreamHold hold;
   private StreamPhase phase = StreamPhase.REQUEST_HEADERS;
   private BodySendMode requestMode;
   private BodySendMode responseMode;
@@ -50,16 +50,21 @@ final class ExtProcStream implements RequestRouter.Outcome {
   private ParsedRequest request;
   private String model = ""; // the request's, for the error metric's labels
   private String targetModel = "";
-  private AdmissionGate.Wait wait = AdmissionGate.Wait.NONE;
-  private Routed routed;
-  private ResponseRewriter response;
+  private ResponseLeg response;
 
+  /** A stream without deadlines. */
   ExtProcStream(ExtProcContext ctx, StreamSink sink) {
+    this(ctx, sink, StreamTimers.NONE);
+  }
+
+  /** A stream whose request deadlines ({@link RequestDeadline}) run on {@code timers}, from now. */
+  ExtProcStream(ExtProcContext ctx, StreamSink sink, StreamTimers timers) {
     this.ctx = ctx;
     this.sink = sink;
     this.send = sink::send;
-    this.responseChunks = (bytes, endOfStream) -> Responses.streamed(false, bytes, endOfStream, send);
-    this.assembler = new RequestAssembler(ctx.maxBodyBytes(), ctx.routing(), ctx.scheduler().promptChars());
+    this.hold = new StreamHold(ctx, timers, this::refuse);
+    this.assembler = new RequestAssembler(ctx.maxBodyBytes(), ctx.routing(), ctx.scheduler().promptChars(),
+        hold.account);
   }
 
   void onMessage(ProcessingRequest m) {
@@ -67,6 +72,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
       return;
     }
     messageNanos = System.nanoTime();
+    hold.deadline.progress();
     try {
       if (m.hasProtocolConfig()) {
         requestMode = m.getProtocolConfig().getRequestBodyMode();
@@ -79,9 +85,9 @@ final class ExtProcStream implements RequestRouter.Outcome {
         case REQUEST_HEADERS -> onRequestHeaders(m.getRequestHeaders());
         case REQUEST_BODY -> onRequestBody(m.getRequestBody());
         case REQUEST_TRAILERS -> onRequestTrailers();
-        case RESPONSE_HEADERS -> onResponseHeaders(m.getResponseHeaders());
-        case RESPONSE_BODY -> onResponseBody(m.getResponseBody());
-        case RESPONSE_TRAILERS -> onResponseTrailers();
+        case RESPONSE_HEADERS -> onResponseHeaders(phase.requireRouted(m).getResponseHeaders());
+        case RESPONSE_BODY -> onResponseBody(phase.requireRouted(m).getResponseBody());
+        case RESPONSE_TRAILERS -> onResponseTrailers(phase.requireRouted(m));
         case REQUEST_NOT_SET -> throw new PickerException(PickerException.Code.BAD_REQUEST,
             "ext_proc message without request_headers, request_body, response_headers, response_body or trailers");
       }
@@ -90,16 +96,16 @@ final class ExtProcStream implements RequestRouter.Outcome {
     }
   }
 
-  /** A message that could not be decoded. */
-  void onInvalidMessage(String problem) {
+  /** Refuses the request now (a deadline passed, a message could not be decoded or buffered), unless already over. */
+  void refuse(PickerException reason) {
     if (!closed()) {
-      fail(new PickerException(PickerException.Code.BAD_REQUEST, "invalid ext_proc message: " + problem));
+      fail(reason);
     }
   }
 
   /** Envoy closed its side: nothing more will come. */
   void onClientEnd() {
-    leave();
+    hold.release();
     if (!closed()) {
       phase = StreamPhase.CLOSED;
       sink.end();
@@ -108,7 +114,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
 
   /** The stream broke (reset, connection lost). */
   void onBroken() {
-    leave();
+    hold.release();
     if (!closed()) {
       phase = StreamPhase.CLOSED;
     }
@@ -150,6 +156,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
   }
 
   private void route(ParsedRequest parsed, boolean endOfStream) {
+    hold.deadline.stop();
     request = parsed;
     model = parsed.model();
     targetModel = parsed.targetModel();
@@ -158,7 +165,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     phase = StreamPhase.WAITING;
     AdmissionGate.Wait w = ctx.router().route(parsed, this);
     if (phase == StreamPhase.WAITING) {
-      wait = w;
+      hold.waiting(w);
     }
   }
 
@@ -168,8 +175,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
       r.release(); // the client went away meanwhile
       return;
     }
-    routed = r;
-    wait = AdmissionGate.Wait.NONE;
+    hold.routed(r);
     phase = StreamPhase.ROUTED;
     Responses.routed(r.request(), r.destination(), buffered(requestMode), bodyEndOfStream, send);
     if (trailersPending) {
@@ -182,48 +188,36 @@ final class ExtProcStream implements RequestRouter.Outcome {
   @Override
   public void refused(RuntimeException reason) {
     if (phase == StreamPhase.WAITING) {
-      wait = AdmissionGate.Wait.NONE; // answered: nothing to cancel
+      hold.answered();
       fail(reason);
     }
   }
 
-  private ResponseRewriter response() {
+  private ResponseLeg response() {
     if (response == null) {
       boolean restore = request != null && request.bodyRewritten();
-      response = new ResponseRewriter(ctx.maxBodyBytes(), restore ? request.model() : null);
+      response = new ResponseLeg(ctx.maxBodyBytes(), restore ? request.model() : null, hold.account, send);
     }
     return response;
   }
 
   private void onResponseHeaders(HttpHeaders h) {
-    response().headers(h);
     if (phase == StreamPhase.ROUTED) {
       phase = StreamPhase.RESPONSE;
     }
-    send.accept(Responses.responseHeaders(response.restoresModel()));
-    if (h.getEndOfStream()) {
+    if (response().headers(h)) {
       completeResponse();
     }
   }
 
   private void onResponseBody(HttpBody b) {
-    if (buffered(responseMode)) {
-      // Envoy sends the whole (buffered) body in one message and waits for the answer.
-      ByteString replaced = response().buffered(b.getBody());
-      send.accept(replaced != null ? Responses.responseBodyReplaced(replaced) : Responses.responseBodyContinue());
-    } else {
-      response().chunk(b.getBody(), b.getEndOfStream(), responseChunks);
-    }
-    if (b.getEndOfStream()) {
+    if (response().body(b, buffered(responseMode))) {
       completeResponse();
     }
   }
 
-  private void onResponseTrailers() {
-    if (!buffered(responseMode) && phase != StreamPhase.DONE) {
-      response().trailers(responseChunks);
-    }
-    send.accept(Responses.responseTrailers());
+  private void onResponseTrailers(ProcessingRequest routedOnly) {
+    response().trailers(!buffered(responseMode) && phase != StreamPhase.DONE);
     completeResponse();
   }
 
@@ -232,31 +226,19 @@ final class ExtProcStream implements RequestRouter.Outcome {
       return;
     }
     phase = StreamPhase.DONE;
-    if (routed != null) {
-      routed.recordResponse(System.nanoTime() - startNanos, response().usage(), response.status());
+    if (hold.routed() != null) {
+      hold.routed().recordResponse(System.nanoTime() - startNanos, response().usage(), response.status());
     }
-    leave();
+    hold.release();
   }
 
   private void fail(RuntimeException failure) {
     PickerException e = ErrorResponses.refusal(failure, assembler.requestId());
     ctx.metrics().error(model, targetModel, e.code().label());
     sink.send(ErrorResponses.immediate(e));
-    leave();
+    hold.release();
     phase = StreamPhase.FAILED;
     sink.end();
-  }
-
-  /** Leaves the gate if still waiting there, and stops counting the request in flight. */
-  private void leave() {
-    if (phase == StreamPhase.WAITING) {
-      AdmissionGate.Wait w = wait;
-      wait = AdmissionGate.Wait.NONE;
-      w.cancel();
-    }
-    if (routed != null) {
-      routed.release();
-    }
   }
 
   private boolean closed() {

@@ -1,6 +1,5 @@
 package dev.loadfuse.picker.flowcontrol;
 
-import java.util.Arrays;
 import java.util.List;
 
 /** Which flow of a priority band is served next: the reference's fairness policies. */
@@ -23,15 +22,10 @@ public enum Fairness {
 
   /** The policy of plugin type {@code type}, null when there is none. */
   public static Fairness ofType(String type) {
-    for (Fairness f : values()) {
-      if (f.type.equals(type)) {
-        return f;
-      }
-    }
-    return null;
+    return PolicyTypes.byType(values(), Fairness::type, type);
   }
 
   public static List<String> types() {
-    return Arrays.stream(values()).map(Fairness::type).toList();
+    return PolicyTypes.types(values(), Fairness::type);
   }
 }

@@ -1,11 +1,12 @@
 package dev.loadfuse.picker.flowcontrol;
 
+import dev.loadfuse.picker.metrics.ModelLabels;
+import dev.loadfuse.picker.metrics.PickerMetrics;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,9 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       from in-flight counts because every endpoint's metrics were stale)
  * </ul>
  *
- * <p><b>Bounds.</b> Fairness ids and model names become label values for the first {@link
- * #MAX_LABEL_VALUES} distinct ones each (and only up to {@link #MAX_LABEL_LENGTH} characters); the
- * rest are counted under {@code other}, as the router does.
+ * <p><b>Bounds.</b> Fairness ids become label values for the first {@link #MAX_LABEL_VALUES}
+ * distinct ones (and only up to {@link #MAX_LABEL_LENGTH} characters); the rest are counted under
+ * {@code other}, as the router does. Model names go through the picker's {@link ModelLabels}.
  */
 public final class FlowControlMetrics implements FlowEvents {
 
@@ -45,15 +46,19 @@ public final class FlowControlMetrics implements FlowEvents {
   private final MeterRegistry registry;
   private final String pool;
   private final LabelSet fairnessIds = new LabelSet();
-  private final LabelSet models = new LabelSet();
+  private final ModelLabels models;
   private final Map<List<String>, Sizes> sizes = new ConcurrentHashMap<>();
   private final Map<List<String>, Finished> finished = new ConcurrentHashMap<>();
   private final AtomicLong saturationMicros = new AtomicLong();
   private final Counter staleCycles;
 
-  /** @param pool the {@code inference_pool} label value */
-  public FlowControlMetrics(MeterRegistry registry, String pool) {
+  /**
+   * @param pool the {@code inference_pool} label value
+   * @param models the picker's bound on model-name labels (the same names as its other metrics)
+   */
+  public FlowControlMetrics(MeterRegistry registry, String pool, ModelLabels models) {
     this.registry = registry;
+    this.models = models;
     this.pool = pool == null ? "" : pool;
     for (String prefix : PREFIXES) {
       Gauge.builder(prefix + "flow_control_pool_saturation", saturationMicros, a -> a.get() / 1e6)
@@ -68,7 +73,7 @@ public final class FlowControlMetrics implements FlowEvents {
   @Override
   public void queueChanged(SchedulingRequest r, int requests, long bytes) {
     List<String> key = List.of(fairnessIds.label(r.fairnessId()), Integer.toString(r.priority()),
-        models.label(r.model()), models.label(r.targetModel()));
+        models.of(r.model()), models.of(r.targetModel()));
     Sizes s = sizes.computeIfAbsent(key, this::sizes);
     s.requests.addAndGet(requests);
     s.bytes.addAndGet(bytes);
@@ -77,7 +82,7 @@ public final class FlowControlMetrics implements FlowEvents {
   @Override
   public void finished(SchedulingRequest r, Outcome outcome, long waitedMillis) {
     List<String> key = List.of(fairnessIds.label(r.fairnessId()), Integer.toString(r.priority()),
-        models.label(r.model()), models.label(r.targetModel()), outcome.label());
+        models.of(r.model()), models.of(r.targetModel()), outcome.label());
     Finished f = finished.computeIfAbsent(key, this::finished);
     for (Timer t : f.durations) {
       t.record(waitedMillis, TimeUnit.MILLISECONDS);
@@ -110,7 +115,7 @@ public final class FlowControlMetrics implements FlowEvents {
       durations[i] = Timer.builder(PREFIXES.get(i) + "flow_control_request_queue_duration")
           .description("Time from a request's arrival at flow control to its outcome")
           .tags(tags(k.subList(0, 4))).tag("outcome", k.get(4))
-          .serviceLevelObjectives(durations(QUEUE_BUCKETS)).register(registry);
+          .serviceLevelObjectives(PickerMetrics.durations(QUEUE_BUCKETS)).register(registry);
     }
     Counter requests = Counter.builder("llm_d_epp_flow_control_requests")
         .description("Requests through flow control by outcome")
@@ -121,14 +126,6 @@ public final class FlowControlMetrics implements FlowEvents {
   private String[] tags(List<String> k) {
     return new String[] {"fairness_id", k.get(0), "priority", k.get(1), "inference_pool", pool,
         "model_name", k.get(2), "target_model_name", k.get(3)};
-  }
-
-  private static Duration[] durations(double[] seconds) {
-    Duration[] d = new Duration[seconds.length];
-    for (int i = 0; i < seconds.length; i++) {
-      d[i] = Duration.ofNanos(Math.round(seconds[i] * 1e9));
-    }
-    return d;
   }
 
   private record Sizes(AtomicLong requests, AtomicLong bytes) {}

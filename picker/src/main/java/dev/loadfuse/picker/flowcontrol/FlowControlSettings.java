@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.flowcontrol;
 
+import dev.loadfuse.common.settings.Durations;
 import dev.loadfuse.common.settings.SettingsException;
 import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.picker.scheduling.Plugin;
@@ -296,25 +297,16 @@ public record FlowControlSettings(
       if (start == unitStart || unitStart == i) {
         throw n.fail(n.describe() + expected);
       }
-      double perUnit = switch (s.substring(unitStart, i)) {
-        case "ns" -> 1;
-        case "us", "µs" -> 1e3;
-        case "ms" -> 1e6;
-        case "s" -> 1e9;
-        case "m" -> 60e9;
-        case "h" -> 3600e9;
-        default -> throw n.fail(n.describe() + expected);
-      };
-      double part;
+      long part;
       try {
-        part = Double.parseDouble(s.substring(start, unitStart)) * perUnit;
-      } catch (NumberFormatException e) {
+        part = Durations.parse(n.path(), s.substring(start, i)).toNanos();
+      } catch (IllegalArgumentException | ArithmeticException e) {
         throw n.fail(n.describe() + expected);
       }
       if (part > Long.MAX_VALUE - nanos) {
         throw n.fail(n.describe() + " (too long)");
       }
-      nanos += (long) part;
+      nanos += part;
     }
     return Duration.ofNanos(nanos);
   }

@@ -1,6 +1,5 @@
 package dev.loadfuse.picker.flowcontrol;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,16 +28,11 @@ public enum Ordering {
   }
 
   public static Ordering ofType(String type) {
-    for (Ordering o : values()) {
-      if (o.type.equals(type)) {
-        return o;
-      }
-    }
-    return null;
+    return PolicyTypes.byType(values(), Ordering::type, type);
   }
 
   public static List<String> types() {
-    return Arrays.stream(values()).map(Ordering::type).toList();
+    return PolicyTypes.types(values(), Ordering::type);
   }
 
   /**

@@ -49,6 +49,9 @@ import java.util.function.Supplier;
  * loadfuse_picker_shed_requests_total{model_name,target_model_name}} and {@code
  * loadfuse_picker_added_latency_seconds} (histogram; see {@link #addedLatency}).
  *
+ * <p>Model names become labels through {@link ModelLabels}: known names and the first 1,000 others
+ * as they are, the rest (and names over 256 characters) as {@code other}.
+ *
  * <p>Meters per (model, target) pair are created once and cached, so recording on the request
  * path is a map lookup and an update. Thread-safe.
  */
@@ -69,6 +72,7 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
       0.005, 0.01, 0.02, 0.05, 0.1};
 
   private final PrometheusMeterRegistry registry;
+  private final ModelLabels modelLabels = new ModelLabels();
   private final Map<ModelPair, Meters> meters = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
   private final Map<String, Counter> errors = new ConcurrentHashMap<>();
@@ -110,6 +114,11 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
    */
   public void addedLatency(long nanos) {
     addedLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** How model names become labels ({@link ModelLabels}): every method here that takes a model name maps it. */
+  public ModelLabels modelLabels() {
+    return modelLabels;
   }
 
   public PrometheusMeterRegistry registry() {
@@ -198,7 +207,9 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
   }
 
   /** Counts one sheddable request refused because the pool was saturated. */
-  public void shed(String model, String targetModel) {
+  public void shed(String rawModel, String rawTarget) {
+    String model = modelLabels.of(rawModel);
+    String targetModel = modelLabels.of(rawTarget);
     shed.computeIfAbsent(model + '\u0000' + targetModel, k ->
         Counter.builder("loadfuse_picker_shed_requests")
             .description("Sheddable requests (priority < 0) refused with 429 while the pool was saturated")
@@ -226,11 +237,13 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
 
   /** The meters of one (model, target model) pair. */
   public Meters meters(String model, String targetModel) {
-    return meters.computeIfAbsent(new ModelPair(model, targetModel), this::create);
+    return meters.computeIfAbsent(new ModelPair(modelLabels.of(model), modelLabels.of(targetModel)), this::create);
   }
 
   /** One error of the pair, with the reference's error code ({@code BadRequest}, ...). */
-  public void error(String model, String targetModel, String errorCode) {
+  public void error(String rawModel, String rawTarget, String errorCode) {
+    String model = modelLabels.of(rawModel);
+    String targetModel = modelLabels.of(rawTarget);
     errors.computeIfAbsent(model + '\u0000' + targetModel + '\u0000' + errorCode, k ->
         Counter.builder("inference_objective_request_error")
             .description("Counter of inference objective requests errors broken out for each model and target model")
@@ -240,7 +253,7 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
 
   /** The running-requests gauge of a model. */
   public AtomicInteger running(String model) {
-    return running.computeIfAbsent(model, m -> {
+    return running.computeIfAbsent(modelLabels.of(model), m -> {
       AtomicInteger n = new AtomicInteger();
       Gauge.builder("inference_objective_running_requests", n, AtomicInteger::get)
           .description("Inference objective number of running requests in each model")
@@ -298,7 +311,8 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
     return s::record;
   }
 
-  private static Duration[] durations(double[] seconds) {
+  /** Histogram bucket bounds in seconds as the durations Micrometer takes. */
+  public static Duration[] durations(double[] seconds) {
     Duration[] d = new Duration[seconds.length];
     for (int i = 0; i < seconds.length; i++) {
       d[i] = Duration.ofNanos(Math.round(seconds[i] * 1e9));

@@ -1,21 +1,44 @@
 package dev.loadfuse.picker.request;
 
 import com.google.protobuf.ByteString;
+import dev.loadfuse.picker.PickerException;
 
-/** A byte array that grows by doubling: a body being buffered, or a chunk being rewritten. Not thread-safe. */
+/**
+ * A byte array that grows by doubling: a body being buffered, or a chunk being rewritten. A body
+ * buffer counts its capacity against a {@link BufferBudget.Account} and never grows past its
+ * {@code maxCapacity} (the body limit), so a body just under the limit holds an array of about its
+ * size, not twice. Not thread-safe.
+ */
 final class GrowableBytes {
 
   private static final byte[] EMPTY = new byte[0];
+  private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
+  private final BufferBudget.Account account; // null: not counted
+  private final int maxCapacity;
   private byte[] buf;
   private int length;
 
   GrowableBytes() {
+    this(null, MAX_ARRAY);
+  }
+
+  /**
+   * A body buffer.
+   *
+   * @param account where its capacity is counted
+   * @param maxCapacity the largest array it grows to by doubling (a larger need is met exactly)
+   */
+  GrowableBytes(BufferBudget.Account account, int maxCapacity) {
+    this.account = account;
+    this.maxCapacity = maxCapacity;
     buf = EMPTY;
   }
 
   /** @param capacity the size of the first array (the expected length) */
   GrowableBytes(int capacity) {
+    this.account = null;
+    this.maxCapacity = MAX_ARRAY;
     buf = capacity == 0 ? EMPTY : new byte[capacity];
   }
 
@@ -44,9 +67,30 @@ final class GrowableBytes {
 
   private void ensure(int needed) {
     if (needed > buf.length) {
-      byte[] b = new byte[Math.max(needed, Math.min(Integer.MAX_VALUE - 8, Math.max(1024, buf.length * 2)))];
+      int capacity = Math.max(needed, (int) Math.min(maxCapacity, Math.max(1024L, buf.length * 2L)));
+      if (account != null) {
+        capacity = reserve(capacity, needed);
+      }
+      byte[] b = new byte[capacity];
       System.arraycopy(buf, 0, b, 0, length);
       buf = b;
+    }
+  }
+
+  /**
+   * Reserves room to grow to {@code capacity}, else to just {@code needed} (near the budget's end);
+   * returns the capacity reserved. Refused: nothing allocated, the content unchanged.
+   */
+  private int reserve(int capacity, int needed) {
+    try {
+      account.reserve(capacity - buf.length);
+      return capacity;
+    } catch (PickerException overBudget) {
+      if (capacity == needed) {
+        throw overBudget;
+      }
+      account.reserve(needed - buf.length);
+      return needed;
     }
   }
 
@@ -58,8 +102,22 @@ final class GrowableBytes {
     return length;
   }
 
-  /** Forgets the content; the old array is left to whoever still wraps it. */
+  /**
+   * Forgets the content; the old array is left to whoever still wraps it (an answer about to be
+   * sent), and its capacity is given back to the account.
+   */
   void reset() {
+    if (account != null) {
+      account.release(buf.length);
+    }
+    handOver();
+  }
+
+  /**
+   * Forgets the content, leaving the array and its capacity counted in the account to whoever
+   * holds it now (a request waiting to be routed); the account's owner releases it.
+   */
+  void handOver() {
     buf = EMPTY;
     length = 0;
   }

@@ -59,17 +59,25 @@ public final class RequestAssembler {
   private Api api = Api.PASS_THROUGH;
   private boolean subsetPresent;
   private List<String> subset = List.of();
-  private final GrowableBytes body = new GrowableBytes();
+  private final GrowableBytes body;
+
+  /** As below, the body's bytes counted in no budget. */
+  public RequestAssembler(int maxBodyBytes, RoutingTable routing, int promptChars) {
+    this(maxBodyBytes, routing, promptChars, BufferBudget.UNLIMITED.account());
+  }
 
   /**
    * @param maxBodyBytes larger request bodies are refused with 413
    * @param routing model rewrites and objective priorities in force
    * @param promptChars how many characters of the prompt the scheduler's plugins read (0: none)
+   * @param account where the body buffer's capacity is counted (a body it cannot take is refused
+   *     with 503); the finished body stays counted there until its owner releases it
    */
-  public RequestAssembler(int maxBodyBytes, RoutingTable routing, int promptChars) {
+  public RequestAssembler(int maxBodyBytes, RoutingTable routing, int promptChars, BufferBudget.Account account) {
     this.maxBodyBytes = maxBodyBytes;
     this.routing = routing;
     this.promptChars = promptChars;
+    this.body = new GrowableBytes(account, maxBodyBytes);
   }
 
   /** Takes the request headers. */
@@ -155,7 +163,7 @@ public final class RequestAssembler {
   public ParsedRequest finish() {
     byte[] forward = body.array();
     int length = body.length();
-    body.reset(); // the answer wraps the array: never write into it again
+    body.handOver(); // the answer wraps the array: never write into it again
     String model = "";
     String targetModel = "";
     String prompt = "";

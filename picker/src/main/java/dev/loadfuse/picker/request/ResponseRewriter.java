@@ -3,6 +3,7 @@ package dev.loadfuse.picker.request;
 import com.google.protobuf.ByteOutput;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.loadfuse.picker.PickerException;
 import dev.loadfuse.picker.openai.RequestBody;
 import dev.loadfuse.picker.openai.ResponseJson;
 import dev.loadfuse.picker.openai.Usage;
@@ -27,9 +28,9 @@ import java.nio.charset.StandardCharsets;
  *       on as the very {@link ByteString} that came in; with one, every {@code data:} line's model is
  *       replaced and each chunk is copied once, into the bytes sent, so a chunk goes on once its
  *       last complete line is known.
- *   <li>Any other body is held to its end (up to {@code maxBodyBytes}; beyond, what was held and
- *       the rest pass on as they come, unread), parsed once for usage and model, and sent on with
- *       the model replaced by splicing, not copying.
+ *   <li>Any other body is held to its end (up to {@code maxBodyBytes} and as far as the buffer
+ *       budget allows; beyond, what was held and the rest pass on as they come, unread), parsed
+ *       once for usage and model, and sent on with the model replaced by splicing, not copying.
  *   <li>{@link #buffered}: Envoy's BUFFERED mode, the whole body in one message.
  * </ul>
  *
@@ -51,7 +52,7 @@ public final class ResponseRewriter {
   private final ByteString clientModelBytes;
   private final Bytes bytes = new Bytes();
   private final GrowableBytes carry = new GrowableBytes();
-  private final GrowableBytes body = new GrowableBytes();
+  private final GrowableBytes body;
   private int status;
   private boolean sse;
   private boolean passThrough;
@@ -63,6 +64,15 @@ public final class ResponseRewriter {
    *     the request's model was not rewritten
    */
   public ResponseRewriter(int maxBodyBytes, String clientModel) {
+    this(maxBodyBytes, clientModel, BufferBudget.UNLIMITED.account());
+  }
+
+  /**
+   * As above, a held body's capacity counted in {@code account}: a body the budget cannot take
+   * passes on unread, as one over {@code maxBodyBytes} does.
+   */
+  public ResponseRewriter(int maxBodyBytes, String clientModel, BufferBudget.Account account) {
+    this.body = new GrowableBytes(account, maxBodyBytes);
     this.maxBodyBytes = maxBodyBytes;
     this.clientModel = clientModel == null ? null : RequestBody.jsonString(clientModel);
     this.clientModelBytes = clientModel == null ? null : UnsafeByteOperations.unsafeWrap(this.clientModel);
@@ -126,17 +136,25 @@ public final class ResponseRewriter {
       }
     } else if (passThrough) {
       out.send(chunk, endOfStream);
-    } else if ((long) body.length() + chunk.size() > maxBodyBytes) {
-      // Too large to hold: pass it on as it comes, without usage.
+    } else if ((long) body.length() + chunk.size() <= maxBodyBytes && hold(chunk)) {
+      if (endOfStream) {
+        flushBody(true, out);
+      }
+    } else {
+      // Too large to hold, or the budget is spent: pass it on as it comes, without usage.
       out.send(UnsafeByteOperations.unsafeWrap(body.array(), 0, body.length()), false);
       body.reset();
       passThrough = true;
       out.send(chunk, endOfStream);
-    } else {
+    }
+  }
+
+  private boolean hold(ByteString chunk) {
+    try {
       body.append(chunk);
-      if (endOfStream) {
-        flushBody(true, out);
-      }
+      return true;
+    } catch (PickerException overBudget) {
+      return false;
     }
   }
 

@@ -1,7 +1,9 @@
 package dev.loadfuse.picker.routing;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
@@ -15,6 +17,7 @@ public final class ModelRewrites {
 
   private final List<RewriteRule> exact;
   private final List<RewriteRule> matchAll;
+  private final Set<String> models;
 
   public ModelRewrites(List<RewriteRule> rules) {
     List<RewriteRule> e = new ArrayList<>();
@@ -24,6 +27,17 @@ public final class ModelRewrites {
     }
     this.exact = List.copyOf(e);
     this.matchAll = List.copyOf(m);
+    Set<String> named = new HashSet<>();
+    for (RewriteRule r : rules) {
+      named.addAll(r.exactModels());
+      r.targets().forEach(t -> named.add(t.model()));
+    }
+    this.models = Set.copyOf(named);
+  }
+
+  /** True when a rule names {@code model}, as a model it matches or as a target. */
+  public boolean names(String model) {
+    return models.contains(model);
   }
 
   /** The rule that applies to {@code model}, null when none. */

@@ -19,6 +19,11 @@ public record RoutingObjects(ModelRewrites rewrites, Map<String, Integer> priori
     priorities = Map.copyOf(priorities);
   }
 
+  /** True when a rewrite rule names {@code model}, or an objective has that name: a name the picker knows. */
+  public boolean names(String model) {
+    return rewrites.names(model) || priorities.containsKey(model);
+  }
+
   /** The priority of the named objective; 0 when it is null or unknown (the reference's default). */
   public int priority(String objective) {
     if (objective == null || objective.isEmpty()) {

@@ -13,6 +13,7 @@ import dev.loadfuse.engine.config.EngineConfigLoader;
 import dev.loadfuse.nvml.GpuProbe;
 import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.picker.extproc.ExtProcContext;
+import dev.loadfuse.picker.extproc.ExtProcLimits;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.routing.ObjectsFile;
 import dev.loadfuse.picker.routing.RoutingObjects;
@@ -43,7 +44,8 @@ import java.util.Map;
  * <p><b>Sources of endpoints</b>, exactly one: {@code endpointsFile} (local mode), {@code
  * poolName} or {@code endpointSelector} + {@code endpointTargetPorts} (Kubernetes mode, in {@code
  * poolNamespace}), or {@code cluster} / {@code clusterMembers} / {@code clusterService} alone
- * (vectors from remote sidecars). Local and Kubernetes mode run a sidecar in this process, which
+ * (vectors from remote sidecars) with {@code routeToAnnouncedEndpoints}, as then every address a
+ * cluster member announces is routable. Local and Kubernetes mode run a sidecar in this process, which
  * reads the GPUs as {@code gpuProbe}, {@code mockGpus} and {@code nvmlLibrary} say (as {@code
  * sidecar.jar run} does).
  *
@@ -55,7 +57,7 @@ import java.util.Map;
  */
 public final class PickerOptions {
 
-  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
   public static final int DEFAULT_GRPC_PORT = 9002;
   public static final int DEFAULT_GRPC_HEALTH_PORT = 9003;
   public static final int DEFAULT_METRICS_PORT = 9090;
@@ -84,16 +86,23 @@ public final class PickerOptions {
   /** The largest routing objects file read ({@code --objects-file}): thousands of objectives and rewrites. */
   public static final long MAX_OBJECTS_FILE_BYTES = 4 << 20;
 
+  /** The keys of the limits and surface bounds (issue 14), kept together. */
+  private static final List<String> BOUND_KEYS = List.of("bindAddress", "routeToAnnouncedEndpoints");
+
   /** The JSON keys, in the order messages list them. */
-  public static final List<String> KEYS = List.of(
-      "host", "grpcPort", "grpcHealthPort", "metricsPort", "configFile", "configText", "objectsFile",
+  public static final List<String> KEYS = concat(List.of(
+      "grpcPort", "grpcHealthPort", "metricsPort", "configFile", "configText", "objectsFile",
       "endpointsFile", "poolName", "poolNamespace", "endpointSelector", "endpointTargetPorts",
       "kubernetesResyncPeriod", "cluster", "clusterMembers", "clusterService", "clusterHost", "clusterPort",
       "clusterBusPort", "clusterSecretFile", "clusterInsecure",
       "refreshMetricsInterval", "metricsStalenessThreshold", "secureServing", "certPath", "certReloadInterval",
-      "maxBodyBytes", "extProcServers", "gpuProbe", "mockGpus", "nvmlLibrary");
+      "maxBodyBytes", "extProcServers", "gpuProbe", "mockGpus", "nvmlLibrary"), BOUND_KEYS, ExtProcLimits.KEYS);
 
-  private String host = DEFAULT_HOST;
+  // Limits and surface bounds.
+  private String bindAddress = DEFAULT_BIND_ADDRESS;
+  private boolean routeToAnnouncedEndpoints;
+  private ExtProcLimits extProcLimits = new ExtProcLimits();
+
   private int grpcPort = DEFAULT_GRPC_PORT;
   private int grpcHealthPort = DEFAULT_GRPC_HEALTH_PORT;
   private int metricsPort = DEFAULT_METRICS_PORT;
@@ -149,7 +158,9 @@ public final class PickerOptions {
   }
 
   private void copyFrom(PickerOptions o) {
-    host = o.host;
+    bindAddress = o.bindAddress;
+    routeToAnnouncedEndpoints = o.routeToAnnouncedEndpoints;
+    extProcLimits = new ExtProcLimits(o.extProcLimits);
     grpcPort = o.grpcPort;
     grpcHealthPort = o.grpcHealthPort;
     metricsPort = o.metricsPort;
@@ -193,7 +204,9 @@ public final class PickerOptions {
   public static PickerOptions read(SettingsNode node) {
     node.keys(KEYS);
     PickerOptions o = new PickerOptions();
-    o.host = node.string("host", DEFAULT_HOST);
+    o.bindAddress = node.string("bindAddress", DEFAULT_BIND_ADDRESS);
+    o.routeToAnnouncedEndpoints = node.bool("routeToAnnouncedEndpoints", false);
+    o.extProcLimits = ExtProcLimits.read(node);
     o.grpcPort = node.integer("grpcPort", DEFAULT_GRPC_PORT, 0, 65535);
     o.grpcHealthPort = node.integer("grpcHealthPort", DEFAULT_GRPC_HEALTH_PORT, 0, 65535);
     o.metricsPort = node.integer("metricsPort", DEFAULT_METRICS_PORT, 0, 65535);
@@ -253,7 +266,9 @@ public final class PickerOptions {
   /** The JSON form: every key whose value is set (nulls left out). */
   public JsonObject toJson() {
     JsonObject j = new JsonObject();
-    j.put("host", host);
+    j.put("bindAddress", bindAddress);
+    j.put("routeToAnnouncedEndpoints", routeToAnnouncedEndpoints);
+    extProcLimits.toJson(j);
     j.put("grpcPort", grpcPort);
     j.put("grpcHealthPort", grpcHealthPort);
     j.put("metricsPort", metricsPort);
@@ -313,6 +328,16 @@ public final class PickerOptions {
       throw new IllegalArgumentException("no endpoints: give --endpoints-file FILE (local mode), --pool-name NAME or"
           + " --endpoint-selector k=v --endpoint-target-ports PORT (Kubernetes mode), or --cluster"
           + " --cluster-members host:port,... to take endpoints and load from remote sidecars");
+    }
+    boolean endpointSource = endpointsFile != null || kubernetes != null;
+    if (remoteSidecars() && !endpointSource && !routeToAnnouncedEndpoints) {
+      throw new IllegalArgumentException("--cluster without the pool's endpoints: give --endpoints-file FILE or"
+          + " --pool-name NAME (the endpoints to route to; the sidecars' vectors bring their load), or"
+          + " --route-to-announced-endpoints to route to every endpoint a cluster member announces");
+    }
+    if (routeToAnnouncedEndpoints && (endpointSource || !remoteSidecars())) {
+      throw new IllegalArgumentException("--route-to-announced-endpoints: only with --cluster and without"
+          + " --endpoints-file, --pool-name or --endpoint-selector (which name the endpoints to route to)");
     }
     if (kubernetes != null && objectsFile != null) {
       throw new IllegalArgumentException("--objects-file: not in Kubernetes mode (InferenceObjectives and"
@@ -428,15 +453,42 @@ public final class PickerOptions {
 
   // ---------------------------------------------------------------- getters and setters
 
-  /** The address every server binds. */
-  public String getHost() {
-    return host;
+  // ------------------------------------------------ limits and surface bounds (issue 14)
+
+  /** The address every server binds: ext_proc, gRPC health, metrics ({@code --bind-address}). */
+  public String getBindAddress() {
+    return bindAddress;
   }
 
-  public PickerOptions setHost(String host) {
-    this.host = OptionChecks.notBlank("host", host, "an address to bind");
+  public PickerOptions setBindAddress(String bindAddress) {
+    this.bindAddress = OptionChecks.notBlank("bindAddress", bindAddress, "an address to bind");
     return this;
   }
+
+  /**
+   * With {@code --cluster} and no endpoint source: route to every endpoint a cluster member's vector
+   * names (off: such a picker refuses to start, as any member could announce any address).
+   */
+  public boolean isRouteToAnnouncedEndpoints() {
+    return routeToAnnouncedEndpoints;
+  }
+
+  public PickerOptions setRouteToAnnouncedEndpoints(boolean routeToAnnouncedEndpoints) {
+    this.routeToAnnouncedEndpoints = routeToAnnouncedEndpoints;
+    return this;
+  }
+
+  /** The ext_proc port's limits (a copy). */
+  public ExtProcLimits getExtProcLimits() {
+    return new ExtProcLimits(extProcLimits);
+  }
+
+  public PickerOptions setExtProcLimits(ExtProcLimits limits) {
+    this.extProcLimits = new ExtProcLimits(java.util.Objects.requireNonNull(limits, "extProcLimits"));
+    return this;
+  }
+
+  // ---------------------------------------------------------------- the rest
 
   /** The ext_proc port ({@code --grpc-port}); 0 for any free one. */
   public int getGrpcPort() {
@@ -470,7 +522,7 @@ public final class PickerOptions {
 
   /** Every port 0 and the loopback address (tests, embedding). */
   public PickerOptions setEphemeralPorts() {
-    return setHost("127.0.0.1").setGrpcPort(0).setGrpcHealthPort(0).setMetricsPort(0);
+    return setBindAddress("127.0.0.1").setGrpcPort(0).setGrpcHealthPort(0).setMetricsPort(0);
   }
 
   public String getConfigFile() {
@@ -846,6 +898,15 @@ public final class PickerOptions {
       out.add(p.asInt(1, 65535));
     }
     return out;
+  }
+
+  @SafeVarargs
+  private static List<String> concat(List<String>... lists) {
+    List<String> out = new ArrayList<>();
+    for (List<String> l : lists) {
+      out.addAll(l);
+    }
+    return List.copyOf(out);
   }
 
   private static void putIf(JsonObject j, String key, Object value) {

@@ -18,9 +18,11 @@ import dev.loadfuse.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
 import dev.loadfuse.discovery.kubernetes.KubernetesEndpointDiscovery;
 import dev.loadfuse.engine.config.ModelServerMetricsConfig;
+import dev.loadfuse.picker.admission.AdmissionGate;
 import dev.loadfuse.picker.admission.FailOpen;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
+import dev.loadfuse.picker.extproc.ExtProcLimits;
 import dev.loadfuse.picker.extproc.ExtProcService;
 import dev.loadfuse.picker.http.PickerHttp;
 import dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher;
@@ -39,6 +41,7 @@ import dev.loadfuse.sidecar.embedded.EmbeddedSidecar;
 import dev.loadfuse.sidecar.embedded.EmbeddedSidecarOptions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -48,7 +51,10 @@ import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import dev.loadfuse.picker.health.HealthService;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.grpc.server.GrpcServer;
+import java.time.InstantSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,12 +71,6 @@ import java.util.logging.Logger;
  */
 public final class PickerServer implements AutoCloseable {
 
-  /**
-   * HTTP/2 streams one client connection may have open on the ext_proc port (one per request in
-   * flight); the reference (grpc-go) sets no limit. Far above what one Envoy worker has in flight.
-   */
-  public static final int EXT_PROC_MAX_CONCURRENT_STREAMS = 10_000;
-
 
   private static final Logger LOG = Logger.getLogger(PickerServer.class.getName());
 
@@ -83,6 +83,7 @@ public final class PickerServer implements AutoCloseable {
   private final PickerMetrics metrics;
   private final List<String> deployments = new ArrayList<>();
   private final List<HttpServer> extProcServers = new ArrayList<>();
+  private ExtProcContext extProc;
   private HttpServer healthServer;
   private HttpServer httpServer;
   private final RoutingTable routing;
@@ -107,6 +108,7 @@ public final class PickerServer implements AutoCloseable {
         Math.max(10_000, 10 * settings.getMetricsStalenessThreshold().toMillis()));
     this.metrics = new PickerMetrics();
     this.routing = new RoutingTable(settings.loadRouting());
+    metrics.modelLabels().known(model -> routing.current().names(model));
     this.kubernetesClient = kubernetesClient;
     this.flowSettings = FlowControlSettings.of(config, System::getenv);
   }
@@ -181,6 +183,9 @@ public final class PickerServer implements AutoCloseable {
             pool = datastore.all().length > 0 ? datastore.all()[0].id().pool() : "";
           }
           metrics.pool(pool, datastore, settings.getMetricsStalenessThreshold().toMillis());
+          Gauge.builder("loadfuse_picker_routing_to_unhealthy", datastore, d -> d.routingToUnhealthy() ? 1 : 0)
+              .description("1 while every endpoint is unhealthy and requests go to them anyway (fail-open), else 0")
+              .register(metrics.registry());
         })
         .compose(v -> startPrefixSharing())
         .compose(v -> startKvIndexReplica())
@@ -288,20 +293,24 @@ public final class PickerServer implements AutoCloseable {
       StalenessPolicy staleness = new StalenessPolicy(settings.getMetricsStalenessThreshold().toMillis());
       PoolSaturation poolState = new PoolSaturation(datastore, staleness, flowDetector(), InstantSource.system());
       flowController = new FlowController(flowSettings, poolState, InstantSource.system(), PickerServer::callerExecutor,
-          new FlowControlMetrics(metrics.registry(), this.pool));
+          new FlowControlMetrics(metrics.registry(), this.pool, metrics.modelLabels()));
       flowTimer = vertx.setPeriodic(FLOW_CONTROL_TICK_MILLIS, id -> flowController.tick());
       datastore.onVectors(flowController::poke);
       gate = flowController;
     }
+    ExtProcLimits limits = settings.getExtProcLimits();
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
-        settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate, InstantSource.system());
-    GrpcServer grpc = ExtProcService.server(vertx, ctx);
+        settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate,
+        InstantSource.system(), limits);
+    extProc = ctx;
+    Handler<HttpServerRequest> handler = ExtProcService.handler(vertx, ctx);
+    ConnectionLimit connections = new ConnectionLimit(limits.getMaxConnections());
     // Each request holds its ext_proc stream until its response has gone through, and Envoy sends
     // a worker's requests over one HTTP/2 connection: Vert.x's default of 100 concurrent streams
     // queued request 101 behind the first 100 responses (benchmarks/README.md, "picker process").
-    HttpServerOptions options = new HttpServerOptions().setHost(settings.getHost()).setTcpNoDelay(true)
-        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(EXT_PROC_MAX_CONCURRENT_STREAMS));
+    HttpServerOptions options = new HttpServerOptions().setHost(settings.getBindAddress()).setTcpNoDelay(true)
+        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.getMaxStreamsPerConnection()));
     CertificateFiles certFiles = null;
     if (settings.isSecureServing()) {
       KeyCertOptions keyCert;
@@ -321,7 +330,7 @@ public final class PickerServer implements AutoCloseable {
         : Math.max(1, Runtime.getRuntime().availableProcessors());
     Future<Void> chain = Future.succeededFuture();
     for (int i = 0; i < servers; i++) {
-      chain = chain.compose(v -> listen(options, grpc, port).map(s -> {
+      chain = chain.compose(v -> listen(options, handler, connections, port).map(s -> {
         extProcServers.add(s);
         return null;
       }));
@@ -349,13 +358,15 @@ public final class PickerServer implements AutoCloseable {
     }
   }
 
-  private Future<HttpServer> listen(HttpServerOptions options, GrpcServer handler, int port) {
-    return vertx.createHttpServer(new HttpServerOptions(options).setPort(port)).requestHandler(handler).listen();
+  private Future<HttpServer> listen(HttpServerOptions options, Handler<HttpServerRequest> handler,
+      ConnectionLimit connections, int port) {
+    return vertx.createHttpServer(new HttpServerOptions(options).setPort(port)).connectionHandler(connections)
+        .requestHandler(handler).listen();
   }
 
   private Future<Void> startHealth() {
     GrpcServer grpc = HealthService.server(vertx, datastore::ready);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getHost()).setPort(settings.getGrpcHealthPort()))
+    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getBindAddress()).setPort(settings.getGrpcHealthPort()))
         .requestHandler(grpc).listen().map(s -> {
           healthServer = s;
           return null;
@@ -364,7 +375,7 @@ public final class PickerServer implements AutoCloseable {
 
   private Future<Void> startHttp() {
     // HTTP/1.1 only: scrapers speak it, and an h2c upgrade of a large /metrics page is not worth it.
-    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getHost()).setPort(settings.getMetricsPort())
+    return vertx.createHttpServer(new HttpServerOptions().setHost(settings.getBindAddress()).setPort(settings.getMetricsPort())
             .setHttp2ClearTextEnabled(false))
         .requestHandler(PickerHttp.router(vertx, datastore, metrics)).listen().map(s -> {
           httpServer = s;
@@ -382,6 +393,11 @@ public final class PickerServer implements AutoCloseable {
 
   public int metricsPort() {
     return httpServer.actualPort();
+  }
+
+  /** What the ext_proc streams share: its limits, the buffer budget, the open streams. */
+  public ExtProcContext extProc() {
+    return extProc;
   }
 
   public Datastore datastore() {

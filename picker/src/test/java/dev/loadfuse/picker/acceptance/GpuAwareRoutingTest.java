@@ -54,7 +54,7 @@ class GpuAwareRoutingTest {
             metadata: {name: batch}
             spec: {priority: -1}
             """, "test objects", null))
-        .setCluster(true).setSecureServing(false).setExtProcServers(1).setEphemeralPorts();
+        .setCluster(true).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setExtProcServers(1).setEphemeralPorts();
     if (staleness != null) {
       settings.setMetricsStalenessThreshold(staleness);
     }

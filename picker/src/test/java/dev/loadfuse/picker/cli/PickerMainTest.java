@@ -78,6 +78,19 @@ class PickerMainTest {
             "picker: --grpc-port: 70000 (expected: [0, 65535])"),
         Arguments.of(new String[] {"--cluster-members", "a:5701", "--cluster-service", "loadfuse-sidecar"},
             "picker: --cluster-members and --cluster-service: give one (a member list, or the headless Service whose pods are the members)"),
+        Arguments.of(new String[] {"--cluster-members", "a:5701", "--cluster-insecure"},
+            "picker: --cluster without the pool's endpoints: give --endpoints-file FILE or --pool-name NAME (the endpoints"
+            + " to route to; the sidecars' vectors bring their load), or --route-to-announced-endpoints to route to every"
+            + " endpoint a cluster member announces"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--route-to-announced-endpoints"},
+            "picker: --route-to-announced-endpoints: only with --cluster and without --endpoints-file, --pool-name or"
+            + " --endpoint-selector (which name the endpoints to route to)"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--max-open-streams", "0"},
+            "picker: --max-open-streams: 0 (expected: "),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--request-idle-timeout", "forever"},
+            "picker: --request-idle-timeout"),
+        Arguments.of(new String[] {"--endpoints-file", ep, "--max-buffered-bytes", "lots"},
+            "picker: --max-buffered-bytes"),
         Arguments.of(new String[] {"--cluster-service", " "},
             "picker: --cluster-service: \" \" (expected: a Service name)"),
         Arguments.of(new String[] {"--no-such-flag"}, "picker: Unknown option: '--no-such-flag'"),
@@ -85,7 +98,7 @@ class PickerMainTest {
             "picker: --gpu-probe: \"cuda\" (expected: one of auto, nvml, mock, none, nvml-or-mock)"),
         Arguments.of(new String[] {"--endpoints-file", ep, "--mock-gpus", dir.resolve("no-gpus.yaml").toString()},
             "picker: " + dir.resolve("no-gpus.yaml") + ": cannot read: no such file"),
-        Arguments.of(new String[] {"--cluster-members", "a:5701", "--mock-gpus", "g.yaml"},
+        Arguments.of(new String[] {"--cluster-members", "a:5701", "--route-to-announced-endpoints", "--mock-gpus", "g.yaml"},
             "picker: --gpu-probe, --mock-gpus, --nvml-library: only with the in-process sidecar"),
         Arguments.of(new String[] {"--endpoints-file", ep, "--options-file", dir.resolve("no-options.yaml").toString()},
             "picker: " + dir.resolve("no-options.yaml") + ": cannot read: no such file"),
@@ -155,7 +168,9 @@ class PickerMainTest {
         "--config-text", "--pool-name", "--pool-namespace", "--endpoint-selector", "--endpoint-target-ports",
         "--refresh-metrics-interval", "--metrics-staleness-threshold", "--secure-serving", "--cert-path", "-v",
         "--endpoints-file", "--cluster", "--cluster-members", "--cluster-service", "--cluster-secret-file", "--cluster-insecure", "--options-file", "--gpu-probe",
-        "--mock-gpus", "--nvml-library");
+        "--mock-gpus", "--nvml-library", "--bind-address", "--route-to-announced-endpoints", "--max-connections",
+        "--max-streams-per-connection", "--max-open-streams", "--request-idle-timeout", "--request-timeout",
+        "--max-buffered-bytes");
   }
 
   /** The options the flags (and {@code environment}) give, without starting anything. */
@@ -182,9 +197,9 @@ class PickerMainTest {
   @Test
   void clusterSecretFile_fromFlagOrEnvironment_namesTheHazelcastCluster() throws Exception {
     Path secret = Files.writeString(dir.resolve("cluster-secret"), "q8yR0fS0m2Vd5bqFv1oZp3cXw9LkT7hU2nE4aJ6gB0s=\n");
-    var fromFlag = options(Map.of(), "--cluster-members", "127.0.0.1:5701", "--cluster-secret-file", secret.toString())
+    var fromFlag = options(Map.of(), "--cluster-members", "127.0.0.1:5701", "--route-to-announced-endpoints", "--cluster-secret-file", secret.toString())
         .clusterOptions();
-    var fromEnv = options(Map.of("LOADFUSE_CLUSTER_SECRET_FILE", secret.toString()), "--cluster-members", "127.0.0.1:5701")
+    var fromEnv = options(Map.of("LOADFUSE_CLUSTER_SECRET_FILE", secret.toString()), "--cluster-members", "127.0.0.1:5701", "--route-to-announced-endpoints")
         .clusterOptions();
     assertThat(fromFlag.secret()).isNotNull();
     assertThat(fromFlag.effectiveClusterName()).matches("loadfuse-[0-9a-f]{32}").isEqualTo(fromEnv.effectiveClusterName());
@@ -197,15 +212,15 @@ class PickerMainTest {
     Path huge = LargeFiles.sparse(dir.resolve("huge-secret"), 100L << 20);
     String ep = endpoints().toString();
     return Stream.of(
-        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701"},
+        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--route-to-announced-endpoints"},
             dev.loadfuse.sidecar.api.cluster.ClusterOptions.NO_SECRET),
-        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--cluster-secret-file", shortSecret.toString()},
+        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--route-to-announced-endpoints", "--cluster-secret-file", shortSecret.toString()},
             shortSecret + ": a cluster secret of 7 bytes (expected: at least 32, e.g. the output of: openssl rand -base64 32)"),
-        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--cluster-secret-file", huge.toString()},
+        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--route-to-announced-endpoints", "--cluster-secret-file", huge.toString()},
             huge + ": 104857600 bytes, larger than the 4 KiB limit for a cluster secret"),
-        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--cluster-secret-file", dir.resolve("none").toString()},
+        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--route-to-announced-endpoints", "--cluster-secret-file", dir.resolve("none").toString()},
             dir.resolve("none") + ": cannot read: no such file"),
-        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--cluster-secret-file", secret.toString(),
+        Arguments.of(new String[] {"--cluster-members", "127.0.0.1:5701", "--route-to-announced-endpoints", "--cluster-secret-file", secret.toString(),
             "--cluster-insecure"}, "cluster: a secret and --cluster-insecure: give one"),
         Arguments.of(new String[] {"--endpoints-file", ep, "--cluster-secret-file", secret.toString()},
             "--cluster-secret-file, --cluster-insecure: only with --cluster"));

@@ -61,6 +61,35 @@ class DatastoreTest {
     assertThat(a.inFlight()).isZero();
   }
 
+  /**
+   * Issue 14, finding 2: a cluster member announcing an endpoint at another address with zero load
+   * drew every request in vectors mode; with the pool's endpoint set it is never a candidate.
+   */
+  @Test
+  void endpointSetMode_neverRoutesToAnAddressOnlyAVectorNames() {
+    Datastore ds = new Datastore(Datastore.Mode.ENDPOINT_SET, 10_000);
+    ds.setEndpoints(EndpointSet.of(ep("a", "10.0.0.1", 8000)));
+    ds.onVector(vector(id("a", "10.0.0.1", 8000), 9, 0, 0.9, NOW));
+    ds.onVector(vector(id("evil", "10.6.6.6", 8000), 0, 0, 0, NOW));
+    assertThat(hostPorts(ds.routable())).containsExactly("10.0.0.1:8000");
+    assertThat(ds.get("10.6.6.6:8000")).isNull();
+  }
+
+  @Test
+  void unhealthyEndpoint_isLeftOut_unlessEveryEndpointIs() {
+    Datastore ds = new Datastore(Datastore.Mode.ENDPOINT_SET, 10_000);
+    ds.setEndpoints(EndpointSet.of(ep("a", "10.0.0.1", 8000), ep("b", "10.0.0.2", 8000), ep("c", "10.0.0.3", 8000)));
+    ds.onVector(vector(id("a", "10.0.0.1", 8000), 0, 0, 0, NOW).withHealth(false, false, "connection refused"));
+    assertThat(hostPorts(ds.routable())).containsExactly("10.0.0.2:8000", "10.0.0.3:8000"); // b, c: no vector yet
+    ds.onVector(vector(id("b", "10.0.0.2", 8000), 0, 0, 0, NOW).withHealth(false, false, "connection refused"));
+    ds.onVector(vector(id("c", "10.0.0.3", 8000), 0, 0, 0, NOW).withHealth(false, true, "GPU lost"));
+    assertThat(ds.routingToUnhealthy()).isTrue();
+    assertThat(hostPorts(ds.routable())).containsExactly("10.0.0.1:8000", "10.0.0.2:8000"); // never the lost GPU
+    ds.onVector(vector(id("b", "10.0.0.2", 8000), 0, 0, 0, NOW + 1));
+    assertThat(ds.routingToUnhealthy()).isFalse();
+    assertThat(hostPorts(ds.routable())).containsExactly("10.0.0.2:8000");
+  }
+
   @Test
   void lostGpu_drainsTheEndpoint_untilItRecovers() {
     Datastore ds = new Datastore(Datastore.Mode.ENDPOINT_SET, 10_000);

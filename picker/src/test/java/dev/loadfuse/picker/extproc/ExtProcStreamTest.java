@@ -25,6 +25,7 @@ import dev.loadfuse.discovery.Endpoint;
 import dev.loadfuse.discovery.EndpointSet;
 import dev.loadfuse.discovery.PoolRef;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.vertx.grpc.common.InvalidMessagePayloadException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,26 +39,11 @@ class ExtProcStreamTest {
 
   private static final String COMPLETION = "{\"model\":\"m\",\"prompt\":\"hello\"}";
 
-  /** What the stream answered, and whether it ended. */
-  private static final class Recorded implements StreamSink {
-    final List<ProcessingResponse> sent = new ArrayList<>();
-    int ended;
-
-    @Override
-    public void send(ProcessingResponse r) {
-      sent.add(r);
-    }
-
-    @Override
-    public void end() {
-      ended++;
-    }
-  }
-
   private final HoldingGate gate = new HoldingGate();
-  private final Recorded sink = new Recorded();
+  private final RecordedSink sink = new RecordedSink();
   private final PickerMetrics metrics = new PickerMetrics();
   private final Datastore datastore = new Datastore(Datastore.Mode.ENDPOINT_SET, 10_000);
+  private final ExtProcContext ctx;
   private final ExtProcStream stream;
 
   ExtProcStreamTest() {
@@ -65,7 +51,7 @@ class ExtProcStreamTest {
     datastore.onVector(new LoadVector(new EndpointId("a", "10.0.0.1", 8000, "pool"), "vllm", 0, 0, 0.1, null, -1, -1,
         List.of(), NOW, List.of(), 0, true, false, null));
     PickerConfig config = new ConfigLoader(InTreePlugins.registry()).defaults();
-    ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), null, metrics,
+    ctx = new ExtProcContext(datastore, config.scheduler(metrics), null, metrics,
         config.saturationDetector(), new FailOpen(null), 1 << 20, 2_000, gate, new TestClock(NOW));
     stream = new ExtProcStream(ctx, sink);
   }
@@ -161,10 +147,11 @@ class ExtProcStreamTest {
   void invalidMessageWhileHeld_refusesTheRequest_andLeavesTheGate() {
     stream.onMessage(post("/v1/completions"));
     stream.onMessage(requestBody(COMPLETION, true));
-    stream.onInvalidMessage("truncated");
+    stream.refuse(ExtProcService.invalid(new InvalidMessagePayloadException(null, new java.io.IOException("truncated")),
+        ctx));
     assertThat(gate.cancelled).isEqualTo(1);
     assertThat(sink.sent).singleElement().satisfies(r -> assertThat(r.getImmediateResponse().getBody().toStringUtf8())
-        .isEqualTo("inference error: BadRequest - invalid ext_proc message: truncated"));
+        .isEqualTo("inference error: BadRequest - undecodable ext_proc message: truncated"));
     gate.held.getFirst().dispatch();
     assertThat(sink.sent).hasSize(1);
     assertThat(endpoint().inFlight()).isZero();

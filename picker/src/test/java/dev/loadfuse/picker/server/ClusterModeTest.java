@@ -62,7 +62,7 @@ class ClusterModeTest {
 
       pickerNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster, SECRET, false), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
-      PickerOptions settings = new PickerOptions().setCluster(true).setSecureServing(false).setExtProcServers(1)
+      PickerOptions settings = new PickerOptions().setCluster(true).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setExtProcServers(1)
           .setEphemeralPorts();
       picker = PickerServer.start(pickerNode, settings).await(60, TimeUnit.SECONDS);
       Datastore ds = picker.datastore();

@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.server;
 
+import dev.loadfuse.picker.extproc.ExtProcLimits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,7 +21,14 @@ class PickerOptionsTest {
 
   static Stream<Arguments> defaults() {
     return Stream.of(
-        Arguments.of("host", (Function<PickerOptions, Object>) PickerOptions::getHost, "0.0.0.0"),
+        Arguments.of("bindAddress", (Function<PickerOptions, Object>) PickerOptions::getBindAddress, "0.0.0.0"),
+        Arguments.of("routeToAnnouncedEndpoints", (Function<PickerOptions, Object>) PickerOptions::isRouteToAnnouncedEndpoints, false),
+        Arguments.of("maxConnections", (Function<PickerOptions, Object>) o -> o.getExtProcLimits().getMaxConnections(), 1000),
+        Arguments.of("maxStreamsPerConnection", (Function<PickerOptions, Object>) o -> o.getExtProcLimits().getMaxStreamsPerConnection(), 10_000),
+        Arguments.of("maxOpenStreams", (Function<PickerOptions, Object>) o -> o.getExtProcLimits().getMaxOpenStreams(), 20_000),
+        Arguments.of("requestIdleTimeout", (Function<PickerOptions, Object>) o -> o.getExtProcLimits().getRequestIdleTimeout(), Duration.ofSeconds(30)),
+        Arguments.of("requestTimeout", (Function<PickerOptions, Object>) o -> o.getExtProcLimits().getRequestTimeout(), Duration.ofMinutes(2)),
+        Arguments.of("maxBufferedBytes", (Function<PickerOptions, Object>) o -> o.getExtProcLimits().getMaxBufferedBytes(), 128L << 20),
         Arguments.of("grpcPort", (Function<PickerOptions, Object>) PickerOptions::getGrpcPort, 9002),
         Arguments.of("grpcHealthPort", (Function<PickerOptions, Object>) PickerOptions::getGrpcHealthPort, 9003),
         Arguments.of("metricsPort", (Function<PickerOptions, Object>) PickerOptions::getMetricsPort, 9090),
@@ -59,7 +67,10 @@ class PickerOptionsTest {
       {"endpointSelector": "app"}           => endpointSelector: "app": item "app" (expected: key=value pairs separated by commas, e.g. app=vllm,tier=gpu)
       {"gpuProbe": "cuda"}                  => gpuProbe: "cuda" (expected: one of auto, nvml, mock, none, nvml-or-mock)
       {"extProcServers": -1}                => extProcServers: -1 (expected: [0, 1024])
-      {"grcpPort": 1}                       => unknown key "grcpPort" (known: host, grpcPort, grpcHealthPort, metricsPort, configFile, configText, objectsFile, endpointsFile, poolName, poolNamespace, endpointSelector, endpointTargetPorts, kubernetesResyncPeriod, cluster, clusterMembers, clusterService, clusterHost, clusterPort, clusterBusPort, clusterSecretFile, clusterInsecure, refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath, certReloadInterval, maxBodyBytes, extProcServers, gpuProbe, mockGpus, nvmlLibrary)
+      {"grcpPort": 1}                       => unknown key "grcpPort" (known: grpcPort, grpcHealthPort, metricsPort, configFile, configText, objectsFile, endpointsFile, poolName, poolNamespace, endpointSelector, endpointTargetPorts, kubernetesResyncPeriod, cluster, clusterMembers, clusterService, clusterHost, clusterPort, clusterBusPort, clusterSecretFile, clusterInsecure, refreshMetricsInterval, metricsStalenessThreshold, secureServing, certPath, certReloadInterval, maxBodyBytes, extProcServers, gpuProbe, mockGpus, nvmlLibrary, bindAddress, routeToAnnouncedEndpoints, maxConnections, maxStreamsPerConnection, maxOpenStreams, requestIdleTimeout, requestTimeout, maxBufferedBytes)
+      {"maxOpenStreams": 0}                 => maxOpenStreams: 0 (expected: >= 1)
+      {"requestIdleTimeout": "0s"}          => requestIdleTimeout: "0s" (expected: > 0)
+      {"maxBufferedBytes": "-1"}            => maxBufferedBytes: "-1" (expected: a byte count such as 16777216 or 16Mi)
       """)
   void badJson_namesTheKeyAndTheValue(String json, String message) {
     assertThatThrownBy(() -> new PickerOptions(new JsonObject(json))).isInstanceOf(IllegalArgumentException.class)
@@ -69,7 +80,15 @@ class PickerOptionsTest {
   static Stream<Arguments> badSettings() {
     return Stream.of(
         Arguments.of((Runnable) () -> new PickerOptions().setGrpcPort(-1), "grpcPort: -1 (expected: [0, 65535])"),
-        Arguments.of((Runnable) () -> new PickerOptions().setHost(""), "host: \"\" (expected: an address to bind)"),
+        Arguments.of((Runnable) () -> new PickerOptions().setBindAddress(""), "bindAddress: \"\" (expected: an address to bind)"),
+        Arguments.of((Runnable) () -> new PickerOptions().setExtProcLimits(new ExtProcLimits().setMaxOpenStreams(0)),
+            "maxOpenStreams: 0 (expected: >= 1)"),
+        Arguments.of((Runnable) () -> new ExtProcLimits().setRequestTimeout(Duration.ZERO), "requestTimeout: 0s (expected: > 0)"),
+        Arguments.of((Runnable) () -> new ExtProcLimits().setMaxBufferedBytes(0), "maxBufferedBytes: 0 (expected: >= 1)"),
+        Arguments.of((Runnable) () -> new PickerOptions().setClusterMembers(List.of("a:5701")).validate(),
+            "--cluster without the pool's endpoints: give --endpoints-file FILE or --pool-name NAME (the endpoints to"
+                + " route to; the sidecars' vectors bring their load), or --route-to-announced-endpoints to route to"
+                + " every endpoint a cluster member announces"),
         Arguments.of((Runnable) () -> new PickerOptions().setRefreshMetricsInterval(Duration.ZERO),
             "refreshMetricsInterval: 0s (expected: > 0)"),
         Arguments.of((Runnable) () -> new PickerOptions().setMaxBodyBytes(0), "maxBodyBytes: 0 (expected: >= 1)"),
@@ -78,7 +97,7 @@ class PickerOptionsTest {
         Arguments.of((Runnable) () -> new PickerOptions().validate(), "no endpoints: give --endpoints-file FILE (local mode),"
             + " --pool-name NAME or --endpoint-selector k=v --endpoint-target-ports PORT (Kubernetes mode), or --cluster"
             + " --cluster-members host:port,... to take endpoints and load from remote sidecars"),
-        Arguments.of((Runnable) () -> new PickerOptions().setCluster(true).setMockGpus("g.yaml").validate(),
+        Arguments.of((Runnable) () -> new PickerOptions().setCluster(true).setRouteToAnnouncedEndpoints(true).setMockGpus("g.yaml").validate(),
             "--gpu-probe, --mock-gpus, --nvml-library: only with the in-process sidecar (with --cluster the remote"
                 + " sidecars read the GPUs)"),
         Arguments.of((Runnable) () -> new PickerOptions().setEndpointsFile("e").setGpuProbe(GpuProbeKind.MOCK).validate(),
@@ -96,12 +115,14 @@ class PickerOptionsTest {
   @Test
   void json_roundTrips() {
     JsonObject json = new JsonObject("""
-        {"host": "127.0.0.1", "grpcPort": 1, "grpcHealthPort": 2, "metricsPort": 3, "configFile": "epc.yaml",
+        {"bindAddress": "127.0.0.1", "grpcPort": 1, "grpcHealthPort": 2, "metricsPort": 3, "configFile": "epc.yaml",
          "objectsFile": "o.yaml", "poolName": "p", "poolNamespace": "llm", "kubernetesResyncPeriod": "30s",
          "cluster": true, "clusterMembers": ["a:5701"], "clusterHost": "10.0.0.1", "clusterPort": 5702, "clusterBusPort": 5710,
          "clusterSecretFile": "/etc/loadfuse/cluster/secret", "clusterInsecure": false,
          "refreshMetricsInterval": "20ms", "metricsStalenessThreshold": "1s", "secureServing": false,
-         "certReloadInterval": "1m", "maxBodyBytes": "1Mi", "extProcServers": 2, "gpuProbe": "none"}
+         "certReloadInterval": "1m", "maxBodyBytes": "1Mi", "extProcServers": 2, "gpuProbe": "none",
+         "routeToAnnouncedEndpoints": true, "maxConnections": 5, "maxStreamsPerConnection": 6, "maxOpenStreams": 7,
+         "requestIdleTimeout": "5s", "requestTimeout": "1m", "maxBufferedBytes": "64Mi"}
         """);
     PickerOptions o = new PickerOptions(json);
     assertThat(o.toJson()).isEqualTo(json);

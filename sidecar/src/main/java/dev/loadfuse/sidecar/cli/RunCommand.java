@@ -154,16 +154,17 @@ final class RunCommand implements Callable<Integer> {
       }
       watchEngines(vertx, sidecar, options.getEngines());
 
-      out.println("loadfuse sidecar: " + describeEndpoints(options) + ", " + sidecar.vectors().size()
-          + " endpoint(s), GPU probe " + probeDescription
-          + ", http://" + options.getHttpHost() + ":" + sidecar.httpPort() + "/v1/load"
-          + (cluster == null ? "" : cluster.secret() != null ? ", clustered (sealed)" : ", clustered (INSECURE)"));
-      out.flush();
-      onServing.accept(sidecar.httpPort());
-
       Vertx toClose = vertx;
       CountDownLatch closed = new CountDownLatch(1);
+      // The stop signals are handled before the sidecar says it is up: a SIGTERM right after that
+      // line must find the handler (else the JVM's default exit 143).
       try (StopSignals signals = StopSignals.install(stopSignal::countDown, closed)) {
+        out.println("loadfuse sidecar: " + describeEndpoints(options) + ", " + sidecar.vectors().size()
+            + " endpoint(s), GPU probe " + probeDescription
+            + ", http://" + options.getHttpHost() + ":" + sidecar.httpPort() + "/v1/load"
+            + (cluster == null ? "" : cluster.secret() != null ? ", clustered (sealed)" : ", clustered (INSECURE)"));
+        out.flush();
+        onServing.accept(sidecar.httpPort());
         stopSignal.await();
         vertx = null;
         toClose.close().await(30, TimeUnit.SECONDS);
