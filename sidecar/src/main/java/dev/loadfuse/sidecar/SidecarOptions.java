@@ -17,6 +17,7 @@ import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
 import dev.loadfuse.sidecar.gpu.PodResourcesOptions;
+import dev.loadfuse.sidecar.kvevents.KvEventsOptions;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -99,10 +100,10 @@ public final class SidecarOptions {
       "endpointsFile", "nodeName", "namespace", "gpuProbe", "mockGpus", "nvmlLibrary", "http", "httpHost",
       "httpPort", "scrapeInterval", "scrapeTimeout", "maxPageBytes", "scrapeFailureThreshold", "gpuSampleInterval", "publishHeartbeat",
       "podResourcesSocket", "cluster", "clusterMembers", "clusterHost", "clusterPort", "clusterBusPort",
-      "clusterService", "clusterSecretFile", "clusterInsecure", "engines");
+      "clusterService", "clusterSecretFile", "clusterInsecure", "engines", "kvEvents");
 
   /** The keys an environment variable or a flag can set (not the {@code engines} structure). */
-  public static final List<String> SCALAR_KEYS = KEYS.stream().filter(k -> !k.equals("engines")).toList();
+  public static final List<String> SCALAR_KEYS = KEYS.stream().filter(k -> !k.equals("engines") && !k.equals("kvEvents")).toList();
 
   /**
    * Variables the Kubernetes downward API sets, read when the {@code LOADFUSE_*} one of the key is
@@ -137,6 +138,7 @@ public final class SidecarOptions {
   private boolean clusterInsecure;
   private JsonObject engines;
   private ModelServerMetricsConfig enginesConfig = ModelServerMetricsConfig.defaults();
+  private KvEventsOptions kvEvents = KvEventsOptions.DISABLED;
 
   // Programmatic only.
   private EndpointDiscovery discovery;
@@ -175,6 +177,7 @@ public final class SidecarOptions {
     clusterInsecure = other.clusterInsecure;
     engines = other.engines == null ? null : other.engines.copy();
     enginesConfig = other.enginesConfig;
+    kvEvents = other.kvEvents;
     discovery = other.discovery;
     gpuAttribution = other.gpuAttribution;
     customGpuProbe = other.customGpuProbe;
@@ -242,6 +245,14 @@ public final class SidecarOptions {
       o.enginesConfig = engines(engines);
       o.engines = new JsonObject(engines.raw().toString());
     }
+    SettingsNode kv = node.get("kvEvents");
+    if (!kv.isMissing()) {
+      try {
+        o.kvEvents = KvEventsOptions.read(kv);
+      } catch (IllegalArgumentException e) {
+        throw kv.fail(e.getMessage());
+      }
+    }
     return o;
   }
 
@@ -283,6 +294,9 @@ public final class SidecarOptions {
     j.put("clusterInsecure", clusterInsecure);
     if (engines != null) {
       j.put("engines", engines.copy());
+    }
+    if (kvEvents.enabled()) {
+      j.put("kvEvents", kvEvents.toJson());
     }
     return j;
   }
@@ -449,6 +463,16 @@ public final class SidecarOptions {
 
   public SidecarOptions setGpuSampleInterval(Duration gpuSampleInterval) {
     this.gpuSampleInterval = positive("gpuSampleInterval", gpuSampleInterval);
+    return this;
+  }
+
+  /** KV-cache event subscriptions (precise prefix-cache routing); off by default. */
+  public KvEventsOptions getKvEvents() {
+    return kvEvents;
+  }
+
+  public SidecarOptions setKvEvents(KvEventsOptions kvEvents) {
+    this.kvEvents = java.util.Objects.requireNonNull(kvEvents, "kvEvents");
     return this;
   }
 

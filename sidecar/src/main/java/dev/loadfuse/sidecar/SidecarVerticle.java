@@ -29,6 +29,7 @@ import dev.loadfuse.sidecar.gpu.PodResourcesClient;
 import dev.loadfuse.sidecar.gpu.PodResourcesGpuAttribution;
 import dev.loadfuse.sidecar.gpu.PodResourcesOptions;
 import dev.loadfuse.sidecar.http.SidecarHttpServer;
+import dev.loadfuse.sidecar.kvevents.KvEventsFeed;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
 import dev.loadfuse.sidecar.scrape.MetricsScraper;
 import dev.loadfuse.sidecar.scrape.ScrapeFailure;
@@ -117,6 +118,7 @@ public final class SidecarVerticle extends VerticleBase {
   private long lastGpusAtMillis;
   private String gpuError;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private KvEventsFeed kvEvents;
 
   /** One endpoint's scraper and fusion state. */
   private static final class Runtime {
@@ -158,6 +160,11 @@ public final class SidecarVerticle extends VerticleBase {
 
   public SidecarMetrics metrics() {
     return metrics;
+  }
+
+  /** The KV-cache event subscriptions, or {@code null} when {@code kvEvents} is off. */
+  public KvEventsFeed kvEvents() {
+    return kvEvents;
   }
 
   /** What the GPUs are read with ({@link GpuProbe#description()}); null before start. */
@@ -213,6 +220,9 @@ public final class SidecarVerticle extends VerticleBase {
     lastHeartbeatNanos = ticker.now();
     ticker.add(heartbeat);
 
+    if (settings.getKvEvents().enabled()) {
+      kvEvents = new KvEventsFeed(vertx, context, settings.getKvEvents(), metrics.registry());
+    }
     consumers.add(vertx.eventBus().consumer(LoadBus.SNAPSHOT.name(), msg -> {
       LoadSnapshot snapshot = new LoadSnapshot(vectors());
       if (msg.body() instanceof SnapshotRequest request) {
@@ -373,6 +383,9 @@ public final class SidecarVerticle extends VerticleBase {
     scheduler.close();
     ticker.close();
     consumers.forEach(MessageConsumer::unregister);
+    if (kvEvents != null) {
+      kvEvents.close();
+    }
     client.close();
     if (gpuProbe != null) {
       gpuProbe.close();
@@ -469,6 +482,9 @@ public final class SidecarVerticle extends VerticleBase {
     runtimes.put(key, rt);
     afterChange(rt);
     scraper.start();
+    if (kvEvents != null) {
+      kvEvents.add(e);
+    }
   }
 
   /**
@@ -510,6 +526,9 @@ public final class SidecarVerticle extends VerticleBase {
 
   private void removeRuntime(String key, Runtime rt) {
     rt.scraper.stop();
+    if (kvEvents != null) {
+      kvEvents.remove(rt.load.endpoint());
+    }
     runtimes.remove(key);
     latest.remove(key);
     metrics().endpointRemoved(rt.load.vector().endpoint().pool(), rt.load.vector().endpoint().name());

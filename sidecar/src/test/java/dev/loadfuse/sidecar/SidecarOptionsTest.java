@@ -60,7 +60,7 @@ class SidecarOptionsTest {
       {"cluster": "yes"}                  => cluster: "yes" (expected: true or false)
       {"clusterMembers": [1]}             => clusterMembers[0]: 1 (expected: a non-empty string)
       {"engines": []}                     => engines: a list (expected: a map (engineLabelKey, defaultEngine, engineConfigs))
-      {"bogus": 1}                        => unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, scrapeFailureThreshold, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterBusPort, clusterService, clusterSecretFile, clusterInsecure, engines)
+      {"bogus": 1}                        => unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, scrapeFailureThreshold, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterBusPort, clusterService, clusterSecretFile, clusterInsecure, engines, kvEvents)
       """)
   void badJson_namesTheKeyAndTheValue(String json, String message) {
     assertThatThrownBy(() -> new SidecarOptions(new JsonObject(json))).isInstanceOf(IllegalArgumentException.class)

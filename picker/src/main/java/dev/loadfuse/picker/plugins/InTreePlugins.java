@@ -13,6 +13,7 @@ import dev.loadfuse.picker.plugins.picker.weightedrandom.WeightedRandomPicker;
 import dev.loadfuse.picker.plugins.profile.single.SingleProfileHandler;
 import dev.loadfuse.picker.plugins.scorer.kvcache.KvCacheUtilizationScorer;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixCacheScorer;
+import dev.loadfuse.picker.plugins.scorer.preciseprefix.PrecisePrefixCacheScorer;
 import dev.loadfuse.picker.plugins.scorer.queue.QueueScorer;
 import dev.loadfuse.picker.plugins.scorer.runningrequests.RunningRequestsSizeScorer;
 import dev.loadfuse.picker.plugins.saturation.concurrency.ConcurrencyDetector;
@@ -31,6 +32,7 @@ public final class InTreePlugins {
     registry.register(KvCacheUtilizationScorer.TYPE, KvCacheUtilizationScorer::create);
     registry.register(RunningRequestsSizeScorer.TYPE, RunningRequestsSizeScorer::create);
     registry.register(PrefixCacheScorer.TYPE, PrefixCacheScorer::create);
+    registry.register(PrecisePrefixCacheScorer.TYPE, PrecisePrefixCacheScorer::create);
     registry.register(LoraAffinityScorer.TYPE, LoraAffinityScorer::create);
     registry.register(GpuHealthFilter.TYPE, GpuHealthFilter::create);
     registry.register(GpuMemoryHeadroomScorer.TYPE, GpuMemoryHeadroomScorer::create);

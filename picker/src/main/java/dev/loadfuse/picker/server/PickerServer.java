@@ -27,6 +27,8 @@ import dev.loadfuse.picker.extproc.ExtProcService;
 import dev.loadfuse.picker.http.PickerHttp;
 import dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher;
 import dev.loadfuse.picker.load.LoadFeed;
+import dev.loadfuse.picker.plugins.scorer.preciseprefix.PrecisePrefixCacheScorer;
+import dev.loadfuse.sidecar.api.KvIndexReplica;
 import dev.loadfuse.picker.metrics.PickerMetrics;
 import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixCacheScorer;
@@ -196,6 +198,7 @@ public final class PickerServer implements AutoCloseable {
               .register(metrics.registry());
         })
         .compose(v -> startPrefixSharing())
+        .compose(v -> startKvIndexReplica())
         .compose(v -> startExtProc())
         .compose(v -> startHealth())
         .compose(v -> startHttp())
@@ -263,6 +266,22 @@ public final class PickerServer implements AutoCloseable {
           sidecar = ar.result();
           return Future.succeededFuture();
         });
+  }
+
+  /**
+   * Precise prefix-cache scorers read a replica of the sidecars' KV-cache index, kept in step over
+   * the bus ({@link KvIndexReplica}: live deltas, and snapshots when it starts or sees a gap).
+   */
+  private Future<Void> startKvIndexReplica() {
+    List<PrecisePrefixCacheScorer> precise = config.plugins().stream()
+        .filter(PrecisePrefixCacheScorer.class::isInstance).map(PrecisePrefixCacheScorer.class::cast).toList();
+    if (precise.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int maxEntries = precise.stream().mapToInt(PrecisePrefixCacheScorer::maxIndexEntries).max().orElseThrow();
+    KvIndexReplica replica = new KvIndexReplica(vertx, maxEntries);
+    precise.forEach(p -> p.indexSource(replica::index));
+    return replica.start();
   }
 
   /** Prefix-cache scorers: their hit-ratio metric, forgetting departed endpoints, and (clustered) sharing picks. */

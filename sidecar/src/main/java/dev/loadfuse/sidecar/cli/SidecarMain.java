@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = SidecarMain.Version.class,
     description = "loadfuse node sidecar and its inspection tools.",
-    subcommands = {RunCommand.class, InspectCommand.class, GpusCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, InspectCommand.class, GpusCommand.class, KvEventsCommand.class,
+      CommandLine.HelpCommand.class})
 public final class SidecarMain {
 
   public static final int EXIT_OK = Problems.EXIT_OK;

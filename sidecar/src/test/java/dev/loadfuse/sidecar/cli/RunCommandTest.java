@@ -107,7 +107,7 @@ class RunCommandTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiterString = " => ", textBlock = """
-      run --endpoints-file {dir}/ok.yaml --config-file {dir}/unknown-key.yaml => run: {dir}/unknown-key.yaml: unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, scrapeFailureThreshold, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterBusPort, clusterService, clusterSecretFile, clusterInsecure, engines)
+      run --endpoints-file {dir}/ok.yaml --config-file {dir}/unknown-key.yaml => run: {dir}/unknown-key.yaml: unknown key "bogus" (known: endpointsFile, nodeName, namespace, gpuProbe, mockGpus, nvmlLibrary, http, httpHost, httpPort, scrapeInterval, scrapeTimeout, maxPageBytes, scrapeFailureThreshold, gpuSampleInterval, publishHeartbeat, podResourcesSocket, cluster, clusterMembers, clusterHost, clusterPort, clusterBusPort, clusterService, clusterSecretFile, clusterInsecure, engines, kvEvents)
       run --endpoints-file {dir}/ok.yaml --config-file {dir}/missing-config.yaml => run: {dir}/missing-config.yaml: cannot read: no such file
       run --endpoints-file {dir}/ok.yaml --scrape-interval fast => run: --scrape-interval: "fast" (expected: a number and a unit: ns, us, ms, s, m or h, e.g. 50ms)
       run --endpoints-file {dir}/ok.yaml --gpu-probe banana => run: --gpu-probe: "banana" (expected: one of auto, nvml, mock, none, nvml-or-mock)
