@@ -25,6 +25,7 @@ public final class ExtProcContext {
   private final PickerMetrics metrics;
   private final int maxBodyBytes;
   private final RequestRouter router;
+  private boolean parseBodies = true;
 
   /**
    * A context on the system clock whose requests go straight from admission to scheduling.
@@ -78,6 +79,19 @@ public final class ExtProcContext {
   /** Request bodies larger than this are refused with 413; response bodies larger pass unread. */
   public int maxBodyBytes() {
     return maxBodyBytes;
+  }
+
+  /**
+   * False when the config's only parser is {@code passthrough-parser}: bodies are forwarded unread
+   * (no model rewrite, no prompt). Set before serving.
+   */
+  public ExtProcContext parseBodies(boolean parse) {
+    this.parseBodies = parse;
+    return this;
+  }
+
+  public boolean parseBodies() {
+    return parseBodies;
   }
 
   /** Admission, the gate and scheduling. */

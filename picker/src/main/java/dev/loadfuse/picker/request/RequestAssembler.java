@@ -57,6 +57,7 @@ public final class RequestAssembler {
   private String requestId;
   private String generatedRequestId;
   private Api api = Api.PASS_THROUGH;
+  private final boolean parseBodies;
   private boolean subsetPresent;
   private List<String> subset = List.of();
   private final GrowableBytes body = new GrowableBytes();
@@ -67,9 +68,18 @@ public final class RequestAssembler {
    * @param promptChars how many characters of the prompt the scheduler's plugins read (0: none)
    */
   public RequestAssembler(int maxBodyBytes, RoutingTable routing, int promptChars) {
+    this(maxBodyBytes, routing, promptChars, true);
+  }
+
+  /**
+   * As above; with {@code parseBodies} false (the config's only parser is {@code
+   * passthrough-parser}) every body is forwarded unread, whatever the path.
+   */
+  public RequestAssembler(int maxBodyBytes, RoutingTable routing, int promptChars, boolean parseBodies) {
     this.maxBodyBytes = maxBodyBytes;
     this.routing = routing;
     this.promptChars = promptChars;
+    this.parseBodies = parseBodies;
   }
 
   /** Takes the request headers. */
@@ -92,7 +102,9 @@ public final class RequestAssembler {
       requestId = UUID.randomUUID().toString();
       generatedRequestId = requestId;
     }
-    api = Api.ofPath(firstNonBlank(headers.get(":path"), headers.get("x-original-path"), headers.get("x-forwarded-path")));
+    api = parseBodies
+        ? Api.ofPath(firstNonBlank(headers.get(":path"), headers.get("x-original-path"), headers.get("x-forwarded-path")))
+        : Api.PASS_THROUGH;
   }
 
   /** Takes the subset hint, if {@code metadata} carries one. */
