@@ -59,7 +59,8 @@ final class ExtProcStream implements RequestRouter.Outcome {
     this.sink = sink;
     this.send = sink::send;
     this.responseChunks = (bytes, endOfStream) -> Responses.streamed(false, bytes, endOfStream, send);
-    this.assembler = new RequestAssembler(ctx.maxBodyBytes(), ctx.routing(), ctx.scheduler().promptChars());
+    this.assembler = new RequestAssembler(ctx.maxBodyBytes(), ctx.routing(), ctx.scheduler().promptChars(),
+        ctx.parseBodies());
   }
 
   void onMessage(ProcessingRequest m) {
@@ -240,7 +241,8 @@ final class ExtProcStream implements RequestRouter.Outcome {
 
   private void fail(RuntimeException failure) {
     PickerException e = ErrorResponses.refusal(failure, assembler.requestId());
-    ctx.metrics().error(model, targetModel, e.code().label());
+    ctx.metrics().error(model, targetModel, request == null ? "" : request.fairnessId(),
+        request == null ? "" : Integer.toString(request.priority()), e.code().label());
     sink.send(ErrorResponses.immediate(e));
     leave();
     phase = StreamPhase.FAILED;

@@ -7,7 +7,6 @@ import dev.loadfuse.discovery.EndpointSet;
 import dev.loadfuse.discovery.file.FileEndpointDiscovery;
 import dev.loadfuse.discovery.kubernetes.KubernetesDiscoveryOptions;
 import dev.loadfuse.discovery.kubernetes.KubernetesEndpointDiscovery;
-import dev.loadfuse.engine.config.ModelServerMetricsConfig;
 import dev.loadfuse.picker.admission.FailOpen;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
@@ -193,13 +192,13 @@ public final class PickerServer implements AutoCloseable {
     // The in-process sidecar: the datastore hears of every endpoint set before the sidecar
     // publishes a vector of it.
     return EmbeddedSidecar.deploy(vertx, new EmbeddedSidecarOptions()
-            .setDiscovery(discovery)
+            .setDiscovery(ScrapeTargetDiscovery.wrap(discovery, config.metricsSource()))
             .setEndpointListener(datastore::setEndpoints)
             .setGpuProbe(settings.getGpuProbe())
             .setMockGpus(settings.getMockGpus() == null ? null : Path.of(settings.getMockGpus()))
             .setNvmlLibrary(settings.getNvmlLibrary() == null ? null : Path.of(settings.getNvmlLibrary()))
             .setCustomGpuProbe(settings.getCustomGpuProbe())
-            .setEngines(config.engines() == null ? ModelServerMetricsConfig.defaults() : config.engines())
+            .setEngines(config.engines())
             .setScrapeInterval(settings.getRefreshMetricsInterval())
             .setMetricsRegistry(metrics.registry()))
         .transform(ar -> {
@@ -218,7 +217,7 @@ public final class PickerServer implements AutoCloseable {
     if (prefix.isEmpty()) {
       return Future.succeededFuture();
     }
-    prefix.forEach(p -> p.hitRatioRecorder(metrics.prefixIndexerHitRatio()));
+    prefix.forEach(p -> p.hitRatioRecorder(metrics.prefixIndexerHitRatio(p.typedName())));
     return vertx.deployVerticle(new PrefixPickSharing(prefix, datastore, vertx.isClustered(), 10_000))
         .map(id -> {
           deployments.add(id);
@@ -229,7 +228,7 @@ public final class PickerServer implements AutoCloseable {
   private Future<Void> startExtProc() {
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
-        settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis());
+        settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis()).parseBodies(config.parsesBody());
     GrpcServer grpc = ExtProcService.server(vertx, ctx);
     // Each request holds its ext_proc stream until its response has gone through, and Envoy sends
     // a worker's requests over one HTTP/2 connection: Vert.x's default of 100 concurrent streams

@@ -93,7 +93,7 @@ class AcceptanceTest {
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains(
-            "inference_objective_request_total{model_name=\"meta-llama/Llama-3.1-8B-Instruct\",target_model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} 3.0",
+            "inference_objective_request_total{model_name=\"meta-llama/Llama-3.1-8B-Instruct\",priority=\"0\",target_model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} 3.0",
             "inference_pool_ready_pods{name=\"local-pool\"} 3.0",
             "inference_extension_scheduler_e2e_duration_seconds_count 3",
             "loadfuse_picker_added_latency_seconds_count 3",
