@@ -25,14 +25,14 @@ import org.junit.jupiter.api.Test;
  * Every metric the README's upgrade table lists as emitted ({@code | `name` type {labels} |}) is
  * exposed with that type and exactly that label set, once a request has gone through.
  */
-class ReadmeMetricsTest {
+public class ReadmeMetricsTest {
 
   private static final Pattern ROW = Pattern.compile("^\\| `([a-z0-9_]+)` (counter|gauge|histogram) \\{([^}]*)\\} \\|");
 
   /** The metrics the README lists: name, type, label names. */
-  record Listed(String name, String type, Set<String> labels) {}
+  public record Listed(String name, String type, Set<String> labels) {}
 
-  static List<Listed> listed() throws IOException {
+  public static List<Listed> listed() throws IOException {
     List<Listed> out = new ArrayList<>();
     for (String line : Files.readAllLines(Path.of("..", "README.md"))) {
       Matcher m = ROW.matcher(line);
