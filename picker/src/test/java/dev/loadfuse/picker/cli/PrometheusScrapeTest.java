@@ -95,23 +95,24 @@ class PrometheusScrapeTest {
         }
         String api = "http://127.0.0.1:" + port + "/api/v1/";
         Set<String> seen = new HashSet<>();
-        Await.until("Prometheus has every listed metric", Duration.ofSeconds(90), () -> {
+        Set<String> upJobs = new HashSet<>();
+        Await.until("Prometheus has every listed metric and both jobs up", Duration.ofSeconds(90), () -> {
           seen.clear();
+          upJobs.clear();
           JsonNode names = get(api + "label/__name__/values");
-          if (names == null) {
+          JsonNode up = get(api + "query?query=up");
+          if (names == null || up == null) {
             return false;
           }
           names.get("data").forEach(n -> seen.add(n.asText()));
-          return seen.containsAll(expected);
+          up.get("data").get("result").forEach(r -> {
+            if (r.get("value").get(1).asText().equals("1")) {
+              upJobs.add(r.get("metric").get("job").asText());
+            }
+          });
+          return seen.containsAll(expected) && upJobs.size() == 2;
         });
         assertThat(seen).containsAll(expected);
-        JsonNode up = get(api + "query?query=up");
-        Set<String> upJobs = new HashSet<>();
-        up.get("data").get("result").forEach(r -> {
-          if (r.get("value").get(1).asText().equals("1")) {
-            upJobs.add(r.get("metric").get("job").asText());
-          }
-        });
         assertThat(upJobs).containsExactlyInAnyOrder("picker", "sidecar");
         assertThat(seen).anyMatch(n -> n.startsWith("loadfuse_endpoint_"));
       }
