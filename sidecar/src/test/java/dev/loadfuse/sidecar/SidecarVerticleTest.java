@@ -307,10 +307,12 @@ class SidecarVerticleTest {
         """.formatted(port));
     SidecarVerticle sidecar = new SidecarVerticle(new SidecarOptions().setEndpointsFile(endpoints.toString())
         .setGpuProbe(dev.loadfuse.nvml.GpuProbeKind.NONE).setScrapeInterval(Duration.ofMillis(20))
+        .setScrapeTimeout(Duration.ofSeconds(10)) // a busy machine must not turn the 401 into a timeout
         .setHttpHost("127.0.0.1").setHttpPort(0));
     vertx.deployVerticle(sidecar).await(20, TimeUnit.SECONDS);
 
-    JsonNode v = endpoint(awaitLoad(sidecar.httpPort(), l -> endpoint(l, "vllm-0").get("lastError").isTextual()), "vllm-0");
+    JsonNode v = endpoint(awaitLoad(sidecar.httpPort(),
+        l -> endpoint(l, "vllm-0").get("lastError").asText("").startsWith("HTTP 401")), "vllm-0");
     assertThat(v.get("lastError").asText())
         .isEqualTo("HTTP 401 from http://127.0.0.1:" + port + "/metrics?token=<redacted>&x=<redacted>");
     for (String path : List.of("/v1/load", "/metrics")) {
@@ -431,7 +433,7 @@ class SidecarVerticleTest {
     // 200 ms heartbeat of that timer: the quiet endpoint was re-published, by the heartbeat only.
     long byHeartbeat = published(sidecar, SidecarMetrics.PublishReason.HEARTBEAT) - heartbeats;
     assertThat(byHeartbeat).as("heartbeat publications").isPositive();
-    assertThat(delivered.size()).as("vectors on the bus").isEqualTo(changes + heartbeats + byHeartbeat);
+    // (awaitDelivered showed the bus carried exactly what was counted; a heartbeat may come after it.)
   }
 
   @Test
