@@ -27,12 +27,10 @@ final class ExportedMetrics {
   static Set<String> names(Path mockGpus) {
     PickerMetrics picker = new PickerMetrics();
     picker.pool("pool", () -> 1);
-    PickerMetrics.Meters meters = picker.meters("model", "target");
-    meters.requests().increment();
-    meters.inputTokens().record(10);
-    meters.outputTokens().record(10);
-    picker.error("model", "target", "BadRequest");
-    picker.running("model").incrementAndGet();
+    PickerMetrics.Meters meters = picker.meters("model", "target", "default-flow", 0);
+    meters.started(100);
+    meters.response(1_000_000, 10, 10, 2);
+    picker.error("model", "target", "default-flow", "0", "BadRequest");
     picker.plugin("Scorer", new TypedName("queue-scorer", "queue-scorer")).record(1000);
     picker.decision().record(1000);
 

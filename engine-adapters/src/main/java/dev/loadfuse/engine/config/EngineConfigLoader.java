@@ -38,6 +38,8 @@ public final class EngineConfigLoader {
   private EngineConfigLoader() {}
 
   public static final String EPC_API_VERSION = "inference.networking.x-k8s.io/v1alpha1";
+  /** The llm-d router's apiVersion for the same document. */
+  public static final String EPC_API_VERSION_LLM_D = "llm-d.ai/v1alpha1";
   public static final String EPC_KIND = "EndpointPickerConfig";
   public static final String PLUGIN_TYPE = "model-server-protocol-metrics";
   public static final String PLUGIN_TYPE_LLM_D = "core-metrics-extractor";
@@ -137,10 +139,10 @@ public final class EngineConfigLoader {
           "expected a mapping with apiVersion and kind, got " + describe(root));
     }
     String apiVersion = string(root.get("apiVersion"), "apiVersion");
-    if (!EPC_API_VERSION.equals(apiVersion)) {
+    if (!EPC_API_VERSION.equals(apiVersion) && !EPC_API_VERSION_LLM_D.equals(apiVersion)) {
       throw new EngineConfigException(
           "apiVersion: " + quoteOrMissing(apiVersion) + " (expected: \"" + EPC_API_VERSION
-              + "\")");
+              + "\" or \"" + EPC_API_VERSION_LLM_D + "\")");
     }
     String kind = string(root.get("kind"), "kind");
     if (!EPC_KIND.equals(kind)) {

@@ -239,10 +239,10 @@ class EngineConfigLoaderTest {
         List.of(HEADER + "plugins:\n- type: {a: b}\n", "epc.yaml: plugins[0].type: expected a string, got a mapping"),
         List.of(
             "apiVersion: v1\nkind: EndpointPickerConfig\n",
-            "epc.yaml: apiVersion: \"v1\" (expected: \"inference.networking.x-k8s.io/v1alpha1\")"),
+            "epc.yaml: apiVersion: \"v1\" (expected: \"inference.networking.x-k8s.io/v1alpha1\" or \"llm-d.ai/v1alpha1\")"),
         List.of(
             "kind: EndpointPickerConfig\n",
-            "epc.yaml: apiVersion: missing (expected: \"inference.networking.x-k8s.io/v1alpha1\")"),
+            "epc.yaml: apiVersion: missing (expected: \"inference.networking.x-k8s.io/v1alpha1\" or \"llm-d.ai/v1alpha1\")"),
         List.of(
             "apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: ConfigMap\n",
             "epc.yaml: kind: \"ConfigMap\" (expected: \"EndpointPickerConfig\")"),

@@ -29,6 +29,7 @@ public final class ExtProcContext {
   private final ExtProcLimits limits;
   private final BufferBudget budget;
   private final OpenStreams openStreams;
+  private boolean parseBodies = true;
 
   /**
    * A context on the system clock whose requests go straight from admission to scheduling.
@@ -112,6 +113,19 @@ public final class ExtProcContext {
   /** The streams open across connections ({@code --max-open-streams}). */
   public OpenStreams openStreams() {
     return openStreams;
+  }
+
+  /**
+   * False when the config's only parser is {@code passthrough-parser}: bodies are forwarded unread
+   * (no model rewrite, no prompt). Set before serving.
+   */
+  public ExtProcContext parseBodies(boolean parse) {
+    this.parseBodies = parse;
+    return this;
+  }
+
+  public boolean parseBodies() {
+    return parseBodies;
   }
 
   /** Admission, the gate and scheduling. */

@@ -64,7 +64,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     this.send = sink::send;
     this.hold = new StreamHold(ctx, timers, this::refuse);
     this.assembler = new RequestAssembler(ctx.maxBodyBytes(), ctx.routing(), ctx.scheduler().promptChars(),
-        hold.account);
+        hold.account, ctx.parseBodies());
   }
 
   void onMessage(ProcessingRequest m) {
@@ -234,7 +234,8 @@ final class ExtProcStream implements RequestRouter.Outcome {
 
   private void fail(RuntimeException failure) {
     PickerException e = ErrorResponses.refusal(failure, assembler.requestId());
-    ctx.metrics().error(model, targetModel, e.code().label());
+    ctx.metrics().error(model, targetModel, request == null ? "" : request.fairnessId(),
+        request == null ? "" : Integer.toString(request.priority()), e.code().label());
     sink.send(ErrorResponses.immediate(e));
     hold.release();
     phase = StreamPhase.FAILED;

@@ -62,6 +62,15 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
 
   private static final double[] DURATION_BUCKETS = {0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5,
       2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600};
+  /** The {@code commit} and {@code build_ref} labels of the info gauges: the package's implementation version. */
+  static final String BUILD_REF = java.util.Objects.requireNonNullElse(
+      PickerMetrics.class.getPackage().getImplementationVersion(), "dev");
+  static final String BUILD_COMMIT = "unknown";
+  private static final double[] REQUEST_SIZE_BUCKETS = {64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768,
+      65536, 131072, 262144, 524288, 1048576, 2097152, 4194304, 8388608, 16777216, 33554432, 67108864, 134217728,
+      268435456, 536870912, 1073741824};
+  private static final double[] OUTPUT_TOKEN_BUCKETS = {1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192};
+  private static final double[] NTPOT_BUCKETS = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10};
   private static final double[] TOKEN_BUCKETS = {1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
       32768, 65536, 131072, 262144, 524288, 1048576};
   private static final double[] SCHEDULER_BUCKETS = {0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1};
@@ -73,10 +82,12 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
 
   private final PrometheusMeterRegistry registry;
   private final ModelLabels modelLabels = new ModelLabels();
-  private final Map<ModelPair, Meters> meters = new ConcurrentHashMap<>();
+  private final Map<RequestClass, Meters> meters = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
-  private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+  private final Map<String, Counter[]> errors = new ConcurrentHashMap<>();
+  private final LabelCap fairness = new LabelCap();
   private final Timer schedulerE2e;
+  private final Timer schedulerE2eNew;
   private final Map<String, Counter> filtered = new ConcurrentHashMap<>();
   private final Map<String, Counter> keptAll = new ConcurrentHashMap<>();
   private final Map<String, Counter> shed = new ConcurrentHashMap<>();
@@ -91,9 +102,22 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
   public PickerMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
     this.schedulerE2e = Timer.builder("inference_extension_scheduler_e2e_duration")
+        .description("[Deprecated: Use llm_d_epp_scheduler_e2e_duration_seconds] End-to-end scheduling latency"
+            + " distribution in seconds")
+        .serviceLevelObjectives(durations(SCHEDULER_BUCKETS))
+        .register(registry);
+    this.schedulerE2eNew = Timer.builder("llm_d_epp_scheduler_e2e_duration")
         .description("End-to-end scheduling latency distribution in seconds")
         .serviceLevelObjectives(durations(SCHEDULER_BUCKETS))
         .register(registry);
+    // Micrometer would drop the "_info" suffix of a gauge: registered on the Prometheus registry beneath.
+    for (String info : List.of("inference_extension_info", "llm_d_epp_info")) {
+      io.prometheus.metrics.core.metrics.Info.builder().name(info)
+          .help("General information of the current build of the endpoint picker")
+          .labelNames("commit", "build_ref")
+          .register(registry.getPrometheusRegistry())
+          .addLabelValues(BUILD_COMMIT, BUILD_REF);
+    }
     this.failOpenDecisions = Counter.builder("loadfuse_picker_fail_open_decisions")
         .description("Scheduling decisions made while every candidate's metrics were stale (routed on the last known"
             + " values and in-flight counts instead of failing closed)")
@@ -149,15 +173,30 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
    */
   public void pool(String pool, Datastore datastore, long staleAfterMillis) {
     StalenessPolicy policy = new StalenessPolicy(staleAfterMillis);
-    pool(pool, () -> datastore.routable().length);
-    Gauge.builder("inference_pool_average_kv_cache_utilization", () -> average(datastore, policy, true))
-        .description("The average kv cache utilization for an inference server pool")
-        .tag("name", pool)
-        .register(registry);
-    Gauge.builder("inference_pool_average_queue_size", () -> average(datastore, policy, false))
-        .description("The average number of requests pending in the model server queue")
-        .tag("name", pool)
-        .register(registry);
+    PoolStats stats = new PoolStats(datastore, policy);
+    String gie = "[Deprecated: Use llm_d_epp_%s] ";
+    poolGauge("inference_pool_ready_pods", gie.formatted("ready_endpoints") + "The number of ready pods in the"
+        + " inference server pool (endpoints with fresh metrics)", pool, stats::fresh);
+    poolGauge("llm_d_epp_ready_endpoints", "The number of endpoints with fresh metrics in the pool", pool, stats::fresh);
+    poolGauge("inference_pool_average_kv_cache_utilization", gie.formatted("average_kv_cache_utilization")
+        + "The average kv cache utilization for an inference server pool", pool, () -> stats.mean(PoolStats.KV));
+    poolGauge("llm_d_epp_average_kv_cache_utilization", "The average kv cache utilization of the pool's endpoints",
+        pool, () -> stats.mean(PoolStats.KV));
+    poolGauge("inference_pool_average_queue_size", gie.formatted("average_queue_size")
+        + "The average number of requests pending in the model server queue", pool, () -> stats.mean(PoolStats.QUEUE));
+    poolGauge("llm_d_epp_average_queue_size", "The average number of requests pending in the model server queues",
+        pool, () -> stats.mean(PoolStats.QUEUE));
+    poolGauge("inference_pool_average_running_requests", gie.formatted("average_running_requests")
+        + "The average number of requests currently being processed by the model servers", pool,
+        () -> stats.mean(PoolStats.RUNNING));
+    poolGauge("llm_d_epp_average_running_requests", "The average number of requests running on the model servers",
+        pool, () -> stats.mean(PoolStats.RUNNING));
+    poolGauge("llm_d_epp_std_dev_kv_cache_utilization", "The population standard deviation of the endpoints' kv cache"
+        + " utilization", pool, () -> stats.stdDev(PoolStats.KV));
+    poolGauge("llm_d_epp_std_dev_queue_size", "The population standard deviation of the endpoints' queue sizes", pool,
+        () -> stats.stdDev(PoolStats.QUEUE));
+    poolGauge("llm_d_epp_std_dev_running_requests", "The population standard deviation of the endpoints' running"
+        + " requests", pool, () -> stats.stdDev(PoolStats.RUNNING));
     Gauge.builder("loadfuse_picker_fail_open", () -> {
           EndpointState[] eps = datastore.routable();
           return policy.allStale(eps, eps.length, System.currentTimeMillis()) ? 1 : 0;
@@ -166,39 +205,32 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
             + " and its in-flight counts (fail-open), else 0")
         .register(registry);
     MultiGauge perPod = MultiGauge.builder("inference_pool_per_pod_queue_size")
-        .description("The total number of requests pending in the model server queue for each underlying pod")
+        .description(gie.formatted("per_endpoint_queue_size") + "The total number of requests pending in the model"
+            + " server queue for each underlying pod")
+        .register(registry);
+    MultiGauge perEndpoint = MultiGauge.builder("llm_d_epp_per_endpoint_queue_size")
+        .description("The number of requests pending in the model server queue of each endpoint")
         .register(registry);
     beforeScrape.add(() -> {
+      stats.refresh();
       long now = System.currentTimeMillis();
       List<MultiGauge.Row<?>> rows = new ArrayList<>();
+      List<MultiGauge.Row<?>> rowsNew = new ArrayList<>();
       for (EndpointState e : datastore.routable()) {
         LoadVector v = e.vector();
         double w = policy.engineFresh(v, now) ? v.waitingRequests() : Double.NaN;
         if (!Double.isNaN(w)) {
           rows.add(MultiGauge.Row.of(Tags.of("model_server_pod", e.id().name(), "name", pool), w));
+          rowsNew.add(MultiGauge.Row.of(Tags.of("model_server_endpoint", e.id().name(), "name", pool), w));
         }
       }
       perPod.register(rows, true);
+      perEndpoint.register(rowsNew, true);
     });
   }
 
-  /** Mean KV usage (or waiting count) over the routable endpoints with fresh metrics; 0 for none. */
-  private static double average(Datastore datastore, StalenessPolicy policy, boolean kv) {
-    long now = System.currentTimeMillis();
-    double sum = 0;
-    int n = 0;
-    for (EndpointState e : datastore.routable()) {
-      LoadVector vector = e.vector();
-      if (!policy.engineFresh(vector, now)) {
-        continue;
-      }
-      double v = kv ? vector.kvCacheUsage() : vector.waitingRequests();
-      if (!Double.isNaN(v)) {
-        sum += v;
-        n++;
-      }
-    }
-    return n == 0 ? 0 : sum / n;
+  private void poolGauge(String name, String help, String pool, Supplier<Number> value) {
+    Gauge.builder(name, value).description(help).tag("name", pool).register(registry);
   }
 
   /** Counts one decision made in fail-open mode. */
@@ -235,64 +267,130 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
             .register(registry)).increment();
   }
 
-  /** The meters of one (model, target model) pair. */
-  public Meters meters(String model, String targetModel) {
-    return meters.computeIfAbsent(new ModelPair(modelLabels.of(model), modelLabels.of(targetModel)), this::create);
+  /**
+   * The meters of one request class: (model, target model, fairness id, priority). Model names and
+   * fairness ids are capped at {@link LabelCap#LIMIT} distinct values each ({@code other} beyond),
+   * as the router caps them.
+   */
+  public Meters meters(String model, String targetModel, String fairnessId, int priority) {
+    return meters.computeIfAbsent(new RequestClass(modelLabels.of(model), modelLabels.of(targetModel), fairness.of(fairnessId),
+        priority), this::create);
   }
 
-  /** One error of the pair, with the reference's error code ({@code BadRequest}, ...). */
-  public void error(String rawModel, String rawTarget, String errorCode) {
-    String model = modelLabels.of(rawModel);
-    String targetModel = modelLabels.of(rawTarget);
-    errors.computeIfAbsent(model + '\u0000' + targetModel + '\u0000' + errorCode, k ->
+  /**
+   * One error with the reference's error code ({@code BadRequest}, {@code ResourceExhausted}, ...),
+   * on {@code inference_objective_request_error_total} and {@code llm_d_epp_request_error_total}.
+   *
+   * @param fairnessId empty when the request failed before it was read
+   */
+  public void error(String model, String targetModel, String fairnessId, String priority, String errorCode) {
+    String m = modelLabels.of(model);
+    String t = modelLabels.of(targetModel);
+    String f = fairness.of(fairnessId);
+    Counter[] c = errors.computeIfAbsent(String.join("\u0000", m, t, f, priority, errorCode), k -> new Counter[] {
         Counter.builder("inference_objective_request_error")
-            .description("Counter of inference objective requests errors broken out for each model and target model")
-            .tags("model_name", model, "target_model_name", targetModel, "error_code", errorCode)
-            .register(registry)).increment();
+            .description("[Deprecated: Use llm_d_epp_request_error_total] Counter of inference objective requests"
+                + " errors broken out for each model and target model")
+            .tags("model_name", m, "target_model_name", t, "error_code", errorCode).register(registry),
+        Counter.builder("llm_d_epp_request_error")
+            .description("Counter of request errors broken out for each model, target model, fairness id and priority")
+            .tags("model_name", m, "target_model_name", t, "fairness_id", f, "priority", priority, "error_code", errorCode)
+            .register(registry)});
+    c[0].increment();
+    c[1].increment();
   }
 
-  /** The running-requests gauge of a model. */
-  public AtomicInteger running(String model) {
-    return running.computeIfAbsent(modelLabels.of(model), m -> {
+  /** The running-requests gauge of a model ({@code inference_objective_running_requests{model_name}}). */
+  private AtomicInteger running(String model) {
+    return running.computeIfAbsent(model, m -> {
       AtomicInteger n = new AtomicInteger();
       Gauge.builder("inference_objective_running_requests", n, AtomicInteger::get)
-          .description("Inference objective number of running requests in each model")
+          .description("[Deprecated: Use llm_d_epp_request_running] Inference objective number of running requests"
+              + " in each model")
           .tag("model_name", m)
           .register(registry);
       return n;
     });
   }
 
-  private Meters create(ModelPair p) {
-    String[] tags = {"model_name", p.model(), "target_model_name", p.target()};
+  private Meters create(RequestClass c) {
+    String[] m = {"model_name", c.model(), "target_model_name", c.target()};
+    String[] mfp = {"model_name", c.model(), "target_model_name", c.target(), "fairness_id", c.fairnessId(),
+        "priority", Integer.toString(c.priority())};
+    String[] mp = {"model_name", c.model(), "target_model_name", c.target(), "priority", Integer.toString(c.priority())};
+    AtomicInteger runningNew = new AtomicInteger();
+    Gauge.builder("llm_d_epp_request_running", runningNew, AtomicInteger::get)
+        .description("Number of running requests for each model, target model, fairness id and priority")
+        .tags(mfp).register(registry);
     return new Meters(
-        Counter.builder("inference_objective_request")
-            .description("Counter of inference objective requests broken out for each model and target model")
-            .tags(tags).register(registry),
-        Timer.builder("inference_objective_request_duration")
-            .description("Inference objective response latency distribution in seconds for each model and target model")
-            .tags(tags).serviceLevelObjectives(durations(DURATION_BUCKETS)).register(registry),
-        DistributionSummary.builder("inference_objective_input_tokens")
-            .description("Inference objective input token count distribution for requests in each model")
-            .tags(tags).serviceLevelObjectives(TOKEN_BUCKETS).register(registry),
-        DistributionSummary.builder("inference_objective_output_tokens")
-            .description("Inference objective output token count distribution for requests in each model")
-            .tags(tags).serviceLevelObjectives(TOKEN_BUCKETS).register(registry));
+        new Counter[] {
+            Counter.builder("inference_objective_request")
+                .description("[Deprecated: Use llm_d_epp_request_total] Counter of inference objective requests broken"
+                    + " out for each model and target model")
+                .tags(mp).register(registry),
+            Counter.builder("llm_d_epp_request")
+                .description("Counter of requests broken out for each model, target model, fairness id and priority")
+                .tags(mfp).register(registry)},
+        new Timer[] {
+            timer("inference_objective_request_duration", "[Deprecated: Use llm_d_epp_request_duration_seconds]"
+                + " Inference objective response latency distribution in seconds for each model and target model", m,
+                DURATION_BUCKETS),
+            timer("llm_d_epp_request_duration", "Response latency distribution in seconds", mfp, DURATION_BUCKETS)},
+        new DistributionSummary[] {
+            summary("inference_objective_request_sizes", "[Deprecated: Use llm_d_epp_request_size_bytes] Inference"
+                + " objective requests size distribution in bytes for each model and target model", m, REQUEST_SIZE_BUCKETS),
+            summary("llm_d_epp_request_size_bytes", "Request body size distribution in bytes", mfp, REQUEST_SIZE_BUCKETS)},
+        new DistributionSummary[] {
+            summary("inference_objective_input_tokens", "[Deprecated: Use llm_d_epp_request_input_tokens] Inference"
+                + " objective input token count distribution for requests in each model", m, TOKEN_BUCKETS),
+            summary("llm_d_epp_request_input_tokens", "Input token count distribution", mfp, TOKEN_BUCKETS)},
+        new DistributionSummary[] {
+            summary("inference_objective_output_tokens", "[Deprecated: Use llm_d_epp_request_output_tokens] Inference"
+                + " objective output token count distribution for requests in each model", m, OUTPUT_TOKEN_BUCKETS),
+            summary("llm_d_epp_request_output_tokens", "Output token count distribution", mfp, OUTPUT_TOKEN_BUCKETS)},
+        new DistributionSummary[] {
+            summary("inference_objective_prompt_cached_tokens", "[Deprecated: Use llm_d_epp_request_cached_tokens]"
+                + " Inference objective prompt cached token count distribution for requests in each model", m,
+                TOKEN_BUCKETS),
+            summary("llm_d_epp_request_cached_tokens", "Prompt cached token count distribution", mfp, TOKEN_BUCKETS)},
+        new Timer[] {
+            timer("inference_objective_normalized_time_per_output_token", "[Deprecated: Use"
+                + " llm_d_epp_request_ntpot_seconds] Inference objective latency divided by number of output tokens in"
+                + " seconds for each model and target model", m, NTPOT_BUCKETS),
+            timer("llm_d_epp_request_ntpot", "Request latency divided by the number of output tokens, in seconds", mfp,
+                NTPOT_BUCKETS)},
+        running(c.model()), runningNew);
+  }
+
+  private Timer timer(String name, String help, String[] tags, double[] buckets) {
+    return Timer.builder(name).description(help).tags(tags).serviceLevelObjectives(durations(buckets)).register(registry);
+  }
+
+  private DistributionSummary summary(String name, String help, String[] tags, double[] buckets) {
+    return DistributionSummary.builder(name).description(help).tags(tags).serviceLevelObjectives(buckets)
+        .register(registry);
   }
 
   @Override
   public Recorder plugin(String extensionPoint, TypedName plugin) {
-    Timer t = Timer.builder("inference_extension_plugin_duration")
-        .description("Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name")
-        .tags("extension_point", extensionPoint, "plugin_type", plugin.type(), "plugin_name", plugin.name())
-        .serviceLevelObjectives(durations(PLUGIN_BUCKETS))
-        .register(registry);
-    return nanos -> t.record(nanos, TimeUnit.NANOSECONDS);
+    String[] tags = {"extension_point", extensionPoint, "plugin_type", plugin.type(), "plugin_name", plugin.name()};
+    Timer t = timer("inference_extension_plugin_duration", "[Deprecated: Use llm_d_epp_plugin_duration_seconds] Plugin"
+        + " processing latency distribution in seconds for each extension point, plugin type and plugin name", tags,
+        PLUGIN_BUCKETS);
+    Timer t2 = timer("llm_d_epp_plugin_duration", "Plugin processing latency distribution in seconds for each extension"
+        + " point, plugin type and plugin name", tags, PLUGIN_BUCKETS);
+    return nanos -> {
+      t.record(nanos, TimeUnit.NANOSECONDS);
+      t2.record(nanos, TimeUnit.NANOSECONDS);
+    };
   }
 
   @Override
   public Recorder decision() {
-    return nanos -> schedulerE2e.record(nanos, TimeUnit.NANOSECONDS);
+    return nanos -> {
+      schedulerE2e.record(nanos, TimeUnit.NANOSECONDS);
+      schedulerE2eNew.record(nanos, TimeUnit.NANOSECONDS);
+    };
   }
 
   // ---- prefix-cache-scorer ----
@@ -303,12 +401,19 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
    * The recorder of {@code inference_extension_prefix_indexer_hit_ratio} (histogram): per scored
    * prompt, the longest prefix any candidate holds over the prompt's blocks, in [0, 1].
    */
-  public java.util.function.DoubleConsumer prefixIndexerHitRatio() {
+  public java.util.function.DoubleConsumer prefixIndexerHitRatio(TypedName plugin) {
     DistributionSummary s = DistributionSummary.builder("inference_extension_prefix_indexer_hit_ratio")
-        .description("Ratio of prefix length matched to total prefix length in the cache lookup")
+        .description("[Deprecated: Use llm_d_epp_prefix_indexer_hit_ratio] Ratio of prefix length matched to total"
+            + " prefix length in the cache lookup")
         .serviceLevelObjectives(HIT_RATIO_BUCKETS)
         .register(registry);
-    return s::record;
+    DistributionSummary s2 = summary("llm_d_epp_prefix_indexer_hit_ratio", "Ratio of prefix length matched to total"
+        + " prefix length in the cache lookup", new String[] {"plugin_name", plugin.name(), "plugin_type", plugin.type()},
+        HIT_RATIO_BUCKETS);
+    return ratio -> {
+      s.record(ratio);
+      s2.record(ratio);
+    };
   }
 
   /** Histogram bucket bounds in seconds as the durations Micrometer takes. */
@@ -320,8 +425,79 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
     return d;
   }
 
-  private record ModelPair(String model, String target) {}
+  private record RequestClass(String model, String target, String fairnessId, int priority) {}
 
-  /** The per-pair meters. */
-  public record Meters(Counter requests, Timer duration, DistributionSummary inputTokens, DistributionSummary outputTokens) {}
+  /**
+   * The meters of one request class, each twice: the GIE name (its label set) and the router's
+   * {@code llm_d_epp_*} name (with {@code fairness_id} and {@code priority}), as the router emits both.
+   */
+  public static final class Meters {
+
+    private final Counter[] requests;
+    private final Timer[] duration;
+    private final DistributionSummary[] requestSizes;
+    private final DistributionSummary[] inputTokens;
+    private final DistributionSummary[] outputTokens;
+    private final DistributionSummary[] cachedTokens;
+    private final Timer[] ntpot;
+    private final AtomicInteger running;
+    private final AtomicInteger runningNew;
+
+    Meters(Counter[] requests, Timer[] duration, DistributionSummary[] requestSizes, DistributionSummary[] inputTokens,
+        DistributionSummary[] outputTokens, DistributionSummary[] cachedTokens, Timer[] ntpot, AtomicInteger running,
+        AtomicInteger runningNew) {
+      this.requests = requests;
+      this.duration = duration;
+      this.requestSizes = requestSizes;
+      this.inputTokens = inputTokens;
+      this.outputTokens = outputTokens;
+      this.cachedTokens = cachedTokens;
+      this.ntpot = ntpot;
+      this.running = running;
+      this.runningNew = runningNew;
+    }
+
+    /** A request was scheduled: counted, its body size observed, and it runs until {@link #finished()}. */
+    public void started(long bodyBytes) {
+      for (Counter c : requests) {
+        c.increment();
+      }
+      for (DistributionSummary s : requestSizes) {
+        s.record(bodyBytes);
+      }
+      running.incrementAndGet();
+      runningNew.incrementAndGet();
+    }
+
+    /** The request no longer runs (call once per {@link #started}). */
+    public void finished() {
+      running.decrementAndGet();
+      runningNew.decrementAndGet();
+    }
+
+    /** The response completed after {@code durationNanos}, with the token counts it reported (negative: none). */
+    public void response(long durationNanos, long promptTokens, long completionTokens, long cachedTokenCount) {
+      for (Timer t : duration) {
+        t.record(durationNanos, TimeUnit.NANOSECONDS);
+      }
+      if (promptTokens > 0) {
+        for (DistributionSummary s : inputTokens) {
+          s.record(promptTokens);
+        }
+      }
+      if (completionTokens > 0) {
+        for (DistributionSummary s : outputTokens) {
+          s.record(completionTokens);
+        }
+        for (Timer t : ntpot) {
+          t.record(durationNanos / completionTokens, TimeUnit.NANOSECONDS);
+        }
+      }
+      if (cachedTokenCount >= 0) {
+        for (DistributionSummary s : cachedTokens) {
+          s.record(cachedTokenCount);
+        }
+      }
+    }
+  }
 }

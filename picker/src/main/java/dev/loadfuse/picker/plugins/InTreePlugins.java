@@ -2,8 +2,14 @@ package dev.loadfuse.picker.plugins;
 
 import dev.loadfuse.picker.flowcontrol.FlowPolicyPlugin;
 import dev.loadfuse.picker.plugins.datalayer.metrics.ModelServerMetricsPlugin;
+import dev.loadfuse.picker.plugins.datalayer.source.MetricsDataSource;
+import dev.loadfuse.picker.plugins.datalayer.source.NotificationSource;
+import dev.loadfuse.picker.plugins.parser.RequestParser;
+import dev.loadfuse.picker.plugins.producer.ApproxPrefixCacheProducer;
+import dev.loadfuse.picker.plugins.producer.InflightLoadProducer;
 import dev.loadfuse.picker.plugins.filter.bylabel.ByLabelFilter;
 import dev.loadfuse.picker.plugins.filter.gpuhealth.GpuHealthFilter;
+import dev.loadfuse.picker.plugins.filter.labelselector.LabelSelectorFilter;
 import dev.loadfuse.picker.plugins.scorer.gpumemory.GpuMemoryHeadroomScorer;
 import dev.loadfuse.picker.plugins.scorer.gpuutilization.GpuUtilizationScorer;
 import dev.loadfuse.picker.plugins.scorer.lora.LoraAffinityScorer;
@@ -28,6 +34,9 @@ public final class InTreePlugins {
   /** Registers every in-tree plugin type in {@code registry} and returns it. */
   public static PluginRegistry registerAll(PluginRegistry registry) {
     registry.register(ByLabelFilter.TYPE, ByLabelFilter::create);
+    registry.register(LabelSelectorFilter.TYPE, (n, p) -> LabelSelectorFilter.create(LabelSelectorFilter.TYPE, n, p));
+    registry.register(LabelSelectorFilter.DEPRECATED_TYPE,
+        (n, p) -> LabelSelectorFilter.create(LabelSelectorFilter.DEPRECATED_TYPE, n, p));
     registry.register(QueueScorer.TYPE, QueueScorer::create);
     registry.register(KvCacheUtilizationScorer.TYPE, KvCacheUtilizationScorer::create);
     registry.register(RunningRequestsSizeScorer.TYPE, RunningRequestsSizeScorer::create);
@@ -48,6 +57,13 @@ public final class InTreePlugins {
         (name, p) -> ModelServerMetricsPlugin.create(ModelServerMetricsPlugin.TYPE, name, p));
     registry.register(ModelServerMetricsPlugin.TYPE_LLM_D,
         (name, p) -> ModelServerMetricsPlugin.create(ModelServerMetricsPlugin.TYPE_LLM_D, name, p));
+    registry.register(MetricsDataSource.TYPE, MetricsDataSource::create);
+    registry.register(NotificationSource.ENDPOINT, NotificationSource::endpoint);
+    registry.register(NotificationSource.K8S, NotificationSource::kubernetes);
+    registry.register(RequestParser.OPENAI, RequestParser::openAi);
+    registry.register(RequestParser.PASSTHROUGH, RequestParser::passthrough);
+    registry.register(ApproxPrefixCacheProducer.TYPE, ApproxPrefixCacheProducer::create);
+    registry.register(InflightLoadProducer.TYPE, InflightLoadProducer::create);
     return registry;
   }
 

@@ -57,6 +57,7 @@ public final class RequestAssembler {
   private String requestId;
   private String generatedRequestId;
   private Api api = Api.PASS_THROUGH;
+  private final boolean parseBodies;
   private boolean subsetPresent;
   private List<String> subset = List.of();
   private final GrowableBytes body;
@@ -74,10 +75,20 @@ public final class RequestAssembler {
    *     with 503); the finished body stays counted there until its owner releases it
    */
   public RequestAssembler(int maxBodyBytes, RoutingTable routing, int promptChars, BufferBudget.Account account) {
+    this(maxBodyBytes, routing, promptChars, account, true);
+  }
+
+  /**
+   * As above; with {@code parseBodies} false (the config's only parser is {@code
+   * passthrough-parser}) every body is forwarded unread, whatever the path.
+   */
+  public RequestAssembler(int maxBodyBytes, RoutingTable routing, int promptChars, BufferBudget.Account account,
+      boolean parseBodies) {
     this.maxBodyBytes = maxBodyBytes;
     this.routing = routing;
     this.promptChars = promptChars;
     this.body = new GrowableBytes(account, maxBodyBytes);
+    this.parseBodies = parseBodies;
   }
 
   /** Takes the request headers. */
@@ -100,7 +111,9 @@ public final class RequestAssembler {
       requestId = UUID.randomUUID().toString();
       generatedRequestId = requestId;
     }
-    api = Api.ofPath(firstNonBlank(headers.get(":path"), headers.get("x-original-path"), headers.get("x-forwarded-path")));
+    api = parseBodies
+        ? Api.ofPath(firstNonBlank(headers.get(":path"), headers.get("x-original-path"), headers.get("x-forwarded-path")))
+        : Api.PASS_THROUGH;
   }
 
   /** Takes the subset hint, if {@code metadata} carries one. */

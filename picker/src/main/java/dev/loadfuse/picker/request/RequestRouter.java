@@ -141,11 +141,9 @@ public final class RequestRouter {
     List<EndpointView> targets = result.primary().targets();
     SchedulingRequest sr = a.cycle.request();
     InFlight inFlight = a.candidates.stateOf(targets.getFirst()).acquire(sr.estimatedInputTokens());
-    PickerMetrics.Meters meters = metrics.meters(sr.model(), sr.targetModel());
-    meters.requests().increment();
-    AtomicInteger running = metrics.running(sr.model());
-    running.incrementAndGet();
-    return new Routed(a.request, destination(targets), a.cycle, result, scheduler, inFlight, metrics, meters, running, gate);
+    PickerMetrics.Meters meters = metrics.meters(sr.model(), sr.targetModel(), sr.fairnessId(), sr.priority());
+    meters.started(sr.bodyBytes());
+    return new Routed(a.request, destination(targets), a.cycle, result, scheduler, inFlight, metrics, meters, gate);
   }
 
   /** The primary's {@code ip:port}, then the fallbacks', comma-joined. */

@@ -9,8 +9,6 @@ import dev.loadfuse.picker.scheduling.Scheduler;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingResult;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A routed request: where it goes, and what follows from it until its response ends. The request
@@ -31,12 +29,10 @@ public final class Routed {
   private final AdmissionGate gate;
   private final PickerMetrics metrics;
   private final PickerMetrics.Meters meters;
-  private final AtomicInteger running;
   private boolean afterAnswerDone;
 
   Routed(ParsedRequest request, String destination, SchedulingCycle cycle, SchedulingResult result,
-      Scheduler scheduler, InFlight inFlight, PickerMetrics metrics, PickerMetrics.Meters meters, AtomicInteger running,
-      AdmissionGate gate) {
+      Scheduler scheduler, InFlight inFlight, PickerMetrics metrics, PickerMetrics.Meters meters, AdmissionGate gate) {
     this.request = request;
     this.destination = destination;
     this.cycle = cycle;
@@ -46,7 +42,6 @@ public final class Routed {
     this.gate = gate;
     this.metrics = metrics;
     this.meters = meters;
-    this.running = running;
   }
 
   public ParsedRequest request() {
@@ -83,22 +78,17 @@ public final class Routed {
    */
   public void recordResponse(long durationNanos, Usage usage, int status) {
     if (status != 0 && status != 200) {
-      metrics.error(request.model(), request.targetModel(), PickerMetrics.MODEL_SERVER_ERROR);
+      metrics.error(request.model(), request.targetModel(), cycle.request().fairnessId(),
+          Integer.toString(cycle.request().priority()), PickerMetrics.MODEL_SERVER_ERROR);
     }
-    meters.duration().record(durationNanos, TimeUnit.NANOSECONDS);
-    if (usage.promptTokens() >= 0) {
-      meters.inputTokens().record(usage.promptTokens());
-    }
-    if (usage.completionTokens() >= 0) {
-      meters.outputTokens().record(usage.completionTokens());
-    }
+    meters.response(durationNanos, usage.promptTokens(), usage.completionTokens(), usage.cachedTokens());
   }
 
   /** Stops counting the request in flight; later calls do nothing. */
   public void release() {
     if (!inFlight.released()) {
       inFlight.release();
-      running.decrementAndGet();
+      meters.finished();
       gate.released();
     }
   }

@@ -250,13 +250,13 @@ public final class PickerServer implements AutoCloseable {
     // The in-process sidecar: the datastore hears of every endpoint set before the sidecar
     // publishes a vector of it.
     return EmbeddedSidecar.deploy(vertx, new EmbeddedSidecarOptions()
-            .setDiscovery(discovery)
+            .setDiscovery(ScrapeTargetDiscovery.wrap(discovery, config.metricsSource()))
             .setEndpointListener(datastore::setEndpoints)
             .setGpuProbe(settings.getGpuProbe())
             .setMockGpus(settings.getMockGpus() == null ? null : Path.of(settings.getMockGpus()))
             .setNvmlLibrary(settings.getNvmlLibrary() == null ? null : Path.of(settings.getNvmlLibrary()))
             .setCustomGpuProbe(settings.getCustomGpuProbe())
-            .setEngines(config.engines() == null ? ModelServerMetricsConfig.defaults() : config.engines())
+            .setEngines(config.engines())
             .setScrapeInterval(settings.getRefreshMetricsInterval())
             .setMetricsRegistry(metrics.registry()))
         .transform(ar -> {
@@ -291,7 +291,7 @@ public final class PickerServer implements AutoCloseable {
     if (prefix.isEmpty()) {
       return Future.succeededFuture();
     }
-    prefix.forEach(p -> p.hitRatioRecorder(metrics.prefixIndexerHitRatio()));
+    prefix.forEach(p -> p.hitRatioRecorder(metrics.prefixIndexerHitRatio(p.typedName())));
     return vertx.deployVerticle(new PrefixPickSharing(prefix, datastore, vertx.isClustered(), 10_000))
         .map(id -> {
           deployments.add(id);
@@ -314,7 +314,7 @@ public final class PickerServer implements AutoCloseable {
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
         settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate,
-        InstantSource.system(), limits);
+        InstantSource.system(), limits).parseBodies(config.parsesBody());
     extProc = ctx;
     long maxMessage = settings.getGrpcMaxRecvMsgSize() == null ? ExtProcService.maxMessageBytes(ctx)
         : settings.getGrpcMaxRecvMsgSize();

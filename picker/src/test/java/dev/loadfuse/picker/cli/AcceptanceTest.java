@@ -86,7 +86,7 @@ class AcceptanceTest {
 
         String metrics = Http.get("http://127.0.0.1:" + server.metricsPort() + "/metrics");
         assertThat(metrics).contains(
-            "inference_objective_request_total{model_name=\"meta-llama/Llama-3.1-8B-Instruct\",target_model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} 3.0",
+            "inference_objective_request_total{model_name=\"meta-llama/Llama-3.1-8B-Instruct\",priority=\"0\",target_model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} 3.0",
             "inference_pool_ready_pods{name=\"local-pool\"} 3.0",
             "inference_extension_scheduler_e2e_duration_seconds_count 3",
             "loadfuse_picker_added_latency_seconds_count 3",

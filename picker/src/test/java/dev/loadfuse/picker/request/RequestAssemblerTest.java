@@ -60,6 +60,20 @@ class RequestAssemblerTest {
   }
 
   @Test
+  void passthroughParser_forwardsTheBodyUnread_evenOnAnOpenAiPath() {
+    RequestAssembler a = new RequestAssembler(1_000, ROUTING, 100, BufferBudget.UNLIMITED.account(), false);
+    a.headers(headers("X-Request-Id", "req-1"));
+    String body = "{\"model\":\"food-review\",\"prompt\":\"Write a review\"}";
+    a.body(bytes(body));
+    ParsedRequest r = a.finish();
+    assertThat(r.api()).isEqualTo(Api.PASS_THROUGH);
+    assertThat(r.model()).isEmpty();
+    assertThat(r.prompt()).isEmpty();
+    assertThat(r.bodyRewritten()).isFalse();
+    assertThat(forwarded(r)).isEqualTo(body);
+  }
+
+  @Test
   void completion_parsed_rewrittenByTheRules_bytesSpliced() {
     RequestAssembler a = assembler();
     a.headers(headers("X-Request-Id", "req-1", "x-gateway-inference-fairness-id", "tenant-a"));

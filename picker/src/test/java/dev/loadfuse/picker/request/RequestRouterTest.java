@@ -110,7 +110,8 @@ class RequestRouterTest {
     assertThat(datastore.get("10.0.0.2:8000").inFlight()).isEqualTo(1);
     assertThat(datastore.get("10.0.0.2:8000").inFlightTokens()).isEqualTo((r.request().bodyLength() + 3) / 4);
     assertThat(metrics.scrape()).contains(
-        "inference_objective_request_total{model_name=\"m\",target_model_name=\"m-target\"} 1.0",
+        "inference_objective_request_total{model_name=\"m\",priority=\"0\",target_model_name=\"m-target\"} 1.0",
+        "llm_d_epp_request_total{fairness_id=\"default-flow\",model_name=\"m\",priority=\"0\",target_model_name=\"m-target\"} 1.0",
         "inference_objective_running_requests{model_name=\"m\"} 1.0");
     r.release();
     r.release();

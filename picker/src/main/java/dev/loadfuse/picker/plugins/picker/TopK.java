@@ -12,8 +12,14 @@ public final class TopK {
 
   private TopK() {}
 
+  /** The parameter; 0 or less means 1, as in the reference (with a warning). */
   public static int maxNumOfEndpoints(Parameters parameters) {
-    return parameters.integer(MAX_NUM_OF_ENDPOINTS, DEFAULT_MAX_NUM_OF_ENDPOINTS, 1, Integer.MAX_VALUE);
+    int n = parameters.integer(MAX_NUM_OF_ENDPOINTS, DEFAULT_MAX_NUM_OF_ENDPOINTS, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    if (n < 1) {
+      parameters.warn(parameters.path(MAX_NUM_OF_ENDPOINTS) + ": " + n + " means 1");
+      return 1;
+    }
+    return n;
   }
 
   /** Writes a uniformly random permutation of {@code 0..n-1} into {@code into[0..n)}. */

@@ -8,7 +8,7 @@ import dev.loadfuse.picker.scheduling.Plugin;
  * model-server-protocol-metrics}, llm-d's {@code core-metrics-extractor}). At most one per config;
  * the in-process sidecar scrapes with it.
  */
-public interface EngineMetricsPlugin extends Plugin {
+public interface EngineMetricsPlugin extends DataExtractorPlugin {
 
   ModelServerMetricsConfig engines();
 }

@@ -13,10 +13,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A plugin's {@code parameters}, decoded strictly: a factory asks for the keys it knows, then
- * calls {@link #finish()}, which rejects every other key with the one unknown-key phrasing of the
- * settings reader ({@code plugins[3].parameters: unknown key "x" (known: a, b)}). Every error names the full path, e.g.
- * {@code plugins[3].parameters.maxNumOfEndpoints: 0 (expected: >= 1)}.
+ * A plugin's {@code parameters}: a factory asks for the keys it knows, then calls {@link
+ * #finish()}, which turns every other key into one warning in the unknown-key phrasing of the
+ * settings reader ({@code plugins[3].parameters: unknown key "x" (known: a, b)}; ignored) — the
+ * reference ignores unknown parameter keys, so a config written for it must still load. Values of
+ * known keys are checked strictly; every error names the full path, e.g. {@code
+ * plugins[3].parameters.maxNumOfEndpoints: "two" (expected: an integer)}.
  *
  * <p>Not thread-safe; used once while loading.
  */
@@ -27,6 +29,7 @@ public final class Parameters {
   private final String path;
   private final JsonNode node;
   private final Set<String> known = new LinkedHashSet<>();
+  private final List<String> warnings = new ArrayList<>();
   private boolean everything;
 
   private Parameters(String path, JsonNode node) {
@@ -205,17 +208,40 @@ public final class Parameters {
     return m;
   }
 
-  /** Rejects every key no getter asked for. */
-  public void finish() {
-    if (everything) {
-      return;
+  /**
+   * A deprecated key still read in place of {@code key} (the reference keeps accepting it): the
+   * value of {@code key} if present, else of {@code deprecatedKey} with a warning, else null.
+   */
+  public String deprecatedAlias(String key, String deprecatedKey) {
+    known.add(deprecatedKey);
+    JsonNode v = node.get(deprecatedKey);
+    if (v == null || v.isNull()) {
+      return key;
     }
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!known.contains(key)) {
-        throw ConfigException.at(path, SettingsNode.unknownKeyText(key, known));
+    if (has(key)) {
+      warn(path(deprecatedKey) + ": deprecated and ignored because " + key + " is set");
+      return key;
+    }
+    warn(path(deprecatedKey) + ": deprecated (use " + key + ")");
+    return deprecatedKey;
+  }
+
+  /** Records a warning the loader logs once the config is loaded. */
+  public void warn(String warning) {
+    warnings.add(warning);
+  }
+
+  /** Every key no getter asked for becomes a warning; returns the warnings so far. */
+  public List<String> finish() {
+    if (!everything) {
+      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        String key = it.next();
+        if (!known.contains(key)) {
+          warnings.add(path + ": " + SettingsNode.unknownKeyText(key, known) + "; ignored");
+        }
       }
     }
+    return List.copyOf(warnings);
   }
 
   static String describe(JsonNode v) {

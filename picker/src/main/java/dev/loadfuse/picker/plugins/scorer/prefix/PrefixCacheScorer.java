@@ -79,11 +79,11 @@ public final class PrefixCacheScorer implements Scorer, PreRequest, PromptReader
   }
 
   public static PrefixCacheScorer create(String name, Parameters p) {
-    return new PrefixCacheScorer(name,
-        p.integer("blockSizeTokens", DEFAULT_BLOCK_SIZE_TOKENS, 1, 4096),
-        p.integer("maxPrefixBlocksToMatch", DEFAULT_MAX_PREFIX_BLOCKS_TO_MATCH, 1, 65_536),
-        p.integer("lruCapacityPerServer", DEFAULT_LRU_CAPACITY_PER_SERVER, 1, Integer.MAX_VALUE),
-        p.bool("autoTune", DEFAULT_AUTO_TUNE));
+    return new PrefixCacheScorer(name, PrefixIndexSettings.read(p));
+  }
+
+  public PrefixCacheScorer(String name, PrefixIndexSettings s) {
+    this(name, s.blockSizeTokens(), s.maxPrefixBlocksToMatch(), s.lruCapacityPerServer(), s.autoTune());
   }
 
   @Override

@@ -193,8 +193,7 @@ class PrefixCacheScorerTest {
         Arguments.of("{maxPrefixBlocksToMatch: -1}", at + "maxPrefixBlocksToMatch: -1 (expected: [1, 65536])"),
         Arguments.of("{lruCapacityPerServer: 0}", at + "lruCapacityPerServer: 0 (expected: >= 1)"),
         Arguments.of("{autoTune: yes please}", at + "autoTune: \"yes please\" (expected: true or false)"),
-        Arguments.of("{blockSize: 64}", "plugins[0].parameters: unknown key \"blockSize\" (known: blockSizeTokens, "
-            + "maxPrefixBlocksToMatch, lruCapacityPerServer, autoTune)"));
+        Arguments.of("{blockSize: 0}", at + "blockSize: 0 (expected: [1, 4096])"));
   }
 
   @ParameterizedTest(name = "{0}")
