@@ -43,6 +43,11 @@ public final class ModelLabels {
   }
 
   /** The label of {@code model}; "" stays "" (a request without a model). */
+  /** True when the routing objects name {@code model}. */
+  public boolean isKnown(String model) {
+    return model != null && known.test(model);
+  }
+
   public String of(String model) {
     if (model == null || model.isEmpty()) {
       return "";

@@ -273,9 +273,24 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
    * as the router caps them.
    */
   public Meters meters(String model, String targetModel, String fairnessId, int priority) {
-    return meters.computeIfAbsent(new RequestClass(modelLabels.of(model), modelLabels.of(targetModel), fairness.of(fairnessId),
-        priority), this::create);
+    RequestClass c = new RequestClass(modelLabels.of(model), modelLabels.of(targetModel), fairness.of(fairnessId),
+        priority);
+    Meters m = meters.get(c);
+    if (m != null) {
+      return m;
+    }
+    if (meters.size() >= MAX_REQUEST_CLASSES && !modelLabels.isKnown(model)) {
+      c = new RequestClass(ModelLabels.OTHER, ModelLabels.OTHER, ModelLabels.OTHER, priority);
+    }
+    return meters.computeIfAbsent(c, this::create);
   }
+
+  /**
+   * Request classes (model, target model, fairness id, priority) with meters of their own: each
+   * costs some 40 KB of {@code /metrics} (both families' histograms), and model names and fairness
+   * ids multiply. Beyond it, classes of models the routing objects do not name share {@code other}.
+   */
+  public static final int MAX_REQUEST_CLASSES = 256;
 
   /**
    * One error with the reference's error code ({@code BadRequest}, {@code ResourceExhausted}, ...),
@@ -284,9 +299,13 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
    * @param fairnessId empty when the request failed before it was read
    */
   public void error(String model, String targetModel, String fairnessId, String priority, String errorCode) {
-    String m = modelLabels.of(model);
-    String t = modelLabels.of(targetModel);
-    String f = fairness.of(fairnessId);
+    boolean shared = errors.size() >= 4 * MAX_REQUEST_CLASSES && !modelLabels.isKnown(model)
+        && !errors.containsKey(String.join("\u0000", modelLabels.of(model), modelLabels.of(targetModel),
+            fairness.of(fairnessId), priority, errorCode));
+    // As for the meters: beyond the bound, unknown models' errors share one class.
+    String m = shared ? ModelLabels.OTHER : modelLabels.of(model);
+    String t = shared ? ModelLabels.OTHER : modelLabels.of(targetModel);
+    String f = shared ? ModelLabels.OTHER : fairness.of(fairnessId);
     Counter[] c = errors.computeIfAbsent(String.join("\u0000", m, t, f, priority, errorCode), k -> new Counter[] {
         Counter.builder("inference_objective_request_error")
             .description("[Deprecated: Use llm_d_epp_request_error_total] Counter of inference objective requests"
