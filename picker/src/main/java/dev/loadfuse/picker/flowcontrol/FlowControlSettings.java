@@ -191,25 +191,24 @@ public record FlowControlSettings(
     }
     long maxBytes = quantity(n.get("maxBytes"), template.maxBytes());
     long maxRequests = quantity(n.get("maxRequests"), template.maxRequests());
-    Fairness fairness = template.fairness();
-    SettingsNode f = n.get("fairnessPolicyRef");
-    if (!f.isMissing()) {
-      String type = policyType(f, plugins);
-      fairness = Fairness.ofType(type);
-      if (fairness == null) {
-        throw f.fail("\"" + f.asString() + "\" is not a fairness policy (known: " + String.join(", ", Fairness.types()) + ")");
-      }
-    }
-    Ordering ordering = template.ordering();
-    SettingsNode o = n.get("orderingPolicyRef");
-    if (!o.isMissing()) {
-      String type = policyType(o, plugins);
-      ordering = Ordering.ofType(type);
-      if (ordering == null) {
-        throw o.fail("\"" + o.asString() + "\" is not an ordering policy (known: " + String.join(", ", Ordering.types()) + ")");
-      }
-    }
+    Fairness fairness = policy(n.get("fairnessPolicyRef"), template.fairness(), plugins, Fairness::ofType,
+        "a fairness policy", Fairness.types());
+    Ordering ordering = policy(n.get("orderingPolicyRef"), template.ordering(), plugins, Ordering::ofType,
+        "an ordering policy", Ordering.types());
     return new Band(priority, maxBytes, maxRequests, fairness, ordering);
+  }
+
+  /** The policy {@code ref} names ({@code fallback} when absent); {@code what} and {@code known} word the error. */
+  private static <P> P policy(SettingsNode ref, P fallback, Function<String, Plugin> plugins, Function<String, P> ofType,
+      String what, List<String> known) {
+    if (ref.isMissing()) {
+      return fallback;
+    }
+    P policy = ofType.apply(policyType(ref, plugins));
+    if (policy == null) {
+      throw ref.fail("\"" + ref.asString() + "\" is not " + what + " (known: " + String.join(", ", known) + ")");
+    }
+    return policy;
   }
 
   /** The type of the plugin a reference names: a declared plugin's, else the reference itself. */

@@ -14,6 +14,7 @@ import dev.loadfuse.picker.plugins.scorer.gpumemory.GpuMemoryHeadroomScorer;
 import dev.loadfuse.picker.plugins.scorer.gpuutilization.GpuUtilizationScorer;
 import dev.loadfuse.picker.plugins.scorer.lora.LoraAffinityScorer;
 import dev.loadfuse.picker.plugins.picker.maxscore.MaxScorePicker;
+import dev.loadfuse.picker.plugins.picker.TopK;
 import dev.loadfuse.picker.plugins.picker.random.RandomPicker;
 import dev.loadfuse.picker.plugins.picker.weightedrandom.WeightedRandomPicker;
 import dev.loadfuse.picker.plugins.profile.single.SingleProfileHandler;
@@ -24,7 +25,11 @@ import dev.loadfuse.picker.plugins.scorer.queue.QueueScorer;
 import dev.loadfuse.picker.plugins.scorer.runningrequests.RunningRequestsSizeScorer;
 import dev.loadfuse.picker.plugins.saturation.concurrency.ConcurrencyDetector;
 import dev.loadfuse.picker.plugins.saturation.utilization.UtilizationDetector;
+import dev.loadfuse.picker.scheduling.Plugin;
+import dev.loadfuse.picker.scheduling.config.PluginFactory;
 import dev.loadfuse.picker.scheduling.config.PluginRegistry;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /** The one place where the plugins shipped with the picker are registered. */
 public final class InTreePlugins {
@@ -37,21 +42,21 @@ public final class InTreePlugins {
     registry.register(LabelSelectorFilter.TYPE, (n, p) -> LabelSelectorFilter.create(LabelSelectorFilter.TYPE, n, p));
     registry.register(LabelSelectorFilter.DEPRECATED_TYPE,
         (n, p) -> LabelSelectorFilter.create(LabelSelectorFilter.DEPRECATED_TYPE, n, p));
-    registry.register(QueueScorer.TYPE, QueueScorer::create);
-    registry.register(KvCacheUtilizationScorer.TYPE, KvCacheUtilizationScorer::create);
-    registry.register(RunningRequestsSizeScorer.TYPE, RunningRequestsSizeScorer::create);
+    registry.register(QueueScorer.TYPE, noParameters(QueueScorer::new));
+    registry.register(KvCacheUtilizationScorer.TYPE, noParameters(KvCacheUtilizationScorer::new));
+    registry.register(RunningRequestsSizeScorer.TYPE, noParameters(RunningRequestsSizeScorer::new));
     registry.register(PrefixCacheScorer.TYPE, PrefixCacheScorer::create);
     registry.register(PrecisePrefixCacheScorer.TYPE, PrecisePrefixCacheScorer::create);
-    registry.register(LoraAffinityScorer.TYPE, LoraAffinityScorer::create);
+    registry.register(LoraAffinityScorer.TYPE, noParameters(LoraAffinityScorer::new));
     registry.register(GpuHealthFilter.TYPE, GpuHealthFilter::create);
-    registry.register(GpuMemoryHeadroomScorer.TYPE, GpuMemoryHeadroomScorer::create);
-    registry.register(GpuUtilizationScorer.TYPE, GpuUtilizationScorer::create);
+    registry.register(GpuMemoryHeadroomScorer.TYPE, noParameters(GpuMemoryHeadroomScorer::new));
+    registry.register(GpuUtilizationScorer.TYPE, noParameters(GpuUtilizationScorer::new));
     registry.register(UtilizationDetector.TYPE, UtilizationDetector::create);
     registry.register(ConcurrencyDetector.TYPE, ConcurrencyDetector::create);
-    registry.register(MaxScorePicker.TYPE, MaxScorePicker::create);
-    registry.register(RandomPicker.TYPE, RandomPicker::create);
-    registry.register(WeightedRandomPicker.TYPE, WeightedRandomPicker::create);
-    registry.register(SingleProfileHandler.TYPE, SingleProfileHandler::create);
+    registry.register(MaxScorePicker.TYPE, topK(MaxScorePicker::new));
+    registry.register(RandomPicker.TYPE, topK(RandomPicker::new));
+    registry.register(WeightedRandomPicker.TYPE, topK(WeightedRandomPicker::new));
+    registry.register(SingleProfileHandler.TYPE, noParameters(SingleProfileHandler::new));
     FlowPolicyPlugin.registerAll(registry);
     registry.register(ModelServerMetricsPlugin.TYPE,
         (name, p) -> ModelServerMetricsPlugin.create(ModelServerMetricsPlugin.TYPE, name, p));
@@ -65,6 +70,16 @@ public final class InTreePlugins {
     registry.register(ApproxPrefixCacheProducer.TYPE, ApproxPrefixCacheProducer::create);
     registry.register(InflightLoadProducer.TYPE, InflightLoadProducer::create);
     return registry;
+  }
+
+  /** The factory of a plugin that takes no parameters (any given are rejected as unknown keys). */
+  private static PluginFactory noParameters(Function<String, Plugin> constructor) {
+    return (name, parameters) -> constructor.apply(name);
+  }
+
+  /** The factory of a picker whose one parameter is {@code maxNumOfEndpoints}. */
+  private static PluginFactory topK(BiFunction<String, Integer, Plugin> constructor) {
+    return (name, parameters) -> constructor.apply(name, TopK.maxNumOfEndpoints(parameters));
   }
 
   /** A new registry with every in-tree plugin. */

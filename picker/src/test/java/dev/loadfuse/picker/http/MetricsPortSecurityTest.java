@@ -33,6 +33,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The metrics port as the reference guards it: bearer tokens checked with a TokenReview and a
@@ -105,11 +107,17 @@ class MetricsPortSecurityTest {
     assertThat(tokenReviews).as("no review without a token").hasValue(0);
   }
 
-  @Test
-  void tokenNotAccepted_500AuthenticationFailed() throws Exception {
-    HttpResponse<String> r = get("/metrics", "Bearer forged");
-    assertThat(r.statusCode()).isEqualTo(500);
-    assertThat(r.body()).isEqualTo("Authentication failed\n");
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      token not accepted                   | /metrics      | forged      | 500 | Authentication failed
+      authenticated but not allowed        | /v1/endpoints | alice-token | 403 | Authorization denied for user alice
+      access review fails, naming the user | /metrics      | bob-token   | 500 | Authorization for user bob failed
+      """)
+  void refusedReader_getsTheStatusAndMessage(String why, String path, String token, int status, String message)
+      throws Exception {
+    HttpResponse<String> r = get(path, "Bearer " + token);
+    assertThat(r.statusCode()).as(why).isEqualTo(status);
+    assertThat(r.body()).as(why).isEqualTo(message + "\n");
   }
 
   @Test
@@ -128,19 +136,6 @@ class MetricsPortSecurityTest {
         .containsExactly("/metrics", "/v1/endpoints");
   }
 
-  @Test
-  void authenticatedButNotAllowed_403NamingTheUser() throws Exception {
-    HttpResponse<String> r = get("/v1/endpoints", "Bearer alice-token");
-    assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(r.body()).isEqualTo("Authorization denied for user alice\n");
-  }
-
-  @Test
-  void accessReviewFails_500NamingTheUser() throws Exception {
-    HttpResponse<String> r = get("/metrics", "Bearer bob-token");
-    assertThat(r.statusCode()).isEqualTo(500);
-    assertThat(r.body()).isEqualTo("Authorization for user bob failed\n");
-  }
 
   @Test
   void probesStayOpen() throws Exception {

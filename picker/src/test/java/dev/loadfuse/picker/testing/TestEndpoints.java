@@ -7,6 +7,7 @@ import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.candidate.StalenessPolicy;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
+import dev.loadfuse.picker.scheduling.Scorer;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
@@ -97,5 +98,12 @@ public final class TestEndpoints {
 
   public static SchedulingCycle cycle() {
     return cycle(42);
+  }
+
+  /** {@code scorer}'s score for {@code state} alone in {@code cycle} (its view at {@link #NOW}). */
+  public static double scoreOf(Scorer scorer, SchedulingCycle cycle, EndpointState state) {
+    double[] scores = new double[1];
+    scorer.score(cycle, views(state), 1, scores);
+    return scores[0];
   }
 }

@@ -2,9 +2,9 @@ package dev.loadfuse.picker.plugins.scorer;
 
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.plugins.NamedPlugin;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.Scorer;
-import dev.loadfuse.picker.scheduling.TypedName;
 import java.util.List;
 
 /**
@@ -13,23 +13,16 @@ import java.util.List;
  * rating for any of its GPUs (no GPU readings, a reading the GPU does not support, or readings
  * older than the staleness threshold) scores {@value #NEUTRAL}.
  */
-public abstract class GpuScorer implements Scorer {
+public abstract class GpuScorer extends NamedPlugin implements Scorer {
 
   public static final double NEUTRAL = 0.5;
 
-  private final TypedName typedName;
-
   protected GpuScorer(String type, String name) {
-    this.typedName = new TypedName(type, name);
+    super(type, name);
   }
 
   /** This GPU's score in [0, 1], or {@link Double#NaN} when its readings do not tell. */
   protected abstract double gpuScore(GpuSample gpu);
-
-  @Override
-  public final TypedName typedName() {
-    return typedName;
-  }
 
   @Override
   public final void score(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] scores) {

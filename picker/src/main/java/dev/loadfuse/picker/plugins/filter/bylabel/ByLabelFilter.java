@@ -1,9 +1,9 @@
 package dev.loadfuse.picker.plugins.filter.bylabel;
 
 import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.plugins.NamedPlugin;
 import dev.loadfuse.picker.scheduling.Filter;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
-import dev.loadfuse.picker.scheduling.TypedName;
 import dev.loadfuse.picker.scheduling.config.ConfigException;
 import dev.loadfuse.picker.scheduling.config.Parameters;
 import java.util.List;
@@ -14,17 +14,16 @@ import java.util.Set;
  * endpoints without the label pass only when {@code allowsNoLabel} is true. Labels come from the
  * endpoints file (local mode) or the pod; endpoints known only from remote vectors have none.
  */
-public final class ByLabelFilter implements Filter {
+public final class ByLabelFilter extends NamedPlugin implements Filter {
 
   public static final String TYPE = "by-label";
 
-  private final TypedName typedName;
   private final String label;
   private final Set<String> validValues;
   private final boolean allowsNoLabel;
 
   public ByLabelFilter(String name, String label, List<String> validValues, boolean allowsNoLabel) {
-    this.typedName = new TypedName(TYPE, name);
+    super(TYPE, name);
     if (label == null || label.isBlank()) {
       throw new IllegalArgumentException("label: missing");
     }
@@ -41,11 +40,6 @@ public final class ByLabelFilter implements Filter {
       throw ConfigException.at(parameters.path("validValues"), "empty while allowsNoLabel is false (would drop every endpoint)");
     }
     return new ByLabelFilter(name, label, values, allowsNoLabel);
-  }
-
-  @Override
-  public TypedName typedName() {
-    return typedName;
   }
 
   @Override

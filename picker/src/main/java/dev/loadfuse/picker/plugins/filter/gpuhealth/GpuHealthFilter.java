@@ -3,9 +3,9 @@ package dev.loadfuse.picker.plugins.filter.gpuhealth;
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.nvml.ThrottleReason;
 import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.plugins.NamedPlugin;
 import dev.loadfuse.picker.scheduling.Filter;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
-import dev.loadfuse.picker.scheduling.TypedName;
 import dev.loadfuse.picker.scheduling.config.ConfigException;
 import dev.loadfuse.picker.scheduling.config.Parameters;
 import java.util.ArrayList;
@@ -22,7 +22,7 @@ import java.util.Set;
  * are older than the staleness threshold, passes. When every candidate would be removed they are
  * all kept (a slow GPU beats no answer) and the fallback is counted.
  */
-public final class GpuHealthFilter implements Filter {
+public final class GpuHealthFilter extends NamedPlugin implements Filter {
 
   public static final String TYPE = "gpu-health-filter";
   public static final int DEFAULT_MAX_TEMPERATURE_C = 90;
@@ -34,12 +34,11 @@ public final class GpuHealthFilter implements Filter {
   static final String REASON_THROTTLED = "throttled";
   static final String REASON_TEMPERATURE = "temperature";
 
-  private final TypedName typedName;
   private final int maxTemperatureC;
   private final long throttleMask;
 
   public GpuHealthFilter(String name, int maxTemperatureC, Set<ThrottleReason> throttleReasons) {
-    this.typedName = new TypedName(TYPE, name);
+    super(TYPE, name);
     if (maxTemperatureC < 1) {
       throw new IllegalArgumentException("maxTemperatureC: " + maxTemperatureC + " (expected: >= 1)");
     }
@@ -76,11 +75,6 @@ public final class GpuHealthFilter implements Filter {
   }
 
   @Override
-  public TypedName typedName() {
-    return typedName;
-  }
-
-  @Override
   public int filter(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     int kept = 0;
     for (int i = 0; i < count; i++) {
@@ -92,7 +86,7 @@ public final class GpuHealthFilter implements Filter {
       return count;
     }
     if (kept == 0) {
-      cycle.events().keptAll(typedName, count);
+      cycle.events().keptAll(typedName(), count);
       return count;
     }
     int lost = 0;
@@ -120,7 +114,7 @@ public final class GpuHealthFilter implements Filter {
 
   private void report(SchedulingCycle cycle, String reason, int n) {
     if (n > 0) {
-      cycle.events().filtered(typedName, reason, n);
+      cycle.events().filtered(typedName(), reason, n);
     }
   }
 

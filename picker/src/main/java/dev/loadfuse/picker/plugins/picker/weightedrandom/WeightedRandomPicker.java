@@ -2,10 +2,8 @@ package dev.loadfuse.picker.plugins.picker.weightedrandom;
 
 import dev.loadfuse.picker.candidate.EndpointView;
 import dev.loadfuse.picker.plugins.picker.TopK;
-import dev.loadfuse.picker.scheduling.Picker;
+import dev.loadfuse.picker.plugins.picker.TopKPicker;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
-import dev.loadfuse.picker.scheduling.TypedName;
-import dev.loadfuse.picker.scheduling.config.Parameters;
 import java.util.random.RandomGenerator;
 
 /**
@@ -15,28 +13,12 @@ import java.util.random.RandomGenerator;
  * after every positive one; when all score 0 the draw is uniform. Parameter {@code
  * maxNumOfEndpoints} (default 1).
  */
-public final class WeightedRandomPicker implements Picker {
+public final class WeightedRandomPicker extends TopKPicker {
 
   public static final String TYPE = "weighted-random-picker";
 
-  private final TypedName typedName;
-  private final int maxNumOfEndpoints;
-
   public WeightedRandomPicker(String name, int maxNumOfEndpoints) {
-    this.typedName = new TypedName(TYPE, name);
-    if (maxNumOfEndpoints < 1) {
-      throw new IllegalArgumentException("maxNumOfEndpoints: " + maxNumOfEndpoints + " (expected: >= 1)");
-    }
-    this.maxNumOfEndpoints = maxNumOfEndpoints;
-  }
-
-  public static WeightedRandomPicker create(String name, Parameters parameters) {
-    return new WeightedRandomPicker(name, TopK.maxNumOfEndpoints(parameters));
-  }
-
-  @Override
-  public TypedName typedName() {
-    return typedName;
+    super(TYPE, name, maxNumOfEndpoints);
   }
 
   @Override

@@ -2,9 +2,9 @@ package dev.loadfuse.picker.plugins.saturation.concurrency;
 
 import dev.loadfuse.picker.admission.SaturationDetector;
 import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.plugins.NamedPlugin;
 import dev.loadfuse.picker.scheduling.Filter;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
-import dev.loadfuse.picker.scheduling.TypedName;
 import dev.loadfuse.picker.scheduling.config.ConfigException;
 import dev.loadfuse.picker.scheduling.config.Parameters;
 import java.util.Locale;
@@ -29,7 +29,7 @@ import java.util.Locale;
  * every candidate is over, it keeps them all ({@code failOpen: true}, the default) or none, which
  * fails the request with 429.
  */
-public final class ConcurrencyDetector implements SaturationDetector, Filter {
+public final class ConcurrencyDetector extends NamedPlugin implements SaturationDetector, Filter {
 
   public static final String TYPE = "concurrency-detector";
   public static final long DEFAULT_MAX_CONCURRENCY = 100;
@@ -47,7 +47,6 @@ public final class ConcurrencyDetector implements SaturationDetector, Filter {
   static final String REASON_REQUESTS = "concurrency";
   static final String REASON_TOKENS = "token-concurrency";
 
-  private final TypedName typedName;
   private final Mode mode;
   private final long maxConcurrency;
   private final long maxTokenConcurrency;
@@ -57,7 +56,7 @@ public final class ConcurrencyDetector implements SaturationDetector, Filter {
 
   public ConcurrencyDetector(String name, Mode mode, long maxConcurrency, long maxTokenConcurrency, double headroom,
       boolean failOpen) {
-    this.typedName = new TypedName(TYPE, name);
+    super(TYPE, name);
     this.mode = java.util.Objects.requireNonNull(mode, "mode");
     if (maxConcurrency < 1) {
       throw new IllegalArgumentException("maxConcurrency: " + maxConcurrency + " (expected: >= 1)");
@@ -91,11 +90,6 @@ public final class ConcurrencyDetector implements SaturationDetector, Filter {
     double headroom = p.number("headroom", 0, 0, false, Double.MAX_VALUE);
     boolean failOpen = p.bool("failOpen", true);
     return new ConcurrencyDetector(name, mode, max, maxTokens, headroom, failOpen);
-  }
-
-  @Override
-  public TypedName typedName() {
-    return typedName;
   }
 
   public Mode mode() {
@@ -138,7 +132,7 @@ public final class ConcurrencyDetector implements SaturationDetector, Filter {
     }
     if (kept == 0) {
       if (failOpen) {
-        cycle.events().keptAll(typedName, count);
+        cycle.events().keptAll(typedName(), count);
         return count;
       }
       countReasons(cycle, candidates, count, incoming);
@@ -167,10 +161,10 @@ public final class ConcurrencyDetector implements SaturationDetector, Filter {
       }
     }
     if (byRequests > 0) {
-      cycle.events().filtered(typedName, REASON_REQUESTS, byRequests);
+      cycle.events().filtered(typedName(), REASON_REQUESTS, byRequests);
     }
     if (byTokens > 0) {
-      cycle.events().filtered(typedName, REASON_TOKENS, byTokens);
+      cycle.events().filtered(typedName(), REASON_TOKENS, byTokens);
     }
   }
 

@@ -2,9 +2,9 @@ package dev.loadfuse.picker.plugins.saturation.utilization;
 
 import dev.loadfuse.picker.admission.SaturationDetector;
 import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.plugins.NamedPlugin;
 import dev.loadfuse.picker.scheduling.Filter;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
-import dev.loadfuse.picker.scheduling.TypedName;
 import dev.loadfuse.picker.scheduling.config.Parameters;
 import java.time.Duration;
 
@@ -29,7 +29,7 @@ import java.time.Duration;
  * staleness is not held against anyone: utilisation comes from the last known values plus the
  * picker's unreflected picks (or its in-flight count where nothing was ever known).
  */
-public final class UtilizationDetector implements SaturationDetector, Filter {
+public final class UtilizationDetector extends NamedPlugin implements SaturationDetector, Filter {
 
   public static final String TYPE = "utilization-detector";
   public static final int DEFAULT_QUEUE_DEPTH_THRESHOLD = 5;
@@ -41,7 +41,6 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
   static final String REASON_QUEUE = "queue";
   static final String REASON_KV = "kv-cache";
 
-  private final TypedName typedName;
   private final double queueDepthThreshold;
   private final double kvCacheUtilThreshold;
   private final long stalenessMillis;
@@ -51,7 +50,7 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
 
   public UtilizationDetector(String name, int queueDepthThreshold, double kvCacheUtilThreshold,
       Duration metricsStalenessThreshold, double headroom) {
-    this.typedName = new TypedName(TYPE, name);
+    super(TYPE, name);
     if (queueDepthThreshold < 1) {
       throw new IllegalArgumentException("queueDepthThreshold: " + queueDepthThreshold + " (expected: >= 1)");
     }
@@ -84,11 +83,6 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
     Duration stale = p.duration("metricsStalenessThreshold", DEFAULT_METRICS_STALENESS_THRESHOLD);
     double headroom = p.number("headroom", DEFAULT_HEADROOM, 0, false, Double.MAX_VALUE);
     return new UtilizationDetector(name, queue, kv, stale, headroom);
-  }
-
-  @Override
-  public TypedName typedName() {
-    return typedName;
   }
 
   public double queueDepthThreshold() {
@@ -156,7 +150,7 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
     }
     if (kept == 0) {
       if (count > 0) {
-        cycle.events().keptAll(typedName, count);
+        cycle.events().keptAll(typedName(), count);
       }
       return count;
     }
@@ -179,7 +173,7 @@ public final class UtilizationDetector implements SaturationDetector, Filter {
 
   private void report(SchedulingCycle cycle, String reason, int n) {
     if (n > 0) {
-      cycle.events().filtered(typedName, reason, n);
+      cycle.events().filtered(typedName(), reason, n);
     }
   }
 

@@ -2,7 +2,6 @@ package dev.loadfuse.picker.plugins.scorer.gpumemory;
 
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.picker.plugins.scorer.GpuScorer;
-import dev.loadfuse.picker.scheduling.config.Parameters;
 
 /**
  * {@code gpu-memory-headroom-scorer}: prefers endpoints with free GPU memory, score = free / total
@@ -16,10 +15,6 @@ public final class GpuMemoryHeadroomScorer extends GpuScorer {
 
   public GpuMemoryHeadroomScorer(String name) {
     super(TYPE, name);
-  }
-
-  public static GpuMemoryHeadroomScorer create(String name, Parameters parameters) {
-    return new GpuMemoryHeadroomScorer(name);
   }
 
   @Override

@@ -2,7 +2,6 @@ package dev.loadfuse.picker.plugins.scorer.gpuutilization;
 
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.picker.plugins.scorer.GpuScorer;
-import dev.loadfuse.picker.scheduling.config.Parameters;
 
 /**
  * {@code gpu-utilization-scorer}: prefers idle GPUs, score = 1 − SM utilisation of the endpoint's
@@ -16,10 +15,6 @@ public final class GpuUtilizationScorer extends GpuScorer {
 
   public GpuUtilizationScorer(String name) {
     super(TYPE, name);
-  }
-
-  public static GpuUtilizationScorer create(String name, Parameters parameters) {
-    return new GpuUtilizationScorer(name);
   }
 
   @Override

@@ -2,10 +2,9 @@ package dev.loadfuse.picker.plugins.scorer.lora;
 
 import dev.loadfuse.engine.LoraInfo;
 import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.plugins.NamedPlugin;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.Scorer;
-import dev.loadfuse.picker.scheduling.TypedName;
-import dev.loadfuse.picker.scheduling.config.Parameters;
 import java.util.List;
 
 /**
@@ -25,7 +24,7 @@ import java.util.List;
  * #NEUTRAL}: neither preferred nor avoided, so a pool without LoRA metrics is never all zeros.
  * No parameters.
  */
-public final class LoraAffinityScorer implements Scorer {
+public final class LoraAffinityScorer extends NamedPlugin implements Scorer {
 
   public static final String TYPE = "lora-affinity-scorer";
   public static final double RUNNING = 1.0;
@@ -33,19 +32,8 @@ public final class LoraAffinityScorer implements Scorer {
   public static final double WAITING = 0.6;
   public static final double NEUTRAL = 0.5;
 
-  private final TypedName typedName;
-
   public LoraAffinityScorer(String name) {
-    this.typedName = new TypedName(TYPE, name);
-  }
-
-  public static LoraAffinityScorer create(String name, Parameters parameters) {
-    return new LoraAffinityScorer(name);
-  }
-
-  @Override
-  public TypedName typedName() {
-    return typedName;
+    super(TYPE, name);
   }
 
   @Override

@@ -5,10 +5,10 @@ import dev.loadfuse.engine.prefixindex.PrefixIndex;
 import dev.loadfuse.engine.prefixindex.PrefixMatch;
 import dev.loadfuse.engine.prefixindex.TierWeights;
 import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.plugins.NamedPlugin;
 import dev.loadfuse.picker.scheduling.PromptReader;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.Scorer;
-import dev.loadfuse.picker.scheduling.TypedName;
 import dev.loadfuse.picker.scheduling.config.ConfigException;
 import dev.loadfuse.picker.scheduling.config.Parameters;
 import dev.loadfuse.picker.tokenizer.PromptTokenizer;
@@ -33,14 +33,13 @@ import java.util.function.Function;
  *
  * <p>Thread-safe; the index source is attached when the picker runs ({@link #indexSource}).
  */
-public final class PrecisePrefixCacheScorer implements Scorer, PromptReader {
+public final class PrecisePrefixCacheScorer extends NamedPlugin implements Scorer, PromptReader {
 
   public static final String TYPE = "precise-prefix-cache-scorer";
   public static final int DEFAULT_BLOCK_SIZE_TOKENS = 16;
   /** Blocks looked up per prompt at most (the prompt is read up to this many tokens, ~4 chars each). */
   public static final int MAX_BLOCKS = 8192;
 
-  private final TypedName typedName;
   private final BlockKeys keys;
   private final TierWeights weights;
   private final PromptTokenizer tokenizer;
@@ -49,7 +48,7 @@ public final class PrecisePrefixCacheScorer implements Scorer, PromptReader {
 
   public PrecisePrefixCacheScorer(String name, BlockKeys keys, TierWeights weights, PromptTokenizer tokenizer,
       int maxIndexEntries) {
-    this.typedName = new TypedName(TYPE, name);
+    super(TYPE, name);
     this.keys = keys;
     this.weights = weights;
     this.tokenizer = tokenizer;
@@ -138,11 +137,6 @@ public final class PrecisePrefixCacheScorer implements Scorer, PromptReader {
       throw ConfigException.at(at + "." + key, v + " (expected: an integer in [" + min + ", " + max + "])");
     }
     return i;
-  }
-
-  @Override
-  public TypedName typedName() {
-    return typedName;
   }
 
   @Override

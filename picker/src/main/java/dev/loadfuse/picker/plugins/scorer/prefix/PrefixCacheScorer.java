@@ -1,13 +1,13 @@
 package dev.loadfuse.picker.plugins.scorer.prefix;
 
 import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.plugins.NamedPlugin;
 import dev.loadfuse.picker.scheduling.PreRequest;
 import dev.loadfuse.picker.scheduling.PromptReader;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.picker.scheduling.SchedulingResult;
 import dev.loadfuse.picker.scheduling.Scorer;
-import dev.loadfuse.picker.scheduling.TypedName;
 import dev.loadfuse.picker.scheduling.config.Parameters;
 import java.util.Set;
 import java.util.function.DoubleConsumer;
@@ -28,7 +28,7 @@ import java.util.function.DoubleConsumer;
  * <p>Thread-safe. A pick listener (cluster sharing) and a hit-ratio recorder can be attached once the
  * picker runs.
  */
-public final class PrefixCacheScorer implements Scorer, PreRequest, PromptReader {
+public final class PrefixCacheScorer extends NamedPlugin implements Scorer, PreRequest, PromptReader {
 
   public static final String TYPE = "prefix-cache-scorer";
   /** Characters per token used to size blocks, as the reference assumes. */
@@ -46,7 +46,6 @@ public final class PrefixCacheScorer implements Scorer, PreRequest, PromptReader
 
   private static final DoubleConsumer NO_RECORDER = ratio -> {};
 
-  private final TypedName typedName;
   private final int blockSizeTokens;
   private final int blockChars;
   private final int maxPrefixBlocksToMatch;
@@ -59,7 +58,7 @@ public final class PrefixCacheScorer implements Scorer, PreRequest, PromptReader
 
   public PrefixCacheScorer(String name, int blockSizeTokens, int maxPrefixBlocksToMatch, int lruCapacityPerServer,
       boolean autoTune) {
-    this.typedName = new TypedName(TYPE, name);
+    super(TYPE, name);
     if (blockSizeTokens < 1 || blockSizeTokens > 4096) {
       throw new IllegalArgumentException("blockSizeTokens: " + blockSizeTokens + " (expected: [1, 4096])");
     }
@@ -84,11 +83,6 @@ public final class PrefixCacheScorer implements Scorer, PreRequest, PromptReader
 
   public PrefixCacheScorer(String name, PrefixIndexSettings s) {
     this(name, s.blockSizeTokens(), s.maxPrefixBlocksToMatch(), s.lruCapacityPerServer(), s.autoTune());
-  }
-
-  @Override
-  public TypedName typedName() {
-    return typedName;
   }
 
   @Override

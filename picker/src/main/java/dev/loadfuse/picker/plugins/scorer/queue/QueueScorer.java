@@ -1,11 +1,10 @@
 package dev.loadfuse.picker.plugins.scorer.queue;
 
 import dev.loadfuse.picker.candidate.EndpointView;
+import dev.loadfuse.picker.plugins.NamedPlugin;
 import dev.loadfuse.picker.plugins.scorer.MinMax;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.Scorer;
-import dev.loadfuse.picker.scheduling.TypedName;
-import dev.loadfuse.picker.scheduling.config.Parameters;
 
 /**
  * {@code queue-scorer}: prefers short queues. The queue of an endpoint is the engine's waiting
@@ -13,23 +12,12 @@ import dev.loadfuse.picker.scheduling.config.Parameters;
  * {@code (maxQ - q) / (maxQ - minQ)} over the candidates, 1 for all when every queue is equal.
  * No parameters.
  */
-public final class QueueScorer implements Scorer {
+public final class QueueScorer extends NamedPlugin implements Scorer {
 
   public static final String TYPE = "queue-scorer";
 
-  private final TypedName typedName;
-
   public QueueScorer(String name) {
-    this.typedName = new TypedName(TYPE, name);
-  }
-
-  public static QueueScorer create(String name, Parameters parameters) {
-    return new QueueScorer(name);
-  }
-
-  @Override
-  public TypedName typedName() {
-    return typedName;
+    super(TYPE, name);
   }
 
   @Override

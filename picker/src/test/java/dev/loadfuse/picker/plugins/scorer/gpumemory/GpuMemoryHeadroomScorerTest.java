@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.loadfuse.nvml.GpuSample;
-import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.testing.TestEndpoints;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,19 +26,17 @@ class GpuMemoryHeadroomScorerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
   void scores(String name, GpuSample[] gpus, double expected) {
-    EndpointState[] eps = {TestEndpoints.withVector(0, gpuVector(0, gpus))};
-    double[] scores = new double[1];
-    new GpuMemoryHeadroomScorer("m").score(cycle(), TestEndpoints.views(eps), 1, scores);
-    assertThat(scores[0]).isCloseTo(expected, within(1e-9));
+    double score = TestEndpoints.scoreOf(new GpuMemoryHeadroomScorer("m"), cycle(),
+        TestEndpoints.withVector(0, gpuVector(0, gpus)));
+    assertThat(score).isCloseTo(expected, within(1e-9));
   }
 
   @ParameterizedTest(name = "stale readings are neutral ({0} ms old)")
   @org.junit.jupiter.params.provider.ValueSource(longs = {TestEndpoints.STALE_MS + 1, 60_000})
   void staleReadings_areNeutral(long ageMillis) {
-    EndpointState[] eps = {TestEndpoints.withVector(0,
-        gpuVector(0).withGpus(java.util.List.of(gpu(0, 0.9, 0).build()), TestEndpoints.NOW - ageMillis))};
-    double[] scores = new double[1];
-    new GpuMemoryHeadroomScorer("m").score(cycle(), TestEndpoints.views(eps), 1, scores);
-    assertThat(scores[0]).isEqualTo(0.5);
+    double score = TestEndpoints.scoreOf(new GpuMemoryHeadroomScorer("m"), cycle(),
+        TestEndpoints.withVector(0,
+        gpuVector(0).withGpus(java.util.List.of(gpu(0, 0.9, 0).build()), TestEndpoints.NOW - ageMillis)));
+    assertThat(score).isEqualTo(0.5);
   }
 }

@@ -29,10 +29,9 @@ class GpuUtilizationScorerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
   void scores(String name, GpuSample[] gpus, double expected) {
-    EndpointState[] eps = {TestEndpoints.withVector(0, gpuVector(0, gpus))};
-    double[] scores = new double[1];
-    new GpuUtilizationScorer("u").score(cycle(), TestEndpoints.views(eps), 1, scores);
-    assertThat(scores[0]).isCloseTo(expected, within(1e-9));
+    double score = TestEndpoints.scoreOf(new GpuUtilizationScorer("u"), cycle(),
+        TestEndpoints.withVector(0, gpuVector(0, gpus)));
+    assertThat(score).isCloseTo(expected, within(1e-9));
   }
 
   @Test

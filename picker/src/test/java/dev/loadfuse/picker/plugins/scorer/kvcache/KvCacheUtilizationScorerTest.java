@@ -4,7 +4,6 @@ import static dev.loadfuse.picker.testing.TestEndpoints.cycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.testing.TestEndpoints;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -26,17 +25,15 @@ class KvCacheUtilizationScorerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
   void scores(String name, double kv, double expected) {
-    EndpointState[] eps = {TestEndpoints.endpoint(0, 0, 0, kv)};
-    double[] scores = new double[1];
-    new KvCacheUtilizationScorer("kv").score(cycle(), TestEndpoints.views(eps), 1, scores);
-    assertThat(scores[0]).isCloseTo(expected, within(1e-12));
+    double score = TestEndpoints.scoreOf(new KvCacheUtilizationScorer("kv"), cycle(),
+        TestEndpoints.endpoint(0, 0, 0, kv));
+    assertThat(score).isCloseTo(expected, within(1e-12));
   }
 
   @Test
   void noVectorYet_isNeutral() {
-    EndpointState[] eps = {TestEndpoints.withLabels(0, Map.of())};
-    double[] scores = new double[1];
-    new KvCacheUtilizationScorer("kv").score(cycle(), TestEndpoints.views(eps), 1, scores);
-    assertThat(scores[0]).isEqualTo(KvCacheUtilizationScorer.ABSENT_SCORE);
+    double score = TestEndpoints.scoreOf(new KvCacheUtilizationScorer("kv"), cycle(),
+        TestEndpoints.withLabels(0, Map.of()));
+    assertThat(score).isEqualTo(KvCacheUtilizationScorer.ABSENT_SCORE);
   }
 }

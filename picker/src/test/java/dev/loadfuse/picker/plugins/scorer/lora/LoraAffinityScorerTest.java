@@ -39,10 +39,9 @@ class LoraAffinityScorerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
   void scores(String name, LoraInfo info, double expected) {
-    EndpointState[] eps = {TestEndpoints.withVector(0, loraVector(0, info))};
-    double[] scores = new double[1];
-    new LoraAffinityScorer("lora").score(cycleFor("a"), TestEndpoints.views(eps), 1, scores);
-    assertThat(scores[0]).isEqualTo(expected);
+    double score = TestEndpoints.scoreOf(new LoraAffinityScorer("lora"), cycleFor("a"),
+        TestEndpoints.withVector(0, loraVector(0, info)));
+    assertThat(score).isEqualTo(expected);
   }
 
   @Test
@@ -55,10 +54,9 @@ class LoraAffinityScorerTest {
 
   @Test
   void requestWithoutModel_orStaleMetrics_isNeutral() {
-    EndpointState[] eps = {TestEndpoints.withVector(0, loraVector(0, lora(List.of("a"), List.of(), 2)))};
-    double[] scores = new double[1];
-    new LoraAffinityScorer("lora").score(cycleFor(""), TestEndpoints.views(eps), 1, scores);
-    assertThat(scores[0]).isEqualTo(0.5);
+    double score = TestEndpoints.scoreOf(new LoraAffinityScorer("lora"), cycleFor(""),
+        TestEndpoints.withVector(0, loraVector(0, lora(List.of("a"), List.of(), 2))));
+    assertThat(score).isEqualTo(0.5);
     // Stale LoRA state (with a fresh endpoint beside it, so the picker does not fail open).
     EndpointState stale = TestEndpoints.withVector(0, new LoadVector(TestEndpoints.id(0), "vllm", 0, 0, 0.1,
         lora(List.of("a"), List.of(), 2), -1, -1, List.of(), TestEndpoints.NOW - 10 * TestEndpoints.STALE_MS, List.of(),
