@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +39,8 @@ public final class FlowControlMetrics implements FlowEvents {
   /** Longer values are counted under {@link #OTHER}. */
   public static final int MAX_LABEL_LENGTH = 256;
   public static final String OTHER = "other";
+  /** Label sets (fairness id, priority, model, target model) with series of their own. */
+  public static final int MAX_FLOWS = 256;
 
   private static final List<String> PREFIXES = List.of("inference_extension_", "llm_d_epp_");
   private static final double[] QUEUE_BUCKETS =
@@ -47,6 +50,7 @@ public final class FlowControlMetrics implements FlowEvents {
   private final String pool;
   private final LabelSet fairnessIds = new LabelSet();
   private final ModelLabels models;
+  private final Set<List<String>> flows = ConcurrentHashMap.newKeySet();
   private final Map<List<String>, Sizes> sizes = new ConcurrentHashMap<>();
   private final Map<List<String>, Finished> finished = new ConcurrentHashMap<>();
   private final AtomicLong saturationMicros = new AtomicLong();
@@ -70,10 +74,30 @@ public final class FlowControlMetrics implements FlowEvents {
         .register(registry);
   }
 
+  /**
+   * The labels of {@code r}'s flow: (fairness id, priority, model, target model). Fairness ids and
+   * model names multiply, so at most {@link #MAX_FLOWS} such sets get series of their own; later
+   * ones share {@code other}. A set once given stays (a request's queue changes land on one series).
+   */
+  private List<String> flowLabels(SchedulingRequest r) {
+    String priority = Integer.toString(r.priority());
+    List<String> key = List.of(fairnessIds.label(r.fairnessId()), priority, models.of(r.model()),
+        models.of(r.targetModel()));
+    if (flows.contains(key)) {
+      return key;
+    }
+    synchronized (flows) {
+      if (flows.size() < MAX_FLOWS) {
+        flows.add(key);
+        return key;
+      }
+    }
+    return List.of(OTHER, priority, OTHER, OTHER);
+  }
+
   @Override
   public void queueChanged(SchedulingRequest r, int requests, long bytes) {
-    List<String> key = List.of(fairnessIds.label(r.fairnessId()), Integer.toString(r.priority()),
-        models.of(r.model()), models.of(r.targetModel()));
+    List<String> key = flowLabels(r);
     Sizes s = sizes.computeIfAbsent(key, this::sizes);
     s.requests.addAndGet(requests);
     s.bytes.addAndGet(bytes);
@@ -81,8 +105,8 @@ public final class FlowControlMetrics implements FlowEvents {
 
   @Override
   public void finished(SchedulingRequest r, Outcome outcome, long waitedMillis) {
-    List<String> key = List.of(fairnessIds.label(r.fairnessId()), Integer.toString(r.priority()),
-        models.of(r.model()), models.of(r.targetModel()), outcome.label());
+    List<String> flow = flowLabels(r);
+    List<String> key = List.of(flow.get(0), flow.get(1), flow.get(2), flow.get(3), outcome.label());
     Finished f = finished.computeIfAbsent(key, this::finished);
     for (Timer t : f.durations) {
       t.record(waitedMillis, TimeUnit.MILLISECONDS);
