@@ -10,6 +10,7 @@ import dev.loadfuse.picker.request.BufferBudget;
 import dev.loadfuse.picker.request.RequestRouter;
 import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.scheduling.Scheduler;
+import dev.loadfuse.picker.tracing.Tracing;
 import java.time.InstantSource;
 import java.util.Objects;
 
@@ -30,6 +31,7 @@ public final class ExtProcContext {
   private final BufferBudget budget;
   private final OpenStreams openStreams;
   private boolean parseBodies = true;
+  private Tracing tracing = Tracing.OFF;
 
   /**
    * A context on the system clock whose requests go straight from admission to scheduling.
@@ -126,6 +128,16 @@ public final class ExtProcContext {
 
   public boolean parseBodies() {
     return parseBodies;
+  }
+
+  /** Traces requests with {@code tracing} ({@link Tracing#OFF} by default). Set before serving. */
+  public ExtProcContext tracing(Tracing tracing) {
+    this.tracing = Objects.requireNonNull(tracing, "tracing");
+    return this;
+  }
+
+  public Tracing tracing() {
+    return tracing;
   }
 
   /** Admission, the gate and scheduling. */

@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
 import java.util.List;
 import java.util.Map;
+import dev.loadfuse.picker.tracing.RequestTrace;
 import java.util.function.Consumer;
 
 /** Builders of the ext_proc messages the picker sends. Stateless. */
@@ -49,7 +50,6 @@ final class Responses {
         .build();
   }
 
-  /** The routing headers: destination, Content-Length when {@code >= 0}, a generated request id. */
   /**
    * The headers a client sends to steer the picker: taken out of the request before it goes to the
    * model server, as the reference does (they are the picker's business, not the engine's).
@@ -58,8 +58,12 @@ final class Responses {
       "x-gateway-inference-objective", "x-gateway-model-name-rewrite", "x-gateway-destination-endpoint-subset",
       "x-gateway-destination-endpoint-served");
 
+  /**
+   * The routing headers: destination, Content-Length when {@code >= 0}, a generated request id, the
+   * trace context passed on; the control headers removed.
+   */
   static HeaderMutation routing(String destination, long contentLength, String generatedRequestId,
-      Map<String, String> requestHeaders) {
+      Map<String, String> requestHeaders, RequestTrace trace) {
     HeaderMutation.Builder m = HeaderMutation.newBuilder().addSetHeaders(header(DESTINATION_HEADER, destination));
     for (int i = 0; i < CONTROL_HEADERS.size(); i++) {
       if (requestHeaders.containsKey(CONTROL_HEADERS.get(i))) {
@@ -72,6 +76,7 @@ final class Responses {
     if (generatedRequestId != null) {
       m.addSetHeaders(header("x-request-id", generatedRequestId));
     }
+    trace.inject((key, value) -> m.addSetHeaders(header(key, value)));
     return m.build();
   }
 
@@ -85,10 +90,10 @@ final class Responses {
 
   /** The request HeadersResponse that routes the request (streamed mode, or header-only requests). */
   static ProcessingResponse routedRequestHeaders(String destination, long contentLength, String generatedRequestId,
-      Map<String, String> requestHeaders) {
+      Map<String, String> requestHeaders, RequestTrace trace) {
     return ProcessingResponse.newBuilder()
         .setRequestHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder()
-            .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders))
+            .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders, trace))
             .setClearRouteCache(true)))
         .setDynamicMetadata(lbMetadata(destination))
         .build();
@@ -96,9 +101,9 @@ final class Responses {
 
   /** BUFFERED mode: the request BodyResponse that routes the request and replaces the body if changed. */
   static ProcessingResponse routedRequestBody(String destination, long contentLength, String generatedRequestId,
-      Map<String, String> requestHeaders, byte[] newBody) {
+      Map<String, String> requestHeaders, RequestTrace trace, byte[] newBody) {
     CommonResponse.Builder c = CommonResponse.newBuilder()
-        .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders))
+        .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders, trace))
         .setClearRouteCache(true);
     if (newBody != null) {
       c.setBodyMutation(BodyMutation.newBuilder().setBody(UnsafeByteOperations.unsafeWrap(newBody)));
@@ -113,16 +118,16 @@ final class Responses {
    * The routing answer: a header-only request's HeadersResponse; in BUFFERED mode the BodyResponse
    * (with the body when rewritten); else the HeadersResponse, then the body in chunks.
    */
-  static void routed(ParsedRequest request, String destination, boolean buffered, boolean endOfStream,
-      Consumer<ProcessingResponse> out) {
+  static void routed(ParsedRequest request, String destination, RequestTrace trace, boolean buffered,
+      boolean endOfStream, Consumer<ProcessingResponse> out) {
     String generatedId = request.generatedRequestId();
     if (request.headerOnly()) {
-      out.accept(routedRequestHeaders(destination, -1, generatedId, request.headers()));
+      out.accept(routedRequestHeaders(destination, -1, generatedId, request.headers(), trace));
     } else if (buffered) {
-      out.accept(routedRequestBody(destination, request.bodyLength(), generatedId, request.headers(),
+      out.accept(routedRequestBody(destination, request.bodyLength(), generatedId, request.headers(), trace,
           request.bodyRewritten() ? request.body() : null));
     } else {
-      out.accept(routedRequestHeaders(destination, request.bodyLength(), generatedId, request.headers()));
+      out.accept(routedRequestHeaders(destination, request.bodyLength(), generatedId, request.headers(), trace));
       streamed(true, request.body(), 0, request.bodyLength(), endOfStream, out);
     }
   }

@@ -156,6 +156,11 @@ public final class RequestAssembler {
     body.append(chunk);
   }
 
+  /** The request headers by lower-case name (empty before they arrive). */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
   /** True once headers (or a body) arrived. */
   public boolean started() {
     return started;

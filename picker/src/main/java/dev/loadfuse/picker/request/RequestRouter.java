@@ -15,6 +15,7 @@ import dev.loadfuse.picker.scheduling.Scheduler;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.picker.scheduling.SchedulingResult;
+import dev.loadfuse.picker.tracing.RequestTrace;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
@@ -80,12 +81,18 @@ public final class RequestRouter {
    * @throws PickerException when the request is refused at admission
    */
   public AdmissionGate.Wait route(ParsedRequest request, Outcome outcome) {
+    return route(request, RequestTrace.NONE, outcome);
+  }
+
+  /** As {@link #route(ParsedRequest, Outcome)}, reporting admission and scheduling to {@code trace}. */
+  public AdmissionGate.Wait route(ParsedRequest request, RequestTrace trace, Outcome outcome) {
+    trace.admissionStarted(request.schedulingRequest());
     if (gate != AdmissionGate.IMMEDIATE) {
       // Flow control decides instead of the shedding check, and the candidates are those of the
       // moment the request leaves the gate (the reference's order: admission, then candidates).
-      return gate.enter(new Admitted(request, null, null, outcome));
+      return gate.enter(new Admitted(request, null, null, trace, outcome));
     }
-    Admitted a = admit(request, outcome);
+    Admitted a = admit(request, trace, outcome);
     SchedulingRequest sr = a.cycle.request();
     if (sr.priority() < 0 && saturation.saturated(a.cycle, a.candidates.views(), a.candidates.count())) {
       metrics.shed(sr.model(), sr.targetModel());
@@ -96,13 +103,14 @@ public final class RequestRouter {
   }
 
   /** The request with its candidates' views and its scheduling cycle, at the clock's time. */
-  private Admitted admit(ParsedRequest request, Outcome outcome) {
+  private Admitted admit(ParsedRequest request, RequestTrace trace, Outcome outcome) {
     EndpointState[] states = candidates(request);
     long now = clock.millis();
     Candidates candidates = staleness.views(states, states.length, now);
     boolean open = failOpen.check(candidates, now, staleness.staleAfterMillis());
-    SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null, open, metrics);
-    return new Admitted(request, candidates, cycle, outcome);
+    SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null, open, metrics)
+        .trace(trace.decisionTrace());
+    return new Admitted(request, candidates, cycle, trace, outcome);
   }
 
   private EndpointState[] candidates(ParsedRequest request) {
@@ -132,18 +140,21 @@ public final class RequestRouter {
   /** Schedules an admitted request; counts it against its primary endpoint. */
   private Routed schedule(Admitted a) {
     if (a.candidates == null) { // it waited at the gate: candidates as they are now
-      Admitted now = admit(a.request, a.outcome);
+      Admitted now = admit(a.request, a.trace, a.outcome);
       a.candidates = now.candidates;
       a.cycle = now.cycle;
     }
     EndpointView[] views = a.candidates.views();
+    a.trace.schedulingStarted(views.length, a.cycle.failOpen());
     SchedulingResult result = scheduler.schedule(a.cycle, views, views.length);
     List<EndpointView> targets = result.primary().targets();
     SchedulingRequest sr = a.cycle.request();
     InFlight inFlight = a.candidates.stateOf(targets.getFirst()).acquire(sr.estimatedInputTokens());
     PickerMetrics.Meters meters = metrics.meters(sr.model(), sr.targetModel(), sr.fairnessId(), sr.priority());
     meters.started(sr.bodyBytes());
-    return new Routed(a.request, destination(targets), a.cycle, result, scheduler, inFlight, metrics, meters, gate);
+    String destination = destination(targets);
+    a.trace.routed(destination);
+    return new Routed(a.request, destination, a.cycle, result, scheduler, inFlight, metrics, meters, gate);
   }
 
   /** The primary's {@code ip:port}, then the fallbacks', comma-joined. */
@@ -165,14 +176,17 @@ public final class RequestRouter {
   private final class Admitted implements AdmissionGate.Ticket {
 
     private final ParsedRequest request;
+    private final RequestTrace trace;
     private final Outcome outcome;
     /** Null until scheduling when the request goes through flow control. */
     private Candidates candidates;
     private SchedulingCycle cycle;
     private boolean answered;
 
-    Admitted(ParsedRequest request, Candidates candidates, SchedulingCycle cycle, Outcome outcome) {
+    Admitted(ParsedRequest request, Candidates candidates, SchedulingCycle cycle, RequestTrace trace,
+        Outcome outcome) {
       this.request = request;
+      this.trace = trace;
       this.candidates = candidates;
       this.cycle = cycle;
       this.outcome = outcome;
@@ -189,6 +203,7 @@ public final class RequestRouter {
         return;
       }
       answered = true;
+      trace.admissionEnded("dispatched");
       Routed routed;
       try {
         routed = schedule(this);

@@ -34,6 +34,7 @@ import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixCacheScorer;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixPickSharing;
 import dev.loadfuse.picker.tls.CertificateFiles;
+import dev.loadfuse.picker.scheduling.config.ConfigFlavor;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.picker.tls.SelfSignedCertificate;
 import dev.loadfuse.picker.tls.TlsSettings;
@@ -57,6 +58,8 @@ import io.vertx.core.http.HttpServerRequest;
 import dev.loadfuse.picker.health.HealthState;
 import dev.loadfuse.picker.http.MetricsAuth;
 import dev.loadfuse.picker.kubernetes.LeaderElection;
+import dev.loadfuse.picker.tracing.Tracing;
+import dev.loadfuse.picker.tracing.TracingEnvironment;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.grpc.server.GrpcServer;
 import java.time.InstantSource;
@@ -104,6 +107,7 @@ public final class PickerServer implements AutoCloseable {
   /** Flow control's settings, null when its feature gate is off. */
   private final FlowControlSettings flowSettings;
   private FlowController flowController;
+  private Tracing tracing = Tracing.OFF;
   private long flowTimer = -1;
   private String pool;
 
@@ -310,11 +314,14 @@ public final class PickerServer implements AutoCloseable {
       datastore.onVectors(flowController::poke);
       gate = flowController;
     }
+    if (settings.isTracing()) {
+      tracing = Tracing.start(TracingEnvironment.ofProcess(tracingServiceName(config)));
+    }
     ExtProcLimits limits = settings.getExtProcLimits();
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
         settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate,
-        InstantSource.system(), limits).parseBodies(config.parsesBody());
+        InstantSource.system(), limits).parseBodies(config.parsesBody()).tracing(tracing);
     extProc = ctx;
     long maxMessage = settings.getGrpcMaxRecvMsgSize() == null ? ExtProcService.maxMessageBytes(ctx)
         : settings.getGrpcMaxRecvMsgSize();
@@ -576,8 +583,18 @@ public final class PickerServer implements AutoCloseable {
       if (ownsKubernetesClient) {
         kubernetesClient.close();
       }
-      return Future.succeededFuture();
+      Tracing t = tracing;
+      tracing = Tracing.OFF;
+      return vertx.executeBlocking(() -> { // exports the last spans: may wait on the collector
+        t.close();
+        return null;
+      });
     }).mapEmpty();
+  }
+
+  /** {@code OTEL_SERVICE_NAME} when unset: the reference's, by the config's format. */
+  static String tracingServiceName(PickerConfig config) {
+    return config.flavor() == ConfigFlavor.ROUTER ? "llm-d-epp" : "gateway-api-inference-extension/epp";
   }
 
   @Override
