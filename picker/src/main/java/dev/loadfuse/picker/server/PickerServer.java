@@ -321,7 +321,11 @@ public final class PickerServer implements AutoCloseable {
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
         settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate,
-        InstantSource.system(), limits).parseBodies(config.parsesBody()).tracing(tracing);
+        InstantSource.system(), limits).parseBodies(config.parsesBody()).tracing(tracing)
+        .subsetHints(!settings.isDisableEndpointSubsetFilter()).emitEndpointScores(settings.isEmitEndpointScores());
+    if (settings.getGrpcMaxSendMsgSize() != null) {
+      ctx.maxSendBytes(settings.getGrpcMaxSendMsgSize());
+    }
     extProc = ctx;
     long maxMessage = settings.getGrpcMaxRecvMsgSize() == null ? ExtProcService.maxMessageBytes(ctx)
         : settings.getGrpcMaxRecvMsgSize();
