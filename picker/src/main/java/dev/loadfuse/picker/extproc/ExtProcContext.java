@@ -34,6 +34,7 @@ public final class ExtProcContext {
   private Tracing tracing = Tracing.OFF;
   private boolean subsetHints = true;
   private long maxSendBytes = Long.MAX_VALUE;
+  private StreamMetrics streamMetrics = StreamMetrics.NONE;
 
   /**
    * A context on the system clock whose requests go straight from admission to scheduling.
@@ -172,6 +173,16 @@ public final class ExtProcContext {
 
   public long maxSendBytes() {
     return maxSendBytes;
+  }
+
+  /** The ext_proc stream metrics ({@code --enable-grpc-stream-metrics}; {@link StreamMetrics#NONE} by default). */
+  public ExtProcContext streamMetrics(StreamMetrics metrics) {
+    this.streamMetrics = Objects.requireNonNull(metrics, "metrics");
+    return this;
+  }
+
+  StreamMetrics streamMetrics() {
+    return streamMetrics;
   }
 
   /** Admission, the gate and scheduling. */

@@ -96,9 +96,12 @@ public final class ExtProcService {
       }
       boolean[] ended = new boolean[1];
       ExtProcStream[] self = new ExtProcStream[1];
+      String[] code = {"OK"}; // gRPC's name of how the stream ended, for the stream metrics
+      long opened = ctx.streamMetrics().started();
       Runnable over = () -> {
         if (!ended[0]) {
           ended[0] = true;
+          ctx.streamMetrics().finished(code[0], opened);
           decoder.stop();
           ctx.openStreams().close();
         }
@@ -110,6 +113,7 @@ public final class ExtProcService {
             return;
           }
           if (r.getSerializedSize() > ctx.maxSendBytes()) { // as gRPC answers a message over its send limit
+            code[0] = "ResourceExhausted";
             over.run();
             response.status(GrpcStatus.RESOURCE_EXHAUSTED).statusMessage("trying to send message larger than max ("
                 + r.getSerializedSize() + " vs. " + ctx.maxSendBytes() + "; --grpc-max-send-msg-size)").end();
@@ -139,6 +143,7 @@ public final class ExtProcService {
       call.invalidMessageHandler(e -> stream.refuse(invalid(e, ctx, maxMessage)));
       call.endHandler(v -> stream.onClientEnd());
       call.errorHandler(error -> {
+        code[0] = "Canceled";
         stream.onBroken();
         over.run();
       });
@@ -146,10 +151,12 @@ public final class ExtProcService {
         if (LOG.isLoggable(Level.FINE)) {
           LOG.fine("ext_proc stream broke: " + t);
         }
+        code[0] = "Canceled";
         stream.onBroken();
         over.run();
       });
       response.exceptionHandler(t -> {
+        code[0] = "Canceled";
         stream.onBroken();
         over.run();
       });

@@ -24,6 +24,7 @@ import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
 import dev.loadfuse.picker.extproc.ExtProcLimits;
 import dev.loadfuse.picker.extproc.ExtProcService;
+import dev.loadfuse.picker.extproc.StreamMetrics;
 import dev.loadfuse.picker.http.PickerHttp;
 import dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher;
 import dev.loadfuse.picker.load.LoadFeed;
@@ -322,7 +323,8 @@ public final class PickerServer implements AutoCloseable {
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
         settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate,
         InstantSource.system(), limits).parseBodies(config.parsesBody()).tracing(tracing)
-        .subsetHints(!settings.isDisableEndpointSubsetFilter()).emitEndpointScores(settings.isEmitEndpointScores());
+        .subsetHints(!settings.isDisableEndpointSubsetFilter()).emitEndpointScores(settings.isEmitEndpointScores())
+        .streamMetrics(settings.isEnableGrpcStreamMetrics() ? StreamMetrics.register(metrics.registry()) : StreamMetrics.NONE);
     if (settings.getGrpcMaxSendMsgSize() != null) {
       ctx.maxSendBytes(settings.getGrpcMaxSendMsgSize());
     }

@@ -125,4 +125,30 @@ class RouterOptionsTest {
           .endsWith("larger than the limit of 4096 bytes (--grpc-max-recv-msg-size)");
     }
   }
+
+  @Test
+  void enableGrpcStreamMetrics_countsStreamsByStatus_timesThem_andGaugesTheOpenOnes() throws Exception {
+    try (PickerFixture p = picker(null, o -> o.setEnableGrpcStreamMetrics(true))) {
+      try (EnvoyStream s = p.stream()) {
+        route(s, requestHeaders(true, ":method", "GET", ":path", "/v1/models"));
+        s.halfClose();
+        s.awaitEnd();
+      }
+      EnvoyStream open = p.stream();
+      route(open, requestHeaders(true, ":method", "GET", ":path", "/v1/models"));
+      dev.loadfuse.picker.testing.Await.until("one stream open", () -> p.get("/metrics")
+          .contains("llm_d_epp_extproc_streams_inflight 1.0"));
+      open.cancel();
+      dev.loadfuse.picker.testing.Await.until("the cancelled stream counted", () -> p.get("/metrics")
+          .contains("llm_d_epp_extproc_streams_total{code=\"Canceled\"} 1.0"));
+      String metrics = p.get("/metrics");
+      assertThat(metrics).contains("llm_d_epp_extproc_streams_total{code=\"OK\"} 1.0")
+          .contains("llm_d_epp_extproc_streams_inflight 0.0")
+          .contains("llm_d_epp_extproc_stream_duration_seconds_bucket{le=\"600.0\"} 2")
+          .contains("llm_d_epp_extproc_stream_duration_seconds_count 2");
+    }
+    try (PickerFixture p = picker(null, o -> o)) {
+      assertThat(p.get("/metrics")).doesNotContain("llm_d_epp_extproc_");
+    }
+  }
 }
