@@ -32,6 +32,9 @@ public final class ExtProcContext {
   private final OpenStreams openStreams;
   private boolean parseBodies = true;
   private Tracing tracing = Tracing.OFF;
+  private boolean subsetHints = true;
+  private long maxSendBytes = Long.MAX_VALUE;
+  private StreamMetrics streamMetrics = StreamMetrics.NONE;
 
   /**
    * A context on the system clock whose requests go straight from admission to scheduling.
@@ -138,6 +141,48 @@ public final class ExtProcContext {
 
   public Tracing tracing() {
     return tracing;
+  }
+
+  /**
+   * False with {@code --disable-endpoint-subset-filter}: Envoy's subset hint is ignored and every
+   * endpoint is a candidate. Set before serving.
+   */
+  public ExtProcContext subsetHints(boolean honour) {
+    this.subsetHints = honour;
+    return this;
+  }
+
+  public boolean subsetHints() {
+    return subsetHints;
+  }
+
+  /** With {@code --emit-endpoint-scores}: the routing answer carries the candidates' scores. Set before serving. */
+  public ExtProcContext emitEndpointScores(boolean emit) {
+    router.emitEndpointScores(emit);
+    return this;
+  }
+
+  /**
+   * The largest message sent to Envoy ({@code --grpc-max-send-msg-size}); a larger one ends the
+   * stream with {@code RESOURCE_EXHAUSTED}, as gRPC does. Set before serving.
+   */
+  public ExtProcContext maxSendBytes(long bytes) {
+    this.maxSendBytes = Math.max(1, bytes);
+    return this;
+  }
+
+  public long maxSendBytes() {
+    return maxSendBytes;
+  }
+
+  /** The ext_proc stream metrics ({@code --enable-grpc-stream-metrics}; {@link StreamMetrics#NONE} by default). */
+  public ExtProcContext streamMetrics(StreamMetrics metrics) {
+    this.streamMetrics = Objects.requireNonNull(metrics, "metrics");
+    return this;
+  }
+
+  StreamMetrics streamMetrics() {
+    return streamMetrics;
   }
 
   /** Admission, the gate and scheduling. */

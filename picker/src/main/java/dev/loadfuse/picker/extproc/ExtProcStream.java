@@ -80,7 +80,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
         requestMode = m.getProtocolConfig().getRequestBodyMode();
         responseMode = m.getProtocolConfig().getResponseBodyMode();
       }
-      if (m.hasMetadataContext()) {
+      if (m.hasMetadataContext() && ctx.subsetHints()) {
         assembler.metadata(m.getMetadataContext());
       }
       switch (m.getRequestCase()) {
@@ -182,7 +182,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     }
     hold.routed(r);
     phase = StreamPhase.ROUTED;
-    Responses.routed(r.request(), r.destination(), trace, buffered(requestMode), bodyEndOfStream, send);
+    Responses.routed(r, trace, buffered(requestMode), bodyEndOfStream, send);
     if (trailersPending) {
       send.accept(Responses.requestTrailers());
     }

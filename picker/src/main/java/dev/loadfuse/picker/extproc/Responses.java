@@ -5,6 +5,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.Value;
 import dev.loadfuse.picker.request.ParsedRequest;
+import dev.loadfuse.picker.request.Routed;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
@@ -17,6 +18,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
 import java.util.List;
 import java.util.Map;
+import dev.loadfuse.picker.scheduling.ControlHeader;
 import dev.loadfuse.picker.tracing.RequestTrace;
 import java.util.function.Consumer;
 
@@ -27,6 +29,8 @@ final class Responses {
   static final int MAX_CHUNK_BYTES = 62_000;
   static final String DESTINATION_HEADER = "x-gateway-destination-endpoint";
   static final String LB_NAMESPACE = "envoy.lb";
+  /** The llm-d router's key for the scored candidates' scores ({@code --emit-endpoint-scores}). */
+  static final String SCORES_KEY = "x-gateway-destination-endpoint-scores";
 
   private static final ProcessingResponse REQUEST_HEADERS_CONTINUE = ProcessingResponse.newBuilder()
       .setRequestHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder().setClearRouteCache(true)))
@@ -51,23 +55,15 @@ final class Responses {
   }
 
   /**
-   * The headers a client sends to steer the picker: taken out of the request before it goes to the
-   * model server, as the reference does (they are the picker's business, not the engine's).
-   */
-  static final List<String> CONTROL_HEADERS = List.of("x-gateway-inference-fairness-id",
-      "x-gateway-inference-objective", "x-gateway-model-name-rewrite", "x-gateway-destination-endpoint-subset",
-      "x-gateway-destination-endpoint-served");
-
-  /**
    * The routing headers: destination, Content-Length when {@code >= 0}, a generated request id, the
    * trace context passed on; the control headers removed.
    */
   static HeaderMutation routing(String destination, long contentLength, String generatedRequestId,
       Map<String, String> requestHeaders, RequestTrace trace) {
     HeaderMutation.Builder m = HeaderMutation.newBuilder().addSetHeaders(header(DESTINATION_HEADER, destination));
-    for (int i = 0; i < CONTROL_HEADERS.size(); i++) {
-      if (requestHeaders.containsKey(CONTROL_HEADERS.get(i))) {
-        m.addRemoveHeaders(CONTROL_HEADERS.get(i));
+    for (int i = 0; i < ControlHeader.STRIPPED.size(); i++) {
+      if (requestHeaders.containsKey(ControlHeader.STRIPPED.get(i))) {
+        m.addRemoveHeaders(ControlHeader.STRIPPED.get(i));
       }
     }
     if (contentLength >= 0) {
@@ -80,28 +76,35 @@ final class Responses {
     return m.build();
   }
 
-  /** {@code {"envoy.lb": {"x-gateway-destination-endpoint": destination}}}. */
-  static Struct lbMetadata(String destination) {
-    return Struct.newBuilder()
-        .putFields(LB_NAMESPACE, Value.newBuilder().setStructValue(Struct.newBuilder()
-            .putFields(DESTINATION_HEADER, Value.newBuilder().setStringValue(destination).build())).build())
-        .build();
+  /**
+   * {@code {"envoy.lb": {"x-gateway-destination-endpoint": destination}}}, with
+   * {@code "x-gateway-destination-endpoint-scores": {ip:port: score, ...}} when {@code scores} has any.
+   */
+  static Struct lbMetadata(String destination, Map<String, Double> scores) {
+    Struct.Builder lb = Struct.newBuilder()
+        .putFields(DESTINATION_HEADER, Value.newBuilder().setStringValue(destination).build());
+    if (!scores.isEmpty()) {
+      Struct.Builder byEndpoint = Struct.newBuilder();
+      scores.forEach((endpoint, score) -> byEndpoint.putFields(endpoint, Value.newBuilder().setNumberValue(score).build()));
+      lb.putFields(SCORES_KEY, Value.newBuilder().setStructValue(byEndpoint).build());
+    }
+    return Struct.newBuilder().putFields(LB_NAMESPACE, Value.newBuilder().setStructValue(lb).build()).build();
   }
 
   /** The request HeadersResponse that routes the request (streamed mode, or header-only requests). */
-  static ProcessingResponse routedRequestHeaders(String destination, long contentLength, String generatedRequestId,
-      Map<String, String> requestHeaders, RequestTrace trace) {
+  static ProcessingResponse routedRequestHeaders(String destination, Map<String, Double> scores, long contentLength,
+      String generatedRequestId, Map<String, String> requestHeaders, RequestTrace trace) {
     return ProcessingResponse.newBuilder()
         .setRequestHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder()
             .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders, trace))
             .setClearRouteCache(true)))
-        .setDynamicMetadata(lbMetadata(destination))
+        .setDynamicMetadata(lbMetadata(destination, scores))
         .build();
   }
 
   /** BUFFERED mode: the request BodyResponse that routes the request and replaces the body if changed. */
-  static ProcessingResponse routedRequestBody(String destination, long contentLength, String generatedRequestId,
-      Map<String, String> requestHeaders, RequestTrace trace, byte[] newBody) {
+  static ProcessingResponse routedRequestBody(String destination, Map<String, Double> scores, long contentLength,
+      String generatedRequestId, Map<String, String> requestHeaders, RequestTrace trace, byte[] newBody) {
     CommonResponse.Builder c = CommonResponse.newBuilder()
         .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders, trace))
         .setClearRouteCache(true);
@@ -110,7 +113,7 @@ final class Responses {
     }
     return ProcessingResponse.newBuilder()
         .setRequestBody(BodyResponse.newBuilder().setResponse(c))
-        .setDynamicMetadata(lbMetadata(destination))
+        .setDynamicMetadata(lbMetadata(destination, scores))
         .build();
   }
 
@@ -118,16 +121,19 @@ final class Responses {
    * The routing answer: a header-only request's HeadersResponse; in BUFFERED mode the BodyResponse
    * (with the body when rewritten); else the HeadersResponse, then the body in chunks.
    */
-  static void routed(ParsedRequest request, String destination, RequestTrace trace, boolean buffered,
-      boolean endOfStream, Consumer<ProcessingResponse> out) {
+  static void routed(Routed routed, RequestTrace trace, boolean buffered, boolean endOfStream,
+      Consumer<ProcessingResponse> out) {
+    ParsedRequest request = routed.request();
+    String destination = routed.destination();
+    Map<String, Double> scores = routed.scores();
     String generatedId = request.generatedRequestId();
     if (request.headerOnly()) {
-      out.accept(routedRequestHeaders(destination, -1, generatedId, request.headers(), trace));
+      out.accept(routedRequestHeaders(destination, scores, -1, generatedId, request.headers(), trace));
     } else if (buffered) {
-      out.accept(routedRequestBody(destination, request.bodyLength(), generatedId, request.headers(), trace,
+      out.accept(routedRequestBody(destination, scores, request.bodyLength(), generatedId, request.headers(), trace,
           request.bodyRewritten() ? request.body() : null));
     } else {
-      out.accept(routedRequestHeaders(destination, request.bodyLength(), generatedId, request.headers(), trace));
+      out.accept(routedRequestHeaders(destination, scores, request.bodyLength(), generatedId, request.headers(), trace));
       streamed(true, request.body(), 0, request.bodyLength(), endOfStream, out);
     }
   }

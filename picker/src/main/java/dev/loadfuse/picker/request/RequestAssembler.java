@@ -8,6 +8,7 @@ import dev.loadfuse.picker.openai.Api;
 import dev.loadfuse.picker.openai.RequestBody;
 import dev.loadfuse.picker.routing.RoutingObjects;
 import dev.loadfuse.picker.routing.RoutingTable;
+import dev.loadfuse.picker.scheduling.ControlHeader;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
@@ -43,9 +44,6 @@ public final class RequestAssembler {
 
   public static final String SUBSET_NAMESPACE = "envoy.lb.subset_hint";
   public static final String SUBSET_KEY = "x-gateway-destination-endpoint-subset";
-  static final String REWRITE_HEADER = "x-gateway-model-name-rewrite";
-  static final String OBJECTIVE_HEADER = "x-gateway-inference-objective";
-  static final String FAIRNESS_HEADER = "x-gateway-inference-fairness-id";
   private static final byte[] NO_BODY = new byte[0];
 
   private final int maxBodyBytes;
@@ -193,7 +191,7 @@ public final class RequestAssembler {
       model = parsed.model();
       prompt = parsed.prompt();
       cacheSalt = parsed.cacheSalt();
-      String header = headers.get(REWRITE_HEADER);
+      String header = ControlHeader.MODEL_NAME_REWRITE.valueIn(headers);
       targetModel = header != null && !header.isBlank() ? header
           : objects.rewrites().rewrite(model, ThreadLocalRandom.current());
       if (!targetModel.equals(model)) {
@@ -202,13 +200,13 @@ public final class RequestAssembler {
         rewritten = true;
       }
     }
-    int priority = objects.priority(headers.get(OBJECTIVE_HEADER));
+    int priority = objects.priority(ControlHeader.OBJECTIVE.valueIn(headers));
     return new ParsedRequest(requestId, generatedRequestId, headers, api, false, model, targetModel, priority,
         fairnessId(), forward, length, rewritten, prompt, cacheSalt, subsetPresent, subset);
   }
 
   private String fairnessId() {
-    String id = headers.get(FAIRNESS_HEADER);
+    String id = ControlHeader.FAIRNESS_ID.valueIn(headers);
     return id == null || id.isEmpty() ? SchedulingRequest.DEFAULT_FAIRNESS_ID : id;
   }
 

@@ -60,6 +60,7 @@ public final class RequestRouter {
   private final AdmissionGate gate;
   private final PickerMetrics metrics;
   private final InstantSource clock;
+  private boolean keepScores;
 
   public RequestRouter(Datastore datastore, StalenessPolicy staleness, Scheduler scheduler, SaturationDetector saturation,
       FailOpen failOpen, AdmissionGate gate, PickerMetrics metrics, InstantSource clock) {
@@ -71,6 +72,11 @@ public final class RequestRouter {
     this.gate = Objects.requireNonNull(gate, "gate");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Routed requests carry their candidates' scores ({@code --emit-endpoint-scores}). Set before serving. */
+  public void emitEndpointScores(boolean emit) {
+    this.keepScores = emit;
   }
 
   /**
@@ -109,7 +115,7 @@ public final class RequestRouter {
     Candidates candidates = staleness.views(states, states.length, now);
     boolean open = failOpen.check(candidates, now, staleness.staleAfterMillis());
     SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null, open, metrics)
-        .trace(trace.decisionTrace());
+        .trace(trace.decisionTrace()).keepScores(keepScores);
     return new Admitted(request, candidates, cycle, trace, outcome);
   }
 

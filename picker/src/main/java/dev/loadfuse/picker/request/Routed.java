@@ -56,6 +56,11 @@ public final class Routed {
     return destination;
   }
 
+  /** The primary profile's scored candidates' scores by {@code ip:port}; empty unless kept ({@code --emit-endpoint-scores}). */
+  public java.util.Map<String, Double> scores() {
+    return result.primary().scores();
+  }
+
   /** The chosen endpoints, primary first. */
   public List<EndpointView> targets() {
     return result.primary().targets();

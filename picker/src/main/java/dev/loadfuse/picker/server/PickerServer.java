@@ -24,6 +24,7 @@ import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
 import dev.loadfuse.picker.extproc.ExtProcLimits;
 import dev.loadfuse.picker.extproc.ExtProcService;
+import dev.loadfuse.picker.extproc.StreamMetrics;
 import dev.loadfuse.picker.http.PickerHttp;
 import dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher;
 import dev.loadfuse.picker.load.LoadFeed;
@@ -321,7 +322,12 @@ public final class PickerServer implements AutoCloseable {
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
         settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate,
-        InstantSource.system(), limits).parseBodies(config.parsesBody()).tracing(tracing);
+        InstantSource.system(), limits).parseBodies(config.parsesBody()).tracing(tracing)
+        .subsetHints(!settings.isDisableEndpointSubsetFilter()).emitEndpointScores(settings.isEmitEndpointScores())
+        .streamMetrics(settings.isEnableGrpcStreamMetrics() ? StreamMetrics.register(metrics.registry()) : StreamMetrics.NONE);
+    if (settings.getGrpcMaxSendMsgSize() != null) {
+      ctx.maxSendBytes(settings.getGrpcMaxSendMsgSize());
+    }
     extProc = ctx;
     long maxMessage = settings.getGrpcMaxRecvMsgSize() == null ? ExtProcService.maxMessageBytes(ctx)
         : settings.getGrpcMaxRecvMsgSize();

@@ -148,7 +148,7 @@ class ExtProcStreamTest {
     stream.onMessage(post("/v1/completions"));
     stream.onMessage(requestBody(COMPLETION, true));
     stream.refuse(ExtProcService.invalid(new InvalidMessagePayloadException(null, new java.io.IOException("truncated")),
-        ctx));
+        ctx, ExtProcService.maxMessageBytes(ctx)));
     assertThat(gate.cancelled).isEqualTo(1);
     assertThat(sink.sent).singleElement().satisfies(r -> assertThat(r.getImmediateResponse().getBody().toStringUtf8())
         .isEqualTo("inference error: BadRequest - undecodable ext_proc message: truncated"));

@@ -1,5 +1,7 @@
 package dev.loadfuse.picker.request;
 
+import java.util.List;
+import dev.loadfuse.picker.scheduling.ControlHeader;
 import static dev.loadfuse.picker.testing.EnvoyStream.post;
 import static dev.loadfuse.picker.testing.EnvoyStream.requestHeaders;
 import static dev.loadfuse.picker.testing.EnvoyStream.withSubset;
@@ -230,5 +232,26 @@ class RequestAssemblerTest {
     assertThat(b.requestId()).isNotBlank();
     assertThat(b.finish().api()).isEqualTo(Api.PASS_THROUGH);
     assertThatThrownBy(() -> b.headers(headers())).hasMessage("BadRequest - request headers received twice");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aControlHeader_isReadUnderTheRoutersName_orTheOlderOne_theRoutersFirst() {
+    for (ControlHeader h : List.of(ControlHeader.FAIRNESS_ID, ControlHeader.MODEL_NAME_REWRITE)) {
+      assertReadUnderEitherName(h);
+    }
+  }
+
+  private void assertReadUnderEitherName(ControlHeader h) {
+    String body = "{\"model\":\"m\",\"prompt\":\"p\"}";
+    for (String[] sent : List.of(new String[] {h.headerName(), "new"}, new String[] {h.alias(), "old"},
+        new String[] {h.alias(), "old", h.headerName(), "new"})) {
+      RequestAssembler a = assembler();
+      a.headers(headers(sent));
+      a.body(bytes(body));
+      ParsedRequest r = a.finish();
+      String expected = sent[sent.length - 1];
+      assertThat(h == ControlHeader.FAIRNESS_ID ? r.fairnessId() : r.targetModel()).as(String.join(" ", sent))
+          .isEqualTo(expected);
+    }
   }
 }
