@@ -191,9 +191,10 @@ public final class RequestAssembler {
       model = parsed.model();
       prompt = parsed.prompt();
       cacheSalt = parsed.cacheSalt();
+      // A rule matching the client's model beats the rewrite header, as in the reference.
       String header = ControlHeader.MODEL_NAME_REWRITE.valueIn(headers);
-      targetModel = header != null && !header.isBlank() ? header
-          : objects.rewrites().rewrite(model, ThreadLocalRandom.current());
+      targetModel = objects.rewrites().ruleFor(model) != null || header == null || header.isBlank()
+          ? objects.rewrites().rewrite(model, ThreadLocalRandom.current()) : header;
       if (!targetModel.equals(model)) {
         forward = parsed.withModel(forward, length, targetModel);
         length = forward.length;

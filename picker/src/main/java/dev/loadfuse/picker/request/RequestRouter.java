@@ -11,6 +11,7 @@ import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.datastore.InFlight;
 import dev.loadfuse.picker.metrics.PickerMetrics;
+import dev.loadfuse.picker.scheduling.ProfileResult;
 import dev.loadfuse.picker.scheduling.Scheduler;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
@@ -92,6 +93,10 @@ public final class RequestRouter {
 
   /** As {@link #route(ParsedRequest, Outcome)}, reporting admission and scheduling to {@code trace}. */
   public AdmissionGate.Wait route(ParsedRequest request, RequestTrace trace, Outcome outcome) {
+    if (request.headerOnly()) {
+      outcome.routed(headerOnly(request, trace));
+      return AdmissionGate.Wait.NONE;
+    }
     trace.admissionStarted(request.schedulingRequest());
     if (gate != AdmissionGate.IMMEDIATE) {
       // Flow control decides instead of the shedding check, and the candidates are those of the
@@ -106,6 +111,23 @@ public final class RequestRouter {
           "request dropped: the pool is saturated and the request is sheddable (priority " + sr.priority() + ")");
     }
     return gate.enter(a);
+  }
+
+  /**
+   * A request without a body (a GET): as the reference routes it, to a random endpoint without
+   * admission or scheduling (the subset hint, when sent, still restricts it); counted in flight, not
+   * in the model meters.
+   */
+  private Routed headerOnly(ParsedRequest request, RequestTrace trace) {
+    EndpointState[] states = candidates(request);
+    long now = clock.millis();
+    Candidates candidates = staleness.views(states, states.length, now);
+    SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null);
+    EndpointView target = candidates.views()[cycle.random().nextInt(candidates.count())];
+    SchedulingResult result = SchedulingResult.of(new ProfileResult("header-only", List.of(target)));
+    InFlight inFlight = candidates.stateOf(target).acquire(0);
+    trace.routed(target.hostPort());
+    return new Routed(request, target.hostPort(), cycle, result, null, inFlight, metrics, null, gate);
   }
 
   /** The request with its candidates' views and its scheduling cycle, at the clock's time. */
@@ -136,7 +158,7 @@ public final class RequestRouter {
     EndpointState[] routable = datastore.routable();
     if (routable.length == 0) {
       throw request.headerOnly()
-          ? new PickerException(PickerException.Code.INTERNAL, "no endpoints available to serve the request")
+          ? new PickerException(PickerException.Code.INTERNAL, "no pods available in datastore")
           : new PickerException(PickerException.Code.SERVICE_UNAVAILABLE,
               "failed to find candidate endpoints for serving the request");
     }

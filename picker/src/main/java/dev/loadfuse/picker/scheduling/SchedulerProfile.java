@@ -52,7 +52,7 @@ public final class SchedulerProfile {
   /**
    * Runs the profile over {@code candidates[0..count)} (not modified).
    *
-   * @throws PickerException {@code InferencePoolResourceExhausted} when no candidate is left
+   * @throws PickerException {@code ResourceExhausted} when no candidate is left
    */
   public ProfileResult run(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     if (count == 0) {

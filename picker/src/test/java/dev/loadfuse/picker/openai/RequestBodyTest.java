@@ -18,8 +18,9 @@ class RequestBodyTest {
         Arguments.of("/openai/v1/chat/completions/", Api.CHAT_COMPLETIONS),
         Arguments.of("/v1/responses", Api.RESPONSES),
         Arguments.of("/v1/embeddings", Api.EMBEDDINGS),
-        Arguments.of("/v1/models", Api.PASS_THROUGH),
-        Arguments.of(null, Api.PASS_THROUGH));
+        Arguments.of("/v1/conversations", Api.CONVERSATIONS),
+        Arguments.of("/v1/models", Api.COMPLETIONS),
+        Arguments.of(null, Api.COMPLETIONS));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -154,7 +154,7 @@ class RequestRouterTest {
     RequestRouter router = router(null, AdmissionGate.IMMEDIATE);
     assertThatThrownBy(() -> router.route(request(0, true, null), new Result()))
         .isInstanceOfSatisfying(PickerException.class, e -> assertThat(e.body())
-            .isEqualTo("inference error: Internal - no endpoints available to serve the request"));
+            .isEqualTo("inference error: Internal - no pods available in datastore"));
     assertThatThrownBy(() -> router.route(request(), new Result()))
         .isInstanceOfSatisfying(PickerException.class, e -> assertThat(e.body()).isEqualTo(
             "inference error: ServiceUnavailable - failed to find candidate endpoints for serving the request"));
@@ -166,7 +166,7 @@ class RequestRouterTest {
     RequestRouter router = router(null, AdmissionGate.IMMEDIATE);
     assertThatThrownBy(() -> router.route(request(-1, false, null), new Result()))
         .isInstanceOfSatisfying(PickerException.class, e -> assertThat(e.body()).isEqualTo("inference error:"
-            + " InferencePoolResourceExhausted - request dropped: the pool is saturated and the request is sheddable"
+            + " ResourceExhausted - request dropped: the pool is saturated and the request is sheddable"
             + " (priority -1)"));
     assertThat(metrics.scrape())
         .contains("loadfuse_picker_shed_requests_total{model_name=\"m\",target_model_name=\"m-target\"} 1.0");
