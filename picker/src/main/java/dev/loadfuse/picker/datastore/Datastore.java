@@ -253,24 +253,37 @@ public final class Datastore {
   }
 
   /**
-   * The routable endpoints named by an Envoy subset hint: entries are {@code ip:port} ({@code
-   * [v6]:port}) or a bare address, which matches every port of that address. Unknown entries are
-   * ignored. Returns a new array.
+   * The routable endpoints named by an Envoy subset hint, matched by address as the reference
+   * matches them: an entry {@code ip:port} ({@code [v6]:port}) or a bare address names every
+   * endpoint on that address, whatever the port. Unknown entries are ignored. Returns a new array.
    */
   public EndpointState[] subset(List<String> hint) {
+    String[] addresses = new String[hint.size()];
+    for (int i = 0; i < addresses.length; i++) {
+      addresses[i] = address(hint.get(i));
+    }
     EndpointState[] from = routable;
     EndpointState[] out = new EndpointState[from.length];
     int n = 0;
     for (EndpointState s : from) {
-      for (int i = 0; i < hint.size(); i++) {
-        String h = hint.get(i);
-        if (h.equals(s.hostPort()) || h.equals(s.id().address()) || h.equals("[" + s.id().address() + "]")) {
+      for (String a : addresses) {
+        if (a.equals(s.id().address())) {
           out[n++] = s;
           break;
         }
       }
     }
     return Arrays.copyOf(out, n);
+  }
+
+  /** The address of a subset entry: {@code 10.0.0.1:8000} → {@code 10.0.0.1}, {@code [fd00::1]:80} → {@code fd00::1}. */
+  static String address(String entry) {
+    if (entry.startsWith("[")) {
+      int close = entry.indexOf(']');
+      return close > 0 ? entry.substring(1, close) : entry;
+    }
+    int colon = entry.indexOf(':');
+    return colon >= 0 && colon == entry.lastIndexOf(':') ? entry.substring(0, colon) : entry; // a bare v6 has several
   }
 
   /** The latest vectors of the known endpoints, in endpoint order (endpoints without one left out). */

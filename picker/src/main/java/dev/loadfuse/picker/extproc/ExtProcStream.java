@@ -201,7 +201,8 @@ final class ExtProcStream implements RequestRouter.Outcome {
   private ResponseLeg response() {
     if (response == null) {
       boolean restore = request != null && request.bodyRewritten();
-      response = new ResponseLeg(ctx.maxBodyBytes(), restore ? request.model() : null, hold.account, send);
+      response = new ResponseLeg(ctx.maxBodyBytes(), restore ? request.model() : null,
+          request != null && request.stream(), hold.account, send);
     }
     return response;
   }

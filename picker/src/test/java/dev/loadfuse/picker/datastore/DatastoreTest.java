@@ -151,7 +151,9 @@ class DatastoreTest {
         Arguments.of("bare address", List.of("10.0.0.2"), new String[] {"10.0.0.2:8000"}),
         Arguments.of("ipv6 bracketed", List.of("[fd00::1]:9000"), new String[] {"[fd00::1]:9000"}),
         Arguments.of("ipv6 bare", List.of("fd00::1"), new String[] {"[fd00::1]:9000"}),
-        Arguments.of("wrong port", List.of("10.0.0.1:9999"), new String[] {}),
+        Arguments.of("another port: matched by address, as the reference matches", List.of("10.0.0.1:9999"),
+            new String[] {"10.0.0.1:8000"}),
+        Arguments.of("ipv6 bracketed, another port", List.of("[fd00::1]:1"), new String[] {"[fd00::1]:9000"}),
         Arguments.of("empty", List.of(), new String[] {}));
   }
 
