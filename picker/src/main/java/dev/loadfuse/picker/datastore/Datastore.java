@@ -253,24 +253,34 @@ public final class Datastore {
   }
 
   /**
-   * The routable endpoints named by an Envoy subset hint, matched by address as the reference
-   * matches them: an entry {@code ip:port} ({@code [v6]:port}) or a bare address names every
-   * endpoint on that address, whatever the port. Unknown entries are ignored. Returns a new array.
+   * The routable endpoints named by an Envoy subset hint: an entry naming an endpoint's exact
+   * {@code ip:port} ({@code [v6]:port}) selects that endpoint; any other entry (another port, or a
+   * bare address) selects every endpoint on its address, as the reference matches (by address
+   * only, which cannot tell apart endpoints sharing an address: data-parallel ranks, local mode).
+   * Unknown entries are ignored. Returns a new array.
    */
   public EndpointState[] subset(List<String> hint) {
-    String[] addresses = new String[hint.size()];
-    for (int i = 0; i < addresses.length; i++) {
-      addresses[i] = address(hint.get(i));
-    }
     EndpointState[] from = routable;
+    boolean[] chosen = new boolean[from.length];
+    for (String entry : hint) {
+      boolean exact = false;
+      for (int i = 0; i < from.length; i++) {
+        if (entry.equals(from[i].hostPort())) {
+          chosen[i] = exact = true;
+        }
+      }
+      if (!exact) {
+        String address = address(entry);
+        for (int i = 0; i < from.length; i++) {
+          chosen[i] |= address.equals(from[i].id().address());
+        }
+      }
+    }
     EndpointState[] out = new EndpointState[from.length];
     int n = 0;
-    for (EndpointState s : from) {
-      for (String a : addresses) {
-        if (a.equals(s.id().address())) {
-          out[n++] = s;
-          break;
-        }
+    for (int i = 0; i < from.length; i++) {
+      if (chosen[i]) {
+        out[n++] = from[i];
       }
     }
     return Arrays.copyOf(out, n);

@@ -6,20 +6,18 @@ package dev.loadfuse.picker.openai;
  * {@link #PASS_THROUGH} is the {@code passthrough-parser}'s: the body is forwarded unread.
  */
 public enum Api {
-  COMPLETIONS("prompt", "invalid completions request: must have prompt field"),
-  CHAT_COMPLETIONS("messages", "invalid chat completions request: must have valid messages field"),
-  RESPONSES("input", "invalid responses request: must have input field"),
-  CONVERSATIONS("items", "invalid conversations request: must have items field"),
-  EMBEDDINGS("input", "invalid embeddings request: must have input field"),
+  COMPLETIONS("prompt"),
+  CHAT_COMPLETIONS("messages"),
+  RESPONSES("input"),
+  CONVERSATIONS("items"),
+  EMBEDDINGS("input"),
   /** The {@code passthrough-parser}: the body is forwarded as-is and not parsed. */
-  PASS_THROUGH(null, null);
+  PASS_THROUGH(null);
 
   private final String requiredField;
-  private final String invalid;
 
-  Api(String requiredField, String invalid) {
+  Api(String requiredField) {
     this.requiredField = requiredField;
-    this.invalid = invalid;
   }
 
   /** The body field this API needs besides {@code model}; null for pass-through. */
@@ -27,9 +25,10 @@ public enum Api {
     return requiredField;
   }
 
-  /** The reference's message for a body this API cannot read. */
+  /** The reference's message for a body this API cannot read ({@code invalid chat completions request: ...}). */
   String invalidMessage() {
-    return invalid;
+    return "invalid " + name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " request: must have "
+        + (this == CHAT_COMPLETIONS ? "valid messages" : requiredField) + " field";
   }
 
   /**

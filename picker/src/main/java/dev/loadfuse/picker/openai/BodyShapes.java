@@ -59,23 +59,35 @@ final class BodyShapes {
     p.skipChildren();
   }
 
-  /** One chat message: an object (or null) whose {@code role} is a string and {@code content} a {@link #content}. */
-  static void message(String path, JsonParser p, JsonToken v) throws IOException {
+  /** Checks one field's value (the parser on its first token), leaving the parser on its last. */
+  private interface FieldCheck {
+    void check(String field, JsonToken t) throws IOException;
+  }
+
+  /** An object (or null) at {@code path}, each field's value checked by {@code fields}. */
+  private static void object(String path, String expected, JsonParser p, JsonToken v, FieldCheck fields)
+      throws IOException {
     if (v == JsonToken.VALUE_NULL) {
       return;
     }
     if (v != JsonToken.START_OBJECT) {
-      throw new Mismatch(path, "a message object");
+      throw new Mismatch(path, expected);
     }
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
-      JsonToken t = p.nextToken();
+      fields.check(field, p.nextToken());
+    }
+  }
+
+  /** One chat message: an object (or null) whose {@code role} is a string and {@code content} a {@link #content}. */
+  static void message(String path, JsonParser p, JsonToken v) throws IOException {
+    object(path, "a message object", p, v, (field, t) -> {
       switch (field) {
         case "role" -> string(path + ".role", t);
         case "content" -> content(path + ".content", p, t);
         default -> p.skipChildren();
       }
-    }
+    });
   }
 
   /** A message's content: a string, null, or a list of content parts (objects or null). */
@@ -95,21 +107,13 @@ final class BodyShapes {
 
   /** A content part: {@code type} and {@code text} strings; {@code image_url}, {@code input_audio}, {@code video_url} objects of strings. */
   static void contentPart(String path, JsonParser p, JsonToken v) throws IOException {
-    if (v == JsonToken.VALUE_NULL) {
-      return;
-    }
-    if (v != JsonToken.START_OBJECT) {
-      throw new Mismatch(path, "a content part object");
-    }
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String field = p.currentName();
-      JsonToken t = p.nextToken();
+    object(path, "a content part object", p, v, (field, t) -> {
       switch (field) {
         case "type", "text" -> string(path + "." + field, t);
         case "image_url", "video_url", "input_audio" -> stringFields(path + "." + field, p, t);
         default -> p.skipChildren();
       }
-    }
+    });
   }
 
   /** {@link #contentPart} for a part already read as a tree. */
@@ -159,40 +163,24 @@ final class BodyShapes {
 
   /** A conversation item: an object (or null) whose {@code type} and {@code role} are strings. */
   static void conversationItem(String path, JsonParser p, JsonToken v) throws IOException {
-    if (v == JsonToken.VALUE_NULL) {
-      return;
-    }
-    if (v != JsonToken.START_OBJECT) {
-      throw new Mismatch(path, "an item object");
-    }
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String field = p.currentName();
-      JsonToken t = p.nextToken();
+    object(path, "an item object", p, v, (field, t) -> {
       if (field.equals("type") || field.equals("role")) {
         string(path + "." + field, t);
       } else {
         p.skipChildren();
       }
-    }
+    });
   }
 
   /** An object (or null) whose fields are strings (or null): {@code image_url}'s {@code url} and the like. */
   private static void stringFields(String path, JsonParser p, JsonToken v) throws IOException {
-    if (v == JsonToken.VALUE_NULL) {
-      return;
-    }
-    if (v != JsonToken.START_OBJECT) {
-      throw new Mismatch(path, "an object");
-    }
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String field = p.currentName();
-      JsonToken t = p.nextToken();
+    object(path, "an object", p, v, (field, t) -> {
       if (field.equals("url") || field.equals("data") || field.equals("format")) {
         string(path + "." + field, t);
       } else {
         p.skipChildren(); // fields the reference does not decode
       }
-    }
+    });
   }
 
   static void string(String path, JsonToken v) {

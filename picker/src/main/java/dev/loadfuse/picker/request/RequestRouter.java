@@ -61,7 +61,6 @@ public final class RequestRouter {
   private final AdmissionGate gate;
   private final PickerMetrics metrics;
   private final InstantSource clock;
-  private boolean keepScores;
 
   public RequestRouter(Datastore datastore, StalenessPolicy staleness, Scheduler scheduler, SaturationDetector saturation,
       FailOpen failOpen, AdmissionGate gate, PickerMetrics metrics, InstantSource clock) {
@@ -73,11 +72,6 @@ public final class RequestRouter {
     this.gate = Objects.requireNonNull(gate, "gate");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
-  }
-
-  /** Routed requests carry their candidates' scores ({@code --emit-endpoint-scores}). Set before serving. */
-  public void emitEndpointScores(boolean emit) {
-    this.keepScores = emit;
   }
 
   /**
@@ -101,7 +95,7 @@ public final class RequestRouter {
     if (gate != AdmissionGate.IMMEDIATE) {
       // Flow control decides instead of the shedding check, and the candidates are those of the
       // moment the request leaves the gate (the reference's order: admission, then candidates).
-      return gate.enter(new Admitted(request, null, null, trace, outcome));
+      return gate.enter(new Admitted(request, trace, outcome));
     }
     Admitted a = admit(request, trace, outcome);
     SchedulingRequest sr = a.cycle.request();
@@ -137,8 +131,8 @@ public final class RequestRouter {
     Candidates candidates = staleness.views(states, states.length, now);
     boolean open = failOpen.check(candidates, now, staleness.staleAfterMillis());
     SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null, open, metrics)
-        .trace(trace.decisionTrace()).keepScores(keepScores);
-    return new Admitted(request, candidates, cycle, trace, outcome);
+        .trace(trace.decisionTrace());
+    return new Admitted(request, trace, outcome).at(candidates, cycle);
   }
 
   private EndpointState[] candidates(ParsedRequest request) {
@@ -169,8 +163,7 @@ public final class RequestRouter {
   private Routed schedule(Admitted a) {
     if (a.candidates == null) { // it waited at the gate: candidates as they are now
       Admitted now = admit(a.request, a.trace, a.outcome);
-      a.candidates = now.candidates;
-      a.cycle = now.cycle;
+      a.at(now.candidates, now.cycle);
     }
     EndpointView[] views = a.candidates.views();
     a.trace.schedulingStarted(views.length, a.cycle.failOpen());
@@ -211,13 +204,17 @@ public final class RequestRouter {
     private SchedulingCycle cycle;
     private boolean answered;
 
-    Admitted(ParsedRequest request, Candidates candidates, SchedulingCycle cycle, RequestTrace trace,
-        Outcome outcome) {
+    Admitted(ParsedRequest request, RequestTrace trace, Outcome outcome) {
       this.request = request;
       this.trace = trace;
-      this.candidates = candidates;
-      this.cycle = cycle;
       this.outcome = outcome;
+    }
+
+    /** Its candidates and cycle as of now. */
+    Admitted at(Candidates now, SchedulingCycle decision) {
+      this.candidates = now;
+      this.cycle = decision;
+      return this;
     }
 
     @Override

@@ -56,8 +56,8 @@ public final class Routed {
     return destination;
   }
 
-  /** The primary profile's scored candidates' scores by {@code ip:port}; empty unless kept ({@code --emit-endpoint-scores}). */
-  public java.util.Map<String, Double> scores() {
+  /** The primary profile's scored candidates' scores. */
+  public dev.loadfuse.picker.scheduling.Scores scores() {
     return result.primary().scores();
   }
 
