@@ -10,7 +10,6 @@ import dev.loadfuse.picker.request.BufferBudget;
 import dev.loadfuse.picker.request.RequestRouter;
 import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.scheduling.Scheduler;
-import dev.loadfuse.picker.tracing.Tracing;
 import java.time.InstantSource;
 import java.util.Objects;
 
@@ -30,11 +29,7 @@ public final class ExtProcContext {
   private final ExtProcLimits limits;
   private final BufferBudget budget;
   private final OpenStreams openStreams;
-  private boolean parseBodies = true;
-  private Tracing tracing = Tracing.OFF;
-  private boolean subsetHints = true;
-  private long maxSendBytes = Long.MAX_VALUE;
-  private StreamMetrics streamMetrics = StreamMetrics.NONE;
+  private RequestOptions options = RequestOptions.DEFAULT;
 
   /**
    * A context on the system clock whose requests go straight from admission to scheduling.
@@ -120,69 +115,14 @@ public final class ExtProcContext {
     return openStreams;
   }
 
-  /**
-   * False when the config's only parser is {@code passthrough-parser}: bodies are forwarded unread
-   * (no model rewrite, no prompt). Set before serving.
-   */
-  public ExtProcContext parseBodies(boolean parse) {
-    this.parseBodies = parse;
+  /** Sets how requests are treated beyond routing them. Set before serving. */
+  public ExtProcContext options(RequestOptions options) {
+    this.options = Objects.requireNonNull(options, "options");
     return this;
   }
 
-  public boolean parseBodies() {
-    return parseBodies;
-  }
-
-  /** Traces requests with {@code tracing} ({@link Tracing#OFF} by default). Set before serving. */
-  public ExtProcContext tracing(Tracing tracing) {
-    this.tracing = Objects.requireNonNull(tracing, "tracing");
-    return this;
-  }
-
-  public Tracing tracing() {
-    return tracing;
-  }
-
-  /**
-   * False with {@code --disable-endpoint-subset-filter}: Envoy's subset hint is ignored and every
-   * endpoint is a candidate. Set before serving.
-   */
-  public ExtProcContext subsetHints(boolean honour) {
-    this.subsetHints = honour;
-    return this;
-  }
-
-  public boolean subsetHints() {
-    return subsetHints;
-  }
-
-  /** With {@code --emit-endpoint-scores}: the routing answer carries the candidates' scores. Set before serving. */
-  public ExtProcContext emitEndpointScores(boolean emit) {
-    router.emitEndpointScores(emit);
-    return this;
-  }
-
-  /**
-   * The largest message sent to Envoy ({@code --grpc-max-send-msg-size}); a larger one ends the
-   * stream with {@code RESOURCE_EXHAUSTED}, as gRPC does. Set before serving.
-   */
-  public ExtProcContext maxSendBytes(long bytes) {
-    this.maxSendBytes = Math.max(1, bytes);
-    return this;
-  }
-
-  public long maxSendBytes() {
-    return maxSendBytes;
-  }
-
-  /** The ext_proc stream metrics ({@code --enable-grpc-stream-metrics}; {@link StreamMetrics#NONE} by default). */
-  public ExtProcContext streamMetrics(StreamMetrics metrics) {
-    this.streamMetrics = Objects.requireNonNull(metrics, "metrics");
-    return this;
-  }
-
-  StreamMetrics streamMetrics() {
-    return streamMetrics;
+  public RequestOptions options() {
+    return options;
   }
 
   /** Admission, the gate and scheduling. */

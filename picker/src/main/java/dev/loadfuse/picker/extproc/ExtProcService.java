@@ -97,11 +97,11 @@ public final class ExtProcService {
       boolean[] ended = new boolean[1];
       ExtProcStream[] self = new ExtProcStream[1];
       String[] code = {"OK"}; // gRPC's name of how the stream ended, for the stream metrics
-      long opened = ctx.streamMetrics().started();
+      long opened = ctx.options().streamMetrics().started();
       Runnable over = () -> {
         if (!ended[0]) {
           ended[0] = true;
-          ctx.streamMetrics().finished(code[0], opened);
+          ctx.options().streamMetrics().finished(code[0], opened);
           decoder.stop();
           ctx.openStreams().close();
         }
@@ -112,11 +112,11 @@ public final class ExtProcService {
           if (ended[0]) {
             return;
           }
-          if (r.getSerializedSize() > ctx.maxSendBytes()) { // as gRPC answers a message over its send limit
+          if (r.getSerializedSize() > ctx.options().maxSendBytes()) { // as gRPC answers a message over its send limit
             code[0] = "ResourceExhausted";
             over.run();
             response.status(GrpcStatus.RESOURCE_EXHAUSTED).statusMessage("trying to send message larger than max ("
-                + r.getSerializedSize() + " vs. " + ctx.maxSendBytes() + "; --grpc-max-send-msg-size)").end();
+                + r.getSerializedSize() + " vs. " + ctx.options().maxSendBytes() + "; --grpc-max-send-msg-size)").end();
             self[0].onBroken();
             return;
           }

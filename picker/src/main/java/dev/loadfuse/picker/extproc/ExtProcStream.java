@@ -66,7 +66,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     this.send = sink::send;
     this.hold = new StreamHold(ctx, timers, this::refuse);
     this.assembler = new RequestAssembler(ctx.maxBodyBytes(), ctx.routing(), ctx.scheduler().promptChars(),
-        hold.account, ctx.parseBodies());
+        hold.account, ctx.options().parseBodies());
   }
 
   void onMessage(ProcessingRequest m) {
@@ -80,7 +80,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
         requestMode = m.getProtocolConfig().getRequestBodyMode();
         responseMode = m.getProtocolConfig().getResponseBodyMode();
       }
-      if (m.hasMetadataContext() && ctx.subsetHints()) {
+      if (m.hasMetadataContext() && ctx.options().subsetHints()) {
         assembler.metadata(m.getMetadataContext());
       }
       switch (m.getRequestCase()) {
@@ -126,7 +126,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
 
   private void onRequestHeaders(HttpHeaders h) {
     assembler.headers(h);
-    trace = ctx.tracing().start(assembler.headers());
+    trace = ctx.options().tracing().start(assembler.headers());
     startNanos = System.nanoTime();
     phase = StreamPhase.REQUEST_BODY;
     if (h.getEndOfStream()) {
@@ -182,7 +182,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     }
     hold.routed(r);
     phase = StreamPhase.ROUTED;
-    Responses.routed(r, trace, buffered(requestMode), bodyEndOfStream, send);
+    Responses.routed(r, trace, ctx.options().emitEndpointScores(), buffered(requestMode), bodyEndOfStream, send);
     if (trailersPending) {
       send.accept(Responses.requestTrailers());
     }
@@ -201,7 +201,8 @@ final class ExtProcStream implements RequestRouter.Outcome {
   private ResponseLeg response() {
     if (response == null) {
       boolean restore = request != null && request.bodyRewritten();
-      response = new ResponseLeg(ctx.maxBodyBytes(), restore ? request.model() : null, hold.account, send);
+      response = new ResponseLeg(ctx.maxBodyBytes(), restore ? request.model() : null,
+          request != null && request.stream(), hold.account, send);
     }
     return response;
   }

@@ -24,8 +24,9 @@ final class ResponseLeg {
    * @param clientModel the model name to put back, null when the request's was not rewritten
    * @param account where a held body's bytes are counted
    */
-  ResponseLeg(int maxBodyBytes, String clientModel, BufferBudget.Account account, Consumer<ProcessingResponse> send) {
-    this.rewriter = new ResponseRewriter(maxBodyBytes, clientModel, account);
+  ResponseLeg(int maxBodyBytes, String clientModel, boolean streamRequested, BufferBudget.Account account,
+      Consumer<ProcessingResponse> send) {
+    this.rewriter = new ResponseRewriter(maxBodyBytes, clientModel, account, streamRequested);
     this.send = send;
     this.chunks = (bytes, endOfStream) -> Responses.streamed(false, bytes, endOfStream, send);
   }

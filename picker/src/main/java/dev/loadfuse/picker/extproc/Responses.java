@@ -19,6 +19,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
 import java.util.List;
 import java.util.Map;
 import dev.loadfuse.picker.scheduling.ControlHeader;
+import dev.loadfuse.picker.scheduling.Scores;
 import dev.loadfuse.picker.tracing.RequestTrace;
 import java.util.function.Consumer;
 
@@ -78,12 +79,13 @@ final class Responses {
 
   /**
    * {@code {"envoy.lb": {"x-gateway-destination-endpoint": destination}}}, with
-   * {@code "x-gateway-destination-endpoint-scores": {ip:port: score, ...}} when {@code scores} has any.
+   * {@code "x-gateway-destination-endpoint-scores": {ip:port: score, ...}} when {@code scores} has any
+   * ({@code --emit-endpoint-scores}).
    */
-  static Struct lbMetadata(String destination, Map<String, Double> scores) {
+  static Struct lbMetadata(String destination, Scores scores) {
     Struct.Builder lb = Struct.newBuilder()
         .putFields(DESTINATION_HEADER, Value.newBuilder().setStringValue(destination).build());
-    if (!scores.isEmpty()) {
+    if (scores.count() > 0) {
       Struct.Builder byEndpoint = Struct.newBuilder();
       scores.forEach((endpoint, score) -> byEndpoint.putFields(endpoint, Value.newBuilder().setNumberValue(score).build()));
       lb.putFields(SCORES_KEY, Value.newBuilder().setStructValue(byEndpoint).build());
@@ -92,7 +94,7 @@ final class Responses {
   }
 
   /** The request HeadersResponse that routes the request (streamed mode, or header-only requests). */
-  static ProcessingResponse routedRequestHeaders(String destination, Map<String, Double> scores, long contentLength,
+  static ProcessingResponse routedRequestHeaders(String destination, Scores scores, long contentLength,
       String generatedRequestId, Map<String, String> requestHeaders, RequestTrace trace) {
     return ProcessingResponse.newBuilder()
         .setRequestHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder()
@@ -103,7 +105,7 @@ final class Responses {
   }
 
   /** BUFFERED mode: the request BodyResponse that routes the request and replaces the body if changed. */
-  static ProcessingResponse routedRequestBody(String destination, Map<String, Double> scores, long contentLength,
+  static ProcessingResponse routedRequestBody(String destination, Scores scores, long contentLength,
       String generatedRequestId, Map<String, String> requestHeaders, RequestTrace trace, byte[] newBody) {
     CommonResponse.Builder c = CommonResponse.newBuilder()
         .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders, trace))
@@ -121,11 +123,11 @@ final class Responses {
    * The routing answer: a header-only request's HeadersResponse; in BUFFERED mode the BodyResponse
    * (with the body when rewritten); else the HeadersResponse, then the body in chunks.
    */
-  static void routed(Routed routed, RequestTrace trace, boolean buffered, boolean endOfStream,
+  static void routed(Routed routed, RequestTrace trace, boolean emitScores, boolean buffered, boolean endOfStream,
       Consumer<ProcessingResponse> out) {
     ParsedRequest request = routed.request();
     String destination = routed.destination();
-    Map<String, Double> scores = routed.scores();
+    Scores scores = emitScores ? routed.scores() : Scores.NONE;
     String generatedId = request.generatedRequestId();
     if (request.headerOnly()) {
       out.accept(routedRequestHeaders(destination, scores, -1, generatedId, request.headers(), trace));

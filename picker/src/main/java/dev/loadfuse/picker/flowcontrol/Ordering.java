@@ -11,10 +11,11 @@ public enum Ordering {
   FCFS("fcfs-ordering-policy"),
   /** Earliest deadline first: queued time plus the TTL; without a TTL, last (then first come). */
   EDF("edf-ordering-policy"),
-  /** Earliest received time plus the request's {@code x-llm-d-slo-ttft-ms} (or {@code x-slo-ttft-ms}); without a valid one, last. */
+  /**
+   * Earliest received time plus the request's time-to-first-token objective in milliseconds
+   * ({@code x-llm-d-slo-ttft-ms}, or {@code x-slo-ttft-ms}); without a valid one, last.
+   */
   SLO_DEADLINE("slo-deadline-ordering-policy");
-
-  /** The header that carries a request's time-to-first-token objective in milliseconds. */
 
   private final String type;
 

@@ -121,23 +121,14 @@ public final class RequestAssembler {
       return;
     }
     Value v = hint.getFieldsOrThrow(SUBSET_KEY);
+    if (!v.hasListValue()) {
+      return; // the reference reads a list only; anything else means no hint
+    }
     List<String> out = new ArrayList<>();
-    switch (v.getKindCase()) {
-      case LIST_VALUE -> {
-        for (Value e : v.getListValue().getValuesList()) {
-          if (e.hasStringValue() && !e.getStringValue().isBlank()) {
-            out.add(e.getStringValue().trim());
-          }
-        }
+    for (Value e : v.getListValue().getValuesList()) {
+      if (e.hasStringValue() && !e.getStringValue().isBlank()) {
+        out.add(e.getStringValue().trim());
       }
-      case STRING_VALUE -> {
-        for (String s : v.getStringValue().split(",")) {
-          if (!s.isBlank()) {
-            out.add(s.trim());
-          }
-        }
-      }
-      default -> { }
     }
     subsetPresent = true;
     subset = out;
@@ -172,7 +163,7 @@ public final class RequestAssembler {
   /** The request routed on its headers alone: no model, priority 0. */
   public ParsedRequest headerOnly() {
     return new ParsedRequest(requestId, generatedRequestId, headers, api, true, "", "", 0, fairnessId(), NO_BODY, 0,
-        false, "", "", subsetPresent, subset);
+        false, "", "", false, subsetPresent, subset);
   }
 
   /** The request with the body buffered so far, which is all of it. Hands the buffer over. */
@@ -184,6 +175,7 @@ public final class RequestAssembler {
     String targetModel = "";
     String prompt = "";
     String cacheSalt = "";
+    boolean stream = false;
     boolean rewritten = false;
     RoutingObjects objects = routing.current(); // one version for the whole request
     if (api != Api.PASS_THROUGH) {
@@ -191,9 +183,11 @@ public final class RequestAssembler {
       model = parsed.model();
       prompt = parsed.prompt();
       cacheSalt = parsed.cacheSalt();
+      stream = parsed.stream();
+      // A rule matching the client's model beats the rewrite header, as in the reference.
       String header = ControlHeader.MODEL_NAME_REWRITE.valueIn(headers);
-      targetModel = header != null && !header.isBlank() ? header
-          : objects.rewrites().rewrite(model, ThreadLocalRandom.current());
+      targetModel = objects.rewrites().ruleFor(model) != null || header == null || header.isBlank()
+          ? objects.rewrites().rewrite(model, ThreadLocalRandom.current()) : header;
       if (!targetModel.equals(model)) {
         forward = parsed.withModel(forward, length, targetModel);
         length = forward.length;
@@ -202,7 +196,7 @@ public final class RequestAssembler {
     }
     int priority = objects.priority(ControlHeader.OBJECTIVE.valueIn(headers));
     return new ParsedRequest(requestId, generatedRequestId, headers, api, false, model, targetModel, priority,
-        fairnessId(), forward, length, rewritten, prompt, cacheSalt, subsetPresent, subset);
+        fairnessId(), forward, length, rewritten, prompt, cacheSalt, stream, subsetPresent, subset);
   }
 
   private String fairnessId() {

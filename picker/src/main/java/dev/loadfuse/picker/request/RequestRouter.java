@@ -11,6 +11,7 @@ import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.datastore.InFlight;
 import dev.loadfuse.picker.metrics.PickerMetrics;
+import dev.loadfuse.picker.scheduling.ProfileResult;
 import dev.loadfuse.picker.scheduling.Scheduler;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
@@ -60,7 +61,6 @@ public final class RequestRouter {
   private final AdmissionGate gate;
   private final PickerMetrics metrics;
   private final InstantSource clock;
-  private boolean keepScores;
 
   public RequestRouter(Datastore datastore, StalenessPolicy staleness, Scheduler scheduler, SaturationDetector saturation,
       FailOpen failOpen, AdmissionGate gate, PickerMetrics metrics, InstantSource clock) {
@@ -72,11 +72,6 @@ public final class RequestRouter {
     this.gate = Objects.requireNonNull(gate, "gate");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
-  }
-
-  /** Routed requests carry their candidates' scores ({@code --emit-endpoint-scores}). Set before serving. */
-  public void emitEndpointScores(boolean emit) {
-    this.keepScores = emit;
   }
 
   /**
@@ -92,11 +87,15 @@ public final class RequestRouter {
 
   /** As {@link #route(ParsedRequest, Outcome)}, reporting admission and scheduling to {@code trace}. */
   public AdmissionGate.Wait route(ParsedRequest request, RequestTrace trace, Outcome outcome) {
+    if (request.headerOnly()) {
+      outcome.routed(headerOnly(request, trace));
+      return AdmissionGate.Wait.NONE;
+    }
     trace.admissionStarted(request.schedulingRequest());
     if (gate != AdmissionGate.IMMEDIATE) {
       // Flow control decides instead of the shedding check, and the candidates are those of the
       // moment the request leaves the gate (the reference's order: admission, then candidates).
-      return gate.enter(new Admitted(request, null, null, trace, outcome));
+      return gate.enter(new Admitted(request, trace, outcome));
     }
     Admitted a = admit(request, trace, outcome);
     SchedulingRequest sr = a.cycle.request();
@@ -108,6 +107,23 @@ public final class RequestRouter {
     return gate.enter(a);
   }
 
+  /**
+   * A request without a body (a GET): as the reference routes it, to a random endpoint without
+   * admission or scheduling (the subset hint, when sent, still restricts it); counted in flight, not
+   * in the model meters.
+   */
+  private Routed headerOnly(ParsedRequest request, RequestTrace trace) {
+    EndpointState[] states = candidates(request);
+    long now = clock.millis();
+    Candidates candidates = staleness.views(states, states.length, now);
+    SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null);
+    EndpointView target = candidates.views()[cycle.random().nextInt(candidates.count())];
+    SchedulingResult result = SchedulingResult.of(new ProfileResult("header-only", List.of(target)));
+    InFlight inFlight = candidates.stateOf(target).acquire(0);
+    trace.routed(target.hostPort());
+    return new Routed(request, target.hostPort(), cycle, result, null, inFlight, metrics, null, gate);
+  }
+
   /** The request with its candidates' views and its scheduling cycle, at the clock's time. */
   private Admitted admit(ParsedRequest request, RequestTrace trace, Outcome outcome) {
     EndpointState[] states = candidates(request);
@@ -115,8 +131,8 @@ public final class RequestRouter {
     Candidates candidates = staleness.views(states, states.length, now);
     boolean open = failOpen.check(candidates, now, staleness.staleAfterMillis());
     SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null, open, metrics)
-        .trace(trace.decisionTrace()).keepScores(keepScores);
-    return new Admitted(request, candidates, cycle, trace, outcome);
+        .trace(trace.decisionTrace());
+    return new Admitted(request, trace, outcome).at(candidates, cycle);
   }
 
   private EndpointState[] candidates(ParsedRequest request) {
@@ -136,7 +152,7 @@ public final class RequestRouter {
     EndpointState[] routable = datastore.routable();
     if (routable.length == 0) {
       throw request.headerOnly()
-          ? new PickerException(PickerException.Code.INTERNAL, "no endpoints available to serve the request")
+          ? new PickerException(PickerException.Code.INTERNAL, "no pods available in datastore")
           : new PickerException(PickerException.Code.SERVICE_UNAVAILABLE,
               "failed to find candidate endpoints for serving the request");
     }
@@ -147,8 +163,7 @@ public final class RequestRouter {
   private Routed schedule(Admitted a) {
     if (a.candidates == null) { // it waited at the gate: candidates as they are now
       Admitted now = admit(a.request, a.trace, a.outcome);
-      a.candidates = now.candidates;
-      a.cycle = now.cycle;
+      a.at(now.candidates, now.cycle);
     }
     EndpointView[] views = a.candidates.views();
     a.trace.schedulingStarted(views.length, a.cycle.failOpen());
@@ -189,13 +204,17 @@ public final class RequestRouter {
     private SchedulingCycle cycle;
     private boolean answered;
 
-    Admitted(ParsedRequest request, Candidates candidates, SchedulingCycle cycle, RequestTrace trace,
-        Outcome outcome) {
+    Admitted(ParsedRequest request, RequestTrace trace, Outcome outcome) {
       this.request = request;
       this.trace = trace;
-      this.candidates = candidates;
-      this.cycle = cycle;
       this.outcome = outcome;
+    }
+
+    /** Its candidates and cycle as of now. */
+    Admitted at(Candidates now, SchedulingCycle decision) {
+      this.candidates = now;
+      this.cycle = decision;
+      return this;
     }
 
     @Override

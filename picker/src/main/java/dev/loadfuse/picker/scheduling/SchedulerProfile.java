@@ -3,9 +3,7 @@ package dev.loadfuse.picker.scheduling;
 import dev.loadfuse.picker.PickerException;
 import dev.loadfuse.picker.candidate.EndpointView;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A profile ready to run: filters in order, then every scorer (each score clamped to [0, 1], times
@@ -52,7 +50,7 @@ public final class SchedulerProfile {
   /**
    * Runs the profile over {@code candidates[0..count)} (not modified).
    *
-   * @throws PickerException {@code InferencePoolResourceExhausted} when no candidate is left
+   * @throws PickerException {@code ResourceExhausted} when no candidate is left
    */
   public ProfileResult run(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     if (count == 0) {
@@ -108,7 +106,7 @@ public final class SchedulerProfile {
       throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
           "failed to find a target endpoint: picker " + picker.typedName() + " chose none (profile " + name + ")");
     }
-    Map<String, Double> scores = scorers.length > 0 && cycle.keepsScores() ? scores(c, total, n) : Map.of();
+    Scores scores = scorers.length > 0 ? new Scores(c, total, n) : Scores.NONE;
     if (k == 1) {
       return new ProfileResult(name, List.of(c[chosen[0]]), scores);
     }
@@ -119,11 +117,4 @@ public final class SchedulerProfile {
     return new ProfileResult(name, List.of(targets), scores);
   }
 
-  private static Map<String, Double> scores(EndpointView[] candidates, double[] total, int n) {
-    Map<String, Double> scores = HashMap.newHashMap(n);
-    for (int i = 0; i < n; i++) {
-      scores.put(candidates[i].hostPort(), total[i]);
-    }
-    return scores;
-  }
 }

@@ -24,7 +24,6 @@ public final class SchedulingCycle {
   private final SchedulingEvents events;
   private Object[] state; // key, value, key, value, ...: a plugin or two use it per decision
   private DecisionTrace trace;
-  private boolean keepScores;
 
   /** A cycle without fail-open and without event reporting (tests, benchmarks). */
   public SchedulingCycle(SchedulingRequest request, long nowMillis, RandomGenerator random) {
@@ -65,16 +64,6 @@ public final class SchedulingCycle {
   /** Where each plugin's run is reported: null when the request is not traced (or not sampled). */
   public DecisionTrace trace() {
     return trace;
-  }
-
-  /** True when the profiles' results carry each scored candidate's score ({@code --emit-endpoint-scores}). */
-  public boolean keepsScores() {
-    return keepScores;
-  }
-
-  public SchedulingCycle keepScores(boolean keep) {
-    this.keepScores = keep;
-    return this;
   }
 
   /** Traces this decision's plugins to {@code trace} (null: none). */

@@ -24,6 +24,7 @@ import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
 import dev.loadfuse.picker.extproc.ExtProcLimits;
 import dev.loadfuse.picker.extproc.ExtProcService;
+import dev.loadfuse.picker.extproc.RequestOptions;
 import dev.loadfuse.picker.extproc.StreamMetrics;
 import dev.loadfuse.picker.http.PickerHttp;
 import dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher;
@@ -322,12 +323,10 @@ public final class PickerServer implements AutoCloseable {
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
         settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate,
-        InstantSource.system(), limits).parseBodies(config.parsesBody()).tracing(tracing)
-        .subsetHints(!settings.isDisableEndpointSubsetFilter()).emitEndpointScores(settings.isEmitEndpointScores())
-        .streamMetrics(settings.isEnableGrpcStreamMetrics() ? StreamMetrics.register(metrics.registry()) : StreamMetrics.NONE);
-    if (settings.getGrpcMaxSendMsgSize() != null) {
-      ctx.maxSendBytes(settings.getGrpcMaxSendMsgSize());
-    }
+        InstantSource.system(), limits).options(new RequestOptions(config.parsesBody(), tracing,
+        !settings.isDisableEndpointSubsetFilter(), settings.isEmitEndpointScores(),
+        settings.getGrpcMaxSendMsgSize() == null ? Long.MAX_VALUE : settings.getGrpcMaxSendMsgSize(),
+        settings.isEnableGrpcStreamMetrics() ? StreamMetrics.register(metrics.registry()) : StreamMetrics.NONE));
     extProc = ctx;
     long maxMessage = settings.getGrpcMaxRecvMsgSize() == null ? ExtProcService.maxMessageBytes(ctx)
         : settings.getGrpcMaxRecvMsgSize();

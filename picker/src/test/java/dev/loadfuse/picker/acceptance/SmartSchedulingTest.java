@@ -129,7 +129,7 @@ class SmartSchedulingTest {
       s.send(post("/v1/completions", "x-gateway-inference-objective", "batch")).send(requestBody(body("base"), true));
       ProcessingResponse r = s.next();
       assertThat(r.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(429);
-      assertThat(r.getImmediateResponse().getBody().toStringUtf8()).isEqualTo("inference error: InferencePoolResourceExhausted"
+      assertThat(r.getImmediateResponse().getBody().toStringUtf8()).isEqualTo("inference error: ResourceExhausted"
           + " - request dropped: the pool is saturated and the request is sheddable (priority -1)");
     }
     assertThat(picker.get("/metrics")).containsPattern(

@@ -84,7 +84,8 @@ class RouterOptionsTest {
   void emitEndpointScores_putsEachScoredCandidatesScoreInTheLbMetadata_offByDefault() throws Exception {
     try (PickerFixture p = picker(TestConfigs.QUEUE_THREE_ENDPOINTS, o -> o.setEmitEndpointScores(true));
         EnvoyStream s = p.stream()) {
-      Struct lb = route(s, requestHeaders(true, ":path", "/v1/models")).getDynamicMetadata()
+      s.send(post("/v1/completions"));
+      Struct lb = route(s, requestBody("{\"model\":\"m\",\"prompt\":\"p\"}", true)).getDynamicMetadata()
           .getFieldsOrThrow("envoy.lb").getStructValue();
       Struct scores = lb.getFieldsOrThrow("x-gateway-destination-endpoint-scores").getStructValue();
       assertThat(scores.getFieldsMap()).containsOnlyKeys("127.0.0.1:1", "127.0.0.2:1");
@@ -92,7 +93,8 @@ class RouterOptionsTest {
           .allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0));
     }
     try (PickerFixture p = picker(TestConfigs.QUEUE_THREE_ENDPOINTS, o -> o); EnvoyStream s = p.stream()) {
-      Struct lb = route(s, requestHeaders(true, ":path", "/v1/models")).getDynamicMetadata()
+      s.send(post("/v1/completions"));
+      Struct lb = route(s, requestBody("{\"model\":\"m\",\"prompt\":\"p\"}", true)).getDynamicMetadata()
           .getFieldsOrThrow("envoy.lb").getStructValue();
       assertThat(lb.getFieldsMap()).containsOnlyKeys("x-gateway-destination-endpoint");
     }
