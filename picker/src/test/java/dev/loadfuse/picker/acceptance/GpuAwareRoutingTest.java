@@ -19,6 +19,7 @@ import dev.loadfuse.picker.testing.TestEndpoints;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadVector;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -54,7 +55,7 @@ class GpuAwareRoutingTest {
             metadata: {name: batch}
             spec: {priority: -1}
             """, "test objects", null))
-        .setCluster(true).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setExtProcServers(1).setEphemeralPorts();
+        .setClusterSettings(ClusterSettings.NONE.withCluster(true)).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setExtProcServers(1).setEphemeralPorts();
     if (staleness != null) {
       settings.setMetricsStalenessThreshold(staleness);
     }

@@ -13,6 +13,7 @@ import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -62,7 +63,7 @@ class ClusterModeTest {
 
       pickerNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster, SECRET, false), new VertxOptions())
           .await(60, TimeUnit.SECONDS);
-      PickerOptions settings = new PickerOptions().setCluster(true).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setExtProcServers(1)
+      PickerOptions settings = new PickerOptions().setClusterSettings(ClusterSettings.NONE.withCluster(true)).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setExtProcServers(1)
           .setEphemeralPorts();
       picker = PickerServer.start(pickerNode, settings).await(60, TimeUnit.SECONDS);
       Datastore ds = picker.datastore();
