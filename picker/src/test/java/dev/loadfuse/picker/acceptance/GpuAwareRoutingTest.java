@@ -5,6 +5,7 @@ import static dev.loadfuse.picker.testing.EnvoyStream.requestBody;
 import static dev.loadfuse.picker.testing.EnvoyStream.setHeader;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.common.testing.Closing;
 import dev.loadfuse.common.testing.Http;
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.picker.plugins.InTreePlugins;
@@ -66,15 +67,9 @@ class GpuAwareRoutingTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (picker != null) {
-      picker.close();
-    }
-    if (vertx != null) {
-      vertx.close().await(20, TimeUnit.SECONDS);
-    }
+    Closing.ifOpen(channel, c -> c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    Closing.all(picker);
+    Closing.ifOpen(vertx, v -> v.close().await(20, TimeUnit.SECONDS));
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.loadfuse.picker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.common.testing.Closing;
 import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
@@ -86,15 +87,9 @@ class ClusterModeTest {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
     } finally {
-      if (picker != null) {
-        picker.close();
-      }
-      if (pickerNode != null) {
-        pickerNode.close().await(30, TimeUnit.SECONDS);
-      }
-      if (sidecarNode != null) {
-        sidecarNode.close().await(30, TimeUnit.SECONDS);
-      }
+      Closing.all(picker);
+      Closing.ifOpen(pickerNode, v -> v.close().await(30, TimeUnit.SECONDS));
+      Closing.ifOpen(sidecarNode, v -> v.close().await(30, TimeUnit.SECONDS));
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.loadfuse.picker.plugins.scorer.prefix;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.common.testing.Closing;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
@@ -99,24 +100,11 @@ class TwoReplicaPrefixSharingTest {
           () -> indexA.size(viaB) >= indexOfB.size(viaB));
       assertThat(routeOther(chA, "another turn")).isEqualTo(viaB);
     } finally {
-      if (chA != null) {
-        chA.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      }
-      if (chB != null) {
-        chB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      }
-      if (a != null) {
-        a.close();
-      }
-      if (b != null) {
-        b.close();
-      }
-      if (nodeA != null) {
-        nodeA.close().await(30, TimeUnit.SECONDS);
-      }
-      if (nodeB != null) {
-        nodeB.close().await(30, TimeUnit.SECONDS);
-      }
+      Closing.ifOpen(chA, c -> c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+      Closing.ifOpen(chB, c -> c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+      Closing.all(a, b);
+      Closing.ifOpen(nodeA, v -> v.close().await(30, TimeUnit.SECONDS));
+      Closing.ifOpen(nodeB, v -> v.close().await(30, TimeUnit.SECONDS));
     }
   }
 
