@@ -100,7 +100,8 @@ public final class ExtProcLoad {
     Vertx vertx = Vertx.vertx();
     // Vectors from "remote sidecars" (published below on the local bus), one ext_proc server per core.
     PickerOptions settings = new PickerOptions().setClusterSettings(ClusterSettings.NONE.withCluster(true)).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setEphemeralPorts()
-        .setExtProcServers(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        .setExtProcServers(Math.max(1, Runtime.getRuntime().availableProcessors()))
+        .setTracing(false); // as the reference chart runs it; SchedulingBenchmark -p trace=... measures tracing
     PickerServer server = PickerServer.start(vertx, settings).await(60, TimeUnit.SECONDS);
     publishVectors(vertx, 16);
     while (!server.datastore().ready()) {

@@ -97,11 +97,7 @@ public final class ExtProcContext {
   }
 
   /** The ext_proc port's limits. */
-  public ExtProcLimits limits() {
-    return new ExtProcLimits(limits);
-  }
-
-  ExtProcLimits limitsInForce() {
+  ExtProcLimits limits() {
     return limits;
   }
 

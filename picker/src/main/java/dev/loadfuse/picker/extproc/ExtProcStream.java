@@ -132,7 +132,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     if (h.getEndOfStream()) {
       route(assembler.headerOnly(), false);
     } else if (buffered(requestMode)) {
-      send.accept(Responses.requestHeadersContinue());
+      send.accept(Responses.REQUEST_HEADERS_CONTINUE);
     }
   }
 
@@ -156,7 +156,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     if (phase == StreamPhase.WAITING) {
       trailersPending = true; // answered after the routing answer
     } else if (!closed()) {
-      send.accept(Responses.requestTrailers());
+      send.accept(Responses.REQUEST_TRAILERS);
     }
   }
 
@@ -184,7 +184,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     phase = StreamPhase.ROUTED;
     Responses.routed(r, trace, ctx.options().emitEndpointScores(), buffered(requestMode), bodyEndOfStream, send);
     if (trailersPending) {
-      send.accept(Responses.requestTrailers());
+      send.accept(Responses.REQUEST_TRAILERS);
     }
     ctx.metrics().addedLatency(System.nanoTime() - routeNanos);
     r.afterAnswer();

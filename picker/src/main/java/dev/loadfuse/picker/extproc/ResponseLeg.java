@@ -42,7 +42,7 @@ final class ResponseLeg {
   boolean body(HttpBody b, boolean buffered) {
     if (buffered) {
       ByteString replaced = rewriter.buffered(b.getBody());
-      send.accept(replaced != null ? Responses.responseBodyReplaced(replaced) : Responses.responseBodyContinue());
+      send.accept(replaced != null ? Responses.responseBodyReplaced(replaced) : Responses.RESPONSE_BODY_CONTINUE);
     } else {
       rewriter.chunk(b.getBody(), b.getEndOfStream(), chunks);
     }
@@ -54,7 +54,7 @@ final class ResponseLeg {
     if (flush) {
       rewriter.trailers(chunks);
     }
-    send.accept(Responses.responseTrailers());
+    send.accept(Responses.RESPONSE_TRAILERS);
   }
 
   Usage usage() {

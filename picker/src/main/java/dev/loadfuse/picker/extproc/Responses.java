@@ -33,17 +33,18 @@ final class Responses {
   /** The llm-d router's key for the scored candidates' scores ({@code --emit-endpoint-scores}). */
   static final String SCORES_KEY = "x-gateway-destination-endpoint-scores";
 
-  private static final ProcessingResponse REQUEST_HEADERS_CONTINUE = ProcessingResponse.newBuilder()
+  /** BUFFERED mode: answers request headers at once so that Envoy sends the body. */
+  static final ProcessingResponse REQUEST_HEADERS_CONTINUE = ProcessingResponse.newBuilder()
       .setRequestHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder().setClearRouteCache(true)))
       .build();
   private static final ProcessingResponse RESPONSE_HEADERS_CONTINUE = ProcessingResponse.newBuilder()
       .setResponseHeaders(HeadersResponse.getDefaultInstance())
       .build();
-  private static final ProcessingResponse REQUEST_TRAILERS = ProcessingResponse.newBuilder()
+  static final ProcessingResponse REQUEST_TRAILERS = ProcessingResponse.newBuilder()
       .setRequestTrailers(TrailersResponse.getDefaultInstance()).build();
-  private static final ProcessingResponse RESPONSE_TRAILERS = ProcessingResponse.newBuilder()
+  static final ProcessingResponse RESPONSE_TRAILERS = ProcessingResponse.newBuilder()
       .setResponseTrailers(TrailersResponse.getDefaultInstance()).build();
-  private static final ProcessingResponse RESPONSE_BODY_CONTINUE = ProcessingResponse.newBuilder()
+  static final ProcessingResponse RESPONSE_BODY_CONTINUE = ProcessingResponse.newBuilder()
       .setResponseBody(BodyResponse.getDefaultInstance()).build();
 
   private Responses() {}
@@ -140,11 +141,6 @@ final class Responses {
     }
   }
 
-  /** BUFFERED mode: answers request headers at once so that Envoy sends the body. */
-  static ProcessingResponse requestHeadersContinue() {
-    return REQUEST_HEADERS_CONTINUE;
-  }
-
   static ProcessingResponse responseHeaders(boolean removeContentLength) {
     if (!removeContentLength) {
       return RESPONSE_HEADERS_CONTINUE;
@@ -153,18 +149,6 @@ final class Responses {
         .setResponseHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder()
             .setHeaderMutation(HeaderMutation.newBuilder().addRemoveHeaders("content-length"))))
         .build();
-  }
-
-  static ProcessingResponse requestTrailers() {
-    return REQUEST_TRAILERS;
-  }
-
-  static ProcessingResponse responseTrailers() {
-    return RESPONSE_TRAILERS;
-  }
-
-  static ProcessingResponse responseBodyContinue() {
-    return RESPONSE_BODY_CONTINUE;
   }
 
   /** BUFFERED mode: the response body replaced by {@code body}. */
