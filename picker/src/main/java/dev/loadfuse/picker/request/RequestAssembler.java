@@ -7,6 +7,7 @@ import dev.loadfuse.picker.PickerException;
 import dev.loadfuse.picker.openai.Api;
 import dev.loadfuse.picker.openai.RequestBody;
 import dev.loadfuse.picker.routing.RoutingObjects;
+import dev.loadfuse.picker.routing.RewriteRule;
 import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.scheduling.ControlHeader;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
@@ -163,7 +164,7 @@ public final class RequestAssembler {
   /** The request routed on its headers alone: no model, priority 0. */
   public ParsedRequest headerOnly() {
     return new ParsedRequest(requestId, generatedRequestId, headers, api, true, "", "", 0, fairnessId(), NO_BODY, 0,
-        false, "", "", false, subsetPresent, subset);
+        false, "", "", "", false, subsetPresent, subset);
   }
 
   /** The request with the body buffered so far, which is all of it. Hands the buffer over. */
@@ -177,6 +178,7 @@ public final class RequestAssembler {
     String cacheSalt = "";
     boolean stream = false;
     boolean rewritten = false;
+    RewriteRule rule = null;
     RoutingObjects objects = routing.current(); // one version for the whole request
     if (api != Api.PASS_THROUGH) {
       RequestBody parsed = RequestBody.parse(api, forward, length, promptChars);
@@ -186,7 +188,8 @@ public final class RequestAssembler {
       stream = parsed.stream();
       // A rule matching the client's model beats the rewrite header, as in the reference.
       String header = ControlHeader.MODEL_NAME_REWRITE.valueIn(headers);
-      targetModel = objects.rewrites().ruleFor(model) != null || header == null || header.isBlank()
+      rule = objects.rewrites().ruleFor(model);
+      targetModel = rule != null || header == null || header.isBlank()
           ? objects.rewrites().rewrite(model, ThreadLocalRandom.current()) : header;
       if (!targetModel.equals(model)) {
         forward = parsed.withModel(forward, length, targetModel);
@@ -196,7 +199,8 @@ public final class RequestAssembler {
     }
     int priority = objects.priority(ControlHeader.OBJECTIVE.valueIn(headers));
     return new ParsedRequest(requestId, generatedRequestId, headers, api, false, model, targetModel, priority,
-        fairnessId(), forward, length, rewritten, prompt, cacheSalt, stream, subsetPresent, subset);
+        fairnessId(), forward, length, rewritten, prompt, cacheSalt, rule == null ? "" : rule.objectName(), stream,
+        subsetPresent, subset);
   }
 
   private String fairnessId() {

@@ -87,6 +87,9 @@ public final class RequestRouter {
 
   /** As {@link #route(ParsedRequest, Outcome)}, reporting admission and scheduling to {@code trace}. */
   public AdmissionGate.Wait route(ParsedRequest request, RequestTrace trace, Outcome outcome) {
+    if (!request.rewriteRule().isEmpty()) {
+      metrics.modelRewrite(request.rewriteRule(), request.model(), request.targetModel());
+    }
     if (request.headerOnly()) {
       outcome.routed(headerOnly(request, trace));
       return AdmissionGate.Wait.NONE;
@@ -167,9 +170,16 @@ public final class RequestRouter {
     }
     EndpointView[] views = a.candidates.views();
     a.trace.schedulingStarted(views.length, a.cycle.failOpen());
-    SchedulingResult result = scheduler.schedule(a.cycle, views, views.length);
-    List<EndpointView> targets = result.primary().targets();
     SchedulingRequest sr = a.cycle.request();
+    SchedulingResult result;
+    try {
+      result = scheduler.schedule(a.cycle, views, views.length);
+    } catch (PickerException e) {
+      metrics.schedulerAttempt(null, sr.targetModel());
+      throw e;
+    }
+    List<EndpointView> targets = result.primary().targets();
+    metrics.schedulerAttempt(targets.getFirst().id(), sr.targetModel());
     InFlight inFlight = a.candidates.stateOf(targets.getFirst()).acquire(sr.estimatedInputTokens());
     PickerMetrics.Meters meters = metrics.meters(sr.model(), sr.targetModel(), sr.fairnessId(), sr.priority());
     meters.started(sr.bodyBytes());

@@ -199,6 +199,7 @@ public final class PickerServer implements AutoCloseable {
             pool = datastore.all().length > 0 ? datastore.all()[0].id().pool() : "";
           }
           metrics.pool(pool, datastore, settings.getMetricsStalenessThreshold().toMillis());
+          metrics.namespace(kubernetes != null ? kubernetes.poolRef().namespace() : settings.getPoolNamespace());
           Gauge.builder("loadfuse_picker_routing_to_unhealthy", datastore, d -> d.routingToUnhealthy() ? 1 : 0)
               .description("1 while every endpoint is unhealthy and requests go to them anyway (fail-open), else 0")
               .register(metrics.registry());

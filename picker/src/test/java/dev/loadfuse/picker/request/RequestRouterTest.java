@@ -64,7 +64,7 @@ class RequestRouterTest {
   private static ParsedRequest request(int priority, boolean headerOnly, List<String> subset) {
     byte[] body = "{\"model\":\"m\",\"prompt\":\"p\"}".getBytes();
     return new ParsedRequest("r-1", null, Map.of(), Api.COMPLETIONS, headerOnly, "m", "m-target", priority,
-        "default-flow", headerOnly ? new byte[0] : body, headerOnly ? 0 : body.length, false, "", "", false, subset != null,
+        "default-flow", headerOnly ? new byte[0] : body, headerOnly ? 0 : body.length, false, "", "", "", false, subset != null,
         subset == null ? List.of() : subset);
   }
 
