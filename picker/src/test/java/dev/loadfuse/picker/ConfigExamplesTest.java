@@ -37,6 +37,20 @@ class ConfigExamplesTest {
   }
 
   @Test
+  void referenceScoringPluginConfigs_load() {
+    ConfigLoader loader = new ConfigLoader(InTreePlugins.registry());
+    var affinity = loader.loadFile(EXAMPLES.resolve("epc-prefix-affinity.yaml")).profiles().getFirst();
+    assertThat(affinity.filters()).extracting(f -> f.typedName().name())
+        .containsExactly("strict-affinity-filter", "loose-affinity-filter");
+    assertThat(affinity.scorers()).extracting(s -> s.scorer().typedName().type())
+        .containsExactly("prefix-cache-scorer", "token-load-scorer", "queue-scorer");
+    var router = loader.loadFile(EXAMPLES.resolve("epc-router-context-length.yaml")).profiles().getFirst();
+    assertThat(router.filters()).extracting(f -> f.typedName().type()).containsExactly("decode-filter", "context-length-aware");
+    assertThat(router.scorers()).extracting(s -> s.scorer().typedName().type() + "=" + s.weight())
+        .containsExactly("context-length-aware=3.0", "load-aware-scorer=1.0", "prefix-cache-scorer=2.0");
+  }
+
+  @Test
   void flowControlConfig_loads_withItsBands() {
     PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("epc-flow-control.yaml"));
     FlowControlSettings s = FlowControlSettings.of(c, name -> null);

@@ -10,6 +10,11 @@ import dev.loadfuse.picker.plugins.producer.InflightLoadProducer;
 import dev.loadfuse.picker.plugins.filter.bylabel.ByLabelFilter;
 import dev.loadfuse.picker.plugins.filter.gpuhealth.GpuHealthFilter;
 import dev.loadfuse.picker.plugins.filter.labelselector.LabelSelectorFilter;
+import dev.loadfuse.picker.plugins.filter.prefixaffinity.PrefixCacheAffinityFilter;
+import dev.loadfuse.picker.plugins.filter.role.RoleFilters;
+import dev.loadfuse.picker.plugins.scorer.contextlength.ContextLengthAware;
+import dev.loadfuse.picker.plugins.scorer.loadaware.LoadAwareScorer;
+import dev.loadfuse.picker.plugins.scorer.tokenload.TokenLoadScorer;
 import dev.loadfuse.picker.plugins.scorer.gpumemory.GpuMemoryHeadroomScorer;
 import dev.loadfuse.picker.plugins.scorer.gpuutilization.GpuUtilizationScorer;
 import dev.loadfuse.picker.plugins.scorer.lora.LoraAffinityScorer;
@@ -69,6 +74,13 @@ public final class InTreePlugins {
     registry.register(RequestParser.PASSTHROUGH, RequestParser::passthrough);
     registry.register(ApproxPrefixCacheProducer.TYPE, ApproxPrefixCacheProducer::create);
     registry.register(InflightLoadProducer.TYPE, InflightLoadProducer::create);
+    registry.register(TokenLoadScorer.TYPE, TokenLoadScorer::create);
+    registry.register(LoadAwareScorer.TYPE, LoadAwareScorer::create);
+    registry.register(ContextLengthAware.TYPE, ContextLengthAware::create);
+    registry.register(PrefixCacheAffinityFilter.TYPE, PrefixCacheAffinityFilter::create);
+    registry.register(RoleFilters.DECODE, noParameters(RoleFilters::decode));
+    registry.register(RoleFilters.PREFILL, noParameters(RoleFilters::prefill));
+    registry.register(RoleFilters.ENCODE, noParameters(RoleFilters::encode));
     return registry;
   }
 

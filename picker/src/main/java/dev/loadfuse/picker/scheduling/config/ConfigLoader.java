@@ -6,6 +6,7 @@ import dev.loadfuse.common.settings.SettingsNode;
 import dev.loadfuse.common.settings.SettingsReader;
 import dev.loadfuse.picker.admission.SaturationDetector;
 import dev.loadfuse.picker.plugins.datalayer.source.MetricsDataSource;
+import dev.loadfuse.picker.plugins.filter.prefixaffinity.PrefixCacheAffinityFilter;
 import dev.loadfuse.picker.plugins.producer.ApproxPrefixCacheProducer;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixCacheScorer;
 import dev.loadfuse.picker.scheduling.Filter;
@@ -342,7 +343,7 @@ public final class ConfigLoader {
         if (flavor == ConfigFlavor.ROUTER && ROUTER_DEPRECATED_TYPES.containsKey(type)) {
           warnings.add(path + ".type: " + type + " is deprecated (use " + ROUTER_DEPRECATED_TYPES.get(type) + ")");
         }
-        Plugin p = create(factory, name, Parameters.of(path + ".parameters", entry.get("parameters").raw()));
+        Plugin p = create(factory, name, Parameters.of(path + ".parameters", entry.get("parameters").raw()).in(flavor));
         byName.put(name, p);
         pathOf.put(name, path);
         all.add(p);
@@ -358,6 +359,31 @@ public final class ConfigLoader {
             all.set(i, configured);
             byName.put(s.typedName().name(), configured);
           }
+        }
+      }
+      handPrefixIndex();
+    }
+
+    /** Each prefix-cache-affinity-filter reads the index of the first prefix-cache-scorer declared. */
+    private void handPrefixIndex() {
+      PrefixCacheScorer scorer = null;
+      for (Plugin p : all) {
+        if (p instanceof PrefixCacheScorer s) {
+          scorer = s;
+          break;
+        }
+      }
+      for (int i = 0; i < all.size(); i++) {
+        if (all.get(i) instanceof PrefixCacheAffinityFilter f) {
+          String name = f.typedName().name();
+          if (scorer == null) {
+            warnings.add(pathOf.get(name) + ": no prefix-cache-scorer in plugins, so no prefix index to read;"
+                + " the filter keeps every endpoint");
+            continue;
+          }
+          PrefixCacheAffinityFilter wired = f.withIndexOf(scorer);
+          all.set(i, wired);
+          byName.put(name, wired);
         }
       }
     }

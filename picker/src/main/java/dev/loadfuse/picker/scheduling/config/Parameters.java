@@ -31,6 +31,7 @@ public final class Parameters {
   private final Set<String> known = new LinkedHashSet<>();
   private final List<String> warnings = new ArrayList<>();
   private boolean everything;
+  private ConfigFlavor flavor = ConfigFlavor.GIE;
 
   private Parameters(String path, JsonNode node) {
     this.path = path;
@@ -54,6 +55,20 @@ public final class Parameters {
   /** No parameters at all. */
   public static Parameters none(String path) {
     return of(path, null);
+  }
+
+  /**
+   * Marks these parameters as written for {@code flavor} (GIE unless said), for the plugin types
+   * whose defaults differ between the two references; returns this.
+   */
+  public Parameters in(ConfigFlavor flavor) {
+    this.flavor = java.util.Objects.requireNonNull(flavor, "flavor");
+    return this;
+  }
+
+  /** The reference format the config was written in. */
+  public ConfigFlavor flavor() {
+    return flavor;
   }
 
   /** Where these parameters are, e.g. {@code plugins[3].parameters}. */

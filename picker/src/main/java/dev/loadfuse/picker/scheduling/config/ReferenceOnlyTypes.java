@@ -11,7 +11,7 @@ import java.util.Set;
 final class ReferenceOnlyTypes {
 
   static final Set<String> DISAGGREGATION = Set.of(
-      "prefill-filter", "decode-filter", "encode-filter", "disagg-profile-handler", "pd-profile-handler",
+      "disagg-profile-handler", "pd-profile-handler",
       "disagg-headers-handler", "prefill-header-handler", "prefix-based-pd-decider", "always-disagg-pd-decider",
       "always-disagg-multimodal-decider", "p2p-source-producer", "data-parallel-profile-handler");
 
@@ -24,9 +24,9 @@ final class ReferenceOnlyTypes {
 
   static final Set<String> OTHER = Set.of(
       "header-based-testing-filter", "destination-endpoint-served-verifier", "request-attribute-reporter",
-      "prefix-cache-affinity-filter", "token-load-scorer", "session-affinity-filter", "session-affinity-scorer",
+      "session-affinity-filter", "session-affinity-scorer",
       "endpoint-attribute-filter", "endpoint-attribute-scorer", "topology-affinity-filter",
-      "topology-affinity-scorer", "utilization-filter", "load-aware-scorer", "context-length-aware",
+      "topology-affinity-scorer", "utilization-filter",
       "header-label-affinity-scorer", "no-hit-lru-scorer", "active-request-scorer", "precise-prefix-cache-scorer",
       "precise-prefix-cache-producer", "mm-embeddings-cache-scorer", "mm-embeddings-cache-producer",
       "multicluster-queue-scorer", "multicluster-kv-cache-utilization-scorer", "multicluster-prefix-cache-scorer",
@@ -39,7 +39,8 @@ final class ReferenceOnlyTypes {
       "multicluster-metrics-data-source", "multicluster-metrics-extractor");
 
   private static final Map<String, String> PARSER_REASONS = Map.of(
-      "vllmgrpc-parser", "loadfuse reads HTTP/JSON request bodies only, not vLLM's gRPC framing",
+      "vllmgrpc-parser", "it reads vLLM's gRPC Generate requests (protobuf in gRPC frames), and loadfuse reads"
+          + " HTTP/JSON (OpenAI API) bodies only; serve vLLM over HTTP and use openai-parser",
       "anthropic-parser", "loadfuse parses OpenAI-style bodies only (openai-parser, passthrough-parser)",
       "vllmhttp-parser", "loadfuse parses OpenAI-style bodies only (openai-parser, passthrough-parser)",
       "vertexai-parser", "loadfuse parses OpenAI-style bodies only (openai-parser, passthrough-parser)");

@@ -23,7 +23,12 @@ public final class ByLabelFilter extends NamedPlugin implements Filter {
   private final boolean allowsNoLabel;
 
   public ByLabelFilter(String name, String label, List<String> validValues, boolean allowsNoLabel) {
-    super(TYPE, name);
+    this(TYPE, name, label, validValues, allowsNoLabel);
+  }
+
+  /** The same filter under another type name (the router's role filters). */
+  public ByLabelFilter(String type, String name, String label, List<String> validValues, boolean allowsNoLabel) {
+    super(type, name);
     if (label == null || label.isBlank()) {
       throw new IllegalArgumentException("label: missing");
     }

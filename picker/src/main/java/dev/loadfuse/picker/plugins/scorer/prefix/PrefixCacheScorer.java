@@ -92,20 +92,45 @@ public final class PrefixCacheScorer extends NamedPlugin implements Scorer, PreR
 
   @Override
   public void score(SchedulingCycle cycle, EndpointView[] candidates, int count, double[] scores) {
-    SchedulingRequest r = cycle.request();
-    long[] hashes = BlockHasher.hashes(r.targetModel(), r.cacheSalt(), r.prompt(), blockChars, maxPrefixBlocksToMatch);
-    cycle.put(hashesKey, hashes);
+    int[] matched = new int[count];
+    long[] hashes = hashes(cycle);
     if (hashes.length == 0) {
       java.util.Arrays.fill(scores, 0, count, 0);
       return;
     }
-    int[] matched = new int[count];
     int best = index.match(hashes, hashes.length, candidates, count, matched);
     double total = hashes.length;
     for (int i = 0; i < count; i++) {
       scores[i] = matched[i] / total;
     }
     hitRatio.accept(best / total);
+  }
+
+  /**
+   * Writes into {@code matched[0..count)} how many of the prompt's leading blocks each candidate
+   * holds, and returns the prompt's block count (0 when the prompt is shorter than one block, and
+   * then every candidate holds 0). For plugins that act on the same index, e.g. {@code
+   * prefix-cache-affinity-filter}; records no hit ratio.
+   */
+  public int matchedBlocks(SchedulingCycle cycle, EndpointView[] candidates, int count, int[] matched) {
+    long[] hashes = hashes(cycle);
+    if (hashes.length == 0) {
+      java.util.Arrays.fill(matched, 0, count, 0);
+      return 0;
+    }
+    index.match(hashes, hashes.length, candidates, count, matched);
+    return hashes.length;
+  }
+
+  /** The prompt's block hashes, computed once per decision (kept for the {@link PreRequest} step). */
+  private long[] hashes(SchedulingCycle cycle) {
+    long[] hashes = cycle.get(hashesKey);
+    if (hashes == null) {
+      SchedulingRequest r = cycle.request();
+      hashes = BlockHasher.hashes(r.targetModel(), r.cacheSalt(), r.prompt(), blockChars, maxPrefixBlocksToMatch);
+      cycle.put(hashesKey, hashes);
+    }
+    return hashes;
   }
 
   @Override
