@@ -8,6 +8,7 @@ import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.scheduling.Scheduler;
 import dev.loadfuse.picker.scheduling.SchedulerObserver;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
+import dev.loadfuse.picker.scheduling.SchedulingEvents;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.picker.scheduling.SchedulingResult;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
@@ -180,7 +181,7 @@ public class SchedulingBenchmark {
     rt.admissionEnded("dispatched");
     long now = System.currentTimeMillis();
     Candidates c = staleness.views(candidates, candidates.length, now);
-    SchedulingCycle cycle = new SchedulingCycle(request, now, null).trace(rt.decisionTrace());
+    SchedulingCycle cycle = new SchedulingCycle(request, now, null, false, SchedulingEvents.NONE, rt.decisionTrace());
     rt.schedulingStarted(c.count(), false);
     SchedulingResult result = scheduler.schedule(cycle, c.views(), c.count());
     rt.routed(result.primary().targets().getFirst().hostPort());

@@ -29,7 +29,7 @@ public final class ExtProcContext {
   private final ExtProcLimits limits;
   private final BufferBudget budget;
   private final OpenStreams openStreams;
-  private RequestOptions options = RequestOptions.DEFAULT;
+  private final RequestOptions options;
 
   /**
    * A context on the system clock whose requests go straight from admission to scheduling.
@@ -58,13 +58,17 @@ public final class ExtProcContext {
       SaturationDetector saturation, FailOpen failOpen, int maxBodyBytes, long staleAfterMillis, AdmissionGate gate,
       InstantSource clock) {
     this(datastore, scheduler, routing, metrics, saturation, failOpen, maxBodyBytes, staleAfterMillis, gate, clock,
-        new ExtProcLimits());
+        new ExtProcLimits(), RequestOptions.DEFAULT);
   }
 
-  /** As above, with the ext_proc port's limits (a copy is kept). */
+  /**
+   * As above, with the ext_proc port's limits (a copy is kept) and how requests are treated beyond
+   * routing them.
+   */
   public ExtProcContext(Datastore datastore, Scheduler scheduler, RoutingTable routing, PickerMetrics metrics,
       SaturationDetector saturation, FailOpen failOpen, int maxBodyBytes, long staleAfterMillis, AdmissionGate gate,
-      InstantSource clock, ExtProcLimits limits) {
+      InstantSource clock, ExtProcLimits limits, RequestOptions options) {
+    this.options = Objects.requireNonNull(options, "options");
     this.limits = new ExtProcLimits(limits);
     this.budget = new BufferBudget(limits.getMaxBufferedBytes(), "--max-buffered-bytes");
     this.openStreams = new OpenStreams(limits.getMaxOpenStreams());
@@ -109,12 +113,6 @@ public final class ExtProcContext {
   /** The streams open across connections ({@code --max-open-streams}). */
   public OpenStreams openStreams() {
     return openStreams;
-  }
-
-  /** Sets how requests are treated beyond routing them. Set before serving. */
-  public ExtProcContext options(RequestOptions options) {
-    this.options = Objects.requireNonNull(options, "options");
-    return this;
   }
 
   public RequestOptions options() {

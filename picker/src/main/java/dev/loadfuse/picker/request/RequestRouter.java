@@ -133,8 +133,8 @@ public final class RequestRouter {
     long now = clock.millis();
     Candidates candidates = staleness.views(states, states.length, now);
     boolean open = failOpen.check(candidates, now, staleness.staleAfterMillis());
-    SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null, open, metrics)
-        .trace(trace.decisionTrace());
+    SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null, open, metrics,
+        trace.decisionTrace());
     return new Admitted(request, trace, outcome).at(candidates, cycle);
   }
 

@@ -23,7 +23,7 @@ public final class SchedulingCycle {
   private final boolean failOpen;
   private final SchedulingEvents events;
   private Object[] state; // key, value, key, value, ...: a plugin or two use it per decision
-  private DecisionTrace trace;
+  private final DecisionTrace trace;
 
   /** A cycle without fail-open and without event reporting (tests, benchmarks). */
   public SchedulingCycle(SchedulingRequest request, long nowMillis, RandomGenerator random) {
@@ -42,6 +42,13 @@ public final class SchedulingCycle {
    */
   public SchedulingCycle(SchedulingRequest request, long nowMillis, RandomGenerator random, boolean failOpen,
       SchedulingEvents events) {
+    this(request, nowMillis, random, failOpen, events, null);
+  }
+
+  /** As above, each plugin's run reported to {@code trace} (null: not traced, or not sampled). */
+  public SchedulingCycle(SchedulingRequest request, long nowMillis, RandomGenerator random, boolean failOpen,
+      SchedulingEvents events, DecisionTrace trace) {
+    this.trace = trace;
     this.request = Objects.requireNonNull(request, "request");
     this.nowMillis = nowMillis;
     this.random = random;
@@ -61,17 +68,6 @@ public final class SchedulingCycle {
     return events;
   }
 
-  /** Where each plugin's run is reported: null when the request is not traced (or not sampled). */
-  public DecisionTrace trace() {
-    return trace;
-  }
-
-  /** Traces this decision's plugins to {@code trace} (null: none). */
-  public SchedulingCycle trace(DecisionTrace trace) {
-    this.trace = trace;
-    return this;
-  }
-
   public SchedulingRequest request() {
     return request;
   }
@@ -82,6 +78,11 @@ public final class SchedulingCycle {
 
   public RandomGenerator random() {
     return random != null ? random : ThreadLocalRandom.current();
+  }
+
+  /** Where each plugin's run is reported: null when the request is not traced (or not sampled). */
+  public DecisionTrace trace() {
+    return trace;
   }
 
   /** A key for a plugin's per-decision value; compared by identity, so each plugin makes its own. */

@@ -324,7 +324,7 @@ public final class PickerServer implements AutoCloseable {
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
         settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate,
-        InstantSource.system(), limits).options(new RequestOptions(config.parsesBody(), tracing,
+        InstantSource.system(), limits, new RequestOptions(config.parsesBody(), tracing,
         !settings.isDisableEndpointSubsetFilter(), settings.isEmitEndpointScores(),
         settings.getGrpcMaxSendMsgSize() == null ? Long.MAX_VALUE : settings.getGrpcMaxSendMsgSize(),
         settings.isEnableGrpcStreamMetrics() ? StreamMetrics.register(metrics.registry()) : StreamMetrics.NONE));

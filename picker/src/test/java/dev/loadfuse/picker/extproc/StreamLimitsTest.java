@@ -98,7 +98,7 @@ class StreamLimitsTest {
   private ExtProcContext context(ExtProcLimits limits, AdmissionGate gate) {
     PickerConfig config = new ConfigLoader(InTreePlugins.registry()).defaults();
     return new ExtProcContext(datastore, config.scheduler(metrics), null, metrics, config.saturationDetector(),
-        new FailOpen(null), 1 << 20, 2_000, gate, new TestClock(NOW), limits);
+        new FailOpen(null), 1 << 20, 2_000, gate, new TestClock(NOW), limits, RequestOptions.DEFAULT);
   }
 
   private ExtProcContext context(ExtProcLimits limits) {

@@ -43,7 +43,8 @@ class UnhealthyEndpointsTest {
     PickerMetrics metrics = new PickerMetrics();
     PickerConfig config = new ConfigLoader(InTreePlugins.registry()).defaults();
     ctx = new ExtProcContext(datastore, config.scheduler(metrics), null, metrics, config.saturationDetector(),
-        new FailOpen(null), 1 << 20, 2_000, AdmissionGate.IMMEDIATE, new TestClock(NOW), new ExtProcLimits());
+        new FailOpen(null), 1 << 20, 2_000, AdmissionGate.IMMEDIATE, new TestClock(NOW), new ExtProcLimits(),
+        RequestOptions.DEFAULT);
   }
 
   private static LoadVector vector(EndpointId id, double waiting, boolean healthy) {
