@@ -87,15 +87,27 @@ public final class Parameters {
     return v != null && !v.isNull();
   }
 
-  /** An integer in [min, max], or {@code defaultValue} when absent. */
-  public int integer(String key, int defaultValue, int min, int max) {
+  /**
+   * The value of {@code key}, which becomes known; null when absent or null. A present value must
+   * pass {@code is}, else the error names what was {@code expected}.
+   */
+  private JsonNode typed(String key, java.util.function.Predicate<JsonNode> is, String expected) {
     known.add(key);
     JsonNode v = node.get(key);
     if (v == null || v.isNull()) {
-      return defaultValue;
+      return null;
     }
-    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-      throw ConfigException.at(path(key), describe(v) + " (expected: an integer)");
+    if (!is.test(v)) {
+      throw ConfigException.at(path(key), describe(v) + " (expected: " + expected + ")");
+    }
+    return v;
+  }
+
+  /** An integer in [min, max], or {@code defaultValue} when absent. */
+  public int integer(String key, int defaultValue, int min, int max) {
+    JsonNode v = typed(key, n -> n.isIntegralNumber() && n.canConvertToInt(), "an integer");
+    if (v == null) {
+      return defaultValue;
     }
     int i = v.intValue();
     if (i < min || i > max) {
@@ -109,13 +121,9 @@ public final class Parameters {
    * when absent.
    */
   public double number(String key, double defaultValue, double min, boolean minExclusive, double max) {
-    known.add(key);
-    JsonNode v = node.get(key);
-    if (v == null || v.isNull()) {
+    JsonNode v = typed(key, JsonNode::isNumber, "a number");
+    if (v == null) {
       return defaultValue;
-    }
-    if (!v.isNumber()) {
-      throw ConfigException.at(path(key), describe(v) + " (expected: a number)");
     }
     double d = v.doubleValue();
     boolean aboveMin = minExclusive ? d > min : d >= min;
@@ -132,13 +140,9 @@ public final class Parameters {
    * when absent.
    */
   public java.time.Duration duration(String key, java.time.Duration defaultValue) {
-    known.add(key);
-    JsonNode v = node.get(key);
-    if (v == null || v.isNull()) {
+    JsonNode v = typed(key, JsonNode::isTextual, "a duration such as 200ms or 1s");
+    if (v == null) {
       return defaultValue;
-    }
-    if (!v.isTextual()) {
-      throw ConfigException.at(path(key), describe(v) + " (expected: a duration such as 200ms or 1s)");
     }
     java.time.Duration d;
     try {
@@ -158,13 +162,9 @@ public final class Parameters {
 
   /** A string, or {@code defaultValue} when absent. */
   public String string(String key, String defaultValue) {
-    known.add(key);
-    JsonNode v = node.get(key);
-    if (v == null || v.isNull()) {
+    JsonNode v = typed(key, JsonNode::isTextual, "a string");
+    if (v == null) {
       return defaultValue;
-    }
-    if (!v.isTextual()) {
-      throw ConfigException.at(path(key), describe(v) + " (expected: a string)");
     }
     return v.textValue();
   }
@@ -180,13 +180,9 @@ public final class Parameters {
 
   /** A boolean, or {@code defaultValue} when absent. */
   public boolean bool(String key, boolean defaultValue) {
-    known.add(key);
-    JsonNode v = node.get(key);
-    if (v == null || v.isNull()) {
+    JsonNode v = typed(key, JsonNode::isBoolean, "true or false");
+    if (v == null) {
       return defaultValue;
-    }
-    if (!v.isBoolean()) {
-      throw ConfigException.at(path(key), describe(v) + " (expected: true or false)");
     }
     return v.booleanValue();
   }
