@@ -50,6 +50,12 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
 
   /** The most requests queued at once whatever the config says: about 100 MiB of queue entries. */
   public static final int HARD_MAX_QUEUED = 1_000_000;
+  /**
+   * The longest a round-robin band leaves the room to peers' waiting flows without dispatching one
+   * of its own: a peer that reports waiting requests but does not dispatch them (cut off from the
+   * engines, stuck) cannot stall this replica for longer.
+   */
+  static final long MAX_YIELD_MILLIS = 1_000;
 
   private static final Comparator<Item> ORDER =
       Comparator.<Item>comparingLong(i -> i.key).thenComparingLong(i -> i.seq);
@@ -59,6 +65,8 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
   private final InstantSource clock;
   private final Supplier<Executor> callerExecutor;
   private final FlowEvents events;
+  /** The other replicas' queues; null when this picker runs alone. */
+  private final PeerFlows peers;
 
   // Guarded by this.
   private final TreeMap<Integer, BandQueue> bands = new TreeMap<>(Comparator.reverseOrder());
@@ -69,6 +77,8 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
   private boolean kicking;
   private boolean kickAgain;
   private boolean closed;
+  /** This replica's recent dispatches per flow (only kept when there are peers to tell). */
+  private final FlowShares shares = new FlowShares();
 
   /**
    * @param callerExecutor the executor of the calling event loop, asked in {@link #enter}: where
@@ -76,6 +86,19 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
    */
   public FlowController(FlowControlSettings settings, PoolState pool, InstantSource clock,
       Supplier<Executor> callerExecutor, FlowEvents events) {
+    this(settings, pool, clock, callerExecutor, events, null);
+  }
+
+  /**
+   * A controller among active-active replicas: round-robin bands serve the flow with the fewest
+   * recent dispatches in the whole pool, and the capacity limits count the requests waiting at the
+   * peers too ({@link FlowExchange} keeps {@code peers} up to date).
+   *
+   * @param peers the other replicas' queues; null when this picker runs alone
+   */
+  public FlowController(FlowControlSettings settings, PoolState pool, InstantSource clock,
+      Supplier<Executor> callerExecutor, FlowEvents events, PeerFlows peers) {
+    this.peers = peers;
     this.settings = Objects.requireNonNull(settings, "settings");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -103,6 +126,7 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
         events.finished(r, Outcome.REJECTED_OTHER, 0);
         item = null;
       } else if (queuedRequests == 0 && !inTransit && hasRoom(read())) {
+        counted(r.priority(), r.fairnessId(), now);
         events.finished(r, Outcome.DISPATCHED, 0);
         refusal = null;
         item = null;
@@ -224,11 +248,59 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     return b == null ? 0 : b.requests;
   }
 
+  /**
+   * True when no dispatch cycle runs and no request is on its way to scheduling: nothing will be
+   * let on until the next arrival, release, poke or tick (for harnesses that step time).
+   */
+  public synchronized boolean settled() {
+    return !kicking && !inTransit;
+  }
+
+  /**
+   * What this replica tells its peers: every band's queue, and the busiest flows (most waiting,
+   * then most recently dispatched; at most {@link FlowReport#MAX_FLOWS}, fairness ids of at most
+   * {@link FlowReport#MAX_ID_BYTES} bytes).
+   */
+  public synchronized FlowReport report(java.util.UUID origin) {
+    long now = clock.millis();
+    List<FlowReport.BandLoad> bandLoads = new ArrayList<>();
+    Map<FlowShares.Key, int[]> queued = new java.util.HashMap<>();
+    for (BandQueue band : bands.values()) {
+      if (band.requests > 0 && bandLoads.size() < FlowReport.MAX_BANDS) {
+        bandLoads.add(new FlowReport.BandLoad(band.spec.priority(), band.requests, band.bytes));
+      }
+      for (Map.Entry<String, TreeSet<Item>> f : band.flows.entrySet()) {
+        queued.put(new FlowShares.Key(band.spec.priority(), f.getKey()), new int[] {f.getValue().size()});
+      }
+    }
+    Map<FlowShares.Key, Double> recent = shares.snapshot(now);
+    List<FlowReport.FlowLoad> flows = new ArrayList<>();
+    java.util.Set<FlowShares.Key> keys = new java.util.HashSet<>(queued.keySet());
+    keys.addAll(recent.keySet());
+    for (FlowShares.Key k : keys) {
+      if (k.flow().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= FlowReport.MAX_ID_BYTES) {
+        int[] q = queued.get(k);
+        flows.add(new FlowReport.FlowLoad(k.priority(), k.flow(), q == null ? 0 : q[0], recent.getOrDefault(k, 0.0)));
+      }
+    }
+    flows.sort(Comparator.comparingInt(FlowReport.FlowLoad::queued).reversed()
+        .thenComparing(Comparator.comparingDouble(FlowReport.FlowLoad::recent).reversed()));
+    return new FlowReport(origin, bandLoads, flows.subList(0, Math.min(flows.size(), FlowReport.MAX_FLOWS)));
+  }
+
   // ---------------------------------------------------------------- dispatch
 
   /** Dispatches while the pool has room, one request on its way at a time; never re-entrant. */
   private void kick() {
+    kick(false);
+  }
+
+  /** @param endTransit the request on its way has been scheduled (cleared under the same lock, so {@link #settled()} never sees a gap) */
+  private void kick(boolean endTransit) {
     synchronized (this) {
+      if (endTransit) {
+        inTransit = false;
+      }
       if (kicking) {
         kickAgain = true;
         return;
@@ -249,6 +321,7 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
         }
         remove(next);
         inTransit = true;
+        counted(next.priority, next.flow, clock.millis());
         events.finished(next.request, Outcome.DISPATCHED, clock.millis() - next.enqueuedMillis);
       }
       Item dispatched = next;
@@ -256,10 +329,7 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
         try {
           dispatched.ticket.dispatch();
         } finally {
-          synchronized (this) {
-            inTransit = false;
-          }
-          kick();
+          kick(true);
         }
       });
     }
@@ -272,10 +342,23 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     }
     for (BandQueue band : bands.values()) {
       if (band.requests > 0) {
-        return band.next();
+        PeerFlows.View view = peers == null ? PeerFlows.View.EMPTY : peers.view();
+        PeerFlows.BandView peerBand = view.band(band.spec.priority());
+        if (peerBand == null || !band.roundRobin()) {
+          return band.next();
+        }
+        long now = clock.millis();
+        return band.nextInPool(peerBand, shares, now, FlowShares.decay(1, now - view.atMillis()));
       }
     }
     return null;
+  }
+
+  /** Counts a dispatch of the flow, for the peers (nothing to count without any). */
+  private void counted(int priority, String flow, long now) {
+    if (peers != null) {
+      shares.dispatched(priority, flow, now);
+    }
   }
 
   private PoolState.Reading read() {
@@ -292,14 +375,17 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     if (queuedRequests >= HARD_MAX_QUEUED) {
       return true;
     }
-    if (settings.maxRequests() > 0 && queuedRequests + 1 > settings.maxRequests()) {
+    // Among replicas the limits hold for the pool: the peers' waiting requests count too.
+    PeerFlows.View view = peers == null ? PeerFlows.View.EMPTY : peers.view();
+    PeerFlows.BandView peerBand = view.band(spec.priority());
+    if (settings.maxRequests() > 0 && queuedRequests + view.requests() + 1 > settings.maxRequests()) {
       return true;
     }
-    if (settings.maxBytes() > 0 && queuedBytes + bytes > settings.maxBytes()) {
+    if (settings.maxBytes() > 0 && queuedBytes + view.bytes() + bytes > settings.maxBytes()) {
       return true;
     }
-    int bandRequests = band == null ? 0 : band.requests;
-    long bandBytes = band == null ? 0 : band.bytes;
+    int bandRequests = (band == null ? 0 : band.requests) + (peerBand == null ? 0 : peerBand.requests());
+    long bandBytes = (band == null ? 0 : band.bytes) + (peerBand == null ? 0 : peerBand.bytes());
     return (spec.maxRequests() > 0 && bandRequests + 1 > spec.maxRequests())
         || (spec.maxBytes() > 0 && bandBytes + bytes > spec.maxBytes());
   }
@@ -417,13 +503,15 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     long bytes;
     /** The flow served last (round-robin), null before the first. */
     String lastServed;
+    /** Since when this band has left the room to peers without dispatching (-1: it has not). */
+    long yieldingSince = -1;
 
     BandQueue(Band spec, boolean listed) {
       this.spec = spec;
       this.listed = listed;
     }
 
-    private boolean roundRobin() {
+    boolean roundRobin() {
       return spec.fairness() == Fairness.ROUND_ROBIN;
     }
 
@@ -476,6 +564,45 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
       }
       lastServed = e.getKey();
       return e.getValue().first();
+    }
+
+    /**
+     * Round-robin among replicas: the flow with the fewest recent dispatches in the whole pool
+     * (this replica's and the peers'; ties in round-robin order after the flow served last), or
+     * null to leave the room to a peer whose waiting flow has had fewer still.
+     *
+     * @param peerDecay how much the peers' counts have faded since their view was built
+     */
+    Item nextInPool(PeerFlows.BandView peer, FlowShares shares, long now, double peerDecay) {
+      int priority = spec.priority();
+      String best = null;
+      double fewest = Double.MAX_VALUE;
+      Iterable<String> after = lastServed == null ? flows.keySet() : flows.tailMap(lastServed, false).keySet();
+      Iterable<String> upTo = lastServed == null ? List.of() : flows.headMap(lastServed, true).keySet();
+      for (Iterable<String> part : List.of(after, upTo)) {
+        for (String f : part) {
+          PeerFlows.FlowView p = peer.flows().get(f);
+          double count = shares.recent(priority, f, now) + (p == null ? 0 : p.recent() * peerDecay);
+          if (count < fewest) {
+            fewest = count;
+            best = f;
+          }
+        }
+      }
+      if (yieldingSince < 0 || now - yieldingSince < MAX_YIELD_MILLIS) {
+        for (PeerFlows.FlowView p : peer.waiting()) {
+          if (shares.recent(priority, p.flow(), now) + p.recent() * peerDecay < fewest) {
+            yieldingSince = yieldingSince < 0 ? now : yieldingSince;
+            return null; // a peer serves it when it sees the same room
+          }
+        }
+      }
+      if (best == null) {
+        return null;
+      }
+      yieldingSince = -1;
+      lastServed = best;
+      return flows.get(best).first();
     }
 
     /** Adds to {@code out} the requests queued at or before {@code queuedBy}. */
