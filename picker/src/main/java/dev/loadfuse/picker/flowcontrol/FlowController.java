@@ -348,7 +348,7 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
           return band.next();
         }
         long now = clock.millis();
-        return band.nextInPool(peerBand, shares, now, FlowShares.decay(1, now - view.atMillis()));
+        return band.nextInPool(view, peerBand, shares, now);
       }
     }
     return null;
@@ -505,6 +505,9 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     String lastServed;
     /** Since when this band has left the room to peers without dispatching (-1: it has not). */
     long yieldingSince = -1;
+    /** The room left to each peer flow since the peers' view {@link #lentIn} (at most a report's flows). */
+    final Map<String, Integer> lent = new java.util.HashMap<>();
+    PeerFlows.View lentIn;
 
     BandQueue(Band spec, boolean listed) {
       this.spec = spec;
@@ -571,10 +574,17 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
      * (this replica's and the peers'; ties in round-robin order after the flow served last), or
      * null to leave the room to a peer whose waiting flow has had fewer still.
      *
-     * @param peerDecay how much the peers' counts have faded since their view was built
+     * <p>The peers' counts are as old as their last report: each time this band leaves the room
+     * to a peer's flow it counts one dispatch more for that flow until the next report, so that
+     * two replicas that each see the other's flows behind do not both wait for the other.
      */
-    Item nextInPool(PeerFlows.BandView peer, FlowShares shares, long now, double peerDecay) {
+    Item nextInPool(PeerFlows.View view, PeerFlows.BandView peer, FlowShares shares, long now) {
       int priority = spec.priority();
+      double peerDecay = FlowShares.decay(1, now - view.atMillis());
+      if (view != lentIn) {
+        lentIn = view;
+        lent.clear();
+      }
       String best = null;
       double fewest = Double.MAX_VALUE;
       Iterable<String> after = lastServed == null ? flows.keySet() : flows.tailMap(lastServed, false).keySet();
@@ -591,8 +601,12 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
       }
       if (yieldingSince < 0 || now - yieldingSince < MAX_YIELD_MILLIS) {
         for (PeerFlows.FlowView p : peer.waiting()) {
-          if (shares.recent(priority, p.flow(), now) + p.recent() * peerDecay < fewest) {
+          int given = lent.getOrDefault(p.flow(), 0);
+          if (given < p.queued() && shares.recent(priority, p.flow(), now) + p.recent() * peerDecay + given < fewest) {
             yieldingSince = yieldingSince < 0 ? now : yieldingSince;
+            if (lent.size() < FlowReport.MAX_FLOWS || given > 0) {
+              lent.merge(p.flow(), 1, Integer::sum);
+            }
             return null; // a peer serves it when it sees the same room
           }
         }

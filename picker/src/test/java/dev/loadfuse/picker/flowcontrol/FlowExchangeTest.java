@@ -73,25 +73,12 @@ class FlowExchangeTest {
     PickerException[] enter(String flow) {
       PickerException[] refusal = new PickerException[1];
       SchedulingRequest r = new SchedulingRequest(flow + "-" + System.nanoTime(), "m", "m", 0, flow, Map.of(), 10);
-      controller.enter(new AdmissionGate.Ticket() {
-        @Override
-        public SchedulingRequest request() {
-          return r;
+      controller.enter(AdmissionGate.Ticket.of(r, () -> {
+        synchronized (inFlight) {
+          inFlight.add(flow);
         }
-
-        @Override
-        public void dispatch() {
-          synchronized (inFlight) {
-            inFlight.add(flow);
-          }
-          dispatched.add(flow);
-        }
-
-        @Override
-        public void reject(PickerException reason) {
-          refusal[0] = reason;
-        }
-      });
+        dispatched.add(flow);
+      }, reason -> refusal[0] = reason));
       return refusal;
     }
   }
