@@ -306,14 +306,15 @@ public final class PickerServer implements AutoCloseable {
     Future<Void> exchange = Future.succeededFuture();
     if (flowSettings != null) {
       StalenessPolicy staleness = new StalenessPolicy(settings.getMetricsStalenessThreshold().toMillis());
+      InstantSource clock = settings.getFlowControlClock() != null ? settings.getFlowControlClock() : InstantSource.system();
       PoolSaturation poolState = new PoolSaturation(datastore, staleness, flowDetector(), InstantSource.system());
       // Active-active replicas on a clustered bus share their queues, so fairness and the
       // capacity limits hold for the pool (FlowExchange).
       PeerFlows peers = vertx.isClustered() ? new PeerFlows() : null;
-      flowController = new FlowController(flowSettings, poolState, InstantSource.system(), PickerServer::callerExecutor,
+      flowController = new FlowController(flowSettings, poolState, clock, PickerServer::callerExecutor,
           new FlowControlMetrics(metrics.registry(), this.pool, metrics.modelLabels()), peers);
       if (peers != null) {
-        exchange = vertx.deployVerticle(new FlowExchange(flowController, peers, InstantSource.system(),
+        exchange = vertx.deployVerticle(new FlowExchange(flowController, peers, clock,
             FlowExchange.Timing.DEFAULT)).map(id -> {
               deployments.add(id);
               return null;
