@@ -116,18 +116,20 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
   @Override
   public Wait enter(Ticket ticket) {
     SchedulingRequest r = ticket.request();
+    long startNanos = System.nanoTime();
     Executor executor = callerExecutor.get();
     long now = clock.millis();
     PickerException refusal;
     Item item;
+    Outcome outcome;
     synchronized (this) {
       if (closed) {
         refusal = shutdown();
-        events.finished(r, Outcome.REJECTED_OTHER, 0);
+        outcome = Outcome.REJECTED_OTHER;
         item = null;
       } else if (queuedRequests == 0 && !inTransit && hasRoom(read())) {
         counted(r.priority(), r.fairnessId(), now);
-        events.finished(r, Outcome.DISPATCHED, 0);
+        outcome = Outcome.DISPATCHED;
         refusal = null;
         item = null;
       } else {
@@ -136,8 +138,7 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
         long bytes = r.bodyBytes();
         if (overCapacity(spec, band, bytes)) {
           boolean noEndpoints = settings.dialect() == Dialect.ROUTER && pool.read().endpoints() == 0;
-          Outcome o = noEndpoints ? Outcome.REJECTED_NO_ENDPOINTS : Outcome.REJECTED_CAPACITY;
-          events.finished(r, o, 0);
+          outcome = noEndpoints ? Outcome.REJECTED_NO_ENDPOINTS : Outcome.REJECTED_CAPACITY;
           refusal = capacity(noEndpoints);
           item = null;
         } else {
@@ -153,9 +154,14 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
           queuedBytes += bytes;
           queuedRequests++;
           events.queueChanged(r, 1, bytes);
+          outcome = null;
           refusal = null;
         }
       }
+      if (outcome != null) {
+        events.finished(r, outcome, 0);
+      }
+      events.enqueued(r, outcome, System.nanoTime() - startNanos);
     }
     if (refusal != null) {
       ticket.reject(refusal);
@@ -310,7 +316,13 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     while (true) {
       Item next;
       synchronized (this) {
-        next = inTransit || closed || queuedRequests == 0 ? null : nextIfRoom();
+        if (inTransit || closed || queuedRequests == 0) {
+          next = null;
+        } else {
+          long cycleStart = System.nanoTime();
+          next = nextIfRoom();
+          events.dispatchCycle(System.nanoTime() - cycleStart);
+        }
         if (next == null) {
           if (kickAgain) {
             kickAgain = false;
