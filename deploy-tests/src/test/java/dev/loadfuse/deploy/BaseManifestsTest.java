@@ -123,16 +123,16 @@ class BaseManifestsTest {
         SidecarOptions.ENVIRONMENT_FALLBACKS));
     assertThat(config.getNodeName()).isEqualTo("gpu-node-1");
     assertThat(config.isCluster()).isTrue();
-    assertThat(config.getClusterHost()).isEqualTo("10.1.2.3");
+    assertThat(config.getClusterSettings().host()).isEqualTo("10.1.2.3");
     assertThat(config.getNamespace()).as("discovery in its own namespace (a Role suffices)").isNotNull();
-    assertSecretMounted(sidecar().getSpec().getTemplate().getSpec(), c, config.getClusterSecretFile());
-    assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(config.getClusterBusPort()));
+    assertSecretMounted(sidecar().getSpec().getTemplate().getSpec(), c, config.getClusterSettings().secretFile());
+    assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(config.getClusterSettings().busPort()));
 
-    Service headless = one(Service.class, config.getClusterService());
+    Service headless = one(Service.class, config.getClusterSettings().service());
     assertThat(headless.getSpec().getClusterIP()).isEqualTo("None");
     assertThat(headless.getSpec().getPublishNotReadyAddresses()).isTrue();
     assertThat(sidecar().getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(headless.getSpec().getSelector());
-    assertThat(headless.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(config.getClusterPort()));
+    assertThat(headless.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(config.getClusterSettings().port()));
 
     // The sidecar's flags parse with the sidecar's own command line.
     List<String> args = c.getArgs();

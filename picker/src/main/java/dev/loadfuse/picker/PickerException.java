@@ -25,7 +25,7 @@ public final class PickerException extends RuntimeException {
     /** A configuration object the request names is missing or invalid. */
     BAD_CONFIGURATION("BadConfiguration", 404),
     /** Every endpoint was filtered out, or the pool is saturated for a sheddable request. */
-    RESOURCE_EXHAUSTED("InferencePoolResourceExhausted", 429),
+    RESOURCE_EXHAUSTED("ResourceExhausted", 429),
     /**
      * No candidate endpoint at all (e.g. an empty subset hint), or the picker is at one of its own
      * limits (open streams, buffered bytes).

@@ -15,15 +15,12 @@ import dev.loadfuse.engine.prometheus.PrometheusTextParser;
 import dev.loadfuse.nvml.GpuProbe;
 import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
-import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import dev.loadfuse.sidecar.gpu.PodResourcesOptions;
 import dev.loadfuse.sidecar.kvevents.KvEventsOptions;
 import dev.loadfuse.sidecar.metrics.SidecarMetrics;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -128,14 +125,7 @@ public final class SidecarOptions {
   private Duration gpuSampleInterval = DEFAULT_GPU_SAMPLE_INTERVAL;
   private Duration publishHeartbeat = DEFAULT_PUBLISH_HEARTBEAT;
   private String podResourcesSocket = PodResourcesOptions.DEFAULT_SOCKET.toString();
-  private boolean cluster;
-  private List<String> clusterMembers = List.of();
-  private String clusterHost;
-  private int clusterPort = ClusterOptions.DEFAULT_PORT;
-  private int clusterBusPort = ClusterOptions.DEFAULT_BUS_PORT;
-  private String clusterService;
-  private String clusterSecretFile;
-  private boolean clusterInsecure;
+  private ClusterSettings clusterSettings = ClusterSettings.NONE;
   private JsonObject engines;
   private ModelServerMetricsConfig enginesConfig = ModelServerMetricsConfig.defaults();
   private KvEventsOptions kvEvents = KvEventsOptions.DISABLED;
@@ -167,14 +157,7 @@ public final class SidecarOptions {
     gpuSampleInterval = other.gpuSampleInterval;
     publishHeartbeat = other.publishHeartbeat;
     podResourcesSocket = other.podResourcesSocket;
-    cluster = other.cluster;
-    clusterMembers = other.clusterMembers;
-    clusterHost = other.clusterHost;
-    clusterPort = other.clusterPort;
-    clusterBusPort = other.clusterBusPort;
-    clusterService = other.clusterService;
-    clusterSecretFile = other.clusterSecretFile;
-    clusterInsecure = other.clusterInsecure;
+    clusterSettings = other.clusterSettings;
     engines = other.engines == null ? null : other.engines.copy();
     enginesConfig = other.enginesConfig;
     kvEvents = other.kvEvents;
@@ -230,15 +213,7 @@ public final class SidecarOptions {
       throw node.get("publishHeartbeat").fail(Durations.format(o.publishHeartbeat) + " (expected: >= 1ms)");
     }
     o.podResourcesSocket = node.string("podResourcesSocket", o.podResourcesSocket);
-    o.clusterMembers = node.strings("clusterMembers");
-    // A member list implies the cluster, as --cluster-members does.
-    o.cluster = node.bool("cluster", !o.clusterMembers.isEmpty());
-    o.clusterHost = node.string("clusterHost", null);
-    o.clusterPort = node.integer("clusterPort", ClusterOptions.DEFAULT_PORT, 0, 65535);
-    o.clusterBusPort = node.integer("clusterBusPort", ClusterOptions.DEFAULT_BUS_PORT, 0, 65535);
-    o.clusterService = node.string("clusterService", null);
-    o.clusterSecretFile = node.string("clusterSecretFile", null);
-    o.clusterInsecure = node.bool("clusterInsecure", false);
+    o.clusterSettings = ClusterSettings.read(node);
     SettingsNode engines = node.get("engines");
     if (!engines.isMissing()) {
       engines.requireMap("a map (engineLabelKey, defaultEngine, engineConfigs)");
@@ -284,14 +259,7 @@ public final class SidecarOptions {
     j.put("gpuSampleInterval", Durations.format(gpuSampleInterval));
     j.put("publishHeartbeat", Durations.format(publishHeartbeat));
     j.put("podResourcesSocket", podResourcesSocket);
-    j.put("cluster", cluster);
-    j.put("clusterMembers", new JsonArray(new ArrayList<>(clusterMembers)));
-    putIf(j, "clusterHost", clusterHost);
-    j.put("clusterPort", clusterPort);
-    j.put("clusterBusPort", clusterBusPort);
-    putIf(j, "clusterService", clusterService);
-    putIf(j, "clusterSecretFile", clusterSecretFile);
-    j.put("clusterInsecure", clusterInsecure);
+    clusterSettings.putInto(j);
     if (engines != null) {
       j.put("engines", engines.copy());
     }
@@ -306,11 +274,7 @@ public final class SidecarOptions {
    * for {@code gpuProbe: mock}, and no cluster secret without a cluster.
    */
   public SidecarOptions validate() {
-    // A cluster without either is refused by clusterOptions(), which the programs that start the
-    // clustered Vert.x call; a verticle deployed on a Vert.x clustered by its owner needs neither.
-    if (!cluster && (clusterSecretFile != null || clusterInsecure)) {
-      throw new IllegalArgumentException("--cluster-secret-file, --cluster-insecure: only with --cluster");
-    }
+    clusterSettings.checkSecretNeedsCluster(clusterSettings.cluster());
     if (discovery == null && endpointsFile == null && nodeName == null) {
       throw new IllegalArgumentException("no endpoints source: give --endpoints-file for local use, or set NODE_NAME"
           + " (nodeName) to discover this node's pods in Kubernetes");
@@ -495,92 +459,30 @@ public final class SidecarOptions {
     return this;
   }
 
+  /** The {@code cluster*} settings (immutable). */
+  public ClusterSettings getClusterSettings() {
+    return clusterSettings;
+  }
+
+  public SidecarOptions setClusterSettings(ClusterSettings clusterSettings) {
+    this.clusterSettings = java.util.Objects.requireNonNull(clusterSettings, "clusterSettings");
+    return this;
+  }
+
+  /** Whether {@code sidecar.jar run} joins the clustered bus ({@code cluster}, implied by {@code clusterMembers}). */
   public boolean isCluster() {
-    return cluster;
-  }
-
-  public SidecarOptions setCluster(boolean cluster) {
-    this.cluster = cluster;
-    return this;
-  }
-
-  public List<String> getClusterMembers() {
-    return clusterMembers;
-  }
-
-  public SidecarOptions setClusterMembers(List<String> clusterMembers) {
-    this.clusterMembers = List.copyOf(clusterMembers);
-    return this;
-  }
-
-  public String getClusterHost() {
-    return clusterHost;
-  }
-
-  public SidecarOptions setClusterHost(String clusterHost) {
-    this.clusterHost = blankToNull("clusterHost", clusterHost);
-    return this;
-  }
-
-  public int getClusterPort() {
-    return clusterPort;
-  }
-
-  public SidecarOptions setClusterPort(int clusterPort) {
-    this.clusterPort = port("clusterPort", clusterPort);
-    return this;
-  }
-
-  /** The clustered event bus's TCP port (messages between members); 0 for any free one. */
-  public int getClusterBusPort() {
-    return clusterBusPort;
-  }
-
-  public SidecarOptions setClusterBusPort(int clusterBusPort) {
-    this.clusterBusPort = port("clusterBusPort", clusterBusPort);
-    return this;
-  }
-
-  public String getClusterService() {
-    return clusterService;
-  }
-
-  public SidecarOptions setClusterService(String clusterService) {
-    this.clusterService = blankToNull("clusterService", clusterService);
-    return this;
-  }
-
-  /** The file holding the cluster secret ({@link ClusterSecret}); null without one. */
-  public String getClusterSecretFile() {
-    return clusterSecretFile;
-  }
-
-  public SidecarOptions setClusterSecretFile(String clusterSecretFile) {
-    this.clusterSecretFile = blankToNull("clusterSecretFile", clusterSecretFile);
-    return this;
-  }
-
-  /** Cluster without a secret: anyone who reaches a member can join and publish (a loud warning at start). */
-  public boolean isClusterInsecure() {
-    return clusterInsecure;
-  }
-
-  public SidecarOptions setClusterInsecure(boolean clusterInsecure) {
-    this.clusterInsecure = clusterInsecure;
-    return this;
+    return clusterSettings.cluster();
   }
 
   /**
-   * How this sidecar joins the clustered bus, from the {@code cluster*} settings; reads the secret
-   * file.
+   * How this sidecar joins the clustered bus, from the {@code cluster*} settings (the Service in
+   * {@code namespace}); reads the secret file.
    *
    * @throws IllegalArgumentException naming the secret file when it cannot be used, or saying
    *     that a secret (or {@code clusterInsecure}) is needed
    */
   public ClusterOptions clusterOptions() {
-    ClusterSecret secret = clusterSecretFile == null ? null : ClusterSecret.read(Path.of(clusterSecretFile));
-    return new ClusterOptions(clusterMembers, clusterHost, clusterPort, clusterService, namespace, null, secret,
-        clusterInsecure);
+    return clusterSettings.clusterOptions(namespace);
   }
 
   /** The {@code engines} section as given; null when not given. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.loadfuse.engine.config.EngineConfigException;
 import dev.loadfuse.nvml.GpuProbeKind;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -32,8 +33,8 @@ class SidecarOptionsTest {
         Arguments.of("podResourcesSocket", (Function<SidecarOptions, Object>) SidecarOptions::getPodResourcesSocket,
             "/var/lib/kubelet/pod-resources/kubelet.sock"),
         Arguments.of("cluster", (Function<SidecarOptions, Object>) SidecarOptions::isCluster, false),
-        Arguments.of("clusterPort", (Function<SidecarOptions, Object>) SidecarOptions::getClusterPort, 5701),
-        Arguments.of("clusterMembers", (Function<SidecarOptions, Object>) SidecarOptions::getClusterMembers, List.of()),
+        Arguments.of("clusterPort", (Function<SidecarOptions, Object>) o -> o.getClusterSettings().port(), 5701),
+        Arguments.of("clusterMembers", (Function<SidecarOptions, Object>) o -> o.getClusterSettings().members(), List.of()),
         Arguments.of("endpointsFile", (Function<SidecarOptions, Object>) SidecarOptions::getEndpointsFile, null),
         Arguments.of("nodeName", (Function<SidecarOptions, Object>) SidecarOptions::getNodeName, null));
   }
@@ -77,7 +78,7 @@ class SidecarOptionsTest {
   static Stream<Arguments> badSetters() {
     return Stream.of(
         Arguments.of((Runnable) () -> new SidecarOptions().setHttpPort(-1), "httpPort: -1 (expected: [0, 65535])"),
-        Arguments.of((Runnable) () -> new SidecarOptions().setClusterPort(65536), "clusterPort: 65536 (expected: [0, 65535])"),
+        Arguments.of((Runnable) () -> new ClusterSettings(true, List.of(), null, null, 65536, 0, null, false), "clusterPort: 65536 (expected: [0, 65535])"),
         Arguments.of((Runnable) () -> new SidecarOptions().setScrapeInterval(Duration.ZERO), "scrapeInterval: 0s (expected: > 0)"),
         Arguments.of((Runnable) () -> new SidecarOptions().setScrapeTimeout(null), "scrapeTimeout: null (expected: > 0)"),
         Arguments.of((Runnable) () -> new SidecarOptions().setPublishHeartbeat(Duration.ofNanos(5)), "publishHeartbeat: 5ns (expected: >= 1ms)"),

@@ -6,6 +6,7 @@ import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadVector;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
@@ -98,8 +99,9 @@ public final class ExtProcLoad {
   private void run(int seconds, int streams, int nChannels) throws Exception {
     Vertx vertx = Vertx.vertx();
     // Vectors from "remote sidecars" (published below on the local bus), one ext_proc server per core.
-    PickerOptions settings = new PickerOptions().setCluster(true).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setEphemeralPorts()
-        .setExtProcServers(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    PickerOptions settings = new PickerOptions().setClusterSettings(ClusterSettings.NONE.withCluster(true)).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setEphemeralPorts()
+        .setExtProcServers(Math.max(1, Runtime.getRuntime().availableProcessors()))
+        .setTracing(false); // as the reference chart runs it; SchedulingBenchmark -p trace=... measures tracing
     PickerServer server = PickerServer.start(vertx, settings).await(60, TimeUnit.SECONDS);
     publishVectors(vertx, 16);
     while (!server.datastore().ready()) {

@@ -11,8 +11,17 @@ import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.picker.scheduling.SchedulingResult;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
+import dev.loadfuse.picker.tracing.RequestTrace;
+import dev.loadfuse.picker.tracing.Tracing;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -25,6 +34,8 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * One scheduling decision of the default profile (queue-scorer 2, kv-cache-utilization-scorer 2,
@@ -38,7 +49,8 @@ import org.openjdk.jmh.annotations.State;
  * (what the server does); {@code false} uses no observer.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar SchedulingBenchmark -f 1 -wi 3 -w 3s -i 3 -r 5s}
- * (SampleTime, so the output has p50/p99). Targets: p50 <= 20 µs, p99 <= 100 µs.
+ * (SampleTime, so the output has p50/p99). Targets: p50 <= 20 µs, p99 <= 100 µs. What tracing adds:
+ * {@code -p observed=false -p trace=none,unsampled,sampled -prof gc} (benchmarks/README.md).
  *
  * <p><b>Measured</b> (2026-11-22, JDK 25 Temurin, {@code -f 1 -wi 3 -w 3s -i 3 -r 5s}; 2-core shared
  * VM, AMD EPYC, load average about 1.7 from other builds):
@@ -90,6 +102,20 @@ public class SchedulingBenchmark {
   @Param({"true", "false"})
   public boolean observed;
 
+  /**
+   * {@code none}: no tracing; {@code unsampled}: the decision inside its request's trace (request
+   * span from the caller's {@code traceparent}, orchestration, admission, scheduling, the context
+   * injected into the routed headers) when the caller's trace is not sampled; {@code sampled}: the
+   * same, every span (a span per plugin too) recorded and handed to a batch processor whose exporter
+   * discards them.
+   */
+  @Param({"none"})
+  public String trace;
+
+  private OpenTelemetrySdk sdk;
+  private Tracing tracing;
+  private Map<String, String> traceHeaders;
+
   private Scheduler scheduler;
   private final StalenessPolicy staleness = new StalenessPolicy(2_000);
   private EndpointState[] candidates;
@@ -102,6 +128,23 @@ public class SchedulingBenchmark {
     candidates = randomEndpoints(endpoints, new SplittableRandom(7));
     request = new SchedulingRequest("bench", "meta-llama/Llama-3.1-8B-Instruct",
         "meta-llama/Llama-3.1-8B-Instruct", 0, null, Map.of(), 1024);
+    if (!trace.equals("none")) {
+      sdk = OpenTelemetrySdk.builder()
+          .setTracerProvider(SdkTracerProvider.builder().setSampler(Sampler.parentBased(Sampler.alwaysOff()))
+              .addSpanProcessor(BatchSpanProcessor.builder(SpanExporter.composite()).build()).build())
+          .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+          .build();
+      tracing = Tracing.of(sdk);
+      traceHeaders = Map.of("traceparent",
+          "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-" + (trace.equals("sampled") ? "01" : "00"));
+    }
+  }
+
+  @TearDown
+  public void tearDown() {
+    if (sdk != null) {
+      sdk.close();
+    }
   }
 
   /**
@@ -121,10 +164,28 @@ public class SchedulingBenchmark {
   }
 
   @Benchmark
-  public SchedulingResult decide() {
+  public SchedulingResult decide(Blackhole bh) {
+    if (tracing != null) {
+      return tracedDecision(bh);
+    }
     long now = System.currentTimeMillis();
     Candidates c = staleness.views(candidates, candidates.length, now);
     SchedulingCycle cycle = new SchedulingCycle(request, now, null);
     return scheduler.schedule(cycle, c.views(), c.count());
+  }
+
+  private SchedulingResult tracedDecision(Blackhole bh) {
+    RequestTrace rt = tracing.start(traceHeaders);
+    rt.admissionStarted(request);
+    rt.admissionEnded("dispatched");
+    long now = System.currentTimeMillis();
+    Candidates c = staleness.views(candidates, candidates.length, now);
+    SchedulingCycle cycle = new SchedulingCycle(request, now, null).trace(rt.decisionTrace());
+    rt.schedulingStarted(c.count(), false);
+    SchedulingResult result = scheduler.schedule(cycle, c.views(), c.count());
+    rt.routed(result.primary().targets().getFirst().hostPort());
+    rt.inject((k, v) -> bh.consume(v));
+    rt.responseEnded(200);
+    return result;
   }
 }

@@ -21,24 +21,13 @@ import java.util.concurrent.TimeUnit;
  * facade, as {@code picker.jar --endpoints-file F --mock-gpus G} runs it) scrapes the engines and
  * reads their simulated GPUs through {@link SimGpuProbe}, given as its GPU probe, so throttling
  * shows in the load vectors: the GPUs are read in the picker's own process. Fresh per measurement,
- * so no cache or queue state leaks from one policy to the next.
+ * so no cache or queue state leaks from one policy to the next ({@link #start}).
+ *
+ * @param picker the picker in this JVM; null when it runs in a child JVM or the policy uses none
+ * @param pickerProcess the child-JVM picker; null when the picker runs in this JVM or the policy uses none
  */
-public final class Fleet implements AutoCloseable {
-
-  private final Vertx vertx;
-  private final List<SimEngine> engines;
-  private final PickerServer picker;
-  private final PickerProcess pickerProcess;
-  private final Path endpointsFile;
-
-  private Fleet(Vertx vertx, List<SimEngine> engines, PickerServer picker, PickerProcess pickerProcess,
-      Path endpointsFile) {
-    this.vertx = vertx;
-    this.engines = engines;
-    this.picker = picker;
-    this.pickerProcess = pickerProcess;
-    this.endpointsFile = endpointsFile;
-  }
+public record Fleet(Vertx vertx, List<SimEngine> engines, PickerServer picker, PickerProcess pickerProcess,
+    Path endpointsFile) implements AutoCloseable {
 
   /**
    * @param profiles one per engine (its kind picks the /metrics format)
@@ -86,10 +75,6 @@ public final class Fleet implements AutoCloseable {
     }
   }
 
-  public List<SimEngine> engines() {
-    return engines;
-  }
-
   /** The picker's ext_proc port; -1 when the policy uses none. */
   public int extProcPort() {
     return pickerProcess != null ? pickerProcess.grpcPort() : picker == null ? -1 : picker.grpcPort();
@@ -107,11 +92,6 @@ public final class Fleet implements AutoCloseable {
           + picker.gpuProbe() + "; GPU readings in the picker for " + withGpus + " of " + engines.size() + " endpoints";
     }
     return pickerProcess != null ? "nobody: the child-JVM picker's in-process sidecar has no GPU probe" : null;
-  }
-
-  /** The child-JVM picker; null when the picker runs in this JVM or the policy uses none. */
-  public PickerProcess pickerProcess() {
-    return pickerProcess;
   }
 
   /**

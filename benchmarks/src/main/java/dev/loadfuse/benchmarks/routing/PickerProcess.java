@@ -71,7 +71,8 @@ public final class PickerProcess implements AutoCloseable {
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.loadfuse.picker.cli.PickerMain",
         "--endpoints-file", endpointsFile.toString(), "--config-text", configText, "--secure-serving=false",
         "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", "--gpu-probe", "none",
-        "--refresh-metrics-interval", scrapeInterval.toMillis() + "ms", "--drain-timeout=0"));
+        "--refresh-metrics-interval", scrapeInterval.toMillis() + "ms", "--drain-timeout=0",
+        "--tracing=false")); // as the reference chart runs it; SchedulingBenchmark -p trace=... measures what tracing adds
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Deque<String> lastLines = new ArrayDeque<>();
     CompletableFuture<Matcher> serving = new CompletableFuture<>();

@@ -14,6 +14,7 @@ import dev.loadfuse.picker.server.PickerServer;
 import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -351,7 +352,7 @@ public final class SimTimeRun {
         // reach (freshness is simulated); one ext_proc server, so every stream is handled in the
         // order its messages arrive on the one connection.
         PickerOptions options = new PickerOptions().setBindAddress("127.0.0.1").setEphemeralPorts()
-            .setConfig(policy.pickerConfig()).setEndpointsFile(endpoints.toString()).setCluster(true).setPoolName(POOL)
+            .setConfig(policy.pickerConfig()).setEndpointsFile(endpoints.toString()).setClusterSettings(ClusterSettings.NONE.withCluster(true)).setPoolName(POOL)
             .setMetricsStalenessThreshold(Duration.ofDays(1)).setSecureServing(false).setExtProcServers(1);
         options = more.apply(options);
         PickerServer picker = PickerServer.start(vertx, options).await(30, TimeUnit.SECONDS);

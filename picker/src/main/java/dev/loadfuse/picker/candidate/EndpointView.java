@@ -23,147 +23,82 @@ import java.util.Map;
  * <p><b>Reuse.</b> A view shows nothing that depends on the cycle's clock beyond the two freshness
  * verdicts, so the policy hands the same view to every cycle while the endpoint's vector, labels,
  * counters and verdicts stay the same (the sample's age is computed from the cycle's time: {@link
- * #engineAgeMillis(long)}). Views compare by identity; only the policy builds them.
+ * #engineAgeMillis(long)}). Views compare by identity; only the policy builds them ({@link #of}).
+ *
+ * @param id the endpoint's identity
+ * @param hostPort {@code ip:port} (IPv6 in brackets): Envoy's destination value
+ * @param labels the pod's labels (local mode: the endpoints file's); empty when unknown
+ * @param waitingRequests the engine's waiting count; NaN when absent or stale
+ * @param runningRequests the engine's running count; NaN when absent or stale
+ * @param kvCacheUsage KV-cache usage in [0, 1]; NaN when absent or stale
+ * @param lora the engine's LoRA adapter state; null when absent or stale
+ * @param cacheBlockSize tokens per KV block, -1 when unknown (a setting of the engine: not subject to
+ *     staleness)
+ * @param numGpuBlocks KV blocks on the GPU, -1 when unknown (a setting too)
+ * @param queueDepth the waiting count plus the picker's picks since the vector arrived that are still
+ *     in flight; the picker's in-flight count for the endpoint when the waiting count is absent or
+ *     stale
+ * @param runningDepth the running count plus those picks; the in-flight count when absent or stale
+ * @param gpus readings of the endpoint's GPUs, in its order; empty when none or stale
+ * @param gpuLost the sidecar reports one of the endpoint's GPUs lost (whatever the readings' age)
+ * @param engineFresh the engine numbers are the vector's: an engine sample exists and is fresh, or the
+ *     picker fails open
+ * @param gpuFresh GPU readings exist and are fresh (or the picker fails open)
+ * @param engineSampledAtMillis when the engine sample was taken (wall clock); 0 when there is none
+ * @param inFlight requests the picker sent here that have not finished
+ * @param inFlightTokens their estimated prompt tokens
+ * @param healthy the sidecar's last scrape succeeded and no GPU is lost; false before any vector
+ * @param validity while the view holds (the policy's business)
  */
-public final class EndpointView {
+public record EndpointView(
+    EndpointId id,
+    String hostPort,
+    Map<String, String> labels,
+    double waitingRequests,
+    double runningRequests,
+    double kvCacheUsage,
+    LoraInfo lora,
+    long cacheBlockSize,
+    long numGpuBlocks,
+    double queueDepth,
+    double runningDepth,
+    List<GpuSample> gpus,
+    boolean gpuLost,
+    boolean engineFresh,
+    boolean gpuFresh,
+    long engineSampledAtMillis,
+    int inFlight,
+    long inFlightTokens,
+    boolean healthy,
+    Validity validity) {
 
-  private final EndpointId id;
-  private final String hostPort;
-  private final Map<String, String> labels;
-  private final double waitingRequests;
-  private final double runningRequests;
-  private final double kvCacheUsage;
-  private final LoraInfo lora;
-  private final long cacheBlockSize;
-  private final long numGpuBlocks;
-  private final double queueDepth;
-  private final double runningDepth;
-  private final List<GpuSample> gpus;
-  private final boolean gpuLost;
-  private final boolean engineFresh;
-  private final boolean gpuFresh;
-  private final long engineSampledAtMillis;
-  private final int inFlight;
-  private final long inFlightTokens;
-  private final boolean healthy;
-  // When the view holds: the endpoint's version it was built at, the threshold it was judged with,
-  // and the clock readings between which its two verdicts stay as they are.
-  final int version;
-  final long staleAfterMillis;
-  final long validFromMillis;
-  final long validUntilMillis;
+  /**
+   * When a view holds: the endpoint's version it was built at, the threshold it was judged with, and
+   * the clock readings between which its two verdicts stay as they are.
+   */
+  record Validity(int version, long staleAfterMillis, long validFromMillis, long validUntilMillis) {}
 
   /**
    * Built by the policy from {@code source} (null before the first vector), the endpoint's labels
-   * and counters read after its {@code version}, and the two freshness verdicts (judged with {@code
-   * staleAfterMillis}, and unchanged for clock readings in {@code [validFromMillis,
-   * validUntilMillis]}).
+   * and counters read after its version, and the two freshness verdicts (unchanged for clock
+   * readings in the validity's range).
    */
-  EndpointView(EndpointId id, String hostPort, int version, Map<String, String> labels, LoadVector source,
-      boolean engineFresh, boolean gpuFresh, long staleAfterMillis, long validFromMillis, long validUntilMillis,
-      int inFlight, int unreflected, long inFlightTokens) {
-    this.id = id;
-    this.hostPort = hostPort;
-    this.version = version;
-    this.staleAfterMillis = staleAfterMillis;
-    this.validFromMillis = validFromMillis;
-    this.validUntilMillis = validUntilMillis;
-    this.labels = labels;
-    this.engineFresh = engineFresh;
-    this.gpuFresh = gpuFresh;
-    this.inFlight = inFlight;
-    this.inFlightTokens = inFlightTokens;
+  static EndpointView of(EndpointId id, String hostPort, Map<String, String> labels, LoadVector source,
+      boolean engineFresh, boolean gpuFresh, Validity validity, int inFlight, int unreflected, long inFlightTokens) {
     boolean engine = source != null && engineFresh;
-    this.waitingRequests = engine ? source.waitingRequests() : Double.NaN;
-    this.runningRequests = engine ? source.runningRequests() : Double.NaN;
-    this.kvCacheUsage = engine ? source.kvCacheUsage() : Double.NaN;
-    this.lora = engine ? source.lora() : null;
-    this.cacheBlockSize = source == null ? -1 : source.cacheBlockSize();
-    this.numGpuBlocks = source == null ? -1 : source.numGpuBlocks();
-    this.queueDepth = Double.isNaN(waitingRequests) ? inFlight : waitingRequests + unreflected;
-    this.runningDepth = Double.isNaN(runningRequests) ? inFlight : runningRequests + unreflected;
-    this.gpus = source != null && gpuFresh ? source.gpus() : List.of();
-    this.gpuLost = source != null && source.gpuLost();
-    this.engineSampledAtMillis = source == null ? 0 : source.engineSampledAtMillis();
-    this.healthy = source != null && source.healthy();
-  }
-
-  /** The endpoint's identity. */
-  public EndpointId id() {
-    return id;
-  }
-
-  /** {@code ip:port} (IPv6 in brackets): Envoy's destination value. */
-  public String hostPort() {
-    return hostPort;
-  }
-
-  /** The pod's labels (local mode: the endpoints file's); empty when unknown. */
-  public Map<String, String> labels() {
-    return labels;
-  }
-
-  /** The engine's waiting count; NaN when absent or stale. */
-  public double waitingRequests() {
-    return waitingRequests;
-  }
-
-  /** The engine's running count; NaN when absent or stale. */
-  public double runningRequests() {
-    return runningRequests;
-  }
-
-  /** KV-cache usage in [0, 1]; NaN when absent or stale. */
-  public double kvCacheUsage() {
-    return kvCacheUsage;
-  }
-
-  /** The engine's LoRA adapter state; null when absent or stale. */
-  public LoraInfo lora() {
-    return lora;
-  }
-
-  /** Tokens per KV block, -1 when unknown (a setting of the engine: not subject to staleness). */
-  public long cacheBlockSize() {
-    return cacheBlockSize;
-  }
-
-  /** KV blocks on the GPU, -1 when unknown (a setting too). */
-  public long numGpuBlocks() {
-    return numGpuBlocks;
-  }
-
-  /**
-   * The waiting count plus the picker's picks since the vector arrived that are still in flight;
-   * the picker's in-flight count for the endpoint when the waiting count is absent or stale.
-   */
-  public double queueDepth() {
-    return queueDepth;
-  }
-
-  /** The running count plus those picks; the in-flight count when absent or stale. */
-  public double runningDepth() {
-    return runningDepth;
-  }
-
-  /** Readings of the endpoint's GPUs, in its order; empty when none or stale. */
-  public List<GpuSample> gpus() {
-    return gpus;
-  }
-
-  /** The sidecar reports one of the endpoint's GPUs lost (whatever the readings' age). */
-  public boolean gpuLost() {
-    return gpuLost;
-  }
-
-  /** The engine numbers are the vector's: an engine sample exists and is fresh, or the picker fails open. */
-  public boolean engineFresh() {
-    return engineFresh;
-  }
-
-  /** GPU readings exist and are fresh (or the picker fails open). */
-  public boolean gpuFresh() {
-    return gpuFresh;
+    double waiting = engine ? source.waitingRequests() : Double.NaN;
+    double running = engine ? source.runningRequests() : Double.NaN;
+    return new EndpointView(id, hostPort, labels, waiting, running,
+        engine ? source.kvCacheUsage() : Double.NaN,
+        engine ? source.lora() : null,
+        source == null ? -1 : source.cacheBlockSize(),
+        source == null ? -1 : source.numGpuBlocks(),
+        Double.isNaN(waiting) ? inFlight : waiting + unreflected,
+        Double.isNaN(running) ? inFlight : running + unreflected,
+        source != null && gpuFresh ? source.gpus() : List.of(),
+        source != null && source.gpuLost(), engineFresh, gpuFresh,
+        source == null ? 0 : source.engineSampledAtMillis(), inFlight, inFlightTokens,
+        source != null && source.healthy(), validity);
   }
 
   /**
@@ -180,19 +115,15 @@ public final class EndpointView {
     return engineSampledAtMillis > 0;
   }
 
-  /** Requests the picker sent here that have not finished. */
-  public int inFlight() {
-    return inFlight;
+  /** Views compare by identity: the policy reuses one while it holds. */
+  @Override
+  public boolean equals(Object other) {
+    return this == other;
   }
 
-  /** Their estimated prompt tokens. */
-  public long inFlightTokens() {
-    return inFlightTokens;
-  }
-
-  /** The sidecar's last scrape succeeded and no GPU is lost; false before any vector. */
-  public boolean healthy() {
-    return healthy;
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(this);
   }
 
   @Override

@@ -106,21 +106,26 @@ public final class StalenessPolicy {
   private record Last(EndpointState[] states, int count, long threshold, EndpointView[] views) {}
 
   private static EndpointView view(EndpointState s, long nowMillis, long staleAfter) {
-    if (s.lastView() instanceof EndpointView last && last.version == s.version() && last.staleAfterMillis == staleAfter
-        && nowMillis >= last.validFromMillis && nowMillis <= last.validUntilMillis) {
+    if (s.lastView() instanceof EndpointView last && holds(last.validity(), s.version(), staleAfter, nowMillis)) {
       return last; // same vector, labels and counters (the version says so), same verdicts
     }
     int version = s.version(); // before the rest: what is read after it is at least that new
     LoadVector v = s.vector();
     long engineAt = v == null ? 0 : v.engineSampledAtMillis();
     long gpuAt = v == null ? 0 : v.gpuSampledAtMillis();
-    EndpointView view = new EndpointView(s.id(), s.hostPort(), version, s.labels(), v,
-        fresh(engineAt, nowMillis, staleAfter), fresh(gpuAt, nowMillis, staleAfter), staleAfter,
+    EndpointView.Validity validity = new EndpointView.Validity(version, staleAfter,
         Math.max(turnsFreshAt(engineAt, nowMillis, staleAfter), turnsFreshAt(gpuAt, nowMillis, staleAfter)),
-        Math.min(turnsStaleAfter(engineAt, nowMillis, staleAfter), turnsStaleAfter(gpuAt, nowMillis, staleAfter)),
-        s.inFlight(), s.unreflected(), s.inFlightTokens());
+        Math.min(turnsStaleAfter(engineAt, nowMillis, staleAfter), turnsStaleAfter(gpuAt, nowMillis, staleAfter)));
+    EndpointView view = EndpointView.of(s.id(), s.hostPort(), s.labels(), v, fresh(engineAt, nowMillis, staleAfter),
+        fresh(gpuAt, nowMillis, staleAfter), validity, s.inFlight(), s.unreflected(), s.inFlightTokens());
     s.lastView(view);
     return view;
+  }
+
+  /** The view built with {@code validity} still holds for the endpoint's {@code version} at {@code nowMillis}. */
+  private static boolean holds(EndpointView.Validity validity, int version, long staleAfter, long nowMillis) {
+    return validity.version() == version && validity.staleAfterMillis() == staleAfter
+        && nowMillis >= validity.validFromMillis() && nowMillis <= validity.validUntilMillis();
   }
 
   private static boolean engineFresh(LoadVector v, long nowMillis, long staleAfter) {

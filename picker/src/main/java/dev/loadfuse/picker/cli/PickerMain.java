@@ -12,6 +12,7 @@ import dev.loadfuse.picker.extproc.ExtProcLimits;
 import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.picker.server.PickerServer;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -46,6 +47,7 @@ import picocli.CommandLine.Spec;
  * --gpu-probe nvml} is demanded but NVML is unavailable.
  */
 @Command(
+    modelTransformer = ClusterSettings.Flags.class,
     name = "picker",
     mixinStandardHelpOptions = true,
     sortOptions = false,
@@ -258,30 +260,6 @@ public final class PickerMain implements Callable<Integer> {
   @Option(names = "--nvml-library", paramLabel = "PATH", description = "Path of libnvidia-ml.so.1 (default: the system library path).")
   Path nvmlLibrary;
 
-  @Option(names = "--cluster", description = "Take load vectors from remote sidecars on the clustered event bus (Hazelcast) instead of an in-process sidecar.")
-  boolean cluster;
-
-  @Option(names = "--cluster-members", paramLabel = "HOST:PORT,...", description = "Hazelcast members to join (implies --cluster).")
-  String clusterMembers;
-
-  @Option(names = "--cluster-service", paramLabel = "NAME", description = "Headless Service whose pods are cluster members (Hazelcast Kubernetes discovery, in the namespace of --pool-namespace, else env NAMESPACE, else default; implies --cluster).")
-  String clusterService;
-
-  @Option(names = "--cluster-host", paramLabel = "HOST", description = "Address this member binds and advertises.")
-  String clusterHost;
-
-  @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: ${DEFAULT-VALUE}; 0 = any).")
-  int clusterPort = ClusterOptions.DEFAULT_PORT;
-
-  @Option(names = "--cluster-bus-port", paramLabel = "PORT", description = "The clustered event bus's TCP port (default: ${DEFAULT-VALUE} = any free port).")
-  int clusterBusPort = ClusterOptions.DEFAULT_BUS_PORT;
-
-  @Option(names = "--cluster-secret-file", paramLabel = "FILE", description = "The cluster's shared secret, the sidecars' (at least 32 bytes; in Kubernetes a mounted Secret): members prove it to join, and every bus message is sealed with it. Required with --cluster unless --cluster-insecure.")
-  Path clusterSecretFile;
-
-  @Option(names = "--cluster-insecure", description = "Join a cluster without a secret: unauthenticated and unencrypted, for a test on one machine.")
-  boolean clusterInsecure;
-
   // Limits and surface bounds (picker/README.md, "Limits"), kept together.
 
   @Option(names = "--bind-address", paramLabel = "ADDRESS", description = "Address the ext_proc, health and metrics ports bind (default: ${DEFAULT-VALUE}).")
@@ -367,7 +345,7 @@ public final class PickerMain implements Callable<Integer> {
     PickerServer server = null;
     try {
       VertxOptions vertxOptions = new VertxOptions();
-      vertxOptions.getEventBusOptions().setPort(options.getClusterBusPort());
+      vertxOptions.getEventBusOptions().setPort(options.getClusterSettings().busPort());
       vertx = cluster != null ? ClusteredVertx.start(cluster, vertxOptions).await(60, TimeUnit.SECONDS) : Vertx.vertx();
       try {
         server = PickerServer.start(vertx, options, kubernetesClient).await(60, TimeUnit.SECONDS);

@@ -253,24 +253,47 @@ public final class Datastore {
   }
 
   /**
-   * The routable endpoints named by an Envoy subset hint: entries are {@code ip:port} ({@code
-   * [v6]:port}) or a bare address, which matches every port of that address. Unknown entries are
-   * ignored. Returns a new array.
+   * The routable endpoints named by an Envoy subset hint: an entry naming an endpoint's exact
+   * {@code ip:port} ({@code [v6]:port}) selects that endpoint; any other entry (another port, or a
+   * bare address) selects every endpoint on its address, as the reference matches (by address
+   * only, which cannot tell apart endpoints sharing an address: data-parallel ranks, local mode).
+   * Unknown entries are ignored. Returns a new array.
    */
   public EndpointState[] subset(List<String> hint) {
     EndpointState[] from = routable;
-    EndpointState[] out = new EndpointState[from.length];
-    int n = 0;
-    for (EndpointState s : from) {
-      for (int i = 0; i < hint.size(); i++) {
-        String h = hint.get(i);
-        if (h.equals(s.hostPort()) || h.equals(s.id().address()) || h.equals("[" + s.id().address() + "]")) {
-          out[n++] = s;
-          break;
+    boolean[] chosen = new boolean[from.length];
+    for (String entry : hint) {
+      boolean exact = false;
+      for (int i = 0; i < from.length; i++) {
+        if (entry.equals(from[i].hostPort())) {
+          chosen[i] = exact = true;
+        }
+      }
+      if (!exact) {
+        String address = address(entry);
+        for (int i = 0; i < from.length; i++) {
+          chosen[i] |= address.equals(from[i].id().address());
         }
       }
     }
+    EndpointState[] out = new EndpointState[from.length];
+    int n = 0;
+    for (int i = 0; i < from.length; i++) {
+      if (chosen[i]) {
+        out[n++] = from[i];
+      }
+    }
     return Arrays.copyOf(out, n);
+  }
+
+  /** The address of a subset entry: {@code 10.0.0.1:8000} → {@code 10.0.0.1}, {@code [fd00::1]:80} → {@code fd00::1}. */
+  static String address(String entry) {
+    if (entry.startsWith("[")) {
+      int close = entry.indexOf(']');
+      return close > 0 ? entry.substring(1, close) : entry;
+    }
+    int colon = entry.indexOf(':');
+    return colon >= 0 && colon == entry.lastIndexOf(':') ? entry.substring(0, colon) : entry; // a bare v6 has several
   }
 
   /** The latest vectors of the known endpoints, in endpoint order (endpoints without one left out). */

@@ -29,7 +29,7 @@ public final class ExtProcContext {
   private final ExtProcLimits limits;
   private final BufferBudget budget;
   private final OpenStreams openStreams;
-  private boolean parseBodies = true;
+  private RequestOptions options = RequestOptions.DEFAULT;
 
   /**
    * A context on the system clock whose requests go straight from admission to scheduling.
@@ -97,11 +97,7 @@ public final class ExtProcContext {
   }
 
   /** The ext_proc port's limits. */
-  public ExtProcLimits limits() {
-    return new ExtProcLimits(limits);
-  }
-
-  ExtProcLimits limitsInForce() {
+  ExtProcLimits limits() {
     return limits;
   }
 
@@ -115,17 +111,14 @@ public final class ExtProcContext {
     return openStreams;
   }
 
-  /**
-   * False when the config's only parser is {@code passthrough-parser}: bodies are forwarded unread
-   * (no model rewrite, no prompt). Set before serving.
-   */
-  public ExtProcContext parseBodies(boolean parse) {
-    this.parseBodies = parse;
+  /** Sets how requests are treated beyond routing them. Set before serving. */
+  public ExtProcContext options(RequestOptions options) {
+    this.options = Objects.requireNonNull(options, "options");
     return this;
   }
 
-  public boolean parseBodies() {
-    return parseBodies;
+  public RequestOptions options() {
+    return options;
   }
 
   /** Admission, the gate and scheduling. */

@@ -10,6 +10,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
+import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.InvalidMessageException;
 import io.vertx.grpc.common.InvalidMessagePayloadException;
 import io.vertx.grpc.common.MessageSizeOverflowException;
@@ -94,9 +95,13 @@ public final class ExtProcService {
         return;
       }
       boolean[] ended = new boolean[1];
+      ExtProcStream[] self = new ExtProcStream[1];
+      String[] code = {"OK"}; // gRPC's name of how the stream ended, for the stream metrics
+      long opened = ctx.options().streamMetrics().started();
       Runnable over = () -> {
         if (!ended[0]) {
           ended[0] = true;
+          ctx.options().streamMetrics().finished(code[0], opened);
           decoder.stop();
           ctx.openStreams().close();
         }
@@ -104,9 +109,18 @@ public final class ExtProcService {
       ExtProcStream stream = new ExtProcStream(ctx, new StreamSink() {
         @Override
         public void send(ProcessingResponse r) {
-          if (!ended[0]) {
-            response.write(r);
+          if (ended[0]) {
+            return;
           }
+          if (r.getSerializedSize() > ctx.options().maxSendBytes()) { // as gRPC answers a message over its send limit
+            code[0] = "ResourceExhausted";
+            over.run();
+            response.status(GrpcStatus.RESOURCE_EXHAUSTED).statusMessage("trying to send message larger than max ("
+                + r.getSerializedSize() + " vs. " + ctx.options().maxSendBytes() + "; --grpc-max-send-msg-size)").end();
+            self[0].onBroken();
+            return;
+          }
+          response.write(r);
         }
 
         @Override
@@ -117,6 +131,7 @@ public final class ExtProcService {
           }
         }
       }, timers);
+      self[0] = stream;
       decoder.onRefused(stream::refuse);
       // Decoded here, not by Vert.x, which resets the stream without a word on a message it cannot decode.
       call.messageHandler(message -> {
@@ -125,9 +140,10 @@ public final class ExtProcService {
           stream.onMessage(m);
         }
       });
-      call.invalidMessageHandler(e -> stream.refuse(invalid(e, ctx)));
+      call.invalidMessageHandler(e -> stream.refuse(invalid(e, ctx, maxMessage)));
       call.endHandler(v -> stream.onClientEnd());
       call.errorHandler(error -> {
+        code[0] = "Canceled";
         stream.onBroken();
         over.run();
       });
@@ -135,10 +151,12 @@ public final class ExtProcService {
         if (LOG.isLoggable(Level.FINE)) {
           LOG.fine("ext_proc stream broke: " + t);
         }
+        code[0] = "Canceled";
         stream.onBroken();
         over.run();
       });
       response.exceptionHandler(t -> {
+        code[0] = "Canceled";
         stream.onBroken();
         over.run();
       });
@@ -156,17 +174,19 @@ public final class ExtProcService {
     try {
       return ProcessingRequest.parseFrom(message.payload().getBytes());
     } catch (InvalidProtocolBufferException e) {
-      stream.refuse(invalid(new InvalidMessagePayloadException(message, e), null));
+      stream.refuse(invalid(new InvalidMessagePayloadException(message, e), null, 0));
       return null;
     }
   }
 
   /** The answer to a message the decoder refused. */
-  static PickerException invalid(InvalidMessageException e, ExtProcContext ctx) {
+  static PickerException invalid(InvalidMessageException e, ExtProcContext ctx, long maxMessage) {
     if (e instanceof MessageSizeOverflowException overflow) {
+      String limit = maxMessage == maxMessageBytes(ctx)
+          ? " (--max-body-bytes " + ctx.maxBodyBytes() + " plus " + MESSAGE_OVERHEAD_BYTES + " for the rest of the message)"
+          : " (--grpc-max-recv-msg-size)";
       return new PickerException(PickerException.Code.PAYLOAD_TOO_LARGE, "ext_proc message of " + overflow.messageSize()
-          + " bytes larger than the limit of " + maxMessageBytes(ctx) + " bytes (--max-body-bytes "
-          + ctx.maxBodyBytes() + " plus " + MESSAGE_OVERHEAD_BYTES + " for the rest of the message)");
+          + " bytes larger than the limit of " + maxMessage + " bytes" + limit);
     }
     Throwable cause = e.getCause() != null ? e.getCause() : e;
     return new PickerException(PickerException.Code.BAD_REQUEST, "undecodable ext_proc message: "

@@ -7,6 +7,7 @@ import dev.loadfuse.picker.request.RequestAssembler;
 import dev.loadfuse.picker.request.RequestRouter;
 import dev.loadfuse.picker.request.ResponseRewriter;
 import dev.loadfuse.picker.request.Routed;
+import dev.loadfuse.picker.tracing.RequestTrace;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
@@ -51,6 +52,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
   private String model = ""; // the request's, for the error metric's labels
   private String targetModel = "";
   private ResponseLeg response;
+  private RequestTrace trace = RequestTrace.NONE;
 
   /** A stream without deadlines. */
   ExtProcStream(ExtProcContext ctx, StreamSink sink) {
@@ -64,7 +66,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     this.send = sink::send;
     this.hold = new StreamHold(ctx, timers, this::refuse);
     this.assembler = new RequestAssembler(ctx.maxBodyBytes(), ctx.routing(), ctx.scheduler().promptChars(),
-        hold.account, ctx.parseBodies());
+        hold.account, ctx.options().parseBodies());
   }
 
   void onMessage(ProcessingRequest m) {
@@ -78,7 +80,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
         requestMode = m.getProtocolConfig().getRequestBodyMode();
         responseMode = m.getProtocolConfig().getResponseBodyMode();
       }
-      if (m.hasMetadataContext()) {
+      if (m.hasMetadataContext() && ctx.options().subsetHints()) {
         assembler.metadata(m.getMetadataContext());
       }
       switch (m.getRequestCase()) {
@@ -106,6 +108,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
   /** Envoy closed its side: nothing more will come. */
   void onClientEnd() {
     hold.release();
+    trace.end();
     if (!closed()) {
       phase = StreamPhase.CLOSED;
       sink.end();
@@ -115,6 +118,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
   /** The stream broke (reset, connection lost). */
   void onBroken() {
     hold.release();
+    trace.end();
     if (!closed()) {
       phase = StreamPhase.CLOSED;
     }
@@ -122,12 +126,13 @@ final class ExtProcStream implements RequestRouter.Outcome {
 
   private void onRequestHeaders(HttpHeaders h) {
     assembler.headers(h);
+    trace = ctx.options().tracing().start(assembler.headers());
     startNanos = System.nanoTime();
     phase = StreamPhase.REQUEST_BODY;
     if (h.getEndOfStream()) {
       route(assembler.headerOnly(), false);
     } else if (buffered(requestMode)) {
-      send.accept(Responses.requestHeadersContinue());
+      send.accept(Responses.REQUEST_HEADERS_CONTINUE);
     }
   }
 
@@ -151,7 +156,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     if (phase == StreamPhase.WAITING) {
       trailersPending = true; // answered after the routing answer
     } else if (!closed()) {
-      send.accept(Responses.requestTrailers());
+      send.accept(Responses.REQUEST_TRAILERS);
     }
   }
 
@@ -163,7 +168,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     bodyEndOfStream = endOfStream;
     routeNanos = messageNanos;
     phase = StreamPhase.WAITING;
-    AdmissionGate.Wait w = ctx.router().route(parsed, this);
+    AdmissionGate.Wait w = ctx.router().route(parsed, trace, this);
     if (phase == StreamPhase.WAITING) {
       hold.waiting(w);
     }
@@ -177,9 +182,9 @@ final class ExtProcStream implements RequestRouter.Outcome {
     }
     hold.routed(r);
     phase = StreamPhase.ROUTED;
-    Responses.routed(r.request(), r.destination(), buffered(requestMode), bodyEndOfStream, send);
+    Responses.routed(r, trace, ctx.options().emitEndpointScores(), buffered(requestMode), bodyEndOfStream, send);
     if (trailersPending) {
-      send.accept(Responses.requestTrailers());
+      send.accept(Responses.REQUEST_TRAILERS);
     }
     ctx.metrics().addedLatency(System.nanoTime() - routeNanos);
     r.afterAnswer();
@@ -196,7 +201,8 @@ final class ExtProcStream implements RequestRouter.Outcome {
   private ResponseLeg response() {
     if (response == null) {
       boolean restore = request != null && request.bodyRewritten();
-      response = new ResponseLeg(ctx.maxBodyBytes(), restore ? request.model() : null, hold.account, send);
+      response = new ResponseLeg(ctx.maxBodyBytes(), restore ? request.model() : null,
+          request != null && request.stream(), hold.account, send);
     }
     return response;
   }
@@ -229,6 +235,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     if (hold.routed() != null) {
       hold.routed().recordResponse(System.nanoTime() - startNanos, response().usage(), response.status());
     }
+    trace.responseEnded(response().status());
     hold.release();
   }
 
@@ -237,6 +244,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
     ctx.metrics().error(model, targetModel, request == null ? "" : request.fairnessId(),
         request == null ? "" : Integer.toString(request.priority()), e.code().label());
     sink.send(ErrorResponses.immediate(e));
+    trace.failed(e.code().label(), e.getMessage());
     hold.release();
     phase = StreamPhase.FAILED;
     sink.end();

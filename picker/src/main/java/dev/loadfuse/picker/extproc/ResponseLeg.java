@@ -24,8 +24,9 @@ final class ResponseLeg {
    * @param clientModel the model name to put back, null when the request's was not rewritten
    * @param account where a held body's bytes are counted
    */
-  ResponseLeg(int maxBodyBytes, String clientModel, BufferBudget.Account account, Consumer<ProcessingResponse> send) {
-    this.rewriter = new ResponseRewriter(maxBodyBytes, clientModel, account);
+  ResponseLeg(int maxBodyBytes, String clientModel, boolean streamRequested, BufferBudget.Account account,
+      Consumer<ProcessingResponse> send) {
+    this.rewriter = new ResponseRewriter(maxBodyBytes, clientModel, account, streamRequested);
     this.send = send;
     this.chunks = (bytes, endOfStream) -> Responses.streamed(false, bytes, endOfStream, send);
   }
@@ -41,7 +42,7 @@ final class ResponseLeg {
   boolean body(HttpBody b, boolean buffered) {
     if (buffered) {
       ByteString replaced = rewriter.buffered(b.getBody());
-      send.accept(replaced != null ? Responses.responseBodyReplaced(replaced) : Responses.responseBodyContinue());
+      send.accept(replaced != null ? Responses.responseBodyReplaced(replaced) : Responses.RESPONSE_BODY_CONTINUE);
     } else {
       rewriter.chunk(b.getBody(), b.getEndOfStream(), chunks);
     }
@@ -53,7 +54,7 @@ final class ResponseLeg {
     if (flush) {
       rewriter.trailers(chunks);
     }
-    send.accept(Responses.responseTrailers());
+    send.accept(Responses.RESPONSE_TRAILERS);
   }
 
   Usage usage() {

@@ -5,6 +5,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.Value;
 import dev.loadfuse.picker.request.ParsedRequest;
+import dev.loadfuse.picker.request.Routed;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
@@ -17,6 +18,9 @@ import io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
 import java.util.List;
 import java.util.Map;
+import dev.loadfuse.picker.scheduling.ControlHeader;
+import dev.loadfuse.picker.scheduling.Scores;
+import dev.loadfuse.picker.tracing.RequestTrace;
 import java.util.function.Consumer;
 
 /** Builders of the ext_proc messages the picker sends. Stateless. */
@@ -26,18 +30,21 @@ final class Responses {
   static final int MAX_CHUNK_BYTES = 62_000;
   static final String DESTINATION_HEADER = "x-gateway-destination-endpoint";
   static final String LB_NAMESPACE = "envoy.lb";
+  /** The llm-d router's key for the scored candidates' scores ({@code --emit-endpoint-scores}). */
+  static final String SCORES_KEY = "x-gateway-destination-endpoint-scores";
 
-  private static final ProcessingResponse REQUEST_HEADERS_CONTINUE = ProcessingResponse.newBuilder()
+  /** BUFFERED mode: answers request headers at once so that Envoy sends the body. */
+  static final ProcessingResponse REQUEST_HEADERS_CONTINUE = ProcessingResponse.newBuilder()
       .setRequestHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder().setClearRouteCache(true)))
       .build();
   private static final ProcessingResponse RESPONSE_HEADERS_CONTINUE = ProcessingResponse.newBuilder()
       .setResponseHeaders(HeadersResponse.getDefaultInstance())
       .build();
-  private static final ProcessingResponse REQUEST_TRAILERS = ProcessingResponse.newBuilder()
+  static final ProcessingResponse REQUEST_TRAILERS = ProcessingResponse.newBuilder()
       .setRequestTrailers(TrailersResponse.getDefaultInstance()).build();
-  private static final ProcessingResponse RESPONSE_TRAILERS = ProcessingResponse.newBuilder()
+  static final ProcessingResponse RESPONSE_TRAILERS = ProcessingResponse.newBuilder()
       .setResponseTrailers(TrailersResponse.getDefaultInstance()).build();
-  private static final ProcessingResponse RESPONSE_BODY_CONTINUE = ProcessingResponse.newBuilder()
+  static final ProcessingResponse RESPONSE_BODY_CONTINUE = ProcessingResponse.newBuilder()
       .setResponseBody(BodyResponse.getDefaultInstance()).build();
 
   private Responses() {}
@@ -49,21 +56,16 @@ final class Responses {
         .build();
   }
 
-  /** The routing headers: destination, Content-Length when {@code >= 0}, a generated request id. */
   /**
-   * The headers a client sends to steer the picker: taken out of the request before it goes to the
-   * model server, as the reference does (they are the picker's business, not the engine's).
+   * The routing headers: destination, Content-Length when {@code >= 0}, a generated request id, the
+   * trace context passed on; the control headers removed.
    */
-  static final List<String> CONTROL_HEADERS = List.of("x-gateway-inference-fairness-id",
-      "x-gateway-inference-objective", "x-gateway-model-name-rewrite", "x-gateway-destination-endpoint-subset",
-      "x-gateway-destination-endpoint-served");
-
   static HeaderMutation routing(String destination, long contentLength, String generatedRequestId,
-      Map<String, String> requestHeaders) {
+      Map<String, String> requestHeaders, RequestTrace trace) {
     HeaderMutation.Builder m = HeaderMutation.newBuilder().addSetHeaders(header(DESTINATION_HEADER, destination));
-    for (int i = 0; i < CONTROL_HEADERS.size(); i++) {
-      if (requestHeaders.containsKey(CONTROL_HEADERS.get(i))) {
-        m.addRemoveHeaders(CONTROL_HEADERS.get(i));
+    for (int i = 0; i < ControlHeader.STRIPPED.size(); i++) {
+      if (requestHeaders.containsKey(ControlHeader.STRIPPED.get(i))) {
+        m.addRemoveHeaders(ControlHeader.STRIPPED.get(i));
       }
     }
     if (contentLength >= 0) {
@@ -72,40 +74,49 @@ final class Responses {
     if (generatedRequestId != null) {
       m.addSetHeaders(header("x-request-id", generatedRequestId));
     }
+    trace.inject((key, value) -> m.addSetHeaders(header(key, value)));
     return m.build();
   }
 
-  /** {@code {"envoy.lb": {"x-gateway-destination-endpoint": destination}}}. */
-  static Struct lbMetadata(String destination) {
-    return Struct.newBuilder()
-        .putFields(LB_NAMESPACE, Value.newBuilder().setStructValue(Struct.newBuilder()
-            .putFields(DESTINATION_HEADER, Value.newBuilder().setStringValue(destination).build())).build())
-        .build();
+  /**
+   * {@code {"envoy.lb": {"x-gateway-destination-endpoint": destination}}}, with
+   * {@code "x-gateway-destination-endpoint-scores": {ip:port: score, ...}} when {@code scores} has any
+   * ({@code --emit-endpoint-scores}).
+   */
+  static Struct lbMetadata(String destination, Scores scores) {
+    Struct.Builder lb = Struct.newBuilder()
+        .putFields(DESTINATION_HEADER, Value.newBuilder().setStringValue(destination).build());
+    if (scores.count() > 0) {
+      Struct.Builder byEndpoint = Struct.newBuilder();
+      scores.forEach((endpoint, score) -> byEndpoint.putFields(endpoint, Value.newBuilder().setNumberValue(score).build()));
+      lb.putFields(SCORES_KEY, Value.newBuilder().setStructValue(byEndpoint).build());
+    }
+    return Struct.newBuilder().putFields(LB_NAMESPACE, Value.newBuilder().setStructValue(lb).build()).build();
   }
 
   /** The request HeadersResponse that routes the request (streamed mode, or header-only requests). */
-  static ProcessingResponse routedRequestHeaders(String destination, long contentLength, String generatedRequestId,
-      Map<String, String> requestHeaders) {
+  static ProcessingResponse routedRequestHeaders(String destination, Scores scores, long contentLength,
+      String generatedRequestId, Map<String, String> requestHeaders, RequestTrace trace) {
     return ProcessingResponse.newBuilder()
         .setRequestHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder()
-            .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders))
+            .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders, trace))
             .setClearRouteCache(true)))
-        .setDynamicMetadata(lbMetadata(destination))
+        .setDynamicMetadata(lbMetadata(destination, scores))
         .build();
   }
 
   /** BUFFERED mode: the request BodyResponse that routes the request and replaces the body if changed. */
-  static ProcessingResponse routedRequestBody(String destination, long contentLength, String generatedRequestId,
-      Map<String, String> requestHeaders, byte[] newBody) {
+  static ProcessingResponse routedRequestBody(String destination, Scores scores, long contentLength,
+      String generatedRequestId, Map<String, String> requestHeaders, RequestTrace trace, byte[] newBody) {
     CommonResponse.Builder c = CommonResponse.newBuilder()
-        .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders))
+        .setHeaderMutation(routing(destination, contentLength, generatedRequestId, requestHeaders, trace))
         .setClearRouteCache(true);
     if (newBody != null) {
       c.setBodyMutation(BodyMutation.newBuilder().setBody(UnsafeByteOperations.unsafeWrap(newBody)));
     }
     return ProcessingResponse.newBuilder()
         .setRequestBody(BodyResponse.newBuilder().setResponse(c))
-        .setDynamicMetadata(lbMetadata(destination))
+        .setDynamicMetadata(lbMetadata(destination, scores))
         .build();
   }
 
@@ -113,23 +124,21 @@ final class Responses {
    * The routing answer: a header-only request's HeadersResponse; in BUFFERED mode the BodyResponse
    * (with the body when rewritten); else the HeadersResponse, then the body in chunks.
    */
-  static void routed(ParsedRequest request, String destination, boolean buffered, boolean endOfStream,
+  static void routed(Routed routed, RequestTrace trace, boolean emitScores, boolean buffered, boolean endOfStream,
       Consumer<ProcessingResponse> out) {
+    ParsedRequest request = routed.request();
+    String destination = routed.destination();
+    Scores scores = emitScores ? routed.scores() : Scores.NONE;
     String generatedId = request.generatedRequestId();
     if (request.headerOnly()) {
-      out.accept(routedRequestHeaders(destination, -1, generatedId, request.headers()));
+      out.accept(routedRequestHeaders(destination, scores, -1, generatedId, request.headers(), trace));
     } else if (buffered) {
-      out.accept(routedRequestBody(destination, request.bodyLength(), generatedId, request.headers(),
+      out.accept(routedRequestBody(destination, scores, request.bodyLength(), generatedId, request.headers(), trace,
           request.bodyRewritten() ? request.body() : null));
     } else {
-      out.accept(routedRequestHeaders(destination, request.bodyLength(), generatedId, request.headers()));
+      out.accept(routedRequestHeaders(destination, scores, request.bodyLength(), generatedId, request.headers(), trace));
       streamed(true, request.body(), 0, request.bodyLength(), endOfStream, out);
     }
-  }
-
-  /** BUFFERED mode: answers request headers at once so that Envoy sends the body. */
-  static ProcessingResponse requestHeadersContinue() {
-    return REQUEST_HEADERS_CONTINUE;
   }
 
   static ProcessingResponse responseHeaders(boolean removeContentLength) {
@@ -140,18 +149,6 @@ final class Responses {
         .setResponseHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder()
             .setHeaderMutation(HeaderMutation.newBuilder().addRemoveHeaders("content-length"))))
         .build();
-  }
-
-  static ProcessingResponse requestTrailers() {
-    return REQUEST_TRAILERS;
-  }
-
-  static ProcessingResponse responseTrailers() {
-    return RESPONSE_TRAILERS;
-  }
-
-  static ProcessingResponse responseBodyContinue() {
-    return RESPONSE_BODY_CONTINUE;
   }
 
   /** BUFFERED mode: the response body replaced by {@code body}. */

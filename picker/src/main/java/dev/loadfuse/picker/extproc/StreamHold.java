@@ -21,7 +21,7 @@ final class StreamHold {
   /** Starts the request deadline; {@code expired} gets its refusal. */
   StreamHold(ExtProcContext ctx, StreamTimers timers, Consumer<PickerException> expired) {
     this.account = ctx.budget().account();
-    ExtProcLimits limits = ctx.limitsInForce();
+    ExtProcLimits limits = ctx.limits();
     this.deadline = new RequestDeadline(timers, limits.getRequestIdleTimeout(), limits.getRequestTimeout(), expired);
     deadline.start();
   }

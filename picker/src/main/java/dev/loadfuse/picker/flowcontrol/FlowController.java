@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.flowcontrol;
 
+import dev.loadfuse.picker.scheduling.ControlHeader;
 import dev.loadfuse.picker.PickerException;
 import dev.loadfuse.picker.admission.AdmissionGate;
 import dev.loadfuse.picker.flowcontrol.FlowControlSettings.Band;
@@ -147,7 +148,7 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
             bands.put(spec.priority(), band);
           }
           long ttl = ttlMillis(settings.requestTtl());
-          String slo = r.headers().get(Ordering.SLO_TTFT_HEADER);
+          String slo = ControlHeader.SLO_TTFT_MS.valueIn(r.headers());
           item = new Item(ticket, r, executor, r.fairnessId(), r.priority(), bytes, now,
               spec.ordering().key(now, ttl, slo), seq++);
           band.add(item);

@@ -11,11 +11,11 @@ public enum Ordering {
   FCFS("fcfs-ordering-policy"),
   /** Earliest deadline first: queued time plus the TTL; without a TTL, last (then first come). */
   EDF("edf-ordering-policy"),
-  /** Earliest received time plus the request's {@code x-slo-ttft-ms}; without a valid one, last. */
+  /**
+   * Earliest received time plus the request's time-to-first-token objective in milliseconds
+   * ({@code x-llm-d-slo-ttft-ms}, or {@code x-slo-ttft-ms}); without a valid one, last.
+   */
   SLO_DEADLINE("slo-deadline-ordering-policy");
-
-  /** The header that carries a request's time-to-first-token objective in milliseconds. */
-  public static final String SLO_TTFT_HEADER = "x-slo-ttft-ms";
 
   private final String type;
 
@@ -40,7 +40,7 @@ public enum Ordering {
    *
    * @param enqueuedMillis when it was queued
    * @param ttlMillis its queue-wait budget, 0 for none
-   * @param sloHeader the value of {@link #SLO_TTFT_HEADER}, null when absent
+   * @param sloHeader the value of {@link dev.loadfuse.picker.scheduling.ControlHeader#SLO_TTFT_MS}, null when absent
    */
   long key(long enqueuedMillis, long ttlMillis, String sloHeader) {
     return switch (this) {

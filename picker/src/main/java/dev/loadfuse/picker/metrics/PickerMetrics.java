@@ -6,6 +6,7 @@ import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.scheduling.SchedulerObserver;
 import dev.loadfuse.picker.scheduling.SchedulingEvents;
 import dev.loadfuse.picker.scheduling.TypedName;
+import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadVector;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -82,6 +83,11 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
 
   private final PrometheusMeterRegistry registry;
   private final ModelLabels modelLabels = new ModelLabels();
+  /** At most this many label sets of the scheduler attempts, and of the rewrite decisions. */
+  static final int MAX_DECISION_SERIES = 4096;
+  private final Map<String, Counter[]> attempts = new ConcurrentHashMap<>();
+  private final Map<String, Counter[]> rewrites = new ConcurrentHashMap<>();
+  private volatile String namespace = "";
   private final Map<RequestClass, Meters> meters = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
   private final Map<String, Counter[]> errors = new ConcurrentHashMap<>();
@@ -247,6 +253,64 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
             .description("Sheddable requests (priority < 0) refused with 429 while the pool was saturated")
             .tags("model_name", model, "target_model_name", targetModel)
             .register(registry)).increment();
+  }
+
+  /**
+   * One scheduling attempt for {@code rawTarget}: routed to {@code endpoint}, or failed (null), as
+   * {@code inference_extension_scheduler_attempts_total} and {@code llm_d_epp_scheduler_attempts_total}
+   * count it ({@code status} success or failure; the endpoint's name, the pool's namespace and the
+   * port, empty on failure and once {@link #MAX_DECISION_SERIES} label sets exist).
+   */
+  public void schedulerAttempt(EndpointId endpoint, String rawTarget) {
+    String target = modelLabels.of(rawTarget);
+    String status = endpoint == null ? "failure" : "success";
+    String name = endpoint == null ? "" : endpoint.name();
+    String port = endpoint == null ? "" : Integer.toString(endpoint.port());
+    String key = status + '\u0000' + target + '\u0000' + name + '\u0000' + port;
+    if (!attempts.containsKey(key) && attempts.size() >= MAX_DECISION_SERIES) {
+      name = "";
+      port = "";
+      key = status + '\u0000' + target + "\u0000\u0000";
+    }
+    String n = name;
+    String p = port;
+    Counter[] c = attempts.computeIfAbsent(key, k -> new Counter[] {
+        Counter.builder("inference_extension_scheduler_attempts")
+            .description("[Deprecated: Use llm_d_epp_scheduler_attempts_total] Total number of scheduling attempts.")
+            .tags("status", status, "target_model_name", target, "pod_name", n, "namespace", namespace, "port", p)
+            .register(registry),
+        Counter.builder("llm_d_epp_scheduler_attempts").description("Total number of scheduling attempts.")
+            .tags("status", status, "target_model_name", target, "endpoint_name", n, "namespace", namespace, "port", p)
+            .register(registry)});
+    c[0].increment();
+    c[1].increment();
+  }
+
+  /**
+   * An InferenceModelRewrite rule ({@code ruleName}) sent {@code rawModel} to {@code rawTarget}:
+   * {@code inference_extension_model_rewrite_decisions_total} and its {@code llm_d_epp_} twin (at most
+   * {@link #MAX_DECISION_SERIES} label sets; a rule set that large is counted no further).
+   */
+  public void modelRewrite(String ruleName, String rawModel, String rawTarget) {
+    String model = modelLabels.of(rawModel);
+    String target = modelLabels.of(rawTarget);
+    String key = ruleName + '\u0000' + model + '\u0000' + target;
+    if (!rewrites.containsKey(key) && rewrites.size() >= MAX_DECISION_SERIES) {
+      return;
+    }
+    Counter[] c = rewrites.computeIfAbsent(key, k -> new Counter[] {
+        Counter.builder("inference_extension_model_rewrite_decisions")
+            .description("Total number of inference model rewrite decisions.")
+            .tags("model_rewrite_name", ruleName, "model_name", model, "target_model", target).register(registry),
+        Counter.builder("llm_d_epp_model_rewrite_decisions").description("Total number of inference model rewrite decisions.")
+            .tags("model_rewrite_name", ruleName, "model_name", model, "target_model", target).register(registry)});
+    c[0].increment();
+    c[1].increment();
+  }
+
+  /** The pool's namespace, for the endpoint labels of the scheduler attempts. Set before serving. */
+  public void namespace(String poolNamespace) {
+    this.namespace = poolNamespace == null ? "" : poolNamespace;
   }
 
   @Override

@@ -76,11 +76,59 @@ final class PromptRenderer {
       if (full()) {
         p.skipChildren();
       } else if (messages && t == JsonToken.START_OBJECT) {
-        message(p);
+        message(p, null);
       } else {
         promptElement(p, t);
       }
     }
+  }
+
+  /**
+   * Renders one element of a list being read by the caller: a chat message (checked against the
+   * reference's types, {@link BodyShapes}, at {@code path}) or a completion prompt's element;
+   * once full, the element is checked and read past.
+   */
+  void chatMessage(JsonParser p, JsonToken t, String path) throws IOException {
+    elements++;
+    if (full() || t != JsonToken.START_OBJECT) {
+      BodyShapes.message(path, p, t);
+    } else {
+      message(p, path);
+    }
+  }
+
+  /** As {@link #chatMessage}, for a completion prompt's list element. */
+  void promptListElement(JsonParser p, JsonToken t, String path) throws IOException {
+    elements++;
+    if (full() || t == JsonToken.START_ARRAY || t == JsonToken.VALUE_NULL) {
+      if (!full() && t == JsonToken.START_ARRAY) {
+        promptTokenIds(p, path);
+      } else {
+        BodyShapes.promptElement(path, p, t);
+      }
+    } else {
+      BodyShapes.promptElement(path, p, t); // a scalar: checked without moving
+      promptElement(p, t);
+    }
+  }
+
+  /** Renders a string prompt. */
+  void string(JsonParser p) throws IOException {
+    appendText(p);
+  }
+
+  private void promptTokenIds(JsonParser p, String path) throws IOException {
+    JsonToken t;
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (t != JsonToken.VALUE_NUMBER_INT) {
+        throw new BodyShapes.Mismatch(path, "a list of token ids");
+      }
+      if (!full()) {
+        append(p.getText());
+        append(" ");
+      }
+    }
+    append("\n");
   }
 
   private void promptElement(JsonParser p, JsonToken t) throws IOException {
@@ -110,8 +158,12 @@ final class PromptRenderer {
     }
   }
 
-  /** One message object; the parser is on its START_OBJECT. Its fields may come in any order. */
-  private void message(JsonParser p) throws IOException {
+  /**
+   * One message object; the parser is on its START_OBJECT. Its fields may come in any order.
+   *
+   * @param path where it is, to check it against the reference's types; null: not checked
+   */
+  private void message(JsonParser p, String path) throws IOException {
     String role = "";
     StringBuilder content = new StringBuilder();
     Map<String, String> others = new TreeMap<>();
@@ -120,8 +172,10 @@ final class PromptRenderer {
       JsonToken v = p.nextToken();
       if ("role".equals(field) && v == JsonToken.VALUE_STRING) {
         role = p.getText();
+      } else if ("role".equals(field) && path != null) {
+        BodyShapes.string(path + ".role", v);
       } else if ("content".equals(field)) {
-        content(p, v, content);
+        content(p, v, content, path == null ? null : path + ".content");
       } else {
         others.put(field, canonical(MAPPER.readTree(p)));
       }
@@ -140,27 +194,38 @@ final class PromptRenderer {
     }
   }
 
-  private void content(JsonParser p, JsonToken v, StringBuilder to) throws IOException {
+  private void content(JsonParser p, JsonToken v, StringBuilder to, String path) throws IOException {
     int room = limit - out.length();
     if (v == JsonToken.VALUE_STRING) {
       appendText(p, to, room);
     } else if (v == JsonToken.START_ARRAY) {
       JsonToken t;
+      int i = 0;
       while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        String part = path == null ? null : path + "[" + i++ + "]";
         if (to.length() >= room) {
-          p.skipChildren();
+          if (part != null) {
+            BodyShapes.contentPart(part, p, t);
+          } else {
+            p.skipChildren();
+          }
           continue;
         }
-        JsonNode part = MAPPER.readTree(p);
-        JsonNode text = part.get("text");
-        to.append(text != null && text.isTextual() ? text.textValue() : canonical(part)).append('\n');
+        JsonNode node = MAPPER.readTree(p);
+        if (part != null) {
+          BodyShapes.contentPart(part, node);
+        }
+        JsonNode text = node.get("text");
+        to.append(text != null && text.isTextual() ? text.textValue() : canonical(node)).append('\n');
       }
+    } else if (path != null && v != JsonToken.VALUE_NULL) {
+      throw new BodyShapes.Mismatch(path, "a string or a list of content parts");
     } else if (v != JsonToken.VALUE_NULL) {
       to.append(canonical(MAPPER.readTree(p)));
     }
   }
 
-  private boolean full() {
+  boolean full() {
     return out.length() >= limit;
   }
 

@@ -42,20 +42,23 @@ public record RequestBody(String model, int modelStart, int modelEnd, boolean st
 
   /**
    * Parses {@code body[0..length)} for {@code api} and renders the first {@code promptChars}
-   * characters of its prompt field ({@link PromptRenderer}); 0 renders nothing.
+   * characters of its prompt field ({@link PromptRenderer}); 0 renders nothing. The fields the
+   * reference decodes are checked against its types ({@link BodyShapes}) as they are read.
    *
-   * @throws PickerException {@code BadRequest}: as {@link #parse(Api, byte[], int)}, and a {@code
-   *     cache_salt} that is not a string
+   * @throws PickerException {@code BadRequest}, with the reference's message: invalid JSON or not an
+   *     object; the API's field missing, empty or of the wrong type, or another field the reference
+   *     decodes of the wrong type ({@code invalid <api> request: ...}, the field's path in
+   *     parentheses); {@code model} missing or not a string
    */
   public static RequestBody parse(Api api, byte[] body, int length, int promptChars) {
     String model = null;
-    String prompt = "";
     String cacheSalt = "";
     int start = -1;
     int end = -1;
     boolean stream = false;
     boolean hasRequired = false;
     String required = api.requiredField();
+    PromptRenderer renderer = promptChars > 0 ? new PromptRenderer(promptChars) : null;
     try (JsonParser p = JSON.createParser(body, 0, length)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw bad("error unmarshaling request body: expected a JSON object");
@@ -64,30 +67,19 @@ public record RequestBody(String model, int modelStart, int modelEnd, boolean st
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken v = p.nextToken();
-        if ("model".equals(field)) {
-          if (v != JsonToken.VALUE_STRING) {
-            throw bad("model must be a string");
-          }
+        if ("model".equals(field) && v == JsonToken.VALUE_STRING) {
           start = (int) p.currentTokenLocation().getByteOffset();
           model = p.getText();
           end = (int) p.currentLocation().getByteOffset();
         } else if ("stream".equals(field) && (v == JsonToken.VALUE_TRUE || v == JsonToken.VALUE_FALSE)) {
           stream = v == JsonToken.VALUE_TRUE;
-        } else if ("cache_salt".equals(field)) {
-          if (v != JsonToken.VALUE_STRING) {
-            throw bad("cache_salt must be a string");
-          }
-          cacheSalt = p.getText();
-        } else if (field.equals(required) && promptChars > 0) {
-          PromptRenderer r = new PromptRenderer(promptChars);
-          r.render(p, v, api == Api.CHAT_COMPLETIONS || api == Api.RESPONSES);
-          prompt = r.text();
-          hasRequired = api == Api.CHAT_COMPLETIONS ? v == JsonToken.START_ARRAY && r.elements() > 0
-              : v != JsonToken.VALUE_NULL;
         } else if (field.equals(required)) {
-          hasRequired = present(api, p, v);
+          hasRequired = required(api, p, v, renderer);
         } else {
-          p.skipChildren();
+          if ("cache_salt".equals(field) && v == JsonToken.VALUE_STRING) {
+            cacheSalt = p.getText();
+          }
+          BodyShapes.topLevel(api, field, p, v);
         }
       }
       if (t != JsonToken.END_OBJECT) {
@@ -96,36 +88,83 @@ public record RequestBody(String model, int modelStart, int modelEnd, boolean st
       if (p.nextToken() != null) {
         throw bad("error unmarshaling request body: data after the JSON object");
       }
+    } catch (BodyShapes.Mismatch m) {
+      throw bad(api.invalidMessage() + " (" + m.getMessage() + ")");
     } catch (StreamReadException e) {
       throw bad("error unmarshaling request body: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw bad("error unmarshaling request body: " + e.getMessage());
     }
-    if (model == null || model.isEmpty()) {
+    if (required != null && !hasRequired) {
+      throw bad(api.invalidMessage());
+    }
+    if (model == null) { // "" is a model name like another, as in the reference
       throw bad("model not found in request body");
     }
-    if (required != null && !hasRequired) {
-      throw bad(api == Api.CHAT_COMPLETIONS ? "messages not found in request body (expected: at least one message)"
-          : required + " not found in request body");
-    }
-    return new RequestBody(model, start, end, stream, prompt, cacheSalt);
+    return new RequestBody(model, start, end, stream, renderer == null ? "" : renderer.text(), cacheSalt);
   }
 
-  private static boolean present(Api api, JsonParser p, JsonToken v) throws IOException {
-    if (api == Api.CHAT_COMPLETIONS) {
-      if (v != JsonToken.START_ARRAY) {
-        p.skipChildren();
-        return false;
+  /**
+   * Reads the API's required field (its value's first token {@code v}), checking it and rendering
+   * it when {@code renderer} is given; true when it is there and not empty.
+   */
+  private static boolean required(Api api, JsonParser p, JsonToken v, PromptRenderer renderer) throws IOException {
+    String field = api.requiredField();
+    return switch (api) {
+      case COMPLETIONS -> {
+        if (v == JsonToken.VALUE_STRING) {
+          boolean empty = p.getTextLength() == 0;
+          if (renderer != null) {
+            renderer.string(p);
+          }
+          yield !empty;
+        }
+        yield list(field, p, v, "a string or a list of strings", renderer, PromptRenderer::promptListElement,
+            BodyShapes::promptElement) > 0;
       }
-      int n = 0;
-      while (p.nextToken() != JsonToken.END_ARRAY) {
-        n++;
-        p.skipChildren();
+      case CHAT_COMPLETIONS -> v != JsonToken.VALUE_NULL
+          && list(field, p, v, "a list of messages", renderer, PromptRenderer::chatMessage, BodyShapes::message) > 0;
+      case CONVERSATIONS -> v != JsonToken.VALUE_NULL
+          && list(field, p, v, "a list of items", null, null, BodyShapes::conversationItem) > 0;
+      case RESPONSES, EMBEDDINGS -> {
+        if (renderer != null && api == Api.RESPONSES) {
+          renderer.render(p, v, true);
+        } else {
+          p.skipChildren();
+        }
+        yield v != JsonToken.VALUE_NULL;
       }
-      return n > 0;
+      case PASS_THROUGH -> throw new IllegalArgumentException("pass-through bodies are not parsed");
+    };
+  }
+
+  /** How a list's element is rendered (and checked) at a path. */
+  private interface ElementRenderer {
+    void render(PromptRenderer renderer, JsonParser p, JsonToken t, String path) throws IOException;
+  }
+
+  /** How a list's element is checked at a path. */
+  private interface ElementCheck {
+    void check(String path, JsonParser p, JsonToken t) throws IOException;
+  }
+
+  /** Reads a list whose first token is {@code v}, each element rendered or checked; its length. */
+  private static int list(String field, JsonParser p, JsonToken v, String expected, PromptRenderer renderer,
+      ElementRenderer render, ElementCheck check) throws IOException {
+    if (v != JsonToken.START_ARRAY) {
+      throw new BodyShapes.Mismatch(field, expected);
     }
-    p.skipChildren();
-    return v != JsonToken.VALUE_NULL;
+    int n = 0;
+    JsonToken t;
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+      String path = field + "[" + n++ + "]";
+      if (renderer != null) {
+        render.render(renderer, p, t, path);
+      } else {
+        check.check(path, p, t);
+      }
+    }
+    return n;
   }
 
   /** The body with the model value replaced by {@code newModel} (JSON-escaped); the rest byte for byte. */

@@ -7,7 +7,8 @@ import java.io.IOException;
 /**
  * Reads a model server's JSON response (a whole body, or one SSE {@code data:} payload) with a
  * streaming parser: the usage block (top level, or inside {@code response} for the Responses API's
- * {@code response.completed} event) and where the top-level {@code model} value sits, so the model
+ * {@code response.completed} event only, as the reference reads it; its other events' usage is
+ * ignored) and where the top-level {@code model} value sits, so the model
  * name can be restored without re-serialising. Invalid JSON yields {@link #NOTHING}: a response is
  * never failed for what the picker cannot read.
  *
@@ -22,6 +23,8 @@ public record ResponseJson(Usage usage, int modelStart, int modelEnd) {
 
   public static ResponseJson parse(byte[] bytes, int offset, int length) {
     Usage usage = Usage.NONE;
+    Usage completed = Usage.NONE; // the Responses API's: counts only on its response.completed event
+    String type = null;
     int start = -1;
     int end = -1;
     try (JsonParser p = RequestBody.JSON.createParser(bytes, offset, length)) {
@@ -42,14 +45,19 @@ public record ResponseJson(Usage usage, int modelStart, int modelEnd) {
             String inner = p.currentName();
             JsonToken iv = p.nextToken();
             if ("usage".equals(inner) && iv == JsonToken.START_OBJECT) {
-              usage = usage(p);
+              completed = usage(p);
             } else {
               p.skipChildren();
             }
           }
+        } else if ("type".equals(field) && v == JsonToken.VALUE_STRING) {
+          type = p.getText();
         } else {
           p.skipChildren();
         }
+      }
+      if (!usage.present() && "response.completed".equals(type)) {
+        usage = completed;
       }
     } catch (IOException | RuntimeException e) {
       return start >= 0 || usage.present() ? new ResponseJson(usage, start, end) : NOTHING;
@@ -67,7 +75,7 @@ public record ResponseJson(Usage usage, int modelStart, int modelEnd) {
       switch (f) {
         case "prompt_tokens", "input_tokens" -> prompt = count(p, v);
         case "completion_tokens", "output_tokens" -> completion = count(p, v);
-        case "prompt_tokens_details", "input_tokens_details" -> {
+        case "prompt_tokens_details", "input_tokens_details", "prompt_token_details" -> {
           if (v == JsonToken.START_OBJECT) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
               String d = p.currentName();

@@ -26,6 +26,9 @@ import java.util.Objects;
  * @param bodyRewritten the model was rewritten, so the body (and the model in the response) changes
  * @param prompt the rendered prompt, as much as the scheduler's plugins read; empty when none
  * @param cacheSalt the body's {@code cache_salt}, empty when absent
+ * @param rewriteRule the InferenceModelRewrite that chose the target model; empty when none did
+ * @param stream the body's {@code stream} is true: the response is read as a stream of events
+ *     whatever its content type, as the reference reads it
  * @param subsetPresent Envoy sent a subset hint ({@code envoy.lb.subset_hint})
  * @param subset the hint's entries ({@code ip:port} or bare addresses); empty when absent or empty
  */
@@ -44,6 +47,8 @@ public record ParsedRequest(
     boolean bodyRewritten,
     String prompt,
     String cacheSalt,
+    String rewriteRule,
+    boolean stream,
     boolean subsetPresent,
     List<String> subset) {
 

@@ -7,7 +7,9 @@ import dev.loadfuse.picker.PickerException;
 import dev.loadfuse.picker.openai.Api;
 import dev.loadfuse.picker.openai.RequestBody;
 import dev.loadfuse.picker.routing.RoutingObjects;
+import dev.loadfuse.picker.routing.RewriteRule;
 import dev.loadfuse.picker.routing.RoutingTable;
+import dev.loadfuse.picker.scheduling.ControlHeader;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
@@ -43,9 +45,6 @@ public final class RequestAssembler {
 
   public static final String SUBSET_NAMESPACE = "envoy.lb.subset_hint";
   public static final String SUBSET_KEY = "x-gateway-destination-endpoint-subset";
-  static final String REWRITE_HEADER = "x-gateway-model-name-rewrite";
-  static final String OBJECTIVE_HEADER = "x-gateway-inference-objective";
-  static final String FAIRNESS_HEADER = "x-gateway-inference-fairness-id";
   private static final byte[] NO_BODY = new byte[0];
 
   private final int maxBodyBytes;
@@ -123,23 +122,14 @@ public final class RequestAssembler {
       return;
     }
     Value v = hint.getFieldsOrThrow(SUBSET_KEY);
+    if (!v.hasListValue()) {
+      return; // the reference reads a list only; anything else means no hint
+    }
     List<String> out = new ArrayList<>();
-    switch (v.getKindCase()) {
-      case LIST_VALUE -> {
-        for (Value e : v.getListValue().getValuesList()) {
-          if (e.hasStringValue() && !e.getStringValue().isBlank()) {
-            out.add(e.getStringValue().trim());
-          }
-        }
+    for (Value e : v.getListValue().getValuesList()) {
+      if (e.hasStringValue() && !e.getStringValue().isBlank()) {
+        out.add(e.getStringValue().trim());
       }
-      case STRING_VALUE -> {
-        for (String s : v.getStringValue().split(",")) {
-          if (!s.isBlank()) {
-            out.add(s.trim());
-          }
-        }
-      }
-      default -> { }
     }
     subsetPresent = true;
     subset = out;
@@ -156,6 +146,11 @@ public final class RequestAssembler {
     body.append(chunk);
   }
 
+  /** The request headers by lower-case name (empty before they arrive). */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
   /** True once headers (or a body) arrived. */
   public boolean started() {
     return started;
@@ -169,7 +164,7 @@ public final class RequestAssembler {
   /** The request routed on its headers alone: no model, priority 0. */
   public ParsedRequest headerOnly() {
     return new ParsedRequest(requestId, generatedRequestId, headers, api, true, "", "", 0, fairnessId(), NO_BODY, 0,
-        false, "", "", subsetPresent, subset);
+        false, "", "", "", false, subsetPresent, subset);
   }
 
   /** The request with the body buffered so far, which is all of it. Hands the buffer over. */
@@ -181,29 +176,35 @@ public final class RequestAssembler {
     String targetModel = "";
     String prompt = "";
     String cacheSalt = "";
+    boolean stream = false;
     boolean rewritten = false;
+    RewriteRule rule = null;
     RoutingObjects objects = routing.current(); // one version for the whole request
     if (api != Api.PASS_THROUGH) {
       RequestBody parsed = RequestBody.parse(api, forward, length, promptChars);
       model = parsed.model();
       prompt = parsed.prompt();
       cacheSalt = parsed.cacheSalt();
-      String header = headers.get(REWRITE_HEADER);
-      targetModel = header != null && !header.isBlank() ? header
-          : objects.rewrites().rewrite(model, ThreadLocalRandom.current());
+      stream = parsed.stream();
+      // A rule matching the client's model beats the rewrite header, as in the reference.
+      String header = ControlHeader.MODEL_NAME_REWRITE.valueIn(headers);
+      rule = objects.rewrites().ruleFor(model);
+      targetModel = rule != null || header == null || header.isBlank()
+          ? objects.rewrites().rewrite(model, ThreadLocalRandom.current()) : header;
       if (!targetModel.equals(model)) {
         forward = parsed.withModel(forward, length, targetModel);
         length = forward.length;
         rewritten = true;
       }
     }
-    int priority = objects.priority(headers.get(OBJECTIVE_HEADER));
+    int priority = objects.priority(ControlHeader.OBJECTIVE.valueIn(headers));
     return new ParsedRequest(requestId, generatedRequestId, headers, api, false, model, targetModel, priority,
-        fairnessId(), forward, length, rewritten, prompt, cacheSalt, subsetPresent, subset);
+        fairnessId(), forward, length, rewritten, prompt, cacheSalt, rule == null ? "" : rule.objectName(), stream,
+        subsetPresent, subset);
   }
 
   private String fairnessId() {
-    String id = headers.get(FAIRNESS_HEADER);
+    String id = ControlHeader.FAIRNESS_ID.valueIn(headers);
     return id == null || id.isEmpty() ? SchedulingRequest.DEFAULT_FAIRNESS_ID : id;
   }
 

@@ -11,10 +11,12 @@ import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.datastore.InFlight;
 import dev.loadfuse.picker.metrics.PickerMetrics;
+import dev.loadfuse.picker.scheduling.ProfileResult;
 import dev.loadfuse.picker.scheduling.Scheduler;
 import dev.loadfuse.picker.scheduling.SchedulingCycle;
 import dev.loadfuse.picker.scheduling.SchedulingRequest;
 import dev.loadfuse.picker.scheduling.SchedulingResult;
+import dev.loadfuse.picker.tracing.RequestTrace;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
@@ -80,12 +82,25 @@ public final class RequestRouter {
    * @throws PickerException when the request is refused at admission
    */
   public AdmissionGate.Wait route(ParsedRequest request, Outcome outcome) {
+    return route(request, RequestTrace.NONE, outcome);
+  }
+
+  /** As {@link #route(ParsedRequest, Outcome)}, reporting admission and scheduling to {@code trace}. */
+  public AdmissionGate.Wait route(ParsedRequest request, RequestTrace trace, Outcome outcome) {
+    if (!request.rewriteRule().isEmpty()) {
+      metrics.modelRewrite(request.rewriteRule(), request.model(), request.targetModel());
+    }
+    if (request.headerOnly()) {
+      outcome.routed(headerOnly(request, trace));
+      return AdmissionGate.Wait.NONE;
+    }
+    trace.admissionStarted(request.schedulingRequest());
     if (gate != AdmissionGate.IMMEDIATE) {
       // Flow control decides instead of the shedding check, and the candidates are those of the
       // moment the request leaves the gate (the reference's order: admission, then candidates).
-      return gate.enter(new Admitted(request, null, null, outcome));
+      return gate.enter(new Admitted(request, trace, outcome));
     }
-    Admitted a = admit(request, outcome);
+    Admitted a = admit(request, trace, outcome);
     SchedulingRequest sr = a.cycle.request();
     if (sr.priority() < 0 && saturation.saturated(a.cycle, a.candidates.views(), a.candidates.count())) {
       metrics.shed(sr.model(), sr.targetModel());
@@ -95,14 +110,32 @@ public final class RequestRouter {
     return gate.enter(a);
   }
 
+  /**
+   * A request without a body (a GET): as the reference routes it, to a random endpoint without
+   * admission or scheduling (the subset hint, when sent, still restricts it); counted in flight, not
+   * in the model meters.
+   */
+  private Routed headerOnly(ParsedRequest request, RequestTrace trace) {
+    EndpointState[] states = candidates(request);
+    long now = clock.millis();
+    Candidates candidates = staleness.views(states, states.length, now);
+    SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null);
+    EndpointView target = candidates.views()[cycle.random().nextInt(candidates.count())];
+    SchedulingResult result = SchedulingResult.of(new ProfileResult("header-only", List.of(target)));
+    InFlight inFlight = candidates.stateOf(target).acquire(0);
+    trace.routed(target.hostPort());
+    return new Routed(request, target.hostPort(), cycle, result, null, inFlight, metrics, null, gate);
+  }
+
   /** The request with its candidates' views and its scheduling cycle, at the clock's time. */
-  private Admitted admit(ParsedRequest request, Outcome outcome) {
+  private Admitted admit(ParsedRequest request, RequestTrace trace, Outcome outcome) {
     EndpointState[] states = candidates(request);
     long now = clock.millis();
     Candidates candidates = staleness.views(states, states.length, now);
     boolean open = failOpen.check(candidates, now, staleness.staleAfterMillis());
-    SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null, open, metrics);
-    return new Admitted(request, candidates, cycle, outcome);
+    SchedulingCycle cycle = new SchedulingCycle(request.schedulingRequest(), now, null, open, metrics)
+        .trace(trace.decisionTrace());
+    return new Admitted(request, trace, outcome).at(candidates, cycle);
   }
 
   private EndpointState[] candidates(ParsedRequest request) {
@@ -122,7 +155,7 @@ public final class RequestRouter {
     EndpointState[] routable = datastore.routable();
     if (routable.length == 0) {
       throw request.headerOnly()
-          ? new PickerException(PickerException.Code.INTERNAL, "no endpoints available to serve the request")
+          ? new PickerException(PickerException.Code.INTERNAL, "no pods available in datastore")
           : new PickerException(PickerException.Code.SERVICE_UNAVAILABLE,
               "failed to find candidate endpoints for serving the request");
     }
@@ -132,18 +165,27 @@ public final class RequestRouter {
   /** Schedules an admitted request; counts it against its primary endpoint. */
   private Routed schedule(Admitted a) {
     if (a.candidates == null) { // it waited at the gate: candidates as they are now
-      Admitted now = admit(a.request, a.outcome);
-      a.candidates = now.candidates;
-      a.cycle = now.cycle;
+      Admitted now = admit(a.request, a.trace, a.outcome);
+      a.at(now.candidates, now.cycle);
     }
     EndpointView[] views = a.candidates.views();
-    SchedulingResult result = scheduler.schedule(a.cycle, views, views.length);
-    List<EndpointView> targets = result.primary().targets();
+    a.trace.schedulingStarted(views.length, a.cycle.failOpen());
     SchedulingRequest sr = a.cycle.request();
+    SchedulingResult result;
+    try {
+      result = scheduler.schedule(a.cycle, views, views.length);
+    } catch (PickerException e) {
+      metrics.schedulerAttempt(null, sr.targetModel());
+      throw e;
+    }
+    List<EndpointView> targets = result.primary().targets();
+    metrics.schedulerAttempt(targets.getFirst().id(), sr.targetModel());
     InFlight inFlight = a.candidates.stateOf(targets.getFirst()).acquire(sr.estimatedInputTokens());
     PickerMetrics.Meters meters = metrics.meters(sr.model(), sr.targetModel(), sr.fairnessId(), sr.priority());
     meters.started(sr.bodyBytes());
-    return new Routed(a.request, destination(targets), a.cycle, result, scheduler, inFlight, metrics, meters, gate);
+    String destination = destination(targets);
+    a.trace.routed(destination);
+    return new Routed(a.request, destination, a.cycle, result, scheduler, inFlight, metrics, meters, gate);
   }
 
   /** The primary's {@code ip:port}, then the fallbacks', comma-joined. */
@@ -165,17 +207,24 @@ public final class RequestRouter {
   private final class Admitted implements AdmissionGate.Ticket {
 
     private final ParsedRequest request;
+    private final RequestTrace trace;
     private final Outcome outcome;
     /** Null until scheduling when the request goes through flow control. */
     private Candidates candidates;
     private SchedulingCycle cycle;
     private boolean answered;
 
-    Admitted(ParsedRequest request, Candidates candidates, SchedulingCycle cycle, Outcome outcome) {
+    Admitted(ParsedRequest request, RequestTrace trace, Outcome outcome) {
       this.request = request;
-      this.candidates = candidates;
-      this.cycle = cycle;
+      this.trace = trace;
       this.outcome = outcome;
+    }
+
+    /** Its candidates and cycle as of now. */
+    Admitted at(Candidates now, SchedulingCycle decision) {
+      this.candidates = now;
+      this.cycle = decision;
+      return this;
     }
 
     @Override
@@ -189,6 +238,7 @@ public final class RequestRouter {
         return;
       }
       answered = true;
+      trace.admissionEnded("dispatched");
       Routed routed;
       try {
         routed = schedule(this);

@@ -72,6 +72,15 @@ public final class ResponseRewriter {
    * passes on unread, as one over {@code maxBodyBytes} does.
    */
   public ResponseRewriter(int maxBodyBytes, String clientModel, BufferBudget.Account account) {
+    this(maxBodyBytes, clientModel, account, false);
+  }
+
+  /**
+   * As above; {@code streamRequested}: the request asked for a stream ({@code "stream": true}), so
+   * the response is read as server-sent events whatever its content type, as the reference reads it.
+   */
+  public ResponseRewriter(int maxBodyBytes, String clientModel, BufferBudget.Account account, boolean streamRequested) {
+    this.sse = streamRequested;
     this.body = new GrowableBytes(account, maxBodyBytes);
     this.maxBodyBytes = maxBodyBytes;
     this.clientModel = clientModel == null ? null : RequestBody.jsonString(clientModel);

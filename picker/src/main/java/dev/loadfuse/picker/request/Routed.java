@@ -56,6 +56,11 @@ public final class Routed {
     return destination;
   }
 
+  /** The primary profile's scored candidates' scores. */
+  public dev.loadfuse.picker.scheduling.Scores scores() {
+    return result.primary().scores();
+  }
+
   /** The chosen endpoints, primary first. */
   public List<EndpointView> targets() {
     return result.primary().targets();
@@ -68,7 +73,9 @@ public final class Routed {
   public void afterAnswer() {
     if (!afterAnswerDone) {
       afterAnswerDone = true;
-      scheduler.preRequest(cycle, result);
+      if (scheduler != null) {
+        scheduler.preRequest(cycle, result);
+      }
     }
   }
 
@@ -81,14 +88,18 @@ public final class Routed {
       metrics.error(request.model(), request.targetModel(), cycle.request().fairnessId(),
           Integer.toString(cycle.request().priority()), PickerMetrics.MODEL_SERVER_ERROR);
     }
-    meters.response(durationNanos, usage.promptTokens(), usage.completionTokens(), usage.cachedTokens());
+    if (meters != null) {
+      meters.response(durationNanos, usage.promptTokens(), usage.completionTokens(), usage.cachedTokens());
+    }
   }
 
   /** Stops counting the request in flight; later calls do nothing. */
   public void release() {
     if (!inFlight.released()) {
       inFlight.release();
-      meters.finished();
+      if (meters != null) {
+        meters.finished();
+      }
       gate.released();
     }
   }

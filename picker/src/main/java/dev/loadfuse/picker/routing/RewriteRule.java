@@ -13,6 +13,12 @@ import java.util.Set;
  */
 public record RewriteRule(String source, Set<String> exactModels, List<Target> targets) {
 
+  /** The InferenceModelRewrite's name ({@code canary} of {@code canary rules[0]}). */
+  public String objectName() {
+    int rules = source.indexOf(" rules[");
+    return rules < 0 ? source : source.substring(0, rules);
+  }
+
   public static final int MIN_WEIGHT = 1;
   public static final int MAX_WEIGHT = 1_000_000;
 

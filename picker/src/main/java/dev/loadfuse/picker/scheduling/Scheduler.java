@@ -59,7 +59,7 @@ public final class Scheduler {
   /**
    * Picks endpoints for the request among {@code candidates[0..count)} (not modified).
    *
-   * @throws PickerException {@code InferencePoolResourceExhausted} when nothing can be picked
+   * @throws PickerException {@code ResourceExhausted} when nothing can be picked
    */
   public SchedulingResult schedule(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     long t0 = System.nanoTime();

@@ -50,7 +50,7 @@ public final class SchedulerProfile {
   /**
    * Runs the profile over {@code candidates[0..count)} (not modified).
    *
-   * @throws PickerException {@code InferencePoolResourceExhausted} when no candidate is left
+   * @throws PickerException {@code ResourceExhausted} when no candidate is left
    */
   public ProfileResult run(SchedulingCycle cycle, EndpointView[] candidates, int count) {
     if (count == 0) {
@@ -59,10 +59,15 @@ public final class SchedulerProfile {
     }
     EndpointView[] c = Arrays.copyOf(candidates, count);
     int n = count;
+    DecisionTrace trace = cycle.trace();
     for (int f = 0; f < filters.length; f++) {
+      DecisionTrace.Step step = trace == null ? null : trace.step("Filter", filters[f].typedName(), n);
       long t0 = System.nanoTime();
       n = filters[f].filter(cycle, c, n);
       filterTimers[f].record(System.nanoTime() - t0);
+      if (step != null) {
+        step.end(Math.max(n, 0));
+      }
       if (n <= 0) {
         throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
             "failed to find a target endpoint: filter " + filters[f].typedName()
@@ -73,9 +78,13 @@ public final class SchedulerProfile {
     if (scorers.length > 0) {
       double[] s = new double[n];
       for (int k = 0; k < scorers.length; k++) {
+        DecisionTrace.Step step = trace == null ? null : trace.step("Scorer", scorers[k].typedName(), n);
         long t0 = System.nanoTime();
         scorers[k].score(cycle, c, n, s);
         scorerTimers[k].record(System.nanoTime() - t0);
+        if (step != null) {
+          step.end(n);
+        }
         double w = weights[k];
         for (int i = 0; i < n; i++) {
           double v = s[i];
@@ -86,20 +95,26 @@ public final class SchedulerProfile {
       }
     }
     int[] chosen = new int[n];
+    DecisionTrace.Step step = trace == null ? null : trace.step("Picker", picker.typedName(), n);
     long t0 = System.nanoTime();
     int k = picker.pick(cycle, c, n, total, chosen);
     pickerTimer.record(System.nanoTime() - t0);
+    if (step != null) {
+      step.end(Math.max(k, 0));
+    }
     if (k <= 0) {
       throw new PickerException(PickerException.Code.RESOURCE_EXHAUSTED,
           "failed to find a target endpoint: picker " + picker.typedName() + " chose none (profile " + name + ")");
     }
+    Scores scores = scorers.length > 0 ? new Scores(c, total, n) : Scores.NONE;
     if (k == 1) {
-      return new ProfileResult(name, List.of(c[chosen[0]]));
+      return new ProfileResult(name, List.of(c[chosen[0]]), scores);
     }
     EndpointView[] targets = new EndpointView[k];
     for (int i = 0; i < k; i++) {
       targets[i] = c[chosen[i]];
     }
-    return new ProfileResult(name, List.of(targets));
+    return new ProfileResult(name, List.of(targets), scores);
   }
+
 }

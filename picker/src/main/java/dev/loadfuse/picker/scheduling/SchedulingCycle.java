@@ -23,6 +23,7 @@ public final class SchedulingCycle {
   private final boolean failOpen;
   private final SchedulingEvents events;
   private Object[] state; // key, value, key, value, ...: a plugin or two use it per decision
+  private DecisionTrace trace;
 
   /** A cycle without fail-open and without event reporting (tests, benchmarks). */
   public SchedulingCycle(SchedulingRequest request, long nowMillis, RandomGenerator random) {
@@ -58,6 +59,17 @@ public final class SchedulingCycle {
 
   public SchedulingEvents events() {
     return events;
+  }
+
+  /** Where each plugin's run is reported: null when the request is not traced (or not sampled). */
+  public DecisionTrace trace() {
+    return trace;
+  }
+
+  /** Traces this decision's plugins to {@code trace} (null: none). */
+  public SchedulingCycle trace(DecisionTrace trace) {
+    this.trace = trace;
+    return this;
   }
 
   public SchedulingRequest request() {

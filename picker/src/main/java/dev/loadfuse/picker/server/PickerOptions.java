@@ -22,7 +22,7 @@ import dev.loadfuse.picker.routing.RoutingObjects;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
-import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import dev.loadfuse.sidecar.embedded.EmbeddedSidecarOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -159,14 +159,7 @@ public final class PickerOptions {
   private LabelSelector endpointSelector;
   private List<Integer> endpointTargetPorts = List.of();
   private Duration kubernetesResyncPeriod = DEFAULT_KUBERNETES_RESYNC_PERIOD;
-  private boolean cluster;
-  private List<String> clusterMembers = List.of();
-  private String clusterService;
-  private String clusterHost;
-  private int clusterPort = ClusterOptions.DEFAULT_PORT;
-  private int clusterBusPort = ClusterOptions.DEFAULT_BUS_PORT;
-  private String clusterSecretFile;
-  private boolean clusterInsecure;
+  private ClusterSettings clusterSettings = ClusterSettings.NONE;
   private Duration refreshMetricsInterval = DEFAULT_REFRESH_METRICS_INTERVAL;
   private Duration metricsStalenessThreshold = DEFAULT_METRICS_STALENESS_THRESHOLD;
   private boolean secureServing = DEFAULT_SECURE_SERVING;
@@ -245,14 +238,7 @@ public final class PickerOptions {
     endpointSelector = o.endpointSelector;
     endpointTargetPorts = o.endpointTargetPorts;
     kubernetesResyncPeriod = o.kubernetesResyncPeriod;
-    cluster = o.cluster;
-    clusterMembers = o.clusterMembers;
-    clusterService = o.clusterService;
-    clusterHost = o.clusterHost;
-    clusterPort = o.clusterPort;
-    clusterBusPort = o.clusterBusPort;
-    clusterSecretFile = o.clusterSecretFile;
-    clusterInsecure = o.clusterInsecure;
+    clusterSettings = o.clusterSettings;
     refreshMetricsInterval = o.refreshMetricsInterval;
     metricsStalenessThreshold = o.metricsStalenessThreshold;
     secureServing = o.secureServing;
@@ -332,18 +318,7 @@ public final class PickerOptions {
       throw node.get("kubernetesResyncPeriod").fail(Durations.format(o.kubernetesResyncPeriod)
           + " (expected: >= " + Durations.format(MIN_KUBERNETES_RESYNC_PERIOD) + ")");
     }
-    o.cluster = node.bool("cluster", false);
-    o.clusterMembers = node.strings("clusterMembers");
-    SettingsNode service = node.get("clusterService");
-    if (!service.isMissing() && service.asString().isBlank()) {
-      throw service.fail(service.describe() + " (expected: a Service name)");
-    }
-    o.clusterService = node.string("clusterService", null);
-    o.clusterHost = node.string("clusterHost", null);
-    o.clusterPort = node.integer("clusterPort", ClusterOptions.DEFAULT_PORT, 0, 65535);
-    o.clusterBusPort = node.integer("clusterBusPort", ClusterOptions.DEFAULT_BUS_PORT, 0, 65535);
-    o.clusterSecretFile = node.string("clusterSecretFile", null);
-    o.clusterInsecure = node.bool("clusterInsecure", false);
+    o.clusterSettings = ClusterSettings.read(node);
     o.refreshMetricsInterval = node.duration("refreshMetricsInterval", DEFAULT_REFRESH_METRICS_INTERVAL);
     o.metricsStalenessThreshold = node.duration("metricsStalenessThreshold", DEFAULT_METRICS_STALENESS_THRESHOLD);
     o.secureServing = node.bool("secureServing", DEFAULT_SECURE_SERVING);
@@ -426,14 +401,7 @@ public final class PickerOptions {
       j.put("endpointTargetPorts", new JsonArray(new ArrayList<>(endpointTargetPorts)));
     }
     j.put("kubernetesResyncPeriod", Durations.format(kubernetesResyncPeriod));
-    j.put("cluster", cluster);
-    j.put("clusterMembers", new JsonArray(new ArrayList<>(clusterMembers)));
-    putIf(j, "clusterService", clusterService);
-    putIf(j, "clusterHost", clusterHost);
-    j.put("clusterPort", clusterPort);
-    j.put("clusterBusPort", clusterBusPort);
-    putIf(j, "clusterSecretFile", clusterSecretFile);
-    j.put("clusterInsecure", clusterInsecure);
+    clusterSettings.putInto(j);
     j.put("refreshMetricsInterval", Durations.format(refreshMetricsInterval));
     j.put("metricsStalenessThreshold", Durations.format(metricsStalenessThreshold));
     j.put("secureServing", secureServing);
@@ -480,15 +448,11 @@ public final class PickerOptions {
    * (the keys in kebab case).
    */
   public PickerOptions validate() {
-    if (clusterService != null && !clusterMembers.isEmpty()) {
+    if (clusterSettings.service() != null && !clusterSettings.members().isEmpty()) {
       throw new IllegalArgumentException("--cluster-members and --cluster-service: give one (a member list, or the"
           + " headless Service whose pods are the members)");
     }
-    // A cluster without either is refused by clusterOptions(), which the programs that start the
-    // clustered Vert.x call; a verticle deployed on a Vert.x clustered by its owner needs neither.
-    if (!remoteSidecars() && (clusterSecretFile != null || clusterInsecure)) {
-      throw new IllegalArgumentException("--cluster-secret-file, --cluster-insecure: only with --cluster");
-    }
+    clusterSettings.checkSecretNeedsCluster(remoteSidecars());
     if (configFile != null && configText != null) {
       throw new IllegalArgumentException("--config-file and --config-text: give one, not both");
     }
@@ -597,7 +561,7 @@ public final class PickerOptions {
 
   /** Vectors come from remote sidecars on a clustered bus: {@code cluster}, or a member list or Service given. */
   public boolean remoteSidecars() {
-    return cluster || !clusterMembers.isEmpty() || clusterService != null;
+    return clusterSettings.cluster() || !clusterSettings.members().isEmpty() || clusterSettings.service() != null;
   }
 
   /**
@@ -608,9 +572,7 @@ public final class PickerOptions {
    *     that a secret (or {@code clusterInsecure}) is needed
    */
   public ClusterOptions clusterOptions() {
-    ClusterSecret secret = clusterSecretFile == null ? null : ClusterSecret.read(Path.of(clusterSecretFile));
-    return new ClusterOptions(clusterMembers, clusterHost, clusterPort, clusterService,
-        clusterService == null ? null : namespace(), null, secret, clusterInsecure);
+    return clusterSettings.clusterOptions(clusterSettings.service() == null ? null : namespace());
   }
 
   /** {@code poolNamespace}, else the {@linkplain #setNamespaceFallback fallback}, else {@value #DEFAULT_POOL_NAMESPACE}. */
@@ -807,78 +769,13 @@ public final class PickerOptions {
     return this;
   }
 
-  public boolean isCluster() {
-    return cluster;
+  /** The {@code cluster*} settings (immutable). */
+  public ClusterSettings getClusterSettings() {
+    return clusterSettings;
   }
 
-  public PickerOptions setCluster(boolean cluster) {
-    this.cluster = cluster;
-    return this;
-  }
-
-  public List<String> getClusterMembers() {
-    return clusterMembers;
-  }
-
-  public PickerOptions setClusterMembers(List<String> clusterMembers) {
-    this.clusterMembers = List.copyOf(clusterMembers);
-    return this;
-  }
-
-  public String getClusterService() {
-    return clusterService;
-  }
-
-  public PickerOptions setClusterService(String clusterService) {
-    this.clusterService = clusterService;
-    return this;
-  }
-
-  public String getClusterHost() {
-    return clusterHost;
-  }
-
-  public PickerOptions setClusterHost(String clusterHost) {
-    this.clusterHost = clusterHost;
-    return this;
-  }
-
-  /** The clustered event bus's TCP port; 0 for any free one. */
-  public int getClusterBusPort() {
-    return clusterBusPort;
-  }
-
-  public PickerOptions setClusterBusPort(int clusterBusPort) {
-    this.clusterBusPort = port("clusterBusPort", clusterBusPort);
-    return this;
-  }
-
-  /** The file holding the cluster secret; null without one. */
-  public String getClusterSecretFile() {
-    return clusterSecretFile;
-  }
-
-  public PickerOptions setClusterSecretFile(String clusterSecretFile) {
-    this.clusterSecretFile = clusterSecretFile;
-    return this;
-  }
-
-  /** Cluster without a secret: unauthenticated, unencrypted (a loud warning at start). */
-  public boolean isClusterInsecure() {
-    return clusterInsecure;
-  }
-
-  public PickerOptions setClusterInsecure(boolean clusterInsecure) {
-    this.clusterInsecure = clusterInsecure;
-    return this;
-  }
-
-  public int getClusterPort() {
-    return clusterPort;
-  }
-
-  public PickerOptions setClusterPort(int clusterPort) {
-    this.clusterPort = port("clusterPort", clusterPort);
+  public PickerOptions setClusterSettings(ClusterSettings clusterSettings) {
+    this.clusterSettings = java.util.Objects.requireNonNull(clusterSettings, "clusterSettings");
     return this;
   }
 

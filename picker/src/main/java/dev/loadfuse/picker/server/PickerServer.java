@@ -26,6 +26,8 @@ import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.extproc.ExtProcContext;
 import dev.loadfuse.picker.extproc.ExtProcLimits;
 import dev.loadfuse.picker.extproc.ExtProcService;
+import dev.loadfuse.picker.extproc.RequestOptions;
+import dev.loadfuse.picker.extproc.StreamMetrics;
 import dev.loadfuse.picker.http.PickerHttp;
 import dev.loadfuse.picker.kubernetes.RoutingObjectsWatcher;
 import dev.loadfuse.picker.load.LoadFeed;
@@ -36,6 +38,7 @@ import dev.loadfuse.picker.routing.RoutingTable;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixCacheScorer;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixPickSharing;
 import dev.loadfuse.picker.tls.CertificateFiles;
+import dev.loadfuse.picker.scheduling.config.ConfigFlavor;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
 import dev.loadfuse.picker.tls.SelfSignedCertificate;
 import dev.loadfuse.picker.tls.TlsSettings;
@@ -59,6 +62,8 @@ import io.vertx.core.http.HttpServerRequest;
 import dev.loadfuse.picker.health.HealthState;
 import dev.loadfuse.picker.http.MetricsAuth;
 import dev.loadfuse.picker.kubernetes.LeaderElection;
+import dev.loadfuse.picker.tracing.Tracing;
+import dev.loadfuse.picker.tracing.TracingEnvironment;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.grpc.server.GrpcServer;
 import java.time.InstantSource;
@@ -106,6 +111,7 @@ public final class PickerServer implements AutoCloseable {
   /** Flow control's settings, null when its feature gate is off. */
   private final FlowControlSettings flowSettings;
   private FlowController flowController;
+  private Tracing tracing = Tracing.OFF;
   private long flowTimer = -1;
   private String pool;
 
@@ -195,6 +201,7 @@ public final class PickerServer implements AutoCloseable {
             pool = datastore.all().length > 0 ? datastore.all()[0].id().pool() : "";
           }
           metrics.pool(pool, datastore, settings.getMetricsStalenessThreshold().toMillis());
+          metrics.namespace(kubernetes != null ? kubernetes.poolRef().namespace() : settings.getPoolNamespace());
           Gauge.builder("loadfuse_picker_routing_to_unhealthy", datastore, d -> d.routingToUnhealthy() ? 1 : 0)
               .description("1 while every endpoint is unhealthy and requests go to them anyway (fail-open), else 0")
               .register(metrics.registry());
@@ -324,11 +331,17 @@ public final class PickerServer implements AutoCloseable {
       datastore.onVectors(flowController::poke);
       gate = flowController;
     }
+    if (settings.isTracing()) {
+      tracing = Tracing.start(TracingEnvironment.ofProcess(tracingServiceName(config)));
+    }
     ExtProcLimits limits = settings.getExtProcLimits();
     ExtProcContext ctx = new ExtProcContext(datastore, config.scheduler(metrics), routing,
         metrics, config.saturationDetector(), new FailOpen(metrics::failOpenDecision),
         settings.getMaxBodyBytes(), settings.getMetricsStalenessThreshold().toMillis(), gate,
-        InstantSource.system(), limits).parseBodies(config.parsesBody());
+        InstantSource.system(), limits).options(new RequestOptions(config.parsesBody(), tracing,
+        !settings.isDisableEndpointSubsetFilter(), settings.isEmitEndpointScores(),
+        settings.getGrpcMaxSendMsgSize() == null ? Long.MAX_VALUE : settings.getGrpcMaxSendMsgSize(),
+        settings.isEnableGrpcStreamMetrics() ? StreamMetrics.register(metrics.registry()) : StreamMetrics.NONE));
     extProc = ctx;
     long maxMessage = settings.getGrpcMaxRecvMsgSize() == null ? ExtProcService.maxMessageBytes(ctx)
         : settings.getGrpcMaxRecvMsgSize();
@@ -590,8 +603,18 @@ public final class PickerServer implements AutoCloseable {
       if (ownsKubernetesClient) {
         kubernetesClient.close();
       }
-      return Future.succeededFuture();
+      Tracing t = tracing;
+      tracing = Tracing.OFF;
+      return vertx.executeBlocking(() -> { // exports the last spans: may wait on the collector
+        t.close();
+        return null;
+      });
     }).mapEmpty();
+  }
+
+  /** {@code OTEL_SERVICE_NAME} when unset: the reference's, by the config's format. */
+  static String tracingServiceName(PickerConfig config) {
+    return config.flavor() == ConfigFlavor.ROUTER ? "llm-d-epp" : "gateway-api-inference-extension/epp";
   }
 
   @Override

@@ -5,6 +5,7 @@ import static dev.loadfuse.picker.testing.EnvoyStream.requestBody;
 import static dev.loadfuse.picker.testing.EnvoyStream.setHeader;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.common.testing.Closing;
 import dev.loadfuse.common.testing.Http;
 import dev.loadfuse.nvml.GpuSample;
 import dev.loadfuse.picker.plugins.InTreePlugins;
@@ -19,6 +20,7 @@ import dev.loadfuse.picker.testing.TestEndpoints;
 import dev.loadfuse.sidecar.api.EndpointId;
 import dev.loadfuse.sidecar.api.LoadBus;
 import dev.loadfuse.sidecar.api.LoadVector;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -54,7 +56,7 @@ class GpuAwareRoutingTest {
             metadata: {name: batch}
             spec: {priority: -1}
             """, "test objects", null))
-        .setCluster(true).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setExtProcServers(1).setEphemeralPorts();
+        .setClusterSettings(ClusterSettings.NONE.withCluster(true)).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setExtProcServers(1).setEphemeralPorts();
     if (staleness != null) {
       settings.setMetricsStalenessThreshold(staleness);
     }
@@ -65,15 +67,9 @@ class GpuAwareRoutingTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (picker != null) {
-      picker.close();
-    }
-    if (vertx != null) {
-      vertx.close().await(20, TimeUnit.SECONDS);
-    }
+    Closing.ifOpen(channel, c -> c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    Closing.all(picker);
+    Closing.ifOpen(vertx, v -> v.close().await(20, TimeUnit.SECONDS));
   }
 
   @Test

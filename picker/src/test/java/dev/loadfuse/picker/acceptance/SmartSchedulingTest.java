@@ -13,11 +13,14 @@ import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.FakeEngineServer;
 import dev.loadfuse.picker.testing.FakeEngineServer.Format;
 import dev.loadfuse.picker.testing.PickerFixture;
+import dev.loadfuse.picker.testing.TestConfigs;
+import dev.loadfuse.picker.testing.TestConfigs.Scorer;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,23 +46,9 @@ class SmartSchedulingTest {
    * The default profile plus LoRA affinity (weight 1); the detector's staleness threshold is long so
    * that a slow scrape on a busy test machine does not read as saturation.
    */
-  private static final String CONFIG = """
-      apiVersion: inference.networking.x-k8s.io/v1alpha1
-      kind: EndpointPickerConfig
-      plugins:
-      - type: queue-scorer
-      - type: kv-cache-utilization-scorer
-      - type: lora-affinity-scorer
-      - type: max-score-picker
-      schedulingProfiles:
-      - name: default
-        plugins:
-        - {pluginRef: queue-scorer, weight: 2}
-        - {pluginRef: kv-cache-utilization-scorer, weight: 2}
-        - {pluginRef: lora-affinity-scorer, weight: 1}
-        - {pluginRef: max-score-picker}
-      saturationDetector: {queueDepthThreshold: 5, kvCacheUtilThreshold: 0.8, metricsStalenessThreshold: 30s}
-      """;
+  private static final String CONFIG = TestConfigs.weightedProfile(List.of(new Scorer("queue-scorer", 2),
+      new Scorer("kv-cache-utilization-scorer", 2), new Scorer("lora-affinity-scorer", 1)),
+      "saturationDetector: {queueDepthThreshold: 5, kvCacheUtilThreshold: 0.8, metricsStalenessThreshold: 30s}\n");
 
   static Vertx engines;
   static FakeEngineServer vllmA;
@@ -129,7 +118,7 @@ class SmartSchedulingTest {
       s.send(post("/v1/completions", "x-gateway-inference-objective", "batch")).send(requestBody(body("base"), true));
       ProcessingResponse r = s.next();
       assertThat(r.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(429);
-      assertThat(r.getImmediateResponse().getBody().toStringUtf8()).isEqualTo("inference error: InferencePoolResourceExhausted"
+      assertThat(r.getImmediateResponse().getBody().toStringUtf8()).isEqualTo("inference error: ResourceExhausted"
           + " - request dropped: the pool is saturated and the request is sheddable (priority -1)");
     }
     assertThat(picker.get("/metrics")).containsPattern(

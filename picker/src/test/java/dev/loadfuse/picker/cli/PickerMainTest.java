@@ -23,6 +23,11 @@ class PickerMainTest {
   @TempDir static Path dir;
 
   static Path endpoints() throws Exception {
+    return emptyEndpointsFile(dir);
+  }
+
+  /** {@code dir}'s endpoints file of a pool without endpoints (written once). */
+  static Path emptyEndpointsFile(Path dir) throws Exception {
     Path f = dir.resolve("endpoints.yaml");
     if (!Files.exists(f)) {
       Files.writeString(f, "pool: {name: p}\nendpoints: []\n");

@@ -62,10 +62,22 @@ class PrometheusScrapeTest {
     try (FakeEngineServer vllm = FakeEngineServer.start(vertx, Format.VLLM).load(1, 2, 0.3)) {
       Path endpoints = dir.resolve("endpoints.yaml");
       Files.writeString(endpoints, "pool: {name: local-pool}\nendpoints:\n" + vllm.endpointEntry("vllm-0"));
+      Path objects = dir.resolve("objects.yaml"); // a rewrite rule, so that its decisions are counted
+      Files.writeString(objects, """
+          apiVersion: inference.networking.x-k8s.io/v1alpha2
+          kind: InferenceModelRewrite
+          metadata: {name: to-served}
+          spec:
+            poolRef: {name: local-pool}
+            rules:
+            - matches: [{model: {type: Exact, value: m}}]
+              targets: [{modelRewrite: served}]
+          """);
       SidecarVerticle sidecar = new SidecarVerticle(new SidecarOptions().setEndpointsFile(endpoints.toString())
           .setGpuProbe(GpuProbeKind.NONE).setScrapeInterval(Duration.ofMillis(200)).setHttpHost("127.0.0.1").setHttpPort(0));
       vertx.deployVerticle(sidecar).await(30, TimeUnit.SECONDS);
-      try (RunningPicker picker = RunningPicker.start("--endpoints-file", endpoints.toString(), "--secure-serving=false",
+      try (RunningPicker picker = RunningPicker.start("--endpoints-file", endpoints.toString(),
+          "--objects-file", objects.toString(), "--secure-serving=false",
           "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", "--refresh-metrics-interval", "50ms")) {
         PickerServer server = picker.server;
         Await.until("the engine's vector", () -> server.datastore().all().length == 1

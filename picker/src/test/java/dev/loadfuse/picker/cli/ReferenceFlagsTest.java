@@ -37,11 +37,7 @@ class ReferenceFlagsTest {
   @TempDir static Path dir;
 
   static Path endpoints() throws Exception {
-    Path f = dir.resolve("endpoints.yaml");
-    if (!Files.exists(f)) {
-      Files.writeString(f, "pool: {name: p}\nendpoints: []\n");
-    }
-    return f;
+    return PickerMainTest.emptyEndpointsFile(dir);
   }
 
   private static PickerOptions options(String... args) {

@@ -46,6 +46,9 @@ class ReferenceInstallTest {
       "--config-file", "/config/default-plugins.yaml",
       "--v", "1",
       "--tracing=false");
+  /** The chart's default-plugins.yaml (its scheduling profile), as the reference-chart overlay ships it. */
+  private static final Path CHART_CONFIG = Path.of(System.getProperty("loadfuse.k8s", "../k8s"))
+      .resolve("overlays/reference-chart/default-plugins.yaml");
   /** {@code replicas > 1}: the chart adds this after the --config-file pair. */
   private static final String HA = "--ha-enable-leader-election";
   /** The chart's probes: gRPC on port 9003 with these service names. */
@@ -70,29 +73,9 @@ class ReferenceInstallTest {
    * share this machine), plus {@code extra}.
    */
   private RunningPicker start(String... extra) throws Exception {
-    // The chart's ConfigMap holds default-plugins.yaml; its scheduling profile, here at a test path.
-    Path config = dir.resolve("default-plugins.yaml");
-    if (!Files.exists(config)) {
-      Files.writeString(config, """
-          apiVersion: inference.networking.x-k8s.io/v1alpha1
-          kind: EndpointPickerConfig
-          plugins:
-          - type: queue-scorer
-          - type: kv-cache-utilization-scorer
-          - type: prefix-cache-scorer
-          schedulingProfiles:
-          - name: default
-            plugins:
-            - pluginRef: queue-scorer
-              weight: 2
-            - pluginRef: kv-cache-utilization-scorer
-              weight: 2
-            - pluginRef: prefix-cache-scorer
-              weight: 3
-          """);
-    }
+    // The chart mounts its ConfigMap's default-plugins.yaml at /config.
     List<String> args = new ArrayList<>(CHART_ARGS.stream()
-        .map(a -> a.equals("/config/default-plugins.yaml") ? config.toString() : a).toList());
+        .map(a -> a.equals("/config/default-plugins.yaml") ? CHART_CONFIG.toString() : a).toList());
     args.addAll(List.of("--grpc-port=0", "--grpc-health-port=0", "--metrics-port=0", "--gpu-probe=none"));
     args.addAll(List.of(extra));
     RunningPicker p = RunningPicker.start(api.client, args.toArray(String[]::new));

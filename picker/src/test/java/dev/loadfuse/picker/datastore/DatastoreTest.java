@@ -151,7 +151,12 @@ class DatastoreTest {
         Arguments.of("bare address", List.of("10.0.0.2"), new String[] {"10.0.0.2:8000"}),
         Arguments.of("ipv6 bracketed", List.of("[fd00::1]:9000"), new String[] {"[fd00::1]:9000"}),
         Arguments.of("ipv6 bare", List.of("fd00::1"), new String[] {"[fd00::1]:9000"}),
-        Arguments.of("wrong port", List.of("10.0.0.1:9999"), new String[] {}),
+        Arguments.of("another port: matched by address, as the reference matches", List.of("10.0.0.1:9999"),
+            new String[] {"10.0.0.1:8000"}),
+        Arguments.of("ipv6 bracketed, another port", List.of("[fd00::1]:1"), new String[] {"[fd00::1]:9000"}),
+        Arguments.of("exact among endpoints sharing an address", List.of("10.0.0.3:8001"), new String[] {"10.0.0.3:8001"}),
+        Arguments.of("another port among endpoints sharing an address: all of them", List.of("10.0.0.3:80"),
+            new String[] {"10.0.0.3:8000", "10.0.0.3:8001"}),
         Arguments.of("empty", List.of(), new String[] {}));
   }
 
@@ -159,7 +164,8 @@ class DatastoreTest {
   @MethodSource("subsets")
   void subsetHint_restrictsCandidates(String name, List<String> hint, String[] expected) {
     Datastore ds = new Datastore(Datastore.Mode.ENDPOINT_SET, 10_000);
-    ds.setEndpoints(EndpointSet.of(ep("a", "10.0.0.1", 8000), ep("b", "10.0.0.2", 8000), ep("c", "fd00::1", 9000)));
+    ds.setEndpoints(EndpointSet.of(ep("a", "10.0.0.1", 8000), ep("b", "10.0.0.2", 8000), ep("c", "fd00::1", 9000),
+        ep("d0", "10.0.0.3", 8000), ep("d1", "10.0.0.3", 8001)));
     assertThat(hostPorts(ds.subset(hint))).containsExactly(expected);
   }
 }

@@ -135,11 +135,11 @@ class ExtProcStreamTest {
     assertThat(sink.sent).singleElement().satisfies(r -> {
       assertThat(r.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(429);
       assertThat(r.getImmediateResponse().getBody().toStringUtf8())
-          .isEqualTo("inference error: InferencePoolResourceExhausted - queue full");
+          .isEqualTo("inference error: ResourceExhausted - queue full");
     });
     assertThat(sink.ended).isEqualTo(1);
     assertThat(gate.cancelled).isZero();
-    assertThat(metrics.scrape()).contains("inference_objective_request_error_total{error_code=\"InferencePoolResourceExhausted\","
+    assertThat(metrics.scrape()).contains("inference_objective_request_error_total{error_code=\"ResourceExhausted\","
         + "model_name=\"m\",target_model_name=\"m\"} 1.0");
   }
 
@@ -148,7 +148,7 @@ class ExtProcStreamTest {
     stream.onMessage(post("/v1/completions"));
     stream.onMessage(requestBody(COMPLETION, true));
     stream.refuse(ExtProcService.invalid(new InvalidMessagePayloadException(null, new java.io.IOException("truncated")),
-        ctx));
+        ctx, ExtProcService.maxMessageBytes(ctx)));
     assertThat(gate.cancelled).isEqualTo(1);
     assertThat(sink.sent).singleElement().satisfies(r -> assertThat(r.getImmediateResponse().getBody().toStringUtf8())
         .isEqualTo("inference error: BadRequest - undecodable ext_proc message: truncated"));

@@ -67,6 +67,8 @@ class ProtocolTest {
       """;
 
   static PickerFixture picker;
+  /** No rewrite rules: the rewrite header decides (a matching rule would beat it). */
+  static PickerFixture plain;
   static PickerFixture fallbacks;
 
   @BeforeAll
@@ -75,12 +77,14 @@ class ProtocolTest {
     String three = PickerFixture.entry("a", "127.0.0.1", 1) + PickerFixture.entry("b", "127.0.0.2", 1)
         + PickerFixture.entry("c", "::1", 2);
     picker = PickerFixture.start(Files.createDirectories(dir.resolve("p")), three, null, OBJECTS, s -> s);
+    plain = PickerFixture.start(Files.createDirectories(dir.resolve("q")), three, null, null, s -> s);
     fallbacks = PickerFixture.start(Files.createDirectories(dir.resolve("f")), three, FALLBACKS, null, s -> s);
   }
 
   @AfterAll
   static void stop() throws Exception {
     picker.close();
+    plain.close();
     fallbacks.close();
   }
 
@@ -117,7 +121,7 @@ class ProtocolTest {
 
   @Test
   void streamedMode_bodyInSeveralChunks_headersFirstThenTheSameBody() throws Exception {
-    try (EnvoyStream s = picker.stream()) {
+    try (EnvoyStream s = plain.stream()) {
       String body = "{\"model\":\"other\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
       // other → catch-all rewrite to base-model: use the header to keep the body unchanged here
       s.send(withModes(post("/v1/chat/completions", "x-gateway-model-name-rewrite", "other"),
@@ -172,7 +176,7 @@ class ProtocolTest {
 
   @Test
   void bufferedMode_unchangedBody_isNotReplaced() {
-    try (EnvoyStream s = picker.stream()) {
+    try (EnvoyStream s = plain.stream()) {
       s.send(withModes(post("/v1/completions", "x-gateway-model-name-rewrite", "food-review"),
           BodySendMode.BUFFERED, BodySendMode.NONE));
       s.next();
@@ -227,7 +231,7 @@ class ProtocolTest {
   @Test
   void fallbacks_areCommaJoined_primaryFirst_ipv6Bracketed() {
     try (EnvoyStream s = fallbacks.stream()) {
-      s.send(requestHeaders(true, ":path", "/v1/models"));
+      s.send(post("/v1/completions")).send(requestBody(COMPLETION, true)); // a header-only request goes to one, at random
       ProcessingResponse r = s.next();
       String dest = setHeader(r.getRequestHeaders().getResponse().getHeaderMutation(), "x-gateway-destination-endpoint");
       assertThat(dest.split(",")).containsExactlyInAnyOrderElementsOf(ENDPOINTS);
@@ -258,27 +262,34 @@ class ProtocolTest {
   }
 
   @Test
-  void rewriteHeader_beatsRules_andTheOldestMatchAllAppliesToOtherModels() throws Exception {
-    try (EnvoyStream s = picker.stream()) {
+  void aMatchingRuleBeatsTheRewriteHeader_theHeaderDecidesWhereNoRuleMatches() throws Exception {
+    try (EnvoyStream s = picker.stream()) { // the exact rule for food-review, header or not
+      s.send(post("/v1/completions", "x-gateway-model-name-rewrite", "pinned")).send(requestBody(COMPLETION, true));
+      s.next();
+      assertThat(JSON.readTree(streamedBody(s.untilRequestBodyEnd(), true)).get("model").asText())
+          .isIn("food-review-v1", "food-review-v2");
+    }
+    try (EnvoyStream s = picker.stream()) { // the older resource's match-all rule, header or not
+      s.send(post("/v1/completions", "x-llm-d-model-name-rewrite", "pinned"))
+          .send(requestBody(COMPLETION.replace("food-review", "anything"), true));
+      s.next();
+      assertThat(JSON.readTree(streamedBody(s.untilRequestBodyEnd(), true)).get("model").asText()).isEqualTo("canary-default");
+    }
+    try (EnvoyStream s = plain.stream()) { // no rule: the header
       s.send(post("/v1/completions", "x-gateway-model-name-rewrite", "pinned")).send(requestBody(COMPLETION, true));
       s.next();
       assertThat(JSON.readTree(streamedBody(s.untilRequestBodyEnd(), true)).get("model").asText()).isEqualTo("pinned");
-    }
-    try (EnvoyStream s = picker.stream()) {
-      s.send(post("/v1/completions")).send(requestBody(COMPLETION.replace("food-review", "anything"), true));
-      s.next();
-      assertThat(JSON.readTree(streamedBody(s.untilRequestBodyEnd(), true)).get("model").asText()).isEqualTo("canary-default");
     }
   }
 
   @Test
   void sseResponse_usageParsed_modelRestored_inFlightReleased() throws Exception {
-    try (EnvoyStream s = picker.stream()) {
+    try (EnvoyStream s = plain.stream()) {
       s.send(post("/v1/completions", "x-gateway-model-name-rewrite", "served-model"))
           .send(requestBody(COMPLETION.replace("}", ",\"stream\":true}"), true));
       String dest = setHeader(s.next().getRequestHeaders().getResponse().getHeaderMutation(), "x-gateway-destination-endpoint");
       s.untilRequestBodyEnd();
-      EndpointState ep = picker.server.datastore().get(dest);
+      EndpointState ep = plain.server.datastore().get(dest);
       assertThat(ep.inFlight()).isPositive();
 
       s.send(responseHeaders(false, ":status", "200", "content-type", "text/event-stream"));
@@ -302,7 +313,7 @@ class ProtocolTest {
       assertThat(out.toString()).isEqualTo(events.replace("served-model", "food-review"));
       Await.until("in-flight released", () -> ep.inFlight() == 0);
     }
-    String metrics = picker.get("/metrics");
+    String metrics = plain.get("/metrics");
     assertThat(metrics).contains(
         "inference_objective_input_tokens_sum{model_name=\"food-review\",target_model_name=\"served-model\"} 7.0",
         "inference_objective_output_tokens_sum{model_name=\"food-review\",target_model_name=\"served-model\"} 10.0",
@@ -311,7 +322,7 @@ class ProtocolTest {
 
   @Test
   void sseResponse_withoutRewrite_passesChunksThrough_andReadsUsage() {
-    try (EnvoyStream s = picker.stream()) {
+    try (EnvoyStream s = plain.stream()) {
       s.send(post("/v1/chat/completions", "x-gateway-model-name-rewrite", "chat-model"))
           .send(requestBody("{\"model\":\"chat-model\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", true));
       s.next();
@@ -326,7 +337,7 @@ class ProtocolTest {
       assertThat(last.getBody().toStringUtf8()).isEqualTo(b);
       assertThat(last.getEndOfStream()).isTrue();
     }
-    assertThat(picker.get("/metrics")).contains(
+    assertThat(plain.get("/metrics")).contains(
         "inference_objective_output_tokens_sum{model_name=\"chat-model\",target_model_name=\"chat-model\"} 4.0");
   }
 
@@ -343,7 +354,7 @@ class ProtocolTest {
       byte[] restored = streamedBody(List.of(s.next()), false);
       assertThat(new String(restored, StandardCharsets.UTF_8)).isEqualTo(response.replace(target, "food-review"));
     }
-    try (EnvoyStream s = picker.stream()) {
+    try (EnvoyStream s = plain.stream()) {
       s.send(post("/v1/completions", "x-gateway-model-name-rewrite", "failing")).send(requestBody(COMPLETION, true));
       s.next();
       s.untilRequestBodyEnd();
@@ -352,7 +363,7 @@ class ProtocolTest {
       s.send(responseBody("upstream overloaded", true));
       assertThat(streamedBody(List.of(s.next()), false)).asString().isEqualTo("upstream overloaded");
     }
-    assertThat(picker.get("/metrics")).contains(
+    assertThat(plain.get("/metrics")).contains(
         "inference_objective_request_error_total{error_code=\"ModelServerError\",model_name=\"food-review\",target_model_name=\"failing\"} 1.0");
   }
 

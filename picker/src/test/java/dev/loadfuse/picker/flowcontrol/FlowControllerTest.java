@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.flowcontrol;
 
+import dev.loadfuse.picker.scheduling.ControlHeader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.loadfuse.picker.PickerException;
@@ -194,10 +195,10 @@ class FlowControllerTest {
     FlowController c = controller(settings(Dialect.GIE, 0, 0, Duration.ZERO,
         band(0, Fairness.GLOBAL_STRICT, Ordering.SLO_DEADLINE)));
     enter(c, "none", "a", 0, 10, Map.of());
-    enter(c, "slow", "a", 0, 10, Map.of(Ordering.SLO_TTFT_HEADER, "5000"));
+    enter(c, "slow", "a", 0, 10, Map.of(ControlHeader.SLO_TTFT_MS.alias(), "5000"));
     clock.advance(100);
-    enter(c, "fast", "b", 0, 10, Map.of(Ordering.SLO_TTFT_HEADER, "200"));
-    enter(c, "bad", "a", 0, 10, Map.of(Ordering.SLO_TTFT_HEADER, "-3"));
+    enter(c, "fast", "b", 0, 10, Map.of(ControlHeader.SLO_TTFT_MS.alias(), "200"));
+    enter(c, "bad", "a", 0, 10, Map.of(ControlHeader.SLO_TTFT_MS.alias(), "-3"));
     saturation = 0;
     c.poke();
     assertThat(log).containsExactly("fast", "slow", "none", "bad");

@@ -16,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loadfuse.common.testing.Closing;
 import dev.loadfuse.picker.datastore.EndpointState;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
@@ -72,18 +73,10 @@ class KubernetesModeTest {
 
   @AfterEach
   void stopAll() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-    }
-    if (picker != null) {
-      picker.close();
-    }
-    for (AutoCloseable c : toClose) {
-      c.close();
-    }
-    if (vertx != null) {
-      vertx.close().await(20, TimeUnit.SECONDS);
-    }
+    Closing.ifOpen(channel, c -> c.shutdownNow().awaitTermination(10, TimeUnit.SECONDS));
+    Closing.all(picker);
+    Closing.all(toClose.toArray(AutoCloseable[]::new));
+    Closing.ifOpen(vertx, v -> v.close().await(20, TimeUnit.SECONDS));
     api.close();
   }
 

@@ -70,10 +70,10 @@ class PromptRenderingTest {
   void requiredFieldChecks_stillHold_whenThePromptIsRendered() {
     assertThatThrownBy(() -> parse(Api.CHAT_COMPLETIONS, "{\"model\":\"m\",\"messages\":[]}", 100))
         .isInstanceOf(PickerException.class)
-        .hasMessageEndingWith("messages not found in request body (expected: at least one message)");
+        .hasMessageEndingWith("invalid chat completions request: must have valid messages field");
     assertThatThrownBy(() -> parse(Api.COMPLETIONS, "{\"model\":\"m\",\"prompt\":null}", 100))
-        .hasMessageEndingWith("prompt not found in request body");
+        .hasMessageEndingWith("invalid completions request: must have prompt field (prompt: expected a string or a list of strings)");
     assertThatThrownBy(() -> parse(Api.COMPLETIONS, "{\"model\":\"m\",\"prompt\":\"p\",\"cache_salt\":7}", 100))
-        .hasMessageEndingWith("cache_salt must be a string");
+        .hasMessageEndingWith("invalid completions request: must have prompt field (cache_salt: expected a string)");
   }
 }

@@ -18,8 +18,9 @@ class RequestBodyTest {
         Arguments.of("/openai/v1/chat/completions/", Api.CHAT_COMPLETIONS),
         Arguments.of("/v1/responses", Api.RESPONSES),
         Arguments.of("/v1/embeddings", Api.EMBEDDINGS),
-        Arguments.of("/v1/models", Api.PASS_THROUGH),
-        Arguments.of(null, Api.PASS_THROUGH));
+        Arguments.of("/v1/conversations", Api.CONVERSATIONS),
+        Arguments.of("/v1/models", Api.COMPLETIONS),
+        Arguments.of(null, Api.COMPLETIONS));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -58,6 +59,14 @@ class RequestBodyTest {
     byte[] b = "xx{\"type\":\"response.completed\",\"response\":{\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}"
         .getBytes(StandardCharsets.UTF_8);
     assertThat(ResponseJson.parse(b, 2, b.length - 2).usage()).isEqualTo(new Usage(9, 1, -1));
+    byte[] inProgress = "{\"type\":\"response.incomplete\",\"response\":{\"usage\":{\"input_tokens\":9}}}"
+        .getBytes(StandardCharsets.UTF_8);
+    assertThat(ResponseJson.parse(inProgress, 0, inProgress.length).usage()).as("only response.completed counts")
+        .isEqualTo(Usage.NONE);
+    byte[] typo = "{\"usage\":{\"prompt_tokens\":3,\"prompt_token_details\":{\"cached_tokens\":1}}}"
+        .getBytes(StandardCharsets.UTF_8);
+    assertThat(ResponseJson.parse(typo, 0, typo.length).usage().cachedTokens()).as("the reference's spelling too")
+        .isEqualTo(1L);
     byte[] bad = "not json".getBytes(StandardCharsets.UTF_8);
     assertThat(ResponseJson.parse(bad, 0, bad.length)).isEqualTo(ResponseJson.NOTHING);
   }

@@ -1,5 +1,7 @@
 package dev.loadfuse.picker.request;
 
+import java.util.List;
+import dev.loadfuse.picker.scheduling.ControlHeader;
 import static dev.loadfuse.picker.testing.EnvoyStream.post;
 import static dev.loadfuse.picker.testing.EnvoyStream.requestHeaders;
 import static dev.loadfuse.picker.testing.EnvoyStream.withSubset;
@@ -101,8 +103,8 @@ class RequestAssemblerTest {
   }
 
   @Test
-  void rewriteHeader_beatsTheRules_andAnUnchangedModelKeepsTheClientsBytes() {
-    RequestAssembler a = assembler();
+  void rewriteHeader_appliesWhereNoRuleMatches_andAnUnchangedModelKeepsTheClientsBytes() {
+    RequestAssembler a = new RequestAssembler(1_000, new RoutingTable(null), 0);
     a.headers(headers("x-gateway-model-name-rewrite", "food-review", "x-gateway-inference-objective", "batch"));
     String body = "{\"model\":\"food-review\",\"prompt\":\"p\"}";
     ByteString chunk = bytes(body);
@@ -111,8 +113,13 @@ class RequestAssemblerTest {
     assertThat(r.targetModel()).isEqualTo("food-review");
     assertThat(r.bodyRewritten()).isFalse();
     assertThat(forwarded(r)).isEqualTo(body);
-    assertThat(r.priority()).isEqualTo(-1);
+    assertThat(r.priority()).as("no objectives known").isZero();
     assertThat(r.fairnessId()).isEqualTo(SchedulingRequest.DEFAULT_FAIRNESS_ID);
+
+    RequestAssembler ruled = assembler(); // a rule for food-review: it beats the header, as in the reference
+    ruled.headers(headers("x-gateway-model-name-rewrite", "pinned"));
+    ruled.body(bytes(body));
+    assertThat(ruled.finish().targetModel()).isEqualTo("food-review-v1");
   }
 
   @Test
@@ -127,7 +134,7 @@ class RequestAssemblerTest {
     assertThat(r.headers()).containsEntry("x-plain", "v").containsEntry("x-raw", "raw");
     assertThat(r.requestId()).isNotBlank().isEqualTo(r.generatedRequestId());
     assertThat(r.headerOnly()).isTrue();
-    assertThat(r.api()).isEqualTo(Api.PASS_THROUGH);
+    assertThat(r.api()).as("any other path reads as a completion").isEqualTo(Api.COMPLETIONS);
     assertThat(r.model()).isEmpty();
     assertThat(r.targetModel()).isEmpty();
     assertThat(r.bodyLength()).isZero();
@@ -140,7 +147,9 @@ class RequestAssemblerTest {
         Arguments.of(new String[] {":path", " ", "x-original-path", "/v1/embeddings"}, Api.EMBEDDINGS),
         Arguments.of(new String[] {"x-forwarded-path", "/v1/responses"}, Api.RESPONSES),
         Arguments.of(new String[] {":path", "/v1/completions", "x-original-path", "/v1/embeddings"}, Api.COMPLETIONS),
-        Arguments.of(new String[] {"x-other", "y"}, Api.PASS_THROUGH));
+        Arguments.of(new String[] {":path", "/v1/conversations"}, Api.CONVERSATIONS),
+        Arguments.of(new String[] {":path", "/v1/models"}, Api.COMPLETIONS),
+        Arguments.of(new String[] {"x-other", "y"}, Api.COMPLETIONS));
   }
 
   @ParameterizedTest
@@ -152,18 +161,23 @@ class RequestAssemblerTest {
   }
 
   @Test
-  void passThroughPath_bodyForwardedUnparsed_priorityStillRead() {
+  void otherPath_isReadAsACompletion_asTheReferencesOpenAiParserReadsIt() {
     RequestAssembler a = assembler();
     a.headers(post("/v1/models", "x-gateway-inference-objective", "batch").getRequestHeaders());
-    a.body(bytes("not json"));
+    a.body(bytes("{\"model\":\"m\",\"prompt\":\"p\"}"));
     ParsedRequest r = a.finish();
-    assertThat(forwarded(r)).isEqualTo("not json");
-    assertThat(r.model()).isEmpty();
+    assertThat(r.model()).isEqualTo("m");
     assertThat(r.priority()).isEqualTo(-1);
+
+    RequestAssembler b = assembler();
+    b.headers(post("/tokenize").getRequestHeaders());
+    b.body(bytes("{\"model\":\"m\",\"input\":\"p\"}"));
+    assertThatThrownBy(b::finish).isInstanceOfSatisfying(PickerException.class, e -> assertThat(e.body())
+        .isEqualTo("inference error: BadRequest - invalid completions request: must have prompt field"));
   }
 
   @Test
-  void subsetHint_asListOrCommaSeparatedString_presentButEmpty() {
+  void subsetHint_aList_presentButEmpty_aStringIsNoHint() {
     RequestAssembler a = assembler();
     a.headers(headers());
     a.metadata(withSubset(post("/x"), "10.0.0.1:8000", " ", "fd00::1").getMetadataContext());
@@ -174,7 +188,7 @@ class RequestAssemblerTest {
     b.metadata(Metadata.newBuilder().putFilterMetadata(RequestAssembler.SUBSET_NAMESPACE, Struct.newBuilder()
         .putFields(RequestAssembler.SUBSET_KEY, Value.newBuilder().setStringValue("10.0.0.1:8000, 10.0.0.2").build())
         .build()).build());
-    assertThat(b.headerOnly().subset()).containsExactly("10.0.0.1:8000", "10.0.0.2");
+    assertThat(b.headerOnly().subsetPresent()).as("the reference reads a list only").isFalse();
 
     RequestAssembler c = assembler();
     c.headers(headers());
@@ -214,7 +228,7 @@ class RequestAssemblerTest {
     a.headers(post("/v1/chat/completions").getRequestHeaders());
     a.body(bytes("{\"model\":\"m\",\"messages\":[]}"));
     assertThatThrownBy(a::finish).isInstanceOfSatisfying(PickerException.class, e -> assertThat(e.body())
-        .isEqualTo("inference error: BadRequest - messages not found in request body (expected: at least one message)"));
+        .isEqualTo("inference error: BadRequest - invalid chat completions request: must have valid messages field"));
   }
 
   @Test
@@ -228,7 +242,29 @@ class RequestAssemblerTest {
     b.body(bytes("raw"));
     assertThat(b.started()).isTrue();
     assertThat(b.requestId()).isNotBlank();
-    assertThat(b.finish().api()).isEqualTo(Api.PASS_THROUGH);
+    assertThatThrownBy(b::finish).as("no path: read as a completion").hasMessageStartingWith(
+        "BadRequest - error unmarshaling request body");
     assertThatThrownBy(() -> b.headers(headers())).hasMessage("BadRequest - request headers received twice");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aControlHeader_isReadUnderTheRoutersName_orTheOlderOne_theRoutersFirst() {
+    for (ControlHeader h : List.of(ControlHeader.FAIRNESS_ID, ControlHeader.MODEL_NAME_REWRITE)) {
+      assertReadUnderEitherName(h);
+    }
+  }
+
+  private void assertReadUnderEitherName(ControlHeader h) {
+    String body = "{\"model\":\"m\",\"prompt\":\"p\"}";
+    for (String[] sent : List.of(new String[] {h.headerName(), "new"}, new String[] {h.alias(), "old"},
+        new String[] {h.alias(), "old", h.headerName(), "new"})) {
+      RequestAssembler a = assembler();
+      a.headers(headers(sent));
+      a.body(bytes(body));
+      ParsedRequest r = a.finish();
+      String expected = sent[sent.length - 1];
+      assertThat(h == ControlHeader.FAIRNESS_ID ? r.fairnessId() : r.targetModel()).as(String.join(" ", sent))
+          .isEqualTo(expected);
+    }
   }
 }

@@ -64,7 +64,7 @@ class RequestRouterTest {
   private static ParsedRequest request(int priority, boolean headerOnly, List<String> subset) {
     byte[] body = "{\"model\":\"m\",\"prompt\":\"p\"}".getBytes();
     return new ParsedRequest("r-1", null, Map.of(), Api.COMPLETIONS, headerOnly, "m", "m-target", priority,
-        "default-flow", headerOnly ? new byte[0] : body, headerOnly ? 0 : body.length, false, "", "", subset != null,
+        "default-flow", headerOnly ? new byte[0] : body, headerOnly ? 0 : body.length, false, "", "", "", false, subset != null,
         subset == null ? List.of() : subset);
   }
 
@@ -154,7 +154,7 @@ class RequestRouterTest {
     RequestRouter router = router(null, AdmissionGate.IMMEDIATE);
     assertThatThrownBy(() -> router.route(request(0, true, null), new Result()))
         .isInstanceOfSatisfying(PickerException.class, e -> assertThat(e.body())
-            .isEqualTo("inference error: Internal - no endpoints available to serve the request"));
+            .isEqualTo("inference error: Internal - no pods available in datastore"));
     assertThatThrownBy(() -> router.route(request(), new Result()))
         .isInstanceOfSatisfying(PickerException.class, e -> assertThat(e.body()).isEqualTo(
             "inference error: ServiceUnavailable - failed to find candidate endpoints for serving the request"));
@@ -166,7 +166,7 @@ class RequestRouterTest {
     RequestRouter router = router(null, AdmissionGate.IMMEDIATE);
     assertThatThrownBy(() -> router.route(request(-1, false, null), new Result()))
         .isInstanceOfSatisfying(PickerException.class, e -> assertThat(e.body()).isEqualTo("inference error:"
-            + " InferencePoolResourceExhausted - request dropped: the pool is saturated and the request is sheddable"
+            + " ResourceExhausted - request dropped: the pool is saturated and the request is sheddable"
             + " (priority -1)"));
     assertThat(metrics.scrape())
         .contains("loadfuse_picker_shed_requests_total{model_name=\"m\",target_model_name=\"m-target\"} 1.0");

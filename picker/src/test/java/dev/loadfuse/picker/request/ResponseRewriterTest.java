@@ -186,4 +186,16 @@ class ResponseRewriterTest {
     r.chunk(chunk, false, sent);
     assertThat(sent.chunks).containsExactly(chunk); // streamed on, not held as a whole body
   }
+
+  @Test
+  void aRequestThatAskedForAStream_isReadAsEvents_whateverTheContentType() {
+    ResponseRewriter r = new ResponseRewriter(1_000, null, BufferBudget.UNLIMITED.account(), true);
+    r.headers(responseHeaders(false, ":status", "200", "content-type", "application/json").getResponseHeaders());
+    Sent sent = new Sent();
+    ByteString first = bytes(EVENTS.substring(0, 60));
+    r.chunk(first, false, sent);
+    assertThat(sent.chunks).containsExactly(first); // passed on as it came, not held
+    r.chunk(bytes(EVENTS.substring(60)), true, sent);
+    assertThat(r.usage()).isEqualTo(new Usage(7, 10, -1));
+  }
 }

@@ -68,7 +68,7 @@ class SchedulerProfileTest {
     assertThatThrownBy(() -> p.run(cycle(), eps, 2))
         .isInstanceOfSatisfying(PickerException.class, e -> {
           assertThat(e.code()).isEqualTo(PickerException.Code.RESOURCE_EXHAUSTED);
-          assertThat(e.body()).isEqualTo("inference error: InferencePoolResourceExhausted - failed to find a target"
+          assertThat(e.body()).isEqualTo("inference error: ResourceExhausted - failed to find a target"
               + " endpoint: filter only-b (by-label) left no endpoint (profile p)");
         });
     assertThat(eps).containsExactly(copy);

@@ -2,6 +2,7 @@ package dev.loadfuse.picker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.common.testing.Closing;
 import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.picker.datastore.Datastore;
 import dev.loadfuse.picker.datastore.EndpointState;
@@ -9,20 +10,17 @@ import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.FakeEngineServer;
 import dev.loadfuse.picker.testing.FakeEngineServer.Format;
+import dev.loadfuse.picker.testing.LoopbackCluster;
 import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
-import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
-import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,24 +32,14 @@ class ClusterModeTest {
   private static final ClusterSecret SECRET =
       ClusterSecret.of("a-test-cluster-secret-of-32-bytes-or-more".getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void remoteSidecarVectors_makeEndpointsRoutable(@TempDir Path dir) throws Exception {
-    int p1 = freePort();
-    int p2 = freePort();
-    List<String> members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
-    String cluster = "loadfuse-picker-test-" + p1;
+    LoopbackCluster cluster = LoopbackCluster.of(2, "loadfuse-picker-test-", SECRET);
     Vertx sidecarNode = null;
     Vertx pickerNode = null;
     PickerServer picker = null;
     try {
-      sidecarNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster, SECRET, false), new VertxOptions())
-          .await(60, TimeUnit.SECONDS);
+      sidecarNode = cluster.startMember(0);
       FakeEngineServer engine = FakeEngineServer.start(sidecarNode, Format.SGLANG).load(3, 1, 0.5);
       Path file = dir.resolve("endpoints.yaml");
       Files.writeString(file, "pool: {name: node-a}\nendpoints:\n" + engine.endpointEntry("sglang-0"));
@@ -60,9 +48,8 @@ class ClusterModeTest {
           .setGpuProbe(GpuProbeKind.NONE).setScrapeInterval(Duration.ofMillis(20)).setHttp(false)))
           .await(30, TimeUnit.SECONDS);
 
-      pickerNode = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster, SECRET, false), new VertxOptions())
-          .await(60, TimeUnit.SECONDS);
-      PickerOptions settings = new PickerOptions().setCluster(true).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setExtProcServers(1)
+      pickerNode = cluster.startMember(1);
+      PickerOptions settings = new PickerOptions().setClusterSettings(ClusterSettings.NONE.withCluster(true)).setRouteToAnnouncedEndpoints(true).setSecureServing(false).setExtProcServers(1)
           .setEphemeralPorts();
       picker = PickerServer.start(pickerNode, settings).await(60, TimeUnit.SECONDS);
       Datastore ds = picker.datastore();
@@ -85,15 +72,9 @@ class ClusterModeTest {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
     } finally {
-      if (picker != null) {
-        picker.close();
-      }
-      if (pickerNode != null) {
-        pickerNode.close().await(30, TimeUnit.SECONDS);
-      }
-      if (sidecarNode != null) {
-        sidecarNode.close().await(30, TimeUnit.SECONDS);
-      }
+      Closing.all(picker);
+      Closing.ifOpen(pickerNode, v -> v.close().await(30, TimeUnit.SECONDS));
+      Closing.ifOpen(sidecarNode, v -> v.close().await(30, TimeUnit.SECONDS));
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.loadfuse.nvml.GpuProbeKind;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -41,11 +42,11 @@ class PickerOptionsTest {
         Arguments.of("certReloadInterval", (Function<PickerOptions, Object>) PickerOptions::getCertReloadInterval, Duration.ofSeconds(5)),
         Arguments.of("maxBodyBytes", (Function<PickerOptions, Object>) PickerOptions::getMaxBodyBytes, 32 << 20),
         Arguments.of("extProcServers", (Function<PickerOptions, Object>) PickerOptions::getExtProcServers, 0),
-        Arguments.of("clusterPort", (Function<PickerOptions, Object>) PickerOptions::getClusterPort, 5701),
+        Arguments.of("clusterPort", (Function<PickerOptions, Object>) o -> o.getClusterSettings().port(), 5701),
         Arguments.of("kubernetesResyncPeriod", (Function<PickerOptions, Object>) PickerOptions::getKubernetesResyncPeriod,
             Duration.ofMinutes(1)),
         Arguments.of("gpuProbe", (Function<PickerOptions, Object>) PickerOptions::getGpuProbe, GpuProbeKind.AUTO),
-        Arguments.of("cluster", (Function<PickerOptions, Object>) PickerOptions::isCluster, false),
+        Arguments.of("cluster", (Function<PickerOptions, Object>) o -> o.getClusterSettings().cluster(), false),
         Arguments.of("endpointsFile", (Function<PickerOptions, Object>) PickerOptions::getEndpointsFile, null));
   }
 
@@ -86,7 +87,7 @@ class PickerOptionsTest {
             "maxOpenStreams: 0 (expected: >= 1)"),
         Arguments.of((Runnable) () -> new ExtProcLimits().setRequestTimeout(Duration.ZERO), "requestTimeout: 0s (expected: > 0)"),
         Arguments.of((Runnable) () -> new ExtProcLimits().setMaxBufferedBytes(0), "maxBufferedBytes: 0 (expected: >= 1)"),
-        Arguments.of((Runnable) () -> new PickerOptions().setClusterMembers(List.of("a:5701")).validate(),
+        Arguments.of((Runnable) () -> new PickerOptions().setClusterSettings(new ClusterSettings(true, List.of("a:5701"), null, null, 5701, 0, null, false)).validate(),
             "--cluster without the pool's endpoints: give --endpoints-file FILE or --pool-name NAME (the endpoints to"
                 + " route to; the sidecars' vectors bring their load), or --route-to-announced-endpoints to route to"
                 + " every endpoint a cluster member announces"),
@@ -98,7 +99,7 @@ class PickerOptionsTest {
         Arguments.of((Runnable) () -> new PickerOptions().validate(), "no endpoints: give --endpoints-file FILE (local mode),"
             + " --pool-name NAME or --endpoint-selector k=v --endpoint-target-ports PORT (Kubernetes mode), or --cluster"
             + " --cluster-members host:port,... to take endpoints and load from remote sidecars"),
-        Arguments.of((Runnable) () -> new PickerOptions().setCluster(true).setRouteToAnnouncedEndpoints(true).setMockGpus("g.yaml").validate(),
+        Arguments.of((Runnable) () -> new PickerOptions().setClusterSettings(ClusterSettings.NONE.withCluster(true)).setRouteToAnnouncedEndpoints(true).setMockGpus("g.yaml").validate(),
             "--gpu-probe, --mock-gpus, --nvml-library: only with the in-process sidecar (with --cluster the remote"
                 + " sidecars read the GPUs)"),
         Arguments.of((Runnable) () -> new PickerOptions().setEndpointsFile("e").setGpuProbe(GpuProbeKind.MOCK).validate(),

@@ -12,6 +12,7 @@ import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
 import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
+import dev.loadfuse.sidecar.api.cluster.ClusterSettings;
 import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Spec;
  * options' own).
  */
 @Command(
+    modelTransformer = ClusterSettings.Flags.class,
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
@@ -91,30 +93,6 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--node-name", paramLabel = "NAME", description = "This node's name for Kubernetes discovery (default: env NODE_NAME).")
   String nodeName;
 
-  @Option(names = "--cluster", description = "Join the clustered event bus (Hazelcast) so pickers on other nodes receive the vectors.")
-  boolean cluster;
-
-  @Option(names = "--cluster-members", paramLabel = "HOST:PORT,...", description = "Hazelcast members to join (local runs; implies --cluster); in Kubernetes use --cluster-service.")
-  String clusterMembers;
-
-  @Option(names = "--cluster-host", paramLabel = "HOST", description = "Address this member binds and advertises.")
-  String clusterHost;
-
-  @Option(names = "--cluster-port", paramLabel = "PORT", description = "Hazelcast member port (default: ${DEFAULT-VALUE}).")
-  int clusterPort = ClusterOptions.DEFAULT_PORT;
-
-  @Option(names = "--cluster-bus-port", paramLabel = "PORT", description = "The clustered event bus's TCP port (default: ${DEFAULT-VALUE} = any free port).")
-  int clusterBusPort = ClusterOptions.DEFAULT_BUS_PORT;
-
-  @Option(names = "--cluster-service", paramLabel = "NAME", description = "Headless Service whose pods form the cluster (Kubernetes discovery).")
-  String clusterService;
-
-  @Option(names = "--cluster-secret-file", paramLabel = "FILE", description = "The cluster's shared secret (at least 32 bytes, e.g. from openssl rand -base64 32; in Kubernetes a mounted Secret): members prove it to join, and every bus message is sealed with it. Required with --cluster unless --cluster-insecure.")
-  Path clusterSecretFile;
-
-  @Option(names = "--cluster-insecure", description = "Run the cluster without a secret: unauthenticated and unencrypted, for a test on one machine.")
-  boolean clusterInsecure;
-
   /** Set by tests to stop the command without a signal. */
   CountDownLatch stopSignal = new CountDownLatch(1);
   /** Environment, replaceable in tests. */
@@ -142,7 +120,7 @@ final class RunCommand implements Callable<Integer> {
       String probeDescription = describeProbe(options);
       options.setCustomGpuProbe(probe);
       probe = null; // the verticle owns it now
-      vertx = options.isCluster() ? ClusteredVertx.start(cluster, busOn(options.getClusterBusPort())).await(60, TimeUnit.SECONDS)
+      vertx = options.isCluster() ? ClusteredVertx.start(cluster, busOn(options.getClusterSettings().busPort())).await(60, TimeUnit.SECONDS)
           : Vertx.vertx();
 
       SidecarVerticle sidecar = new SidecarVerticle(options);

@@ -54,7 +54,7 @@ class RunSettingsTest {
         "--config-file", file.toString(), "--scrape-interval", "30ms", "--mock-gpus", "g.yaml");
     assertThat(o.getEndpointsFile()).isEqualTo("from-file.yaml");
     assertThat(o.getScrapeInterval()).isEqualTo(Duration.ofMillis(30));
-    assertThat(o.getClusterMembers()).containsExactly("b:2", "c:3");
+    assertThat(o.getClusterSettings().members()).containsExactly("b:2", "c:3");
     assertThat(o.isCluster()).isTrue();
     assertThat(o.getNodeName()).isEqualTo("node-a");
     assertThat(o.getGpuSampleInterval()).isEqualTo(Duration.ofSeconds(1));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.loadfuse.common.testing.Await;
+import dev.loadfuse.common.testing.Closing;
 import dev.loadfuse.nvml.GpuProbes;
 import dev.loadfuse.sidecar.SidecarOptions;
 import dev.loadfuse.sidecar.SidecarVerticle;
@@ -72,18 +73,8 @@ class KubernetesModeSidecarTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    if (vertx != null) {
-      vertx.close().await(20, TimeUnit.SECONDS);
-    }
-    if (attribution != null) {
-      attribution.close();
-    }
-    if (kubelet != null) {
-      kubelet.close();
-    }
-    if (client != null) {
-      client.close();
-    }
+    Closing.ifOpen(vertx, v -> v.close().await(20, TimeUnit.SECONDS));
+    Closing.all(attribution, kubelet, client);
     if (server != null) {
       KubernetesMockServer s = server;
       // The mock's shutdown can block on Vert.x 5 (see KubernetesEndpointDiscoveryTest).

@@ -8,10 +8,13 @@ import dev.loadfuse.picker.testing.EnvoyStream;
 import dev.loadfuse.picker.testing.FakeEngineServer;
 import dev.loadfuse.picker.testing.FakeEngineServer.Format;
 import dev.loadfuse.picker.testing.PickerFixture;
+import dev.loadfuse.picker.testing.TestConfigs;
+import dev.loadfuse.picker.testing.TestConfigs.Scorer;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,23 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PrefixAffinityAcceptanceTest {
 
-  static final String CONFIG = """
-      apiVersion: inference.networking.x-k8s.io/v1alpha1
-      kind: EndpointPickerConfig
-      plugins:
-      - type: queue-scorer
-      - type: kv-cache-utilization-scorer
-      - type: prefix-cache-scorer
-        parameters: {blockSizeTokens: 16, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250}
-      - type: max-score-picker
-      schedulingProfiles:
-      - name: default
-        plugins:
-        - {pluginRef: queue-scorer, weight: 2}
-        - {pluginRef: kv-cache-utilization-scorer, weight: 2}
-        - {pluginRef: prefix-cache-scorer, weight: 3}
-        - {pluginRef: max-score-picker}
-      """;
+  static final String CONFIG = TestConfigs.weightedProfile(List.of(new Scorer("queue-scorer", 2),
+      new Scorer("kv-cache-utilization-scorer", 2), new Scorer("prefix-cache-scorer", 3,
+          "{blockSizeTokens: 16, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250}")), "");
 
   static final String SYSTEM = "You are a support agent for a GPU cloud. ".repeat(60); // ~2.4 KB shared prefix
 

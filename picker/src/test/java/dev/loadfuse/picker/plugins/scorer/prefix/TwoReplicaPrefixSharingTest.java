@@ -2,6 +2,7 @@ package dev.loadfuse.picker.plugins.scorer.prefix;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loadfuse.common.testing.Closing;
 import dev.loadfuse.picker.plugins.InTreePlugins;
 import dev.loadfuse.picker.scheduling.config.ConfigLoader;
 import dev.loadfuse.picker.scheduling.config.PickerConfig;
@@ -10,19 +11,15 @@ import dev.loadfuse.nvml.GpuProbeKind;
 import dev.loadfuse.picker.server.PickerOptions;
 import dev.loadfuse.picker.testing.Await;
 import dev.loadfuse.picker.testing.EnvoyStream;
+import dev.loadfuse.picker.testing.LoopbackCluster;
 import dev.loadfuse.picker.testing.PickerFixture;
-import dev.loadfuse.sidecar.api.cluster.ClusterOptions;
 import dev.loadfuse.sidecar.api.cluster.ClusterSecret;
-import dev.loadfuse.sidecar.api.cluster.ClusteredVertx;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,12 +33,6 @@ class TwoReplicaPrefixSharingTest {
   /** The members share a cluster secret: vectors and picks cross the cluster sealed. */
   private static final ClusterSecret SECRET =
       ClusterSecret.of("a-test-cluster-secret-of-32-bytes-or-more".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   private static String route(ManagedChannel channel, String question) {
     return PrefixAffinityAcceptanceTest.route(new EnvoyStream(channel), PrefixAffinityAcceptanceTest.chat(question));
@@ -61,10 +52,7 @@ class TwoReplicaPrefixSharingTest {
     }
     Path file = dir.resolve("endpoints.yaml");
     Files.writeString(file, "pool: {name: shared}\nendpoints:\n" + entries);
-    int p1 = freePort();
-    int p2 = freePort();
-    List<String> members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
-    String cluster = "loadfuse-prefix-test-" + p1;
+    LoopbackCluster cluster = LoopbackCluster.of(2, "loadfuse-prefix-test-", SECRET);
     Vertx nodeA = null;
     Vertx nodeB = null;
     PickerServer a = null;
@@ -72,10 +60,8 @@ class TwoReplicaPrefixSharingTest {
     ManagedChannel chA = null;
     ManagedChannel chB = null;
     try {
-      nodeA = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p1, null, null, cluster, SECRET, false), new VertxOptions())
-          .await(60, TimeUnit.SECONDS);
-      nodeB = ClusteredVertx.start(new ClusterOptions(members, "127.0.0.1", p2, null, null, cluster, SECRET, false), new VertxOptions())
-          .await(60, TimeUnit.SECONDS);
+      nodeA = cluster.startMember(0);
+      nodeB = cluster.startMember(1);
       // Each replica loads its own config, so each has its own scorer instance and index.
       a = PickerServer.start(nodeA, settings(file)).await(60, TimeUnit.SECONDS);
       b = PickerServer.start(nodeB, settings(file)).await(60, TimeUnit.SECONDS);
@@ -99,24 +85,11 @@ class TwoReplicaPrefixSharingTest {
           () -> indexA.size(viaB) >= indexOfB.size(viaB));
       assertThat(routeOther(chA, "another turn")).isEqualTo(viaB);
     } finally {
-      if (chA != null) {
-        chA.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      }
-      if (chB != null) {
-        chB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      }
-      if (a != null) {
-        a.close();
-      }
-      if (b != null) {
-        b.close();
-      }
-      if (nodeA != null) {
-        nodeA.close().await(30, TimeUnit.SECONDS);
-      }
-      if (nodeB != null) {
-        nodeB.close().await(30, TimeUnit.SECONDS);
-      }
+      Closing.ifOpen(chA, c -> c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+      Closing.ifOpen(chB, c -> c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+      Closing.all(a, b);
+      Closing.ifOpen(nodeA, v -> v.close().await(30, TimeUnit.SECONDS));
+      Closing.ifOpen(nodeB, v -> v.close().await(30, TimeUnit.SECONDS));
     }
   }
 
