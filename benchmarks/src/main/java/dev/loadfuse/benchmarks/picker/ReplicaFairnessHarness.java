@@ -113,7 +113,7 @@ public record ReplicaFairnessHarness(int slots, long serviceMillis, long seconds
           vertx.deployVerticle(new FlowExchange(c, peers, InstantSource.system(), FlowExchange.Timing.DEFAULT))
               .await(30, TimeUnit.SECONDS);
         }
-        rs.add(new Replica(vertx, context, c));
+        rs.add(new Replica(vertx, context, c, serviceMillis));
       }
       double perMilli = slots / (double) serviceMillis; // the pool's capacity, requests per ms
       for (int t = 0; t < TENANTS.length; t++) {
@@ -178,16 +178,7 @@ public record ReplicaFairnessHarness(int slots, long serviceMillis, long seconds
   }
 
   /** One picker replica: its event loop and its flow controller. */
-  private final class Replica {
-    final Vertx vertx;
-    final Context context;
-    final FlowController controller;
-
-    Replica(Vertx vertx, Context context, FlowController controller) {
-      this.vertx = vertx;
-      this.context = context;
-      this.controller = controller;
-    }
+  private record Replica(Vertx vertx, Context context, FlowController controller, long serviceMillis) {
 
     /** A request of {@code tenant}: once let on it holds a slot for the service time, then frees it. */
     void enter(int tenant, AtomicInteger inFlight, AtomicLong[] counts, long start) {
