@@ -17,10 +17,12 @@ final class ExtProcMessages {
   private ExtProcMessages() {}
 
   /** The request headers Envoy would send for {@code item} (POST, JSON, {@code x-request-id}). */
-  static ProcessingRequest requestHeaders(WorkItem item, String requestId, int bodyLength) {
-    return ProcessingRequest.newBuilder().setRequestHeaders(HttpHeaders.newBuilder().setHeaders(headers(
-        ":method", "POST", ":path", item.path(), ":authority", "gateway", "content-type", "application/json",
-        "x-request-id", requestId, "content-length", Integer.toString(bodyLength)))).build();
+  static ProcessingRequest requestHeaders(WorkItem item, String requestId, int bodyLength, String... extra) {
+    String[] all = java.util.Arrays.copyOf(new String[] {":method", "POST", ":path", item.path(), ":authority",
+        "gateway", "content-type", "application/json", "x-request-id", requestId, "content-length",
+        Integer.toString(bodyLength)}, 12 + extra.length);
+    System.arraycopy(extra, 0, all, 12, extra.length);
+    return ProcessingRequest.newBuilder().setRequestHeaders(HttpHeaders.newBuilder().setHeaders(headers(all))).build();
   }
 
   /** The whole request body in one message, end of stream. */

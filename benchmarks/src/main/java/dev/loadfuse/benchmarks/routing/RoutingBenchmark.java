@@ -58,6 +58,15 @@ public final class RoutingBenchmark {
   private RoutingBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    List<String> list = List.of(args);
+    int w = list.indexOf("--workload");
+    if (w >= 0 && w + 1 < args.length && args[w + 1].equals("multi-tenant")) {
+      // Flow control's workload runs on simulated time, with flags of its own (MultiTenantRun).
+      List<String> rest = new ArrayList<>(list);
+      rest.subList(w, w + 2).clear();
+      MultiTenantRun.main(rest.toArray(String[]::new));
+      return;
+    }
     RoutingRun.Options options;
     try {
       options = parse(args);

@@ -38,6 +38,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Routing-quality runs on simulated time, for checks of direction (does a policy beat another?)
@@ -144,25 +145,18 @@ public final class SimTimeRun {
     final Policy policy;
     final List<WorkItem> items;
     final double[] arrivals;
-    final SimTimeFleet fleet = new SimTimeFleet(options.engines());
-    final EngineMetricsExtractor[] extractors = new EngineMetricsExtractor[fleet.size()];
-    final EngineSample[] engineSamples = new EngineSample[fleet.size()];
-    final GpuSample[] gpus = new GpuSample[fleet.size()];
-    final long scrapeNanos = options.scrapeInterval().toNanos();
-    final long gpuNanos = options.gpuSampleInterval().toNanos();
-    long scrapes;
-    long gpuSamples;
-    boolean fresh;
-    long lastStamp;
+    final Scraper scraper = new Scraper(new SimTimeFleet(options.engines()), options.scrapeInterval(),
+        options.gpuSampleInterval());
+    final SimTimeFleet fleet = scraper.fleet;
 
     Point(Policy policy, List<WorkItem> items, double[] arrivals) {
       this.policy = policy;
       this.items = items;
       this.arrivals = arrivals;
-      ModelServerMetricsConfig engines = ModelServerMetricsConfig.defaults();
-      for (int i = 0; i < fleet.size(); i++) {
-        extractors[i] = EngineMetricsExtractor.forConfig(engines.require(fleet.profile(i).kind().engineLabel()));
-      }
+    }
+
+    void advance(double t) {
+      scraper.advance(t);
     }
 
     Result run() throws Exception {
@@ -181,9 +175,9 @@ public final class SimTimeRun {
           if (picker == null) {
             engine = i % fleet.size();
           } else {
-            if (fresh) {
-              picker.publish(vectors());
-              fresh = false;
+            if (scraper.fresh) {
+              picker.publish(scraper.vectors());
+              scraper.fresh = false;
             }
             long t0 = System.nanoTime();
             route = picker.route(i, item);
@@ -238,6 +232,38 @@ public final class SimTimeRun {
       return new Result(Summary.of(options.workload().name(), policy.name(), options.qps(), all, fleet.names(),
           queried == 0 ? 0 : (double) hits / queried), all);
     }
+  }
+
+  /**
+   * A simulated fleet's engines as the picker sees them: every scrape interval each engine's
+   * {@code /metrics} page read with the engine adapters, every GPU interval its GPU, turned into
+   * load vectors on demand.
+   */
+  static final class Scraper {
+    final SimTimeFleet fleet;
+    final EngineMetricsExtractor[] extractors;
+    final EngineSample[] engineSamples;
+    final GpuSample[] gpus;
+    final long scrapeNanos;
+    final long gpuNanos;
+    long scrapes;
+    long gpuSamples;
+    /** A scrape or GPU reading happened since the vectors were last taken. */
+    boolean fresh;
+    long lastStamp;
+
+    Scraper(SimTimeFleet fleet, Duration scrapeInterval, Duration gpuSampleInterval) {
+      this.fleet = fleet;
+      extractors = new EngineMetricsExtractor[fleet.size()];
+      engineSamples = new EngineSample[fleet.size()];
+      gpus = new GpuSample[fleet.size()];
+      scrapeNanos = scrapeInterval.toNanos();
+      gpuNanos = gpuSampleInterval.toNanos();
+      ModelServerMetricsConfig engines = ModelServerMetricsConfig.defaults();
+      for (int i = 0; i < fleet.size(); i++) {
+        extractors[i] = EngineMetricsExtractor.forConfig(engines.require(fleet.profile(i).kind().engineLabel()));
+      }
+    }
 
     /** Runs the fleet to {@code t}, scraping and sampling the GPUs on their ticks on the way. */
     void advance(double t) {
@@ -285,7 +311,7 @@ public final class SimTimeRun {
   }
 
   /** A real picker in this JVM, fed and asked by the simulation, one step at a time. */
-  private static final class SimPicker implements AutoCloseable {
+  static final class SimPicker implements AutoCloseable {
     private final Vertx vertx;
     private final PickerServer picker;
     private final ManagedChannel channel;
@@ -307,6 +333,11 @@ public final class SimTimeRun {
     }
 
     static SimPicker start(Policy policy, SimTimeFleet fleet) throws Exception {
+      return start(policy, fleet, UnaryOperator.identity());
+    }
+
+    /** @param more further options (routing objects, a flow-control clock) */
+    static SimPicker start(Policy policy, SimTimeFleet fleet, UnaryOperator<PickerOptions> more) throws Exception {
       StringBuilder file = new StringBuilder("pool:\n  name: " + POOL + "\nendpoints:\n");
       for (int i = 0; i < fleet.size(); i++) {
         file.append("  - name: ").append(fleet.name(i)).append("\n    address: 127.0.0.1\n    port: ")
@@ -323,6 +354,7 @@ public final class SimTimeRun {
         PickerOptions options = new PickerOptions().setBindAddress("127.0.0.1").setEphemeralPorts()
             .setConfig(policy.pickerConfig()).setEndpointsFile(endpoints.toString()).setClusterSettings(ClusterSettings.NONE.withCluster(true)).setPoolName(POOL)
             .setMetricsStalenessThreshold(Duration.ofDays(1)).setSecureServing(false).setExtProcServers(1);
+        options = more.apply(options);
         PickerServer picker = PickerServer.start(vertx, options).await(30, TimeUnit.SECONDS);
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", picker.grpcPort()).usePlaintext()
             .directExecutor().disableRetry().build();
@@ -365,41 +397,36 @@ public final class SimTimeRun {
      * to every response ended since the previous pick (several ended responses cost one wait).
      */
     Route route(int index, WorkItem item) {
+      awaitEnded();
+      Exchange x = send(index, item);
+      while (true) {
+        Route r = x.take(x.next());
+        if (r != null) {
+          return r;
+        }
+      }
+    }
+
+    /** Waits for the picker's replies to every response ended since the last call. */
+    void awaitEnded() {
       for (Exchange ended; (ended = finished.poll()) != null; ) {
         ended.awaitFinished();
       }
-      Exchange x = new Exchange(finished);
+    }
+
+    /** The picker this drives (its flow controller, datastore). */
+    PickerServer server() {
+      return picker;
+    }
+
+    /** Sends request {@code index} (with {@code extraHeaders}, name then value) without waiting for the answer. */
+    Exchange send(int index, WorkItem item, String... extraHeaders) {
+      Exchange x = new Exchange(finished, fleet);
       x.out = ExternalProcessorGrpc.newStub(channel).process(x);
       byte[] body = item.body().getBytes(StandardCharsets.UTF_8);
-      x.out.onNext(ExtProcMessages.requestHeaders(item, "sim-" + index, body.length));
+      x.out.onNext(ExtProcMessages.requestHeaders(item, "sim-" + index, body.length, extraHeaders));
       x.out.onNext(ExtProcMessages.requestBody(body));
-      String destination = null;
-      ByteString routed = ByteString.EMPTY;
-      while (true) {
-        ProcessingResponse r = x.next();
-        if (r.hasImmediateResponse()) {
-          x.out.onCompleted();
-          return new Route(-1, null, "HTTP " + r.getImmediateResponse().getStatus().getCodeValue() + ": "
-              + r.getImmediateResponse().getBody().toStringUtf8(), null);
-        }
-        if (r.hasRequestHeaders()) {
-          String d = ExtProcMessages.destination(r);
-          destination = d != null ? d : destination;
-        } else if (r.hasRequestBody()) {
-          var streamed = r.getRequestBody().getResponse().getBodyMutation().getStreamedResponse();
-          routed = routed.concat(streamed.getBody());
-          if (streamed.getEndOfStream()) {
-            break;
-          }
-        }
-      }
-      int engine = destination == null ? -1 : Integer.parseInt(destination.substring(destination.lastIndexOf(':') + 1))
-          - PORT_BASE;
-      if (engine < 0 || engine >= fleet.size()) {
-        x.out.onCompleted();
-        return new Route(-1, null, "picker answered with destination " + destination, null);
-      }
-      return new Route(engine, routed.toByteArray(), null, x);
+      return x;
     }
 
     /** One ext_proc stream, read synchronously. */
@@ -407,10 +434,60 @@ public final class SimTimeRun {
       private static final ProcessingResponse ENDED = ProcessingResponse.getDefaultInstance();
       private final BlockingQueue<Object> in = new LinkedBlockingQueue<>();
       private final Queue<Exchange> finished;
+      private final SimTimeFleet fleet;
+      private String destination;
+      private ByteString routed = ByteString.EMPTY;
       StreamObserver<ProcessingRequest> out;
 
-      Exchange(Queue<Exchange> finished) {
+      Exchange(Queue<Exchange> finished, SimTimeFleet fleet) {
         this.finished = finished;
+        this.fleet = fleet;
+      }
+
+      /** The picker's answer if it has come (without waiting), else null. */
+      Route poll() {
+        for (Object o; (o = in.poll()) != null; ) {
+          if (o instanceof Throwable t) {
+            throw new IllegalStateException("ext_proc stream failed: " + t, t);
+          }
+          if (o == ENDED) {
+            throw new IllegalStateException("the picker ended the ext_proc stream early");
+          }
+          Route r = take((ProcessingResponse) o);
+          if (r != null) {
+            return r;
+          }
+        }
+        return null;
+      }
+
+      /** Takes one of the picker's messages; the route once the answer is complete, else null. */
+      Route take(ProcessingResponse r) {
+        if (r.hasImmediateResponse()) {
+          out.onCompleted();
+          return new Route(-1, null, "HTTP " + r.getImmediateResponse().getStatus().getCodeValue() + ": "
+              + r.getImmediateResponse().getBody().toStringUtf8(), null);
+        }
+        if (r.hasRequestHeaders()) {
+          String d = ExtProcMessages.destination(r);
+          destination = d != null ? d : destination;
+          return null;
+        }
+        if (!r.hasRequestBody()) {
+          return null;
+        }
+        var streamed = r.getRequestBody().getResponse().getBodyMutation().getStreamedResponse();
+        routed = routed.concat(streamed.getBody());
+        if (!streamed.getEndOfStream()) {
+          return null;
+        }
+        int engine = destination == null ? -1
+            : Integer.parseInt(destination.substring(destination.lastIndexOf(':') + 1)) - PORT_BASE;
+        if (engine < 0 || engine >= fleet.size()) {
+          out.onCompleted();
+          return new Route(-1, null, "picker answered with destination " + destination, null);
+        }
+        return new Route(engine, routed.toByteArray(), null, this);
       }
 
       ProcessingResponse next() {

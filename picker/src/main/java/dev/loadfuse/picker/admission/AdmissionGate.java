@@ -30,6 +30,26 @@ public interface AdmissionGate {
 
     /** Refuses the request with {@code reason} (e.g. a queue full or a wait too long). */
     void reject(PickerException reason);
+
+    /** A ticket from its parts (harnesses and tests that stand in for the request path). */
+    static Ticket of(SchedulingRequest request, Runnable dispatch, java.util.function.Consumer<PickerException> reject) {
+      return new Ticket() {
+        @Override
+        public SchedulingRequest request() {
+          return request;
+        }
+
+        @Override
+        public void dispatch() {
+          dispatch.run();
+        }
+
+        @Override
+        public void reject(PickerException reason) {
+          reject.accept(reason);
+        }
+      };
+    }
   }
 
   /** A request's stay at the gate, as the request path sees it. */

@@ -24,6 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code …_queue_size} and {@code …_queue_bytes} {@code {fairness_id,priority,inference_pool,model_name,target_model_name}}
  *   <li>{@code …_pool_saturation{inference_pool}}
  *   <li>{@code llm_d_epp_flow_control_requests_total{outcome,priority,inference_pool}}
+ *   <li>{@code …_request_enqueue_duration_seconds{fairness_id,priority,outcome}} (histogram: the
+ *       time to let on, refuse or queue an arriving request; {@code NotYetFinalized} when queued)
+ *   <li>{@code …_dispatch_cycle_duration_seconds} (histogram: one dispatch decision)
  *   <li>ours: {@code loadfuse_flow_control_stale_dispatch_cycles_total} (dispatch decisions judged
  *       from in-flight counts because every endpoint's metrics were stale)
  * </ul>
@@ -43,6 +46,10 @@ public final class FlowControlMetrics implements FlowEvents {
   public static final int MAX_FLOWS = 256;
 
   private static final List<String> PREFIXES = List.of("inference_extension_", "llm_d_epp_");
+  /** The reference's buckets of the enqueue and dispatch-cycle histograms, seconds. */
+  private static final double[] CYCLE_BUCKETS = {0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1};
+  /** The enqueue histogram's outcome while the request waits (the reference's). */
+  public static final String NOT_YET_FINALIZED = "NotYetFinalized";
   private static final double[] QUEUE_BUCKETS =
       {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
@@ -55,6 +62,8 @@ public final class FlowControlMetrics implements FlowEvents {
   private final Map<List<String>, Finished> finished = new ConcurrentHashMap<>();
   private final AtomicLong saturationMicros = new AtomicLong();
   private final Counter staleCycles;
+  private final Timer[] dispatchCycles = new Timer[PREFIXES.size()];
+  private final Map<List<String>, Timer[]> enqueues = new ConcurrentHashMap<>();
 
   /**
    * @param pool the {@code inference_pool} label value
@@ -68,6 +77,11 @@ public final class FlowControlMetrics implements FlowEvents {
       Gauge.builder(prefix + "flow_control_pool_saturation", saturationMicros, a -> a.get() / 1e6)
           .description("Pool saturation as flow control last read it").tag("inference_pool", this.pool)
           .register(registry);
+    }
+    for (int i = 0; i < dispatchCycles.length; i++) {
+      dispatchCycles[i] = Timer.builder(PREFIXES.get(i) + "flow_control_dispatch_cycle_duration")
+          .description("Time of one dispatch cycle: read the pool, choose the next request or none")
+          .serviceLevelObjectives(PickerMetrics.durations(CYCLE_BUCKETS)).register(registry);
     }
     staleCycles = Counter.builder("loadfuse_flow_control_stale_dispatch_cycles")
         .description("Dispatch decisions judged from in-flight counts because every endpoint's metrics were stale")
@@ -112,6 +126,33 @@ public final class FlowControlMetrics implements FlowEvents {
       t.record(waitedMillis, TimeUnit.MILLISECONDS);
     }
     f.requests.increment();
+  }
+
+  @Override
+  public void enqueued(SchedulingRequest r, Outcome outcome, long nanos) {
+    List<String> flow = flowLabels(r);
+    List<String> key = List.of(flow.get(0), flow.get(1), outcome == null ? NOT_YET_FINALIZED : outcome.label());
+    for (Timer t : enqueues.computeIfAbsent(key, this::enqueueTimers)) {
+      t.record(nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public void dispatchCycle(long nanos) {
+    for (Timer t : dispatchCycles) {
+      t.record(nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private Timer[] enqueueTimers(List<String> k) {
+    Timer[] out = new Timer[PREFIXES.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Timer.builder(PREFIXES.get(i) + "flow_control_request_enqueue_duration")
+          .description("Time to take a request into flow control: let on, refused or queued")
+          .tags("fairness_id", k.get(0), "priority", k.get(1), "outcome", k.get(2))
+          .serviceLevelObjectives(PickerMetrics.durations(CYCLE_BUCKETS)).register(registry);
+    }
+    return out;
   }
 
   @Override

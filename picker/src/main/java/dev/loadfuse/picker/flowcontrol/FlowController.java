@@ -51,6 +51,12 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
 
   /** The most requests queued at once whatever the config says: about 100 MiB of queue entries. */
   public static final int HARD_MAX_QUEUED = 1_000_000;
+  /**
+   * The longest a round-robin band leaves the room to peers' waiting flows without dispatching one
+   * of its own: a peer that reports waiting requests but does not dispatch them (cut off from the
+   * engines, stuck) cannot stall this replica for longer.
+   */
+  static final long MAX_YIELD_MILLIS = 1_000;
 
   private static final Comparator<Item> ORDER =
       Comparator.<Item>comparingLong(i -> i.key).thenComparingLong(i -> i.seq);
@@ -60,6 +66,8 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
   private final InstantSource clock;
   private final Supplier<Executor> callerExecutor;
   private final FlowEvents events;
+  /** The other replicas' queues; null when this picker runs alone. */
+  private final PeerFlows peers;
 
   // Guarded by this.
   private final TreeMap<Integer, BandQueue> bands = new TreeMap<>(Comparator.reverseOrder());
@@ -70,6 +78,8 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
   private boolean kicking;
   private boolean kickAgain;
   private boolean closed;
+  /** This replica's recent dispatches per flow (only kept when there are peers to tell). */
+  private final FlowShares shares = new FlowShares();
 
   /**
    * @param callerExecutor the executor of the calling event loop, asked in {@link #enter}: where
@@ -77,6 +87,19 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
    */
   public FlowController(FlowControlSettings settings, PoolState pool, InstantSource clock,
       Supplier<Executor> callerExecutor, FlowEvents events) {
+    this(settings, pool, clock, callerExecutor, events, null);
+  }
+
+  /**
+   * A controller among active-active replicas: round-robin bands serve the flow with the fewest
+   * recent dispatches in the whole pool, and the capacity limits count the requests waiting at the
+   * peers too ({@link FlowExchange} keeps {@code peers} up to date).
+   *
+   * @param peers the other replicas' queues; null when this picker runs alone
+   */
+  public FlowController(FlowControlSettings settings, PoolState pool, InstantSource clock,
+      Supplier<Executor> callerExecutor, FlowEvents events, PeerFlows peers) {
+    this.peers = peers;
     this.settings = Objects.requireNonNull(settings, "settings");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -94,17 +117,20 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
   @Override
   public Wait enter(Ticket ticket) {
     SchedulingRequest r = ticket.request();
+    long startNanos = System.nanoTime();
     Executor executor = callerExecutor.get();
     long now = clock.millis();
     PickerException refusal;
     Item item;
+    Outcome outcome;
     synchronized (this) {
       if (closed) {
         refusal = shutdown();
-        events.finished(r, Outcome.REJECTED_OTHER, 0);
+        outcome = Outcome.REJECTED_OTHER;
         item = null;
       } else if (queuedRequests == 0 && !inTransit && hasRoom(read())) {
-        events.finished(r, Outcome.DISPATCHED, 0);
+        counted(r.priority(), r.fairnessId(), now);
+        outcome = Outcome.DISPATCHED;
         refusal = null;
         item = null;
       } else {
@@ -113,8 +139,7 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
         long bytes = r.bodyBytes();
         if (overCapacity(spec, band, bytes)) {
           boolean noEndpoints = settings.dialect() == Dialect.ROUTER && pool.read().endpoints() == 0;
-          Outcome o = noEndpoints ? Outcome.REJECTED_NO_ENDPOINTS : Outcome.REJECTED_CAPACITY;
-          events.finished(r, o, 0);
+          outcome = noEndpoints ? Outcome.REJECTED_NO_ENDPOINTS : Outcome.REJECTED_CAPACITY;
           refusal = capacity(noEndpoints);
           item = null;
         } else {
@@ -130,9 +155,14 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
           queuedBytes += bytes;
           queuedRequests++;
           events.queueChanged(r, 1, bytes);
+          outcome = null;
           refusal = null;
         }
       }
+      if (outcome != null) {
+        events.finished(r, outcome, 0);
+      }
+      events.enqueued(r, outcome, System.nanoTime() - startNanos);
     }
     if (refusal != null) {
       ticket.reject(refusal);
@@ -225,11 +255,59 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     return b == null ? 0 : b.requests;
   }
 
+  /**
+   * True when no dispatch cycle runs and no request is on its way to scheduling: nothing will be
+   * let on until the next arrival, release, poke or tick (for harnesses that step time).
+   */
+  public synchronized boolean settled() {
+    return !kicking && !inTransit;
+  }
+
+  /**
+   * What this replica tells its peers: every band's queue, and the busiest flows (most waiting,
+   * then most recently dispatched; at most {@link FlowReport#MAX_FLOWS}, fairness ids of at most
+   * {@link FlowReport#MAX_ID_BYTES} bytes).
+   */
+  public synchronized FlowReport report(java.util.UUID origin) {
+    long now = clock.millis();
+    List<FlowReport.BandLoad> bandLoads = new ArrayList<>();
+    Map<FlowShares.Key, int[]> queued = new java.util.HashMap<>();
+    for (BandQueue band : bands.values()) {
+      if (band.requests > 0 && bandLoads.size() < FlowReport.MAX_BANDS) {
+        bandLoads.add(new FlowReport.BandLoad(band.spec.priority(), band.requests, band.bytes));
+      }
+      for (Map.Entry<String, TreeSet<Item>> f : band.flows.entrySet()) {
+        queued.put(new FlowShares.Key(band.spec.priority(), f.getKey()), new int[] {f.getValue().size()});
+      }
+    }
+    Map<FlowShares.Key, Double> recent = shares.snapshot(now);
+    List<FlowReport.FlowLoad> flows = new ArrayList<>();
+    java.util.Set<FlowShares.Key> keys = new java.util.HashSet<>(queued.keySet());
+    keys.addAll(recent.keySet());
+    for (FlowShares.Key k : keys) {
+      if (k.flow().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= FlowReport.MAX_ID_BYTES) {
+        int[] q = queued.get(k);
+        flows.add(new FlowReport.FlowLoad(k.priority(), k.flow(), q == null ? 0 : q[0], recent.getOrDefault(k, 0.0)));
+      }
+    }
+    flows.sort(Comparator.comparingInt(FlowReport.FlowLoad::queued).reversed()
+        .thenComparing(Comparator.comparingDouble(FlowReport.FlowLoad::recent).reversed()));
+    return new FlowReport(origin, bandLoads, flows.subList(0, Math.min(flows.size(), FlowReport.MAX_FLOWS)));
+  }
+
   // ---------------------------------------------------------------- dispatch
 
   /** Dispatches while the pool has room, one request on its way at a time; never re-entrant. */
   private void kick() {
+    kick(false);
+  }
+
+  /** @param endTransit the request on its way has been scheduled (cleared under the same lock, so {@link #settled()} never sees a gap) */
+  private void kick(boolean endTransit) {
     synchronized (this) {
+      if (endTransit) {
+        inTransit = false;
+      }
       if (kicking) {
         kickAgain = true;
         return;
@@ -239,7 +317,13 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     while (true) {
       Item next;
       synchronized (this) {
-        next = inTransit || closed || queuedRequests == 0 ? null : nextIfRoom();
+        if (inTransit || closed || queuedRequests == 0) {
+          next = null;
+        } else {
+          long cycleStart = System.nanoTime();
+          next = nextIfRoom();
+          events.dispatchCycle(System.nanoTime() - cycleStart);
+        }
         if (next == null) {
           if (kickAgain) {
             kickAgain = false;
@@ -250,6 +334,7 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
         }
         remove(next);
         inTransit = true;
+        counted(next.priority, next.flow, clock.millis());
         events.finished(next.request, Outcome.DISPATCHED, clock.millis() - next.enqueuedMillis);
       }
       Item dispatched = next;
@@ -257,10 +342,7 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
         try {
           dispatched.ticket.dispatch();
         } finally {
-          synchronized (this) {
-            inTransit = false;
-          }
-          kick();
+          kick(true);
         }
       });
     }
@@ -273,10 +355,23 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     }
     for (BandQueue band : bands.values()) {
       if (band.requests > 0) {
-        return band.next();
+        PeerFlows.View view = peers == null ? PeerFlows.View.EMPTY : peers.view();
+        PeerFlows.BandView peerBand = view.band(band.spec.priority());
+        if (peerBand == null || !band.roundRobin()) {
+          return band.next();
+        }
+        long now = clock.millis();
+        return band.nextInPool(view, peerBand, shares, now);
       }
     }
     return null;
+  }
+
+  /** Counts a dispatch of the flow, for the peers (nothing to count without any). */
+  private void counted(int priority, String flow, long now) {
+    if (peers != null) {
+      shares.dispatched(priority, flow, now);
+    }
   }
 
   private PoolState.Reading read() {
@@ -293,14 +388,17 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     if (queuedRequests >= HARD_MAX_QUEUED) {
       return true;
     }
-    if (settings.maxRequests() > 0 && queuedRequests + 1 > settings.maxRequests()) {
+    // Among replicas the limits hold for the pool: the peers' waiting requests count too.
+    PeerFlows.View view = peers == null ? PeerFlows.View.EMPTY : peers.view();
+    PeerFlows.BandView peerBand = view.band(spec.priority());
+    if (settings.maxRequests() > 0 && queuedRequests + view.requests() + 1 > settings.maxRequests()) {
       return true;
     }
-    if (settings.maxBytes() > 0 && queuedBytes + bytes > settings.maxBytes()) {
+    if (settings.maxBytes() > 0 && queuedBytes + view.bytes() + bytes > settings.maxBytes()) {
       return true;
     }
-    int bandRequests = band == null ? 0 : band.requests;
-    long bandBytes = band == null ? 0 : band.bytes;
+    int bandRequests = (band == null ? 0 : band.requests) + (peerBand == null ? 0 : peerBand.requests());
+    long bandBytes = (band == null ? 0 : band.bytes) + (peerBand == null ? 0 : peerBand.bytes());
     return (spec.maxRequests() > 0 && bandRequests + 1 > spec.maxRequests())
         || (spec.maxBytes() > 0 && bandBytes + bytes > spec.maxBytes());
   }
@@ -418,13 +516,18 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
     long bytes;
     /** The flow served last (round-robin), null before the first. */
     String lastServed;
+    /** Since when this band has left the room to peers without dispatching (-1: it has not). */
+    long yieldingSince = -1;
+    /** The room left to each peer flow since the peers' view {@link #lentIn} (at most a report's flows). */
+    final Map<String, Integer> lent = new java.util.HashMap<>();
+    PeerFlows.View lentIn;
 
     BandQueue(Band spec, boolean listed) {
       this.spec = spec;
       this.listed = listed;
     }
 
-    private boolean roundRobin() {
+    boolean roundRobin() {
       return spec.fairness() == Fairness.ROUND_ROBIN;
     }
 
@@ -477,6 +580,56 @@ public final class FlowController implements AdmissionGate, AutoCloseable {
       }
       lastServed = e.getKey();
       return e.getValue().first();
+    }
+
+    /**
+     * Round-robin among replicas: the flow with the fewest recent dispatches in the whole pool
+     * (this replica's and the peers'; ties in round-robin order after the flow served last), or
+     * null to leave the room to a peer whose waiting flow has had fewer still.
+     *
+     * <p>The peers' counts are as old as their last report: each time this band leaves the room
+     * to a peer's flow it counts one dispatch more for that flow until the next report, so that
+     * two replicas that each see the other's flows behind do not both wait for the other.
+     */
+    Item nextInPool(PeerFlows.View view, PeerFlows.BandView peer, FlowShares shares, long now) {
+      int priority = spec.priority();
+      double peerDecay = FlowShares.decay(1, now - view.atMillis());
+      if (view != lentIn) {
+        lentIn = view;
+        lent.clear();
+      }
+      String best = null;
+      double fewest = Double.MAX_VALUE;
+      Iterable<String> after = lastServed == null ? flows.keySet() : flows.tailMap(lastServed, false).keySet();
+      Iterable<String> upTo = lastServed == null ? List.of() : flows.headMap(lastServed, true).keySet();
+      for (Iterable<String> part : List.of(after, upTo)) {
+        for (String f : part) {
+          PeerFlows.FlowView p = peer.flows().get(f);
+          double count = shares.recent(priority, f, now) + (p == null ? 0 : p.recent() * peerDecay);
+          if (count < fewest) {
+            fewest = count;
+            best = f;
+          }
+        }
+      }
+      if (yieldingSince < 0 || now - yieldingSince < MAX_YIELD_MILLIS) {
+        for (PeerFlows.FlowView p : peer.waiting()) {
+          int given = lent.getOrDefault(p.flow(), 0);
+          if (given < p.queued() && shares.recent(priority, p.flow(), now) + p.recent() * peerDecay + given < fewest) {
+            yieldingSince = yieldingSince < 0 ? now : yieldingSince;
+            if (lent.size() < FlowReport.MAX_FLOWS || given > 0) {
+              lent.merge(p.flow(), 1, Integer::sum);
+            }
+            return null; // a peer serves it when it sees the same room
+          }
+        }
+      }
+      if (best == null) {
+        return null;
+      }
+      yieldingSince = -1;
+      lastServed = best;
+      return flows.get(best).first();
     }
 
     /** Adds to {@code out} the requests queued at or before {@code queuedBy}. */

@@ -17,6 +17,15 @@ public interface FlowEvents {
   /** {@code r}'s stay ended: how, and how long it waited (0 when it never queued). */
   default void finished(SchedulingRequest r, Outcome outcome, long waitedMillis) {}
 
+  /**
+   * {@code r}'s arrival was handled in {@code nanos}: let on or refused at once ({@code outcome}), or
+   * queued ({@code outcome} null, not yet finalized).
+   */
+  default void enqueued(SchedulingRequest r, Outcome outcome, long nanos) {}
+
+  /** One dispatch cycle (read the pool, choose the next request or none) took {@code nanos}. */
+  default void dispatchCycle(long nanos) {}
+
   /** A dispatch cycle read the pool's saturation; {@code stale}: judged from in-flight counts. */
   default void saturation(double value, boolean stale) {}
 }

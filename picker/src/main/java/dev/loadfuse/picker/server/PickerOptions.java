@@ -203,6 +203,7 @@ public final class PickerOptions {
   private PickerConfig config;
   private RoutingObjects routing;
   private GpuProbe customGpuProbe;
+  private java.time.InstantSource flowControlClock;
 
   /** The defaults. */
   public PickerOptions() {}
@@ -279,6 +280,7 @@ public final class PickerOptions {
     config = o.config;
     routing = o.routing;
     customGpuProbe = o.customGpuProbe;
+    flowControlClock = o.flowControlClock;
   }
 
   /**
@@ -1223,11 +1225,23 @@ public final class PickerOptions {
     return this;
   }
 
+  /** The clock flow control keeps time by (waits, TTLs); null for the system's. */
+  public java.time.InstantSource getFlowControlClock() {
+    return flowControlClock;
+  }
+
+  /** A clock for flow control other than the system's (a simulation's, which moves in simulated time). */
+  public PickerOptions setFlowControlClock(java.time.InstantSource flowControlClock) {
+    this.flowControlClock = flowControlClock;
+    return this;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof PickerOptions other && toJson().equals(other.toJson())
         && java.util.Objects.equals(namespaceFallback, other.namespaceFallback) && config == other.config
-        && routing == other.routing && customGpuProbe == other.customGpuProbe;
+        && routing == other.routing && customGpuProbe == other.customGpuProbe
+        && flowControlClock == other.flowControlClock;
   }
 
   @Override

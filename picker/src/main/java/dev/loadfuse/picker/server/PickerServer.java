@@ -6,6 +6,8 @@ import dev.loadfuse.picker.candidate.StalenessPolicy;
 import dev.loadfuse.picker.flowcontrol.FlowControlMetrics;
 import dev.loadfuse.picker.flowcontrol.FlowControlSettings;
 import dev.loadfuse.picker.flowcontrol.FlowController;
+import dev.loadfuse.picker.flowcontrol.FlowExchange;
+import dev.loadfuse.picker.flowcontrol.PeerFlows;
 import dev.loadfuse.picker.flowcontrol.PoolSaturation;
 import io.vertx.core.Context;
 import java.time.InstantSource;
@@ -308,11 +310,23 @@ public final class PickerServer implements AutoCloseable {
 
   private Future<Void> startExtProc() {
     AdmissionGate gate = AdmissionGate.IMMEDIATE;
+    Future<Void> exchange = Future.succeededFuture();
     if (flowSettings != null) {
       StalenessPolicy staleness = new StalenessPolicy(settings.getMetricsStalenessThreshold().toMillis());
+      InstantSource clock = settings.getFlowControlClock() != null ? settings.getFlowControlClock() : InstantSource.system();
       PoolSaturation poolState = new PoolSaturation(datastore, staleness, flowDetector(), InstantSource.system());
-      flowController = new FlowController(flowSettings, poolState, InstantSource.system(), PickerServer::callerExecutor,
-          new FlowControlMetrics(metrics.registry(), this.pool, metrics.modelLabels()));
+      // Active-active replicas on a clustered bus share their queues, so fairness and the
+      // capacity limits hold for the pool (FlowExchange).
+      PeerFlows peers = vertx.isClustered() ? new PeerFlows() : null;
+      flowController = new FlowController(flowSettings, poolState, clock, PickerServer::callerExecutor,
+          new FlowControlMetrics(metrics.registry(), this.pool, metrics.modelLabels()), peers);
+      if (peers != null) {
+        exchange = vertx.deployVerticle(new FlowExchange(flowController, peers, clock,
+            FlowExchange.Timing.DEFAULT)).map(id -> {
+              deployments.add(id);
+              return null;
+            });
+      }
       flowTimer = vertx.setPeriodic(FLOW_CONTROL_TICK_MILLIS, id -> flowController.tick());
       datastore.onVectors(flowController::poke);
       gate = flowController;
@@ -360,7 +374,7 @@ public final class PickerServer implements AutoCloseable {
     int port = settings.getGrpcPort() == 0 ? -1 : settings.getGrpcPort();
     int servers = settings.getExtProcServers() > 0 ? settings.getExtProcServers()
         : Math.max(1, Runtime.getRuntime().availableProcessors());
-    Future<Void> chain = Future.succeededFuture();
+    Future<Void> chain = exchange;
     for (int i = 0; i < servers; i++) {
       chain = chain.compose(v -> listen(options, handler, connections, port).map(s -> {
         extProcServers.add(s);

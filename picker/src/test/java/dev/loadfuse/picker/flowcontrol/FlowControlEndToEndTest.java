@@ -119,7 +119,12 @@ class FlowControlEndToEndTest {
     assertThat(picker.get("/metrics")).contains(
         "llm_d_epp_flow_control_requests_total{inference_pool=\"test-pool\",outcome=\"Dispatched\",priority=\"10\"} 1.0",
         "inference_extension_flow_control_request_queue_duration_seconds_bucket{fairness_id=\"tenant-b\"",
-        "inference_extension_flow_control_queue_size{fairness_id=\"tenant-b\"");
+        "inference_extension_flow_control_queue_size{fairness_id=\"tenant-b\"",
+        "inference_extension_flow_control_request_enqueue_duration_seconds_bucket{fairness_id=",
+        "outcome=\"NotYetFinalized\"",
+        "llm_d_epp_flow_control_request_enqueue_duration_seconds_count{fairness_id=",
+        "inference_extension_flow_control_dispatch_cycle_duration_seconds_bucket{le=",
+        "llm_d_epp_flow_control_dispatch_cycle_duration_seconds_count");
   }
 
   @Test
