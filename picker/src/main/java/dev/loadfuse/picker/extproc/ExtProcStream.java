@@ -49,17 +49,10 @@ final class ExtProcStream implements RequestRouter.Outcome {
   private boolean bodyEndOfStream;
   private boolean trailersPending;
   private ParsedRequest request;
-  private String model = ""; // the request's, for the error metric's labels
-  private String targetModel = "";
   private ResponseLeg response;
   private RequestTrace trace = RequestTrace.NONE;
 
-  /** A stream without deadlines. */
-  ExtProcStream(ExtProcContext ctx, StreamSink sink) {
-    this(ctx, sink, StreamTimers.NONE);
-  }
-
-  /** A stream whose request deadlines ({@link RequestDeadline}) run on {@code timers}, from now. */
+  /** A stream whose request deadlines ({@link RequestDeadline}) run on {@code timers} (NONE: none), from now. */
   ExtProcStream(ExtProcContext ctx, StreamSink sink, StreamTimers timers) {
     this.ctx = ctx;
     this.sink = sink;
@@ -163,8 +156,6 @@ final class ExtProcStream implements RequestRouter.Outcome {
   private void route(ParsedRequest parsed, boolean endOfStream) {
     hold.deadline.stop();
     request = parsed;
-    model = parsed.model();
-    targetModel = parsed.targetModel();
     bodyEndOfStream = endOfStream;
     routeNanos = messageNanos;
     phase = StreamPhase.WAITING;
@@ -241,8 +232,9 @@ final class ExtProcStream implements RequestRouter.Outcome {
 
   private void fail(RuntimeException failure) {
     PickerException e = ErrorResponses.refusal(failure, assembler.requestId());
-    ctx.metrics().error(model, targetModel, request == null ? "" : request.fairnessId(),
-        request == null ? "" : Integer.toString(request.priority()), e.code().label());
+    ParsedRequest r = request; // null before the request was read: the error counts without a model
+    ctx.metrics().error(r == null ? "" : r.model(), r == null ? "" : r.targetModel(), r == null ? "" : r.fairnessId(),
+        r == null ? "" : Integer.toString(r.priority()), e.code().label());
     sink.send(ErrorResponses.immediate(e));
     trace.failed(e.code().label(), e.getMessage());
     hold.release();

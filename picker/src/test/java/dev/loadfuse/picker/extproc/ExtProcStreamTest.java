@@ -53,7 +53,7 @@ class ExtProcStreamTest {
     PickerConfig config = new ConfigLoader(InTreePlugins.registry()).defaults();
     ctx = new ExtProcContext(datastore, config.scheduler(metrics), null, metrics,
         config.saturationDetector(), new FailOpen(null), 1 << 20, 2_000, gate, new TestClock(NOW));
-    stream = new ExtProcStream(ctx, sink);
+    stream = new ExtProcStream(ctx, sink, StreamTimers.NONE);
   }
 
   private EndpointState endpoint() {

@@ -54,7 +54,7 @@ class UnhealthyEndpointsTest {
 
   private String route() {
     RecordedSink sink = new RecordedSink();
-    ExtProcStream s = new ExtProcStream(ctx, sink);
+    ExtProcStream s = new ExtProcStream(ctx, sink, StreamTimers.NONE);
     s.onMessage(post("/v1/completions"));
     s.onMessage(requestBody("{\"model\":\"m\",\"prompt\":\"hi\"}", true));
     s.onClientEnd();
