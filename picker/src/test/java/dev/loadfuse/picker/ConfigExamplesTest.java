@@ -51,6 +51,13 @@ class ConfigExamplesTest {
   }
 
   @Test
+  void conformanceTestingConfig_loads_withTheHeaderFilter() {
+    var p = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("epc-conformance-testing.yaml"))
+        .profiles().getFirst();
+    assertThat(p.filters()).extracting(f -> f.typedName().type()).containsExactly("header-based-testing-filter");
+  }
+
+  @Test
   void flowControlConfig_loads_withItsBands() {
     PickerConfig c = new ConfigLoader(InTreePlugins.registry()).loadFile(EXAMPLES.resolve("epc-flow-control.yaml"));
     FlowControlSettings s = FlowControlSettings.of(c, name -> null);

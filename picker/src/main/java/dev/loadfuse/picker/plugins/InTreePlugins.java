@@ -8,6 +8,7 @@ import dev.loadfuse.picker.plugins.parser.RequestParser;
 import dev.loadfuse.picker.plugins.producer.ApproxPrefixCacheProducer;
 import dev.loadfuse.picker.plugins.producer.InflightLoadProducer;
 import dev.loadfuse.picker.plugins.filter.bylabel.ByLabelFilter;
+import dev.loadfuse.picker.plugins.filter.headerbased.HeaderBasedTestingFilter;
 import dev.loadfuse.picker.plugins.filter.gpuhealth.GpuHealthFilter;
 import dev.loadfuse.picker.plugins.filter.labelselector.LabelSelectorFilter;
 import dev.loadfuse.picker.plugins.filter.prefixaffinity.PrefixCacheAffinityFilter;
@@ -44,6 +45,7 @@ public final class InTreePlugins {
   /** Registers every in-tree plugin type in {@code registry} and returns it. */
   public static PluginRegistry registerAll(PluginRegistry registry) {
     registry.register(ByLabelFilter.TYPE, ByLabelFilter::create);
+    registry.register(HeaderBasedTestingFilter.TYPE, noParameters(HeaderBasedTestingFilter::new));
     registry.register(LabelSelectorFilter.TYPE, (n, p) -> LabelSelectorFilter.create(LabelSelectorFilter.TYPE, n, p));
     registry.register(LabelSelectorFilter.DEPRECATED_TYPE,
         (n, p) -> LabelSelectorFilter.create(LabelSelectorFilter.DEPRECATED_TYPE, n, p));

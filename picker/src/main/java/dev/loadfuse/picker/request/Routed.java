@@ -81,7 +81,8 @@ public final class Routed {
 
   /**
    * Records the finished response: its duration since the request began, its token usage, and a
-   * {@code ModelServerError} when its {@code :status} (0 when none came) is not 200.
+   * {@code ModelServerError} when its {@code :status} (0 when none came) is not 200; then runs the
+   * scheduler's {@code ResponseComplete} plugins.
    */
   public void recordResponse(long durationNanos, Usage usage, int status) {
     if (status != 0 && status != 200) {
@@ -90,6 +91,9 @@ public final class Routed {
     }
     if (meters != null) {
       meters.response(durationNanos, usage.promptTokens(), usage.completionTokens(), usage.cachedTokens());
+    }
+    if (scheduler != null) {
+      scheduler.responseComplete(cycle, result, status, usage.promptTokens(), usage.completionTokens());
     }
   }
 

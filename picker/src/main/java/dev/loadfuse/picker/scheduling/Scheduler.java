@@ -20,6 +20,7 @@ public final class Scheduler {
   private final List<SchedulerProfile> profiles;
   private final SchedulerObserver.Recorder decisionTimer;
   private final PreRequest[] preRequests;
+  private final ResponseComplete[] responseCompletes;
   private final int promptChars;
 
   public Scheduler(ProfileHandler handler, List<ProfileSpec> profiles, SchedulerObserver observer) {
@@ -39,6 +40,7 @@ public final class Scheduler {
     }
     plugins.add(handler);
     List<PreRequest> pre = new ArrayList<>();
+    List<ResponseComplete> done = new ArrayList<>();
     int chars = 0;
     java.util.Set<Plugin> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (Plugin p : plugins) {
@@ -48,11 +50,15 @@ public final class Scheduler {
       if (p instanceof PreRequest r) {
         pre.add(r);
       }
+      if (p instanceof ResponseComplete c) {
+        done.add(c);
+      }
       if (p instanceof PromptReader r) {
         chars = Math.max(chars, r.promptChars());
       }
     }
     this.preRequests = pre.toArray(new PreRequest[0]);
+    this.responseCompletes = done.toArray(new ResponseComplete[0]);
     this.promptChars = chars;
   }
 
@@ -80,6 +86,22 @@ public final class Scheduler {
         p.preRequest(cycle, result);
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "PreRequest " + p.typedName() + " failed for request " + cycle.request().requestId(), e);
+      }
+    }
+  }
+
+  /**
+   * Runs the {@link ResponseComplete} plugins for a routed request's finished response. Costs a loop
+   * over an empty array when no plugin registers. Failures are logged, never thrown.
+   */
+  public void responseComplete(SchedulingCycle cycle, SchedulingResult result, int status, long promptTokens,
+      long completionTokens) {
+    for (ResponseComplete p : responseCompletes) {
+      try {
+        p.responseComplete(cycle, result, status, promptTokens, completionTokens);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "ResponseComplete " + p.typedName() + " failed for request "
+            + cycle.request().requestId(), e);
       }
     }
   }
