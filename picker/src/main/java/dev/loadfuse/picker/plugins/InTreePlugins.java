@@ -1,5 +1,6 @@
 package dev.loadfuse.picker.plugins;
 
+import dev.loadfuse.picker.plugins.response.servedverifier.DestinationEndpointServedVerifier;
 import dev.loadfuse.picker.flowcontrol.FlowPolicyPlugin;
 import dev.loadfuse.picker.plugins.datalayer.metrics.ModelServerMetricsPlugin;
 import dev.loadfuse.picker.plugins.datalayer.source.MetricsDataSource;
@@ -46,6 +47,7 @@ public final class InTreePlugins {
   public static PluginRegistry registerAll(PluginRegistry registry) {
     registry.register(ByLabelFilter.TYPE, ByLabelFilter::create);
     registry.register(HeaderBasedTestingFilter.TYPE, noParameters(HeaderBasedTestingFilter::new));
+    registry.register(DestinationEndpointServedVerifier.TYPE, noParameters(DestinationEndpointServedVerifier::new));
     registry.register(LabelSelectorFilter.TYPE, (n, p) -> LabelSelectorFilter.create(LabelSelectorFilter.TYPE, n, p));
     registry.register(LabelSelectorFilter.DEPRECATED_TYPE,
         (n, p) -> LabelSelectorFilter.create(LabelSelectorFilter.DEPRECATED_TYPE, n, p));
