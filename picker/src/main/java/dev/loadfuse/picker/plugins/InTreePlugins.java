@@ -1,6 +1,5 @@
 package dev.loadfuse.picker.plugins;
 
-import dev.loadfuse.picker.plugins.response.servedverifier.DestinationEndpointServedVerifier;
 import dev.loadfuse.picker.flowcontrol.FlowPolicyPlugin;
 import dev.loadfuse.picker.plugins.datalayer.metrics.ModelServerMetricsPlugin;
 import dev.loadfuse.picker.plugins.datalayer.source.MetricsDataSource;
@@ -25,6 +24,7 @@ import dev.loadfuse.picker.plugins.picker.TopK;
 import dev.loadfuse.picker.plugins.picker.random.RandomPicker;
 import dev.loadfuse.picker.plugins.picker.weightedrandom.WeightedRandomPicker;
 import dev.loadfuse.picker.plugins.profile.single.SingleProfileHandler;
+import dev.loadfuse.picker.plugins.response.servedverifier.DestinationEndpointServedVerifier;
 import dev.loadfuse.picker.plugins.scorer.kvcache.KvCacheUtilizationScorer;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixCacheScorer;
 import dev.loadfuse.picker.plugins.scorer.preciseprefix.PrecisePrefixCacheScorer;
