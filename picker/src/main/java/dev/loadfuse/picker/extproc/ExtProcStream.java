@@ -13,6 +13,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -80,7 +81,7 @@ final class ExtProcStream implements RequestRouter.Outcome {
         case REQUEST_HEADERS -> onRequestHeaders(m.getRequestHeaders());
         case REQUEST_BODY -> onRequestBody(m.getRequestBody());
         case REQUEST_TRAILERS -> onRequestTrailers();
-        case RESPONSE_HEADERS -> onResponseHeaders(phase.requireRouted(m).getResponseHeaders());
+        case RESPONSE_HEADERS -> onResponseHeaders(phase.requireRouted(m).getResponseHeaders(), m);
         case RESPONSE_BODY -> onResponseBody(phase.requireRouted(m).getResponseBody());
         case RESPONSE_TRAILERS -> onResponseTrailers(phase.requireRouted(m));
         case REQUEST_NOT_SET -> throw new PickerException(PickerException.Code.BAD_REQUEST,
@@ -198,11 +199,13 @@ final class ExtProcStream implements RequestRouter.Outcome {
     return response;
   }
 
-  private void onResponseHeaders(HttpHeaders h) {
+  private void onResponseHeaders(HttpHeaders h, ProcessingRequest m) {
     if (phase == StreamPhase.ROUTED) {
       phase = StreamPhase.RESPONSE;
     }
-    if (response().headers(h)) {
+    Map<String, String> set = hold.routed() == null ? Map.of()
+        : hold.routed().responseHeaders(() -> EnvoyMetadata.of(m.getMetadataContext()));
+    if (response().headers(h, set)) {
       completeResponse();
     }
   }

@@ -7,6 +7,7 @@ import dev.loadfuse.picker.request.ResponseRewriter;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -31,10 +32,10 @@ final class ResponseLeg {
     this.chunks = (bytes, endOfStream) -> Responses.streamed(false, bytes, endOfStream, send);
   }
 
-  /** Answers the response headers; true when they end the response. */
-  boolean headers(HttpHeaders h) {
+  /** Answers the response headers, setting {@code set} on the response; true when they end the response. */
+  boolean headers(HttpHeaders h, Map<String, String> set) {
     rewriter.headers(h);
-    send.accept(Responses.responseHeaders(rewriter.restoresModel()));
+    send.accept(Responses.responseHeaders(rewriter.restoresModel(), set));
     return h.getEndOfStream();
   }
 

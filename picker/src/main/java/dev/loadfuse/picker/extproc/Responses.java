@@ -141,13 +141,18 @@ final class Responses {
     }
   }
 
-  static ProcessingResponse responseHeaders(boolean removeContentLength) {
-    if (!removeContentLength) {
+  /** The answer to the response headers: {@code content-length} removed when asked, {@code set} set. */
+  static ProcessingResponse responseHeaders(boolean removeContentLength, Map<String, String> set) {
+    if (!removeContentLength && set.isEmpty()) {
       return RESPONSE_HEADERS_CONTINUE;
     }
+    HeaderMutation.Builder m = HeaderMutation.newBuilder();
+    if (removeContentLength) {
+      m.addRemoveHeaders("content-length");
+    }
+    set.forEach((k, v) -> m.addSetHeaders(header(k, v)));
     return ProcessingResponse.newBuilder()
-        .setResponseHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder()
-            .setHeaderMutation(HeaderMutation.newBuilder().addRemoveHeaders("content-length"))))
+        .setResponseHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder().setHeaderMutation(m)))
         .build();
   }
 

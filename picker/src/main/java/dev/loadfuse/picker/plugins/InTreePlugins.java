@@ -24,6 +24,7 @@ import dev.loadfuse.picker.plugins.picker.TopK;
 import dev.loadfuse.picker.plugins.picker.random.RandomPicker;
 import dev.loadfuse.picker.plugins.picker.weightedrandom.WeightedRandomPicker;
 import dev.loadfuse.picker.plugins.profile.single.SingleProfileHandler;
+import dev.loadfuse.picker.plugins.response.servedverifier.DestinationEndpointServedVerifier;
 import dev.loadfuse.picker.plugins.scorer.kvcache.KvCacheUtilizationScorer;
 import dev.loadfuse.picker.plugins.scorer.prefix.PrefixCacheScorer;
 import dev.loadfuse.picker.plugins.scorer.preciseprefix.PrecisePrefixCacheScorer;
@@ -46,6 +47,7 @@ public final class InTreePlugins {
   public static PluginRegistry registerAll(PluginRegistry registry) {
     registry.register(ByLabelFilter.TYPE, ByLabelFilter::create);
     registry.register(HeaderBasedTestingFilter.TYPE, noParameters(HeaderBasedTestingFilter::new));
+    registry.register(DestinationEndpointServedVerifier.TYPE, noParameters(DestinationEndpointServedVerifier::new));
     registry.register(LabelSelectorFilter.TYPE, (n, p) -> LabelSelectorFilter.create(LabelSelectorFilter.TYPE, n, p));
     registry.register(LabelSelectorFilter.DEPRECATED_TYPE,
         (n, p) -> LabelSelectorFilter.create(LabelSelectorFilter.DEPRECATED_TYPE, n, p));

@@ -61,6 +61,21 @@ public final class Routed {
     return result.primary().scores();
   }
 
+  /**
+   * The headers the scheduler's {@code ResponseHeader} plugins set on the response, given the Envoy
+   * metadata that came with the response headers; empty (and {@code envoyMetadata} never called)
+   * when no plugin reads them.
+   */
+  public java.util.Map<String, String> responseHeaders(
+      java.util.function.Supplier<java.util.Map<String, java.util.Map<String, Object>>> envoyMetadata) {
+    if (scheduler == null || !scheduler.readsResponseHeaders()) {
+      return java.util.Map.of();
+    }
+    java.util.Map<String, String> set = new java.util.LinkedHashMap<>();
+    scheduler.responseHeader(cycle, result, envoyMetadata.get(), set::put);
+    return set;
+  }
+
   /** The chosen endpoints, primary first. */
   public List<EndpointView> targets() {
     return result.primary().targets();

@@ -21,9 +21,20 @@ public final class Scheduler {
   private final SchedulerObserver.Recorder decisionTimer;
   private final PreRequest[] preRequests;
   private final ResponseComplete[] responseCompletes;
+  private final ResponseHeader[] responseHeaders;
   private final int promptChars;
 
   public Scheduler(ProfileHandler handler, List<ProfileSpec> profiles, SchedulerObserver observer) {
+    this(handler, profiles, observer, List.of());
+  }
+
+  /**
+   * As above; {@code declared} are every plugin of the config: those told of responses
+   * ({@link ResponseHeader}, {@link ResponseComplete}) run whether or not a profile names them, as
+   * the reference's request-control plugins do.
+   */
+  public Scheduler(ProfileHandler handler, List<ProfileSpec> profiles, SchedulerObserver observer,
+      List<? extends Plugin> declared) {
     this.handler = Objects.requireNonNull(handler, "handler");
     List<SchedulerProfile> built = new ArrayList<>(profiles.size());
     for (ProfileSpec p : profiles) {
@@ -41,6 +52,7 @@ public final class Scheduler {
     plugins.add(handler);
     List<PreRequest> pre = new ArrayList<>();
     List<ResponseComplete> done = new ArrayList<>();
+    List<ResponseHeader> headers = new ArrayList<>();
     int chars = 0;
     java.util.Set<Plugin> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (Plugin p : plugins) {
@@ -53,12 +65,24 @@ public final class Scheduler {
       if (p instanceof ResponseComplete c) {
         done.add(c);
       }
+      if (p instanceof ResponseHeader h) {
+        headers.add(h);
+      }
       if (p instanceof PromptReader r) {
         chars = Math.max(chars, r.promptChars());
       }
     }
+    for (Plugin p : declared) {
+      if (seen.add(p) && p instanceof ResponseComplete c) {
+        done.add(c);
+      }
+      if (p instanceof ResponseHeader h && !headers.contains(h)) {
+        headers.add(h);
+      }
+    }
     this.preRequests = pre.toArray(new PreRequest[0]);
     this.responseCompletes = done.toArray(new ResponseComplete[0]);
+    this.responseHeaders = headers.toArray(new ResponseHeader[0]);
     this.promptChars = chars;
   }
 
@@ -101,6 +125,24 @@ public final class Scheduler {
         p.responseComplete(cycle, result, status, promptTokens, completionTokens);
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "ResponseComplete " + p.typedName() + " failed for request "
+            + cycle.request().requestId(), e);
+      }
+    }
+  }
+
+  /** True when a plugin reads the response headers ({@link ResponseHeader}). */
+  public boolean readsResponseHeaders() {
+    return responseHeaders.length > 0;
+  }
+
+  /** Runs the {@link ResponseHeader} plugins for a routed request's response headers. Failures are logged, never thrown. */
+  public void responseHeader(SchedulingCycle cycle, SchedulingResult result,
+      java.util.Map<String, java.util.Map<String, Object>> envoyMetadata, java.util.function.BiConsumer<String, String> set) {
+    for (ResponseHeader p : responseHeaders) {
+      try {
+        p.responseHeader(cycle, result, envoyMetadata, set);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "ResponseHeader " + p.typedName() + " failed for request "
             + cycle.request().requestId(), e);
       }
     }

@@ -77,7 +77,7 @@ public record PickerConfig(
 
   /** A scheduler running this config, reporting to {@code observer}. */
   public Scheduler scheduler(SchedulerObserver observer) {
-    return new Scheduler(profileHandler, profiles, observer);
+    return new Scheduler(profileHandler, profiles, observer, plugins);
   }
 
   /**

@@ -23,7 +23,7 @@ final class ReferenceOnlyTypes {
       "vllmgrpc-parser", "anthropic-parser", "vllmhttp-parser", "vertexai-parser");
 
   static final Set<String> OTHER = Set.of(
-      "destination-endpoint-served-verifier", "request-attribute-reporter",
+      "request-attribute-reporter",
       "session-affinity-filter", "session-affinity-scorer",
       "endpoint-attribute-filter", "endpoint-attribute-scorer", "topology-affinity-filter",
       "topology-affinity-scorer", "utilization-filter",
