@@ -478,6 +478,7 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
 
   // ---- prefix-cache-scorer ----
 
+  private static final double[] HIT_BYTES_BUCKETS = {16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536};
   private static final double[] HIT_RATIO_BUCKETS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1};
 
   /**
@@ -497,6 +498,34 @@ public final class PickerMetrics implements SchedulerObserver, SchedulingEvents 
       s.record(ratio);
       s2.record(ratio);
     };
+  }
+
+  /**
+   * {@code inference_extension_prefix_indexer_hit_bytes} and {@code llm_d_epp_prefix_indexer_hit_bytes}
+   * (the reference's buckets): the length of each lookup's best prefix match, in characters of the
+   * rendered prompt (the reference's estimate of bytes).
+   */
+  public java.util.function.DoubleConsumer prefixIndexerHitBytes(TypedName plugin) {
+    DistributionSummary s = DistributionSummary.builder("inference_extension_prefix_indexer_hit_bytes")
+        .description("[Deprecated: Use llm_d_epp_prefix_indexer_hit_bytes] Length of the prefix match in number of"
+            + " bytes in the cache lookup")
+        .serviceLevelObjectives(HIT_BYTES_BUCKETS)
+        .register(registry);
+    DistributionSummary s2 = summary("llm_d_epp_prefix_indexer_hit_bytes", "Length of the prefix match in number of"
+        + " bytes in the cache lookup", new String[] {"plugin_name", plugin.name(), "plugin_type", plugin.type()},
+        HIT_BYTES_BUCKETS);
+    return bytes -> {
+      s.record(bytes);
+      s2.record(bytes);
+    };
+  }
+
+  /** {@code inference_extension_prefix_indexer_size} and its {@code llm_d_epp_} twin: the index's entries, read when scraped. */
+  public void prefixIndexerSize(TypedName plugin, Supplier<Number> entries) {
+    Gauge.builder("inference_extension_prefix_indexer_size", entries)
+        .description("[Deprecated: Use llm_d_epp_prefix_indexer_size] Size of the prefix indexer.").register(registry);
+    Gauge.builder("llm_d_epp_prefix_indexer_size", entries).description("Size of the prefix indexer.")
+        .tags("plugin_name", plugin.name(), "plugin_type", plugin.type()).register(registry);
   }
 
   /** Histogram bucket bounds in seconds as the durations Micrometer takes. */

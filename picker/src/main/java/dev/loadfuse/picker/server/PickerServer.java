@@ -300,7 +300,11 @@ public final class PickerServer implements AutoCloseable {
     if (prefix.isEmpty()) {
       return Future.succeededFuture();
     }
-    prefix.forEach(p -> p.hitRatioRecorder(metrics.prefixIndexerHitRatio(p.typedName())));
+    prefix.forEach(p -> {
+      p.hitRatioRecorder(metrics.prefixIndexerHitRatio(p.typedName()));
+      p.hitCharsRecorder(metrics.prefixIndexerHitBytes(p.typedName()));
+      metrics.prefixIndexerSize(p.typedName(), () -> p.index().size());
+    });
     return vertx.deployVerticle(new PrefixPickSharing(prefix, datastore, vertx.isClustered(), 10_000))
         .map(id -> {
           deployments.add(id);

@@ -64,6 +64,8 @@ public class ReadmeMetricsTest {
     metrics.plugin("Scorer", new TypedName("queue-scorer", "queue-scorer")).record(1000);
     metrics.decision().record(1000);
     metrics.prefixIndexerHitRatio(new TypedName("prefix-cache-scorer", "prefix-cache-scorer")).accept(0.5);
+    metrics.prefixIndexerHitBytes(new TypedName("prefix-cache-scorer", "prefix-cache-scorer")).accept(256);
+    metrics.prefixIndexerSize(new TypedName("prefix-cache-scorer", "prefix-cache-scorer"), () -> 3);
     metrics.schedulerAttempt(new EndpointId("ep-0", "10.0.0.1", 8000, "pool"), "m-target");
     metrics.schedulerAttempt(null, "m-target");
     metrics.modelRewrite("canary", "m", "m-target");
@@ -73,7 +75,7 @@ public class ReadmeMetricsTest {
   @Test
   void everyListedMetric_isExposed_withItsTypeAndLabels() throws IOException {
     List<Listed> listed = listed();
-    assertThat(listed).hasSize(43);
+    assertThat(listed).hasSize(47);
     String text = exercised().scrape();
     for (Listed l : listed) {
       assertThat(text).as(l.name()).contains("# TYPE " + l.name() + " " + l.type() + "\n");

@@ -55,6 +55,7 @@ public final class PrefixCacheScorer extends NamedPlugin implements Scorer, PreR
   private final SchedulingCycle.Key<long[]> hashesKey;
   private volatile PickListener listener;
   private volatile DoubleConsumer hitRatio = NO_RECORDER;
+  private volatile DoubleConsumer hitChars = NO_RECORDER;
 
   public PrefixCacheScorer(String name, int blockSizeTokens, int maxPrefixBlocksToMatch, int lruCapacityPerServer,
       boolean autoTune) {
@@ -104,6 +105,7 @@ public final class PrefixCacheScorer extends NamedPlugin implements Scorer, PreR
       scores[i] = matched[i] / total;
     }
     hitRatio.accept(best / total);
+    hitChars.accept((double) best * blockChars);
   }
 
   /**
@@ -179,6 +181,11 @@ public final class PrefixCacheScorer extends NamedPlugin implements Scorer, PreR
   /** Where the best match ratio of each scored prompt goes (the hit-ratio histogram). */
   public void hitRatioRecorder(DoubleConsumer recorder) {
     hitRatio = recorder == null ? NO_RECORDER : recorder;
+  }
+
+  /** Where the best match's length in characters of each scored prompt goes (the hit-bytes histogram). */
+  public void hitCharsRecorder(DoubleConsumer recorder) {
+    hitChars = recorder == null ? NO_RECORDER : recorder;
   }
 
   public PrefixIndex index() {
